@@ -1,0 +1,80 @@
+// The stored flow format (DESIGN.md "Flow format"): one TypeBox value per shape, so the
+// TypeScript type, the ajv validator and the OpenAPI document share one source.
+import { Type, type Static } from '@sinclair/typebox';
+
+export const NodeId = Type.String({ pattern: '^[A-Za-z][A-Za-z0-9_-]{0,63}$', description: 'Stable node id; also the step name' });
+
+export const Position = Type.Object({ x: Type.Number(), y: Type.Number() }, { additionalProperties: false });
+
+export const RetryPolicy = Type.Object(
+  {
+    max: Type.Integer({ minimum: 0, maximum: 20, description: 'Extra attempts after the first' }),
+    backoffMs: Type.Integer({ minimum: 0, maximum: 3_600_000, default: 1000 }),
+    factor: Type.Optional(Type.Number({ minimum: 1, maximum: 10, default: 2 })),
+  },
+  { additionalProperties: false },
+);
+export type RetryPolicy = Static<typeof RetryPolicy>;
+
+export const OnError = Type.Union([Type.Literal('fail'), Type.Literal('continue')]);
+export type OnError = Static<typeof OnError>;
+
+export const FlowNode = Type.Object(
+  {
+    id: NodeId,
+    type: Type.String({ minLength: 1, maxLength: 100 }),
+    typeVersion: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
+    label: Type.Optional(Type.String({ maxLength: 200 })),
+    params: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    position: Type.Optional(Position),
+    retry: Type.Optional(RetryPolicy),
+    onError: Type.Optional(OnError),
+    meta: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  },
+  { additionalProperties: false },
+);
+export type FlowNode = Static<typeof FlowNode>;
+
+export const PortRef = Type.Object(
+  { node: Type.String({ minLength: 1 }), port: Type.String({ minLength: 1, maxLength: 64 }) },
+  { additionalProperties: false },
+);
+
+export const FlowEdge = Type.Object(
+  { id: Type.String({ minLength: 1, maxLength: 100 }), from: PortRef, to: PortRef },
+  { additionalProperties: false },
+);
+export type FlowEdge = Static<typeof FlowEdge>;
+
+export const FlowSettings = Type.Object(
+  {
+    timezone: Type.Optional(Type.String({ default: 'Asia/Riyadh' })),
+    sendWindow: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    concurrency: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
+    errorFlowId: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  },
+  { additionalProperties: false },
+);
+export type FlowSettings = Static<typeof FlowSettings>;
+
+export const Flow = Type.Object(
+  {
+    schemaVersion: Type.Literal(1),
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    description: Type.Optional(Type.String({ maxLength: 5000 })),
+    nodes: Type.Array(FlowNode, { maxItems: 1000 }),
+    edges: Type.Array(FlowEdge, { maxItems: 5000 }),
+    settings: Type.Optional(FlowSettings),
+    meta: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  },
+  { additionalProperties: false, $id: 'https://tadfuq.dev/schemas/flow.json' },
+);
+export type Flow = Static<typeof Flow>;
+
+/** A parameter value that is a JSONata expression: a string starting with "=". */
+export const ExpressionString = Type.String({ pattern: '^=', description: 'JSONata expression (starts with "=")' });
+
+/** A parameter that may be given literally or as an expression. */
+export function Expr<T extends import('@sinclair/typebox').TSchema>(schema: T) {
+  return Type.Union([schema, ExpressionString]);
+}

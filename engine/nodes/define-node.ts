@@ -1,0 +1,107 @@
+// The node contract (DESIGN.md "Node contract"): one declarative object per node type.
+// `params` is a TypeBox schema, so `execute` receives typed, validated params without casts.
+import type { Static, TSchema } from '@sinclair/typebox';
+import type { FlowError } from '../flow/flow-error.js';
+
+export interface Localized {
+  en: string;
+  ar: string;
+}
+
+export interface PortSpec {
+  port: string;
+  label: Localized;
+}
+
+export type NodeCategory = 'trigger' | 'logic' | 'data' | 'time' | 'sales' | 'integration' | 'flow';
+
+/** Policy classes of DESIGN.md: A runs freely, B needs approval to publish (sends, external HTTP). */
+export type PolicyClass = 'A' | 'B';
+
+export interface NodeLogger {
+  (...args: unknown[]): void;
+}
+
+/** HTTP access for nodes, guarded against SSRF by the runtime. */
+export interface GuardedFetch {
+  (url: string, init: { method: string; headers?: Record<string, string>; body?: string; signal?: AbortSignal }): Promise<Response>;
+}
+
+/** What a node's execute() may use; nothing else of the host is reachable. */
+export interface NodeContext<P> {
+  params: P;
+  input: unknown;
+  node: { id: string; type: string; label?: string };
+  execution: { id: string; tenantId: string; flowId: string };
+  attempt: number;
+  contact: unknown;
+  http: GuardedFetch;
+  log: NodeLogger;
+  now(): Date;
+  signal: AbortSignal;
+}
+
+export type Wait =
+  | { until: string; resume: { port: string; output: unknown } }
+  | { event: string; correlation: string; timeoutAt?: string; timeoutPort?: string };
+
+export type NodeResult = { port: string; output: unknown } | { wait: Wait };
+
+export interface NodeType<S extends TSchema = TSchema> {
+  type: string;
+  version: number;
+  category: NodeCategory;
+  policyClass: PolicyClass;
+  /** True when execute() touches the outside world: the runtime commits before and after it. */
+  sideEffects: boolean;
+  trigger: boolean;
+  label: Localized;
+  description: Localized;
+  icon: string;
+  params: S;
+  /** Output ports; a function when they depend on params (logic.switch). */
+  outputs: PortSpec[] | ((params: Static<S>) => PortSpec[]);
+  credentials?: string[];
+  /** Extra save-time checks a schema cannot express (cron syntax, unique case ports). */
+  check?: (params: Static<S>) => FlowError[];
+  execute(ctx: NodeContext<Static<S>>): Promise<NodeResult>;
+}
+
+export interface NodeDefinition<S extends TSchema> {
+  type: string;
+  version?: number;
+  category: NodeCategory;
+  policyClass?: PolicyClass;
+  sideEffects?: boolean;
+  label: Localized;
+  description: Localized;
+  icon: string;
+  params: S;
+  outputs: PortSpec[] | ((params: Static<S>) => PortSpec[]);
+  credentials?: string[];
+  check?: (params: Static<S>) => FlowError[];
+  execute(ctx: NodeContext<Static<S>>): Promise<NodeResult>;
+}
+
+export function defineNode<S extends TSchema>(def: NodeDefinition<S>): NodeType<S> {
+  return {
+    ...def,
+    version: def.version ?? 1,
+    policyClass: def.policyClass ?? 'A',
+    sideEffects: def.sideEffects ?? false,
+    trigger: def.category === 'trigger',
+  };
+}
+
+/** The port every node gets when its failures are routed instead of failing the execution. */
+export const ERROR_PORT: PortSpec = { port: 'error', label: { en: 'Error', ar: 'خطأ' } };
+
+export function portsOf(nodeType: NodeType, params: unknown): PortSpec[] {
+  const outputs = nodeType.outputs;
+  if (typeof outputs !== 'function') return outputs;
+  try {
+    return outputs(params as never);
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,58 @@
+// The runtime's view of storage. Sequelize lives in db/, which implements this; the engine
+// never touches a database directly.
+import type { Flow } from '../flow/flow.schema.js';
+import type { ExecutionState, ExecutionStatus, StepError, StepRecord } from '../stepper/execution-state.js';
+
+export interface ExecutionMeta {
+  id: string;
+  tenantId: string;
+  flowId: string;
+  flowVersion: number;
+  /** The contact (lead) the execution runs for, if any. */
+  subject: string | null;
+  /** What started it: `webhook`, `manual`, `schedule`, `cli`, `event`. */
+  mode: string;
+}
+
+export interface StoredExecution {
+  meta: ExecutionMeta;
+  state: ExecutionState;
+}
+
+export interface WaitRow {
+  /** The step id; a step has at most one wait at a time. */
+  id: string;
+  tenantId: string;
+  executionId: string;
+  seq: number;
+  kind: 'timer' | 'event';
+  /** Epoch milliseconds when the wait is due (timer, or an event wait's timeout). */
+  dueAt: number | null;
+  event: string | null;
+  correlation: string | null;
+}
+
+/** Everything one segment of an execution writes, committed in one transaction. */
+export interface ExecutionWrite {
+  meta: ExecutionMeta;
+  status: ExecutionStatus;
+  state: ExecutionState;
+  output: unknown;
+  error: StepError | null;
+  steps: StepRecord[];
+  waits: WaitRow[];
+  clearWaits: string[];
+}
+
+export interface RunStore {
+  /** Durably apply the write (grouped with others by the store as it sees fit). */
+  commit(write: ExecutionWrite): Promise<void>;
+  loadExecution(id: string): Promise<StoredExecution | null>;
+  /** Executions that were queued or running when the process stopped. */
+  listUnfinished(): Promise<StoredExecution[]>;
+  /** Timer waits due at or before `before` (epoch ms), oldest first. */
+  dueWaits(before: number, limit: number): Promise<WaitRow[]>;
+  /** Event waits matching an event name and correlation key. */
+  findEventWaits(tenantId: string, event: string, correlation: string): Promise<WaitRow[]>;
+  loadFlowVersion(flowId: string, version: number): Promise<Flow | null>;
+}

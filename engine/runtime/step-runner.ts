@@ -1,0 +1,115 @@
+// Runs one node activation: resolve expressions, check params, call execute() with a ctx
+// holding only what a node may use, and turn whatever happens into a stepper event.
+import type { Flow } from '../flow/flow.schema.js';
+import type { NodeRegistry } from '../nodes/node-registry.js';
+import type { GuardedFetch, NodeResult } from '../nodes/define-node.js';
+import type { ExecutionState, StepError, StepperEvent } from '../stepper/execution-state.js';
+import type { ExecutionMeta } from './run-store.js';
+import { ExpressionError, resolveParams, type ExpressionScope } from '../expressions/expression.js';
+import { paramsValidator, schemaErrors } from '../flow/validate-flow.js';
+import { NodeFailure } from '../errors/node-failure.error.js';
+import { riyadhIso } from '../time/riyadh.js';
+
+export interface StepRunnerDeps {
+  registry: NodeRegistry;
+  http(meta: ExecutionMeta): GuardedFetch;
+  vars(meta: ExecutionMeta): Record<string, unknown>;
+  contact(meta: ExecutionMeta): unknown;
+  now(): Date;
+  /** Largest JSON output a step may store (bytes); bigger outputs fail the step. */
+  maxOutputBytes: number;
+}
+
+export interface RunCommand {
+  seq: number;
+  node: string;
+  input: unknown;
+  attempt: number;
+}
+
+const MAX_LOG_LINES = 200;
+const MAX_LOG_LINE = 2000;
+
+function formatLog(args: unknown[]): string {
+  const line = args.map((a) => (typeof a === 'string' ? a : safeJson(a))).join(' ');
+  return line.length > MAX_LOG_LINE ? line.slice(0, MAX_LOG_LINE) + '…' : line;
+}
+
+function safeJson(v: unknown): string {
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
+  }
+}
+
+export function toStepError(err: unknown): StepError {
+  if (err instanceof NodeFailure) {
+    return { code: err.code, message: err.message, retryable: err.retryable, ...(err.path ? { path: err.path } : {}) };
+  }
+  if (err instanceof ExpressionError) {
+    return { code: 'expression_error', message: err.message, path: err.path, retryable: false };
+  }
+  const e = err as { name?: string; message?: string };
+  if (e?.name === 'AbortError' || e?.name === 'TimeoutError') return { code: 'timeout', message: e.message ?? 'aborted', retryable: true };
+  return { code: 'node_error', message: e?.message ?? String(err), retryable: true };
+}
+
+export async function runStep(
+  deps: StepRunnerDeps,
+  run: { meta: ExecutionMeta; flow: Flow; state: ExecutionState; signal: AbortSignal },
+  cmd: RunCommand,
+): Promise<StepperEvent> {
+  const startedAt = deps.now().toISOString();
+  const logs: string[] = [];
+  const finish = (): string => deps.now().toISOString();
+  const node = run.flow.nodes.find((n) => n.id === cmd.node);
+  const nodeType = node && deps.registry.get(node.type);
+  if (!node || !nodeType) {
+    const error = { code: 'unknown_node_type', message: `no node type for "${cmd.node}"`, retryable: false };
+    return { type: 'stepFailed', seq: cmd.seq, error, startedAt, at: finish() };
+  }
+  try {
+    const scope: ExpressionScope = {
+      input: cmd.input,
+      trigger: run.state.trigger,
+      nodes: run.state.nodes,
+      vars: deps.vars(run.meta),
+      contact: deps.contact(run.meta),
+      now: riyadhIso(deps.now()),
+    };
+    const params = await resolveParams(node.params ?? {}, scope);
+    const validate = paramsValidator(nodeType);
+    if (!validate(params)) {
+      const first = schemaErrors(validate.errors, '/params')[0];
+      throw new NodeFailure('invalid_params', `params after expressions: ${first?.path ?? ''} ${first?.message ?? 'invalid'}`, {
+        retryable: false,
+        ...(first ? { path: first.path } : {}),
+      });
+    }
+    const result: NodeResult = await nodeType.execute({
+      params: params as never,
+      input: cmd.input,
+      node: { id: node.id, type: node.type, ...(node.label ? { label: node.label } : {}) },
+      execution: { id: run.meta.id, tenantId: run.meta.tenantId, flowId: run.meta.flowId },
+      attempt: cmd.attempt,
+      contact: scope.contact,
+      http: deps.http(run.meta),
+      log: (...args: unknown[]) => {
+        if (logs.length < MAX_LOG_LINES) logs.push(formatLog(args));
+      },
+      now: deps.now,
+      signal: run.signal,
+    });
+    if ('wait' in result) return { type: 'stepSuspended', seq: cmd.seq, wait: result.wait, startedAt, at: finish(), logs };
+    const output = result.output === undefined ? null : result.output;
+    const size = Buffer.byteLength(JSON.stringify(output) ?? 'null');
+    if (size > deps.maxOutputBytes) {
+      throw new NodeFailure('output_too_large', `output is ${size} bytes; a step may store at most ${deps.maxOutputBytes}`, { retryable: false });
+    }
+    return { type: 'stepSucceeded', seq: cmd.seq, port: result.port, output, startedAt, at: finish(), logs };
+  } catch (err) {
+    const error = { ...toStepError(err), node: node.id };
+    return { type: 'stepFailed', seq: cmd.seq, error, startedAt, at: finish(), logs };
+  }
+}

@@ -1,0 +1,94 @@
+// The explicit state of one execution. The stepper turns (state, event) into a new state
+// plus commands; the runtime persists the state and carries out the commands.
+import type { Wait } from '../nodes/define-node.js';
+
+export type ExecutionStatus = 'queued' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'cancelled';
+export const TERMINAL_STATUSES: readonly ExecutionStatus[] = ['succeeded', 'failed', 'cancelled'];
+
+export interface StepError {
+  message: string;
+  code: string;
+  /** The node that failed, when a node failed. */
+  node?: string;
+  /** Where in the node the problem is, e.g. `/params/url`. */
+  path?: string;
+  retryable?: boolean;
+}
+
+/** One pending activation of a node. `seq` is its deterministic step index in the execution. */
+export interface Token {
+  seq: number;
+  node: string;
+  input: unknown;
+  attempt: number;
+  status: 'ready' | 'running' | 'sleeping' | 'waiting';
+  startedAt?: string;
+  until?: string;
+  reason?: 'retry' | 'delay' | 'event';
+  resume?: { port: string; output: unknown };
+  event?: string;
+  correlation?: string;
+  timeoutPort?: string;
+  lastError?: StepError;
+}
+
+export interface ExecutionState {
+  executionId: string;
+  status: ExecutionStatus;
+  nextSeq: number;
+  trigger: unknown;
+  /** node id -> latest output and port: the `$nodes` of expressions. */
+  nodes: Record<string, { output: unknown; port: string }>;
+  tokens: Token[];
+  output: unknown;
+  error: StepError | null;
+  startedAt: string;
+  finishedAt: string | null;
+}
+
+export type StepStatus = 'running' | 'succeeded' | 'failed' | 'retrying' | 'waiting' | 'cancelled';
+
+/** One row of execution_steps: the record of one node activation (all its attempts). */
+export interface StepRecord {
+  id: string;
+  executionId: string;
+  seq: number;
+  node: string;
+  nodeType: string;
+  attempt: number;
+  status: StepStatus;
+  port: string | null;
+  input: unknown;
+  output: unknown;
+  error: StepError | null;
+  logs: string[];
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+export type StepperEvent =
+  | { type: 'start'; trigger: string; payload: unknown; at: string }
+  | { type: 'stepStarted'; seq: number; at: string }
+  | { type: 'stepSucceeded'; seq: number; port: string; output: unknown; startedAt: string; at: string; logs?: string[] }
+  | { type: 'stepFailed'; seq: number; error: StepError; startedAt: string; at: string; logs?: string[] }
+  | { type: 'stepSuspended'; seq: number; wait: Wait; startedAt: string; at: string; logs?: string[] }
+  | { type: 'timerFired'; seq: number; at: string }
+  | { type: 'eventReceived'; seq: number; payload: unknown; at: string }
+  | { type: 'cancel'; at: string; reason?: string };
+
+export type Command =
+  | { type: 'run'; seq: number; stepId: string; node: string; input: unknown; attempt: number }
+  | { type: 'sleep'; seq: number; stepId: string; until: string }
+  | { type: 'wait'; seq: number; stepId: string; event: string; correlation: string; timeoutAt?: string }
+  | { type: 'clearWait'; seq: number; stepId: string }
+  | { type: 'finish'; status: 'succeeded' | 'failed' | 'cancelled'; output: unknown; error: StepError | null };
+
+export interface Advance {
+  state: ExecutionState;
+  commands: Command[];
+  steps: StepRecord[];
+}
+
+export function stepIdOf(executionId: string, seq: number): string {
+  return `${executionId}:${seq}`;
+}
