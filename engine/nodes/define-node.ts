@@ -60,12 +60,15 @@ export interface NodeType<S extends TSchema = TSchema> {
   icon: string;
   params: S;
   /** Output ports; a function when they depend on params (logic.switch). */
-  outputs: PortSpec[] | ((params: Static<S>) => PortSpec[]);
+  outputs: PortSpec[] | PortsOf<Static<S>>;
   credentials?: string[];
   /** Extra save-time checks a schema cannot express (cron syntax, unique case ports). */
-  check?: (params: Static<S>) => FlowError[];
+  check?(params: Static<S>): FlowError[];
   execute(ctx: NodeContext<Static<S>>): Promise<NodeResult>;
 }
+
+/** Method-style (bivariant) so a NodeType<Specific> is usable where NodeType is expected. */
+type PortsOf<P> = { ports(params: P): PortSpec[] }['ports'];
 
 export interface NodeDefinition<S extends TSchema> {
   type: string;
@@ -77,9 +80,9 @@ export interface NodeDefinition<S extends TSchema> {
   description: Localized;
   icon: string;
   params: S;
-  outputs: PortSpec[] | ((params: Static<S>) => PortSpec[]);
+  outputs: PortSpec[] | PortsOf<Static<S>>;
   credentials?: string[];
-  check?: (params: Static<S>) => FlowError[];
+  check?(params: Static<S>): FlowError[];
   execute(ctx: NodeContext<Static<S>>): Promise<NodeResult>;
 }
 

@@ -1,0 +1,48 @@
+// Group commit: writes that arrive while a transaction is in flight are committed together
+// in the next one. Each caller still waits for its own durable commit; under load one
+// SQLite transaction carries hundreds of execution segments instead of one.
+export class GroupCommit<W> {
+  private queue: { write: W; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  private running = false;
+
+  constructor(
+    private readonly writeBatch: (writes: W[]) => Promise<void>,
+    private readonly maxBatch = 500,
+  ) {}
+
+  commit(write: W): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ write, resolve, reject });
+      if (!this.running) void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.running = true;
+    // Let the current tick's writers join the first batch.
+    await new Promise((r) => setImmediate(r));
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.maxBatch);
+      try {
+        await this.writeBatch(batch.map((b) => b.write));
+        for (const b of batch) b.resolve();
+      } catch (err) {
+        if (batch.length === 1) batch[0]!.reject(err);
+        else await this.isolate(batch);
+      }
+    }
+    this.running = false;
+  }
+
+  /** One bad write must not fail its batch-mates: retry them one by one. */
+  private async isolate(batch: { write: W; resolve: () => void; reject: (e: unknown) => void }[]): Promise<void> {
+    for (const b of batch) {
+      try {
+        await this.writeBatch([b.write]);
+        b.resolve();
+      } catch (err) {
+        b.reject(err);
+      }
+    }
+  }
+}

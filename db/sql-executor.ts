@@ -1,0 +1,101 @@
+// The hot path (committing execution segments, loading state) talks to the driver directly:
+// Sequelize opens a new SQLite connection per transaction and has no busy timeout, which
+// costs throughput and fails under contention. Schema, migrations and repositories stay on
+// Sequelize. SQL here is written once with $1-style placeholders for both dialects.
+import sqlite3 from 'sqlite3';
+import pg from 'pg';
+
+export type Row = Record<string, unknown>;
+export type Query = (sql: string, params?: unknown[]) => Promise<Row[]>;
+
+export interface SqlExecutor {
+  readonly dialect: 'sqlite' | 'postgres';
+  query: Query;
+  /** Run `fn` in one transaction on one connection; commit, or roll back on error. */
+  transaction(fn: (query: Query) => Promise<void>): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** $1 -> ?1: SQLite's numbered parameters bind by position like PostgreSQL's. */
+const toSqlite = (sql: string): string => sql.replace(/\$(\d+)/g, '?$1');
+
+function openSqlite(file: string): Promise<sqlite3.Database> {
+  return new Promise((resolve, reject) => {
+    const db = new sqlite3.Database(file, (err) => (err ? reject(err) : resolve(db)));
+  });
+}
+
+function all(db: sqlite3.Database, sql: string, params: unknown[] = []): Promise<Row[]> {
+  return new Promise((resolve, reject) => db.all(sql, params, (err, rows) => (err ? reject(err) : resolve(rows as Row[]))));
+}
+
+function exec(db: sqlite3.Database, sql: string): Promise<void> {
+  return new Promise((resolve, reject) => db.exec(sql, (err) => (err ? reject(err) : resolve())));
+}
+
+const SQLITE_PRAGMAS = `
+  PRAGMA journal_mode = WAL;
+  PRAGMA synchronous = NORMAL;
+  PRAGMA busy_timeout = 10000;
+  PRAGMA foreign_keys = ON;
+`;
+
+/**
+ * Two connections: one writer (transactions are serialised on it) and one reader, so a read
+ * never observes a batch that is still open. WAL lets them run side by side; synchronous=NORMAL
+ * in WAL mode survives a killed process (not a power cut: see db/README.md).
+ */
+export async function createSqliteExecutor(file: string): Promise<SqlExecutor> {
+  const writer = await openSqlite(file);
+  const reader = await openSqlite(file);
+  await exec(writer, SQLITE_PRAGMAS);
+  await exec(reader, SQLITE_PRAGMAS);
+  let tail: Promise<void> = Promise.resolve();
+  return {
+    dialect: 'sqlite',
+    query: (sql, params) => all(reader, toSqlite(sql), params),
+    transaction(fn) {
+      const run = tail.then(async () => {
+        await exec(writer, 'BEGIN IMMEDIATE');
+        try {
+          await fn((sql, params) => all(writer, toSqlite(sql), params));
+          await exec(writer, 'COMMIT');
+        } catch (err) {
+          await exec(writer, 'ROLLBACK').catch(() => undefined);
+          throw err;
+        }
+      });
+      tail = run.catch(() => undefined);
+      return run;
+    },
+    async close() {
+      await tail;
+      await Promise.all([writer, reader].map((db) => new Promise<void>((resolve) => db.close(() => resolve()))));
+    },
+  };
+}
+
+// BIGINT columns hold epoch milliseconds; they fit a JS number exactly.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+
+export function createPgExecutor(connectionString: string, max = 10): SqlExecutor {
+  const pool = new pg.Pool({ connectionString, max });
+  return {
+    dialect: 'postgres',
+    query: async (sql, params) => (await pool.query(sql, params)).rows as Row[],
+    async transaction(fn) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        await fn(async (sql, params) => (await client.query(sql, params)).rows as Row[]);
+        await client.query('COMMIT');
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+}

@@ -1,0 +1,137 @@
+// RunStore on SQL (SQLite or PostgreSQL): each execution segment's state, steps and waits
+// land in one transaction, grouped with concurrent segments (group commit).
+import type { ExecutionMeta, ExecutionWrite, Flow, RunStore, StepRecord, StoredExecution, WaitRow } from '../engine/index.js';
+import type { ExecutionState } from '../engine/index.js';
+import { GroupCommit } from './group-commit.js';
+import type { Query, Row, SqlExecutor } from './sql-executor.js';
+
+const MAX_ROWS_PER_STATEMENT = 400;
+
+const json = (v: unknown): string | null => (v === undefined || v === null ? null : JSON.stringify(v));
+const parse = (v: unknown): unknown => (typeof v === 'string' ? JSON.parse(v) : v ?? null);
+const ms = (iso: string | null | undefined): number | null => (iso ? Date.parse(iso) : null);
+
+/** INSERT … VALUES (…),(…) ON CONFLICT (id) DO UPDATE SET …, in chunks. */
+async function upsert(q: Query, table: string, columns: string[], updates: string[], rows: unknown[][]): Promise<void> {
+  for (let i = 0; i < rows.length; i += MAX_ROWS_PER_STATEMENT) {
+    const chunk = rows.slice(i, i + MAX_ROWS_PER_STATEMENT);
+    const params: unknown[] = [];
+    const tuples = chunk.map((row) => {
+      const marks = row.map((v) => {
+        params.push(v);
+        return `$${params.length}`;
+      });
+      return `(${marks.join(',')})`;
+    });
+    const set = updates.map((c) => `${c} = excluded.${c}`).join(', ');
+    await q(`INSERT INTO ${table} (${columns.join(',')}) VALUES ${tuples.join(',')} ON CONFLICT (id) DO ${set ? `UPDATE SET ${set}` : 'NOTHING'}`, params);
+  }
+}
+
+async function deleteIds(q: Query, table: string, ids: string[]): Promise<void> {
+  for (let i = 0; i < ids.length; i += MAX_ROWS_PER_STATEMENT) {
+    const chunk = ids.slice(i, i + MAX_ROWS_PER_STATEMENT);
+    await q(`DELETE FROM ${table} WHERE id IN (${chunk.map((_, j) => `$${j + 1}`).join(',')})`, chunk);
+  }
+}
+
+const EXECUTION_COLUMNS = ['id', 'tenant_id', 'flow_id', 'flow_version', 'status', 'mode', 'subject', 'state', 'output', 'error', 'started_at', 'finished_at', 'updated_at'];
+const EXECUTION_UPDATES = ['status', 'state', 'output', 'error', 'finished_at', 'updated_at'];
+const STEP_COLUMNS = ['id', 'tenant_id', 'execution_id', 'seq', 'node_id', 'node_type', 'attempt', 'status', 'port', 'input', 'output', 'error', 'logs', 'started_at', 'finished_at'];
+const STEP_UPDATES = ['attempt', 'status', 'port', 'output', 'error', 'logs', 'started_at', 'finished_at'];
+const WAIT_COLUMNS = ['id', 'tenant_id', 'execution_id', 'seq', 'kind', 'due_at', 'event', 'correlation'];
+const WAIT_UPDATES = ['kind', 'due_at', 'event', 'correlation'];
+
+function stepRow(tenantId: string, s: StepRecord): unknown[] {
+  return [s.id, tenantId, s.executionId, s.seq, s.node, s.nodeType, s.attempt, s.status, s.port, json(s.input), json(s.output), json(s.error), s.logs.length ? JSON.stringify(s.logs) : null, ms(s.startedAt), ms(s.finishedAt)];
+}
+
+function metaOf(row: Row): ExecutionMeta {
+  return {
+    id: String(row.id),
+    tenantId: String(row.tenant_id),
+    flowId: String(row.flow_id),
+    flowVersion: Number(row.flow_version),
+    subject: row.subject === null || row.subject === undefined ? null : String(row.subject),
+    mode: String(row.mode),
+  };
+}
+
+function waitOf(row: Row): WaitRow {
+  return {
+    id: String(row.id),
+    tenantId: String(row.tenant_id),
+    executionId: String(row.execution_id),
+    seq: Number(row.seq),
+    kind: row.kind === 'event' ? 'event' : 'timer',
+    dueAt: row.due_at === null || row.due_at === undefined ? null : Number(row.due_at),
+    event: (row.event as string | null) ?? null,
+    correlation: (row.correlation as string | null) ?? null,
+  };
+}
+
+export class SqlRunStore implements RunStore {
+  private readonly group: GroupCommit<ExecutionWrite>;
+
+  constructor(private readonly sql: SqlExecutor) {
+    this.group = new GroupCommit((writes) => this.writeBatch(writes));
+  }
+
+  commit(write: ExecutionWrite): Promise<void> {
+    return this.group.commit(write);
+  }
+
+  private async writeBatch(writes: ExecutionWrite[]): Promise<void> {
+    // Later writes win: collapse by id so one statement never touches a row twice.
+    const executions = new Map<string, unknown[]>();
+    const steps = new Map<string, unknown[]>();
+    const waits = new Map<string, unknown[]>();
+    const cleared = new Set<string>();
+    const now = Date.now();
+    for (const w of writes) {
+      const s = w.state;
+      executions.set(w.meta.id, [w.meta.id, w.meta.tenantId, w.meta.flowId, w.meta.flowVersion, w.status, w.meta.mode, w.meta.subject, JSON.stringify(s), json(w.output), json(w.error), ms(s.startedAt) ?? now, ms(s.finishedAt), now]);
+      for (const step of w.steps) steps.set(step.id, stepRow(w.meta.tenantId, step));
+      for (const id of w.clearWaits) {
+        waits.delete(id);
+        cleared.add(id);
+      }
+      for (const wait of w.waits) {
+        cleared.delete(wait.id);
+        waits.set(wait.id, [wait.id, wait.tenantId, wait.executionId, wait.seq, wait.kind, wait.dueAt, wait.event, wait.correlation]);
+      }
+    }
+    await this.sql.transaction(async (q) => {
+      await upsert(q, 'executions', EXECUTION_COLUMNS, EXECUTION_UPDATES, [...executions.values()]);
+      if (steps.size) await upsert(q, 'execution_steps', STEP_COLUMNS, STEP_UPDATES, [...steps.values()]);
+      if (cleared.size) await deleteIds(q, 'waits', [...cleared]);
+      if (waits.size) await upsert(q, 'waits', WAIT_COLUMNS, WAIT_UPDATES, [...waits.values()]);
+    });
+  }
+
+  async loadExecution(id: string): Promise<StoredExecution | null> {
+    const rows = await this.sql.query('SELECT * FROM executions WHERE id = $1', [id]);
+    const row = rows[0];
+    return row ? { meta: metaOf(row), state: parse(row.state) as ExecutionState } : null;
+  }
+
+  async listUnfinished(): Promise<StoredExecution[]> {
+    const rows = await this.sql.query("SELECT * FROM executions WHERE status IN ('queued', 'running') ORDER BY started_at");
+    return rows.map((row) => ({ meta: metaOf(row), state: parse(row.state) as ExecutionState }));
+  }
+
+  async dueWaits(before: number, limit: number): Promise<WaitRow[]> {
+    const rows = await this.sql.query('SELECT * FROM waits WHERE due_at IS NOT NULL AND due_at <= $1 ORDER BY due_at LIMIT $2', [before, limit]);
+    return rows.map(waitOf);
+  }
+
+  async findEventWaits(tenantId: string, event: string, correlation: string): Promise<WaitRow[]> {
+    const rows = await this.sql.query("SELECT * FROM waits WHERE tenant_id = $1 AND kind = 'event' AND event = $2 AND correlation = $3", [tenantId, event, correlation]);
+    return rows.map(waitOf);
+  }
+
+  async loadFlowVersion(flowId: string, version: number): Promise<Flow | null> {
+    const rows = await this.sql.query('SELECT definition FROM flow_versions WHERE flow_id = $1 AND version = $2', [flowId, version]);
+    return rows[0] ? (parse(rows[0].definition) as Flow) : null;
+  }
+}

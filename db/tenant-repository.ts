@@ -1,0 +1,57 @@
+import { randomUUID } from 'node:crypto';
+import type { Database } from './database.js';
+import { models } from './models.js';
+
+export interface TenantSettings {
+  /** Lets http.request reach private, loopback and link-local addresses (off by default). */
+  allowPrivateNetwork?: boolean;
+  locale?: 'ar' | 'en';
+  timezone?: string;
+}
+
+export interface Tenant {
+  id: string;
+  slug: string;
+  name: string;
+  settings: TenantSettings;
+}
+
+export class TenantRepository {
+  constructor(private readonly db: Database) {}
+
+  private get model() {
+    return models(this.db.sequelize).Tenant;
+  }
+
+  /** Create the tenant if its slug is free; return it either way (seeds call this on every start). */
+  async ensure(slug: string, name: string, settings: TenantSettings = {}): Promise<Tenant> {
+    const existing = await this.bySlug(slug);
+    if (existing) return existing;
+    const now = Date.now();
+    const row = await this.model.create({ id: randomUUID(), slug, name, settings: JSON.stringify(settings), created_at: now, updated_at: now });
+    return toTenant(row.get());
+  }
+
+  async bySlug(slug: string): Promise<Tenant | null> {
+    const row = await this.model.findOne({ where: { slug } });
+    return row ? toTenant(row.get()) : null;
+  }
+
+  async byId(id: string): Promise<Tenant | null> {
+    const row = await this.model.findByPk(id);
+    return row ? toTenant(row.get()) : null;
+  }
+
+  async list(): Promise<Tenant[]> {
+    const rows = await this.model.findAll({ order: [['slug', 'ASC']] });
+    return rows.map((r) => toTenant(r.get()));
+  }
+
+  async updateSettings(id: string, settings: TenantSettings): Promise<void> {
+    await this.model.update({ settings: JSON.stringify(settings), updated_at: Date.now() }, { where: { id } });
+  }
+}
+
+function toTenant(row: { id: string; slug: string; name: string; settings: string }): Tenant {
+  return { id: row.id, slug: row.slug, name: row.name, settings: JSON.parse(row.settings) as TenantSettings };
+}

@@ -1,0 +1,19 @@
+// The demo tenant every fresh install starts with, and its flows. Idempotent: run on every
+// start; a flow is republished only when its definition changed.
+import leadIntake from './flows/lead-intake.json' with { type: 'json' };
+import type { AppContextSeedTarget } from './seed-target.js';
+
+export const DEMO_TENANT = { slug: 'demo', name: 'شركة تدفق التجريبية — Tadfuq Demo Co' };
+
+export const DEMO_FLOWS: { id: string; definition: unknown }[] = [{ id: 'demo-lead-intake', definition: leadIntake }];
+
+export async function seedDemoTenant(target: AppContextSeedTarget): Promise<{ tenantId: string; published: string[] }> {
+  const tenant = await target.tenants.ensure(DEMO_TENANT.slug, DEMO_TENANT.name, { locale: 'ar', timezone: 'Asia/Riyadh' });
+  target.tenantSettings.set(tenant.id, tenant.settings);
+  const published: string[] = [];
+  for (const f of DEMO_FLOWS) {
+    const result = await target.flows(tenant.id).publishIfChanged(f.definition, f.id);
+    if (result.changed) published.push(`${f.id}@${result.version}`);
+  }
+  return { tenantId: tenant.id, published };
+}

@@ -1,0 +1,48 @@
+// One error shape for every API answer: {error: {code, message, details}} (DESIGN.md).
+import type { ErrorRequestHandler } from 'express';
+import type { FlowError } from '../engine/index.js';
+import { FlowInvalidError } from '../engine/index.js';
+
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details: FlowError[] = [],
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    Object.setPrototypeOf(this, ApiError.prototype);
+  }
+}
+
+export const notFound = (what = 'resource'): ApiError => new ApiError(404, 'not_found', `${what} not found`);
+
+interface BodyParserError {
+  type?: string;
+  status?: number;
+  message?: string;
+  limit?: number;
+}
+
+export function errorHandler(log: { error(obj: object, msg?: string): void }): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    let e: ApiError;
+    const parserError = err as BodyParserError;
+    if (err instanceof ApiError) e = err;
+    else if (err instanceof FlowInvalidError) e = new ApiError(400, 'invalid_flow', err.message, err.errors);
+    else if (parserError?.type === 'entity.too.large') {
+      e = new ApiError(413, 'payload_too_large', `request body exceeds ${parserError.limit} bytes`, [{ path: '/body', code: 'too_large', message: `at most ${parserError.limit} bytes` }]);
+    } else if (parserError?.type === 'entity.parse.failed') {
+      e = new ApiError(400, 'invalid_json', 'request body is not valid JSON', [{ path: '/body', code: 'invalid_json', message: parserError.message ?? 'invalid JSON' }]);
+    } else if (parserError?.status && parserError.status >= 400 && parserError.status < 500) {
+      e = new ApiError(parserError.status, 'bad_request', parserError.message ?? 'bad request');
+    } else {
+      log.error({ err, url: req.originalUrl }, 'unhandled error');
+      e = new ApiError(500, 'internal', 'internal error');
+    }
+    for (const [k, v] of Object.entries(e.headers)) res.setHeader(k, v);
+    res.status(e.status).json({ error: { code: e.code, message: e.message, details: e.details } });
+  };
+}

@@ -1,0 +1,39 @@
+// tadfuq validate FLOW.json            → exit 0, or 1 with every error and its path
+// tadfuq run FLOW.json --input '{…}'   → runs it on a temporary embedded store, prints the execution
+import { parseArgs } from 'node:util';
+import { readFile } from 'node:fs/promises';
+import { validateCommand } from './validate-command.js';
+import { runCommand } from './run-command.js';
+
+const USAGE = `usage:
+  tadfuq validate FLOW.json
+  tadfuq run FLOW.json [--input JSON] [--trigger NODE_ID] [--allow-private-network]`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: {
+      input: { type: 'string' },
+      trigger: { type: 'string' },
+      'allow-private-network': { type: 'boolean', default: false },
+    },
+  });
+  const file = positionals[0];
+  if (!command || !file || (command !== 'validate' && command !== 'run')) {
+    process.stderr.write(USAGE + '\n');
+    return 2;
+  }
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    process.stderr.write(`cannot read ${file}: ${(err as Error).message}\n`);
+    return 2;
+  }
+  if (command === 'validate') return validateCommand(file, text, process.stdout);
+  return runCommand(file, text, { input: values.input, trigger: values.trigger, allowPrivateNetwork: values['allow-private-network'] === true }, process.stdout, process.stderr);
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,29 @@
+// `npm start`: the API, webhooks and the embedded runtime in one process.
+import { loadConfig } from './config.js';
+import { createLogger } from './logger.js';
+import { createContext } from './app-context.js';
+import { createApp } from './app.js';
+import { seedDemoTenant } from '../seeds/demo-tenant.js';
+
+const config = loadConfig();
+const log = createLogger(config.logLevel);
+const ctx = await createContext(config, log);
+const seeded = await seedDemoTenant(ctx);
+if (seeded.published.length) log.info({ published: seeded.published }, 'seeded demo flows');
+await ctx.runtime.start();
+const server = createApp(ctx).listen(config.port, config.host, () => {
+  log.info({ url: `http://${config.host}:${config.port}`, database: ctx.db.dialect, dataDir: config.dataDir }, 'tadfuq is up — تدفق يعمل');
+});
+server.keepAliveTimeout = 65_000;
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  log.info({ signal }, 'shutting down');
+  server.close();
+  await ctx.close();
+  process.exit(0);
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));
