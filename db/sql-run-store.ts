@@ -7,7 +7,31 @@ import type { Query, Row, SqlExecutor } from './sql-executor.js';
 
 const MAX_ROWS_PER_STATEMENT = 400;
 
-const json = (v: unknown): string | null => (v === undefined || v === null ? null : JSON.stringify(v));
+/**
+ * JSON text of a value, memoised per object within one batch: a step's output object is the
+ * next step's input and often the execution's output, so it is serialised once, not 3 times.
+ */
+function serializer(): (v: unknown) => string | null {
+  const seen = new WeakMap<object, string>();
+  return (v) => {
+    if (v === undefined || v === null) return null;
+    if (typeof v !== 'object') return JSON.stringify(v);
+    let text = seen.get(v);
+    if (text === undefined) {
+      text = JSON.stringify(v);
+      seen.set(v, text);
+    }
+    return text;
+  };
+}
+
+/**
+ * The persisted state leaves out what the step rows already hold (`trigger`, `nodes`: every
+ * node's latest output); loadExecution rebuilds them. Steps are the memo, as in Inngest.
+ */
+function persistedState(s: ExecutionState): string {
+  return JSON.stringify({ ...s, trigger: undefined, nodes: undefined });
+}
 const parse = (v: unknown): unknown => (typeof v === 'string' ? JSON.parse(v) : v ?? null);
 const ms = (iso: string | null | undefined): number | null => (iso ? Date.parse(iso) : null);
 
@@ -42,7 +66,7 @@ const STEP_UPDATES = ['attempt', 'status', 'port', 'output', 'error', 'logs', 's
 const WAIT_COLUMNS = ['id', 'tenant_id', 'execution_id', 'seq', 'kind', 'due_at', 'event', 'correlation'];
 const WAIT_UPDATES = ['kind', 'due_at', 'event', 'correlation'];
 
-function stepRow(tenantId: string, s: StepRecord): unknown[] {
+function stepRow(tenantId: string, s: StepRecord, json: (v: unknown) => string | null): unknown[] {
   return [s.id, tenantId, s.executionId, s.seq, s.node, s.nodeType, s.attempt, s.status, s.port, json(s.input), json(s.output), json(s.error), s.logs.length ? JSON.stringify(s.logs) : null, ms(s.startedAt), ms(s.finishedAt)];
 }
 
@@ -88,10 +112,11 @@ export class SqlRunStore implements RunStore {
     const waits = new Map<string, unknown[]>();
     const cleared = new Set<string>();
     const now = Date.now();
+    const json = serializer();
     for (const w of writes) {
       const s = w.state;
-      executions.set(w.meta.id, [w.meta.id, w.meta.tenantId, w.meta.flowId, w.meta.flowVersion, w.status, w.meta.mode, w.meta.subject, JSON.stringify(s), json(w.output), json(w.error), ms(s.startedAt) ?? now, ms(s.finishedAt), now]);
-      for (const step of w.steps) steps.set(step.id, stepRow(w.meta.tenantId, step));
+      executions.set(w.meta.id, [w.meta.id, w.meta.tenantId, w.meta.flowId, w.meta.flowVersion, w.status, w.meta.mode, w.meta.subject, persistedState(s), json(w.output), json(w.error), ms(s.startedAt) ?? now, ms(s.finishedAt), now]);
+      for (const step of w.steps) steps.set(step.id, stepRow(w.meta.tenantId, step, json));
       for (const id of w.clearWaits) {
         waits.delete(id);
         cleared.add(id);
@@ -112,12 +137,28 @@ export class SqlRunStore implements RunStore {
   async loadExecution(id: string): Promise<StoredExecution | null> {
     const rows = await this.sql.query('SELECT * FROM executions WHERE id = $1', [id]);
     const row = rows[0];
-    return row ? { meta: metaOf(row), state: parse(row.state) as ExecutionState } : null;
+    return row ? this.hydrate(row) : null;
   }
 
   async listUnfinished(): Promise<StoredExecution[]> {
     const rows = await this.sql.query("SELECT * FROM executions WHERE status IN ('queued', 'running') ORDER BY started_at");
-    return rows.map((row) => ({ meta: metaOf(row), state: parse(row.state) as ExecutionState }));
+    return Promise.all(rows.map((row) => this.hydrate(row)));
+  }
+
+  /** Rebuild `trigger` and `nodes` from the succeeded steps (see persistedState). */
+  private async hydrate(row: Row): Promise<StoredExecution> {
+    const state = parse(row.state) as ExecutionState;
+    const steps = await this.sql.query("SELECT seq, node_id, port, output FROM execution_steps WHERE execution_id = $1 AND status = 'succeeded' ORDER BY seq", [row.id]);
+    state.nodes = {};
+    state.trigger = null;
+    for (const step of steps) {
+      const output = parse(step.output);
+      if (Number(step.seq) === 0) state.trigger = output;
+      state.nodes[String(step.node_id)] = { output, port: String(step.port) };
+    }
+    // Accepted but the trigger step has not run yet: the payload is its pending input.
+    if (state.trigger === null) state.trigger = state.tokens.find((t) => t.seq === 0)?.input ?? null;
+    return { meta: metaOf(row), state };
   }
 
   async dueWaits(before: number, limit: number): Promise<WaitRow[]> {

@@ -118,6 +118,10 @@ export async function evaluateExpression(source: string, scope: ExpressionScope,
 function normalize(value: unknown): unknown {
   if (value === undefined) return null;
   if (Array.isArray(value)) return Array.from(value, normalize);
+  // Objects JSONata builds have a null prototype and may hold sequences; inputs are left as is.
+  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, normalize(v)]));
+  }
   return value;
 }
 

@@ -12,7 +12,8 @@ export function checkGraph(flow: Flow, registry: NodeRegistry): FlowError[] {
   const edges = Array.isArray(flow.edges) ? flow.edges : [];
 
   const byId = new Map<string, FlowNode>();
-  (flow.nodes ?? []).forEach((node, i) => {
+  const allNodes: FlowNode[] = Array.isArray(flow.nodes) ? flow.nodes : [];
+  allNodes.forEach((node, i) => {
     if (!node || typeof node.id !== 'string') return;
     if (byId.has(node.id)) errors.push({ path: pointer('nodes', i, 'id'), code: 'duplicate_id', message: `node id "${node.id}" is used more than once` });
     else byId.set(node.id, node);
@@ -84,7 +85,7 @@ export function checkGraph(flow: Flow, registry: NodeRegistry): FlowError[] {
     for (const next of adjacency.get(id) ?? []) queue.push(next.to);
   }
   if (triggers.length > 0) {
-    (flow.nodes ?? []).forEach((node, i) => {
+    allNodes.forEach((node, i) => {
       if (!node || typeof node.id !== 'string' || byId.get(node.id) !== node) return;
       if (!reachable.has(node.id)) errors.push({ path: pointer('nodes', i), code: 'unreachable', message: `node "${node.id}" cannot be reached from any trigger` });
     });

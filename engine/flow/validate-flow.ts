@@ -15,7 +15,7 @@ export type ValidationResult = { ok: true; flow: Flow; errors: [] } | { ok: fals
 // ajv and ajv-formats ship CommonJS; under NodeNext their classes sit on `.default`.
 const Ajv2020 = (Ajv2020Module as unknown as { default: typeof Ajv2020Module }).default ?? Ajv2020Module;
 type Ajv = InstanceType<typeof Ajv2020Module.default>;
-const ajv: Ajv = new (Ajv2020 as unknown as new (o: object) => Ajv)({ allErrors: true, useDefaults: true, strict: false });
+const ajv: Ajv = new (Ajv2020 as unknown as new (o: object) => Ajv)({ allErrors: true, useDefaults: true, strict: false, verbose: true });
 const applyFormats = ((addFormats as unknown as { default?: unknown }).default ?? addFormats) as (a: Ajv) => void;
 applyFormats(ajv);
 

@@ -196,12 +196,14 @@ export class EmbeddedRuntime {
    */
   result(executionId: string, untilTerminal = false): Promise<ExecutionResult> {
     return new Promise((resolve, reject) => {
+      const waiter: Waiter = { untilTerminal, resolve, reject };
       const list = this.waiters.get(executionId) ?? [];
-      list.push({ untilTerminal, resolve, reject });
+      list.push(waiter);
       this.waiters.set(executionId, list);
-      // It may already be settled (e.g. finished before the caller asked).
+      // It may have settled before the caller asked: once the current drive (if any) is
+      // over, look at the stored state, unless that drive already answered.
       void this.locks.run(executionId, async () => {
-        if (this.active.has(executionId)) return;
+        if (!this.waiters.get(executionId)?.includes(waiter)) return;
         const stored = await this.store.loadExecution(executionId);
         if (stored) this.notify(stored.state);
       });

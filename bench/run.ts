@@ -1,0 +1,12 @@
+// `npm run bench -- <name>`: runs one benchmark and prints comparable figures.
+const benches: Record<string, () => Promise<unknown>> = {
+  engine: () => import('./engine.bench.js').then((m) => m.main(process.argv.slice(3))),
+};
+
+const name = process.argv[2] ?? 'engine';
+const bench = benches[name];
+if (!bench) {
+  process.stderr.write(`unknown benchmark "${name}"; available: ${Object.keys(benches).join(', ')}\n`);
+  process.exit(2);
+}
+await bench();
