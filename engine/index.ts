@@ -1,7 +1,7 @@
 // The engine's public surface. nodes/, db/, server/ import from here only.
 export * from './flow/flow.schema.js';
 export * from './flow/flow-error.js';
-export { validateFlow, schemaErrors, paramsValidator, type ValidationResult } from './flow/validate-flow.js';
+export { validateFlow, schemaErrors, paramsValidator, resolvedParamsValidator, type ValidationResult } from './flow/validate-flow.js';
 export { outputPortsOf } from './flow/ports.js';
 export * from './expressions/expression.js';
 export * from './nodes/define-node.js';

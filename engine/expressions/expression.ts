@@ -136,7 +136,10 @@ async function resolve(value: unknown, scope: ExpressionScope, path: string): Pr
   if (Array.isArray(value)) return Promise.all(value.map((v, i) => resolve(v, scope, `${path}/${i}`)));
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = await resolve(v, scope, `${path}/${pointerSegment(k)}`);
+    for (const [k, v] of Object.entries(value)) {
+      // defineProperty: a "__proto__" key must stay a plain field, never set the prototype.
+      Object.defineProperty(out, k, { value: await resolve(v, scope, `${path}/${pointerSegment(k)}`), enumerable: true, writable: true, configurable: true });
+    }
     return out;
   }
   return value;

@@ -19,6 +19,21 @@ const ajv: Ajv = new (Ajv2020 as unknown as new (o: object) => Ajv)({ allErrors:
 const applyFormats = ((addFormats as unknown as { default?: unknown }).default ?? addFormats) as (a: Ajv) => void;
 applyFormats(ajv);
 
+// At run time params are checked again after expressions resolve; that check must never
+// write defaults into the (shared, immutable) flow, so it uses an instance without useDefaults.
+const strictAjv: Ajv = new (Ajv2020 as unknown as new (o: object) => Ajv)({ allErrors: true, useDefaults: false, strict: false });
+applyFormats(strictAjv);
+const resolvedValidators = new WeakMap<NodeType, ValidateFunction>();
+
+/** Validator for params after expression resolution: reports, never mutates. */
+export function resolvedParamsValidator(nodeType: NodeType): ValidateFunction {
+  const cached = resolvedValidators.get(nodeType);
+  if (cached) return cached;
+  const v = strictAjv.compile(nodeType.params);
+  resolvedValidators.set(nodeType, v);
+  return v;
+}
+
 const validateEnvelope = ajv.compile(Flow);
 const paramValidators = new WeakMap<NodeType, ValidateFunction>();
 

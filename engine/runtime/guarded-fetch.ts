@@ -10,6 +10,7 @@ import { NodeFailure } from '../errors/node-failure.error.js';
 import type { GuardedFetch } from '../nodes/define-node.js';
 
 const MAX_REDIRECTS = 5;
+const CREDENTIAL_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie']);
 
 export function isPublicAddress(address: string): boolean {
   if (!ipaddr.isValid(address)) return false;
@@ -76,8 +77,16 @@ export function createGuardedFetch(options: GuardOptions): GuardedFetch {
       if (response.status >= 300 && response.status < 400 && location) {
         if (hop >= MAX_REDIRECTS) throw new NodeFailure('too_many_redirects', `more than ${MAX_REDIRECTS} redirects`, { retryable: false });
         await response.body?.cancel();
-        current = new URL(location, current);
-        if (response.status === 303) init = { ...init, method: 'GET', body: undefined };
+        const next = new URL(location, current);
+        // As the fetch standard: 303 (and 301/302 after a POST) become a GET without body,
+        // and credentials never follow a redirect to another origin.
+        const toGet = response.status === 303 || ((response.status === 301 || response.status === 302) && init.method.toUpperCase() === 'POST');
+        if (toGet) init = { ...init, method: 'GET', body: undefined };
+        if (next.origin !== current.origin && init.headers) {
+          const headers = Object.fromEntries(Object.entries(init.headers).filter(([k]) => !CREDENTIAL_HEADERS.has(k.toLowerCase())));
+          init = { ...init, headers };
+        }
+        current = next;
         continue;
       }
       return response as unknown as Response;

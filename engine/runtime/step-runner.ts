@@ -6,7 +6,7 @@ import type { GuardedFetch, NodeResult } from '../nodes/define-node.js';
 import type { ExecutionState, StepError, StepperEvent } from '../stepper/execution-state.js';
 import type { ExecutionMeta } from './run-store.js';
 import { ExpressionError, resolveParams, type ExpressionScope } from '../expressions/expression.js';
-import { paramsValidator, schemaErrors } from '../flow/validate-flow.js';
+import { resolvedParamsValidator, schemaErrors } from '../flow/validate-flow.js';
 import { NodeFailure } from '../errors/node-failure.error.js';
 import { riyadhIso } from '../time/riyadh.js';
 
@@ -79,7 +79,7 @@ export async function runStep(
       now: riyadhIso(deps.now()),
     };
     const params = await resolveParams(node.params ?? {}, scope);
-    const validate = paramsValidator(nodeType);
+    const validate = resolvedParamsValidator(nodeType);
     if (!validate(params)) {
       const first = schemaErrors(validate.errors, '/params')[0];
       throw new NodeFailure('invalid_params', `params after expressions: ${first?.path ?? ''} ${first?.message ?? 'invalid'}`, {

@@ -46,14 +46,10 @@ export interface RunNodeResult<P = unknown> {
 
 type ValidatedParams<P> = { ok: true; params: P } | { ok: false; errors: FlowError[] };
 
-function anyType<S extends TSchema>(nodeType: NodeType<S>): NodeType {
-  return nodeType as unknown as NodeType;
-}
-
 /** Validate a copy of `params` against the node's schema (ajv fills defaults into the copy). */
 export function validateParams<S extends TSchema>(nodeType: NodeType<S>, params: unknown = {}): ValidatedParams<Static<S>> {
   const copy = structuredClone(params);
-  const validate = paramsValidator(anyType(nodeType));
+  const validate = paramsValidator(nodeType);
   if (!validate(copy)) return { ok: false, errors: schemaErrors(validate.errors) };
   return { ok: true, params: copy as Static<S> };
 }
