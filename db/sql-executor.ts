@@ -80,6 +80,9 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 
 export function createPgExecutor(connectionString: string, max = 10): SqlExecutor {
   const pool = new pg.Pool({ connectionString, max });
+  // An idle client dropped by the server (restart, failover) must not crash the process;
+  // the pool replaces it on the next checkout.
+  pool.on('error', () => undefined);
   return {
     dialect: 'postgres',
     query: async (sql, params) => (await pool.query(sql, params)).rows as Row[],

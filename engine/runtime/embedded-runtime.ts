@@ -284,12 +284,13 @@ export class EmbeddedRuntime {
   private async drive(run: ActiveRun, commands: Command[]): Promise<void> {
     const queue = [...commands];
     try {
-      while (queue.length > 0) {
+      while (queue.length > 0 || (run.cancelRequested && !TERMINAL_STATUSES.includes(run.state.status))) {
         if (run.cancelRequested && !TERMINAL_STATUSES.includes(run.state.status)) {
           queue.length = 0;
           queue.push(...this.apply(run, advance(run.flow, run.state, { type: 'cancel', at: this.now().toISOString(), reason: run.cancelRequested })));
         }
-        const cmd = queue.shift()!;
+        const cmd = queue.shift();
+        if (!cmd) break;
         if (cmd.type === 'run') {
           const node = run.flow.nodes.find((n) => n.id === cmd.node);
           const effectful = !!node && !!this.registry.get(node.type)?.sideEffects;
@@ -298,6 +299,8 @@ export class EmbeddedRuntime {
             await this.flush(run);
           }
           const event = await runStep(this.deps, { ...run, signal: run.abort.signal }, cmd);
+          // A step that failed because we aborted it is cancelled, not failed.
+          if (run.cancelRequested && event.type === 'stepFailed') continue;
           queue.push(...this.apply(run, advance(run.flow, run.state, event)));
           if (effectful) await this.flush(run);
         } else if (cmd.type === 'sleep' || cmd.type === 'wait') {

@@ -67,7 +67,7 @@ export async function runStep(
   const nodeType = node && deps.registry.get(node.type);
   if (!node || !nodeType) {
     const error = { code: 'unknown_node_type', message: `no node type for "${cmd.node}"`, retryable: false };
-    return { type: 'stepFailed', seq: cmd.seq, error, startedAt, at: finish() };
+    return { type: 'stepFailed', seq: cmd.seq, attempt: cmd.attempt, error, startedAt, at: finish() };
   }
   try {
     const scope: ExpressionScope = {
@@ -101,15 +101,15 @@ export async function runStep(
       now: deps.now,
       signal: run.signal,
     });
-    if ('wait' in result) return { type: 'stepSuspended', seq: cmd.seq, wait: result.wait, startedAt, at: finish(), logs };
+    if ('wait' in result) return { type: 'stepSuspended', seq: cmd.seq, attempt: cmd.attempt, wait: result.wait, startedAt, at: finish(), logs };
     const output = result.output === undefined ? null : result.output;
     const size = Buffer.byteLength(JSON.stringify(output) ?? 'null');
     if (size > deps.maxOutputBytes) {
       throw new NodeFailure('output_too_large', `output is ${size} bytes; a step may store at most ${deps.maxOutputBytes}`, { retryable: false });
     }
-    return { type: 'stepSucceeded', seq: cmd.seq, port: result.port, output, startedAt, at: finish(), logs };
+    return { type: 'stepSucceeded', seq: cmd.seq, attempt: cmd.attempt, port: result.port, output, startedAt, at: finish(), logs };
   } catch (err) {
     const error = { ...toStepError(err), node: node.id };
-    return { type: 'stepFailed', seq: cmd.seq, error, startedAt, at: finish(), logs };
+    return { type: 'stepFailed', seq: cmd.seq, attempt: cmd.attempt, error, startedAt, at: finish(), logs };
   }
 }

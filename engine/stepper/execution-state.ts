@@ -69,9 +69,11 @@ export interface StepRecord {
 export type StepperEvent =
   | { type: 'start'; trigger: string; payload: unknown; at: string }
   | { type: 'stepStarted'; seq: number; at: string }
-  | { type: 'stepSucceeded'; seq: number; port: string; output: unknown; startedAt: string; at: string; logs?: string[] }
-  | { type: 'stepFailed'; seq: number; error: StepError; startedAt: string; at: string; logs?: string[] }
-  | { type: 'stepSuspended'; seq: number; wait: Wait; startedAt: string; at: string; logs?: string[] }
+  // `attempt` names the run the result belongs to: a late duplicate of an earlier attempt's
+  // result (redelivery in queue mode) must not count against the current one.
+  | { type: 'stepSucceeded'; seq: number; attempt?: number; port: string; output: unknown; startedAt: string; at: string; logs?: string[] }
+  | { type: 'stepFailed'; seq: number; attempt?: number; error: StepError; startedAt: string; at: string; logs?: string[] }
+  | { type: 'stepSuspended'; seq: number; attempt?: number; wait: Wait; startedAt: string; at: string; logs?: string[] }
   | { type: 'timerFired'; seq: number; at: string }
   | { type: 'eventReceived'; seq: number; payload: unknown; at: string }
   | { type: 'cancel'; at: string; reason?: string };

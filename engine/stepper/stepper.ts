@@ -149,6 +149,12 @@ class Step {
   }
 }
 
+/** A step result applies only to a token that is running that very attempt. */
+function isCurrentRun(token: Token | undefined, event: { attempt?: number }): token is Token {
+  if (!token || (token.status !== 'ready' && token.status !== 'running')) return false;
+  return event.attempt === undefined || event.attempt === token.attempt;
+}
+
 export function advance(flow: Flow, state: ExecutionState, event: StepperEvent): Advance {
   if (TERMINAL_STATUSES.includes(state.status)) return { state, commands: [], steps: [] };
   const s = new Step(flow, state);
@@ -171,19 +177,19 @@ export function advance(flow: Flow, state: ExecutionState, event: StepperEvent):
     }
     case 'stepSucceeded': {
       const token = s.token(event.seq);
-      if (!token || (token.status !== 'ready' && token.status !== 'running')) return { state, commands: [], steps: [] };
+      if (!isCurrentRun(token, event)) return { state, commands: [], steps: [] };
       s.complete({ ...token, startedAt: token.startedAt ?? event.startedAt }, event.port, event.output, event.at, event.logs);
       break;
     }
     case 'stepFailed': {
       const token = s.token(event.seq);
-      if (!token || (token.status !== 'ready' && token.status !== 'running')) return { state, commands: [], steps: [] };
+      if (!isCurrentRun(token, event)) return { state, commands: [], steps: [] };
       s.fail({ ...token, startedAt: token.startedAt ?? event.startedAt }, event.error, event.at, event.logs);
       break;
     }
     case 'stepSuspended': {
       const token = s.token(event.seq);
-      if (!token || (token.status !== 'ready' && token.status !== 'running')) return { state, commands: [], steps: [] };
+      if (!isCurrentRun(token, event)) return { state, commands: [], steps: [] };
       const base = { ...token, startedAt: token.startedAt ?? event.startedAt };
       const wait = event.wait;
       if ('until' in wait) {
