@@ -18,17 +18,17 @@ export default tseslint.config(
     // engine/ must never depend on server/, db/, nodes/ or editor/ (imports flow one way).
     files: ['engine/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: ['**/server/**', '**/db/**', '**/nodes/**', '**/editor/**'] }],
+      'no-restricted-imports': ['error', { patterns: ['../server/*', '../../server/*', '../db/*', '../../db/*', '../nodes/*', '../../nodes/*', '../editor/*', '../../editor/*'] }],
     },
   },
   {
     files: ['nodes/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: ['**/server/**', '**/db/**', '**/editor/**'] }],
+      'no-restricted-imports': ['error', { patterns: ['../server/*', '../db/*', '../editor/*', '../../server/*', '../../db/*', '../../editor/*'] }],
     },
   },
   {
     files: ['bin/**/*.js'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
   },
 );

@@ -1,6 +1,6 @@
 // The stored flow format (DESIGN.md "Flow format"): one TypeBox value per shape, so the
 // TypeScript type, the ajv validator and the OpenAPI document share one source.
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
 
 export const NodeId = Type.String({ pattern: '^[A-Za-z][A-Za-z0-9_-]{0,63}$', description: 'Stable node id; also the step name' });
 
@@ -75,6 +75,6 @@ export type Flow = Static<typeof Flow>;
 export const ExpressionString = Type.String({ pattern: '^=', description: 'JSONata expression (starts with "=")' });
 
 /** A parameter that may be given literally or as an expression. */
-export function Expr<T extends import('@sinclair/typebox').TSchema>(schema: T) {
+export function Expr<T extends TSchema>(schema: T) {
   return Type.Union([schema, ExpressionString]);
 }

@@ -3,7 +3,7 @@
 import type { Flow, FlowNode } from './flow.schema.js';
 import type { FlowError } from './flow-error.js';
 import { pointer } from './flow-error.js';
-import type { NodeRegistry } from '../nodes/node-registry.js';
+import type { NodeRegistry } from '../node-contract/node-registry.js';
 import { outputPortsOf } from './ports.js';
 
 export function checkGraph(flow: Flow, registry: NodeRegistry): FlowError[] {

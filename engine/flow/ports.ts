@@ -1,6 +1,6 @@
 import type { FlowNode } from './flow.schema.js';
-import type { NodeType } from '../nodes/define-node.js';
-import { portsOf } from '../nodes/define-node.js';
+import type { NodeType } from '../node-contract/define-node.js';
+import { portsOf } from '../node-contract/define-node.js';
 
 /** The output ports a node offers: its type's ports, plus `error` when failures are routed. */
 export function outputPortsOf(node: FlowNode, nodeType: NodeType): string[] {

@@ -6,8 +6,8 @@ import { Flow } from './flow.schema.js';
 import type { FlowError } from './flow-error.js';
 import { pointer } from './flow-error.js';
 import { checkGraph } from './graph-checks.js';
-import type { NodeRegistry } from '../nodes/node-registry.js';
-import type { NodeType } from '../nodes/define-node.js';
+import type { NodeRegistry } from '../node-contract/node-registry.js';
+import type { NodeType } from '../node-contract/define-node.js';
 import { checkExpressions } from '../expressions/expression.js';
 
 export type ValidationResult = { ok: true; flow: Flow; errors: [] } | { ok: false; errors: FlowError[] };

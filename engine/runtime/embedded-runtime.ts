@@ -5,7 +5,7 @@
 // the uncommitted pure steps and the one side-effect step that was in flight.
 import { randomUUID } from 'node:crypto';
 import type { Flow } from '../flow/flow.schema.js';
-import type { NodeRegistry } from '../nodes/node-registry.js';
+import type { NodeRegistry } from '../node-contract/node-registry.js';
 import { validateFlow } from '../flow/validate-flow.js';
 import { FlowInvalidError } from '../errors/flow-invalid.error.js';
 import { advance, initialState, pendingRuns } from '../stepper/stepper.js';

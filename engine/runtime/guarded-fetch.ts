@@ -7,7 +7,7 @@ import net from 'node:net';
 import ipaddr from 'ipaddr.js';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { NodeFailure } from '../errors/node-failure.error.js';
-import type { GuardedFetch } from '../nodes/define-node.js';
+import type { GuardedFetch } from '../node-contract/define-node.js';
 
 const MAX_REDIRECTS = 5;
 const CREDENTIAL_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie']);

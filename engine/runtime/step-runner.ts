@@ -1,8 +1,8 @@
 // Runs one node activation: resolve expressions, check params, call execute() with a ctx
 // holding only what a node may use, and turn whatever happens into a stepper event.
 import type { Flow } from '../flow/flow.schema.js';
-import type { NodeRegistry } from '../nodes/node-registry.js';
-import type { GuardedFetch, NodeResult } from '../nodes/define-node.js';
+import type { NodeRegistry } from '../node-contract/node-registry.js';
+import type { GuardedFetch, NodeResult } from '../node-contract/define-node.js';
 import type { ExecutionState, StepError, StepperEvent } from '../stepper/execution-state.js';
 import type { ExecutionMeta } from './run-store.js';
 import { ExpressionError, resolveParams, type ExpressionScope } from '../expressions/expression.js';

@@ -1,6 +1,6 @@
 // The explicit state of one execution. The stepper turns (state, event) into a new state
 // plus commands; the runtime persists the state and carries out the commands.
-import type { Wait } from '../nodes/define-node.js';
+import type { Wait } from '../node-contract/define-node.js';
 
 export type ExecutionStatus = 'queued' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'cancelled';
 export const TERMINAL_STATUSES: readonly ExecutionStatus[] = ['succeeded', 'failed', 'cancelled'];

@@ -523,12 +523,13 @@ describe('stepper', () => {
 
     it("ignores a late duplicate of an earlier attempt's result once the retry runs", () => {
       const flow = valid(chain('t.trigger', { type: 't.flaky', retry: { max: 3, backoffMs: 10 } }));
-      const sleeping = run(flow, [ok(0, 'out', 'a'), { ...failed(1, boom, 2), attempt: 1 }]);
+      const failedAttempt = (attempt: number, t: number): StepperEvent => ({ type: 'stepFailed', seq: 1, attempt, error: boom, startedAt: at(t), at: at(t) });
+      const sleeping = run(flow, [ok(0, 'out', 'a'), failedAttempt(1, 2)]);
       const woken = step(flow, sleeping.state, { type: 'timerFired', seq: 1, at: at(3) });
       expect(woken.state.tokens[0]).to.include({ attempt: 2, status: 'ready' });
       // attempt 1's failure delivered again must not use up attempt 2
-      expectNoOp(flow, woken.state, { ...failed(1, boom, 4), attempt: 1 });
-      const done = step(flow, woken.state, { ...ok(1, 'out', 'b', 4), attempt: 2 });
+      expectNoOp(flow, woken.state, failedAttempt(1, 4));
+      const done = step(flow, woken.state, { type: 'stepSucceeded', seq: 1, attempt: 2, port: 'out', output: 'b', startedAt: at(4), at: at(4) });
       expect(done.state.status).to.equal('succeeded');
     });
 
