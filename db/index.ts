@@ -4,3 +4,4 @@ export { TenantRepository, type Tenant, type TenantSettings } from './tenant-rep
 export { FlowRepository, type PublishedFlow, type WebhookRoute } from './flow-repository.js';
 export { ExecutionRepository, type ExecutionView, type StepView } from './execution-repository.js';
 export { migrate, migrator } from './migrate.js';
+export { publishedFlowsWithNode, type PublishedFlowRow } from './published-flows.js';

@@ -2,7 +2,8 @@
 import type { Logger } from 'pino';
 import { EmbeddedRuntime, type NodeRegistry } from '../engine/index.js';
 import { createRegistry } from '../nodes/registry.js';
-import { ExecutionRepository, FlowRepository, SqlRunStore, TenantRepository, openDatabase, type Database, type TenantSettings } from '../db/index.js';
+import { ExecutionRepository, FlowRepository, SqlRunStore, TenantRepository, openDatabase, publishedFlowsWithNode, type Database, type TenantSettings } from '../db/index.js';
+import { EmbeddedScheduler, scheduledTriggers } from './schedules/embedded-scheduler.js';
 import type { Config } from './config.js';
 
 export interface AppContext {
@@ -11,6 +12,7 @@ export interface AppContext {
   db: Database;
   registry: NodeRegistry;
   runtime: EmbeddedRuntime;
+  scheduler: EmbeddedScheduler;
   tenants: TenantRepository;
   flows(tenantId: string): FlowRepository;
   executions(tenantId: string): ExecutionRepository;
@@ -31,17 +33,20 @@ export async function createContext(config: Config, log: Logger): Promise<AppCon
     logger: log,
     tenantPolicy: (tenantId) => ({ allowPrivateNetwork: tenantSettings.get(tenantId)?.allowPrivateNetwork === true }),
   });
+  const scheduler = new EmbeddedScheduler(runtime, async () => scheduledTriggers(await publishedFlowsWithNode(db, 'trigger.schedule')), log);
   return {
     config,
     log,
     db,
     registry,
     runtime,
+    scheduler,
     tenants,
     flows: (tenantId) => new FlowRepository(db, registry, tenantId),
     executions: (tenantId) => new ExecutionRepository(db, tenantId),
     tenantSettings,
     async close() {
+      scheduler.stop();
       await runtime.stop();
       await db.close();
     },

@@ -11,6 +11,7 @@ const ctx = await createContext(config, log);
 const seeded = await seedDemoTenant(ctx);
 if (seeded.published.length) log.info({ published: seeded.published }, 'seeded demo flows');
 await ctx.runtime.start();
+await ctx.scheduler.start();
 const server = createApp(ctx).listen(config.port, config.host, () => {
   log.info({ url: `http://${config.host}:${config.port}`, database: ctx.db.dialect, dataDir: config.dataDir }, 'tadfuq is up — تدفق يعمل');
 });
