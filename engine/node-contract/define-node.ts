@@ -35,6 +35,8 @@ export interface NodeContext<P> {
   execution: { id: string; tenantId: string; flowId: string };
   attempt: number;
   contact: unknown;
+  /** Read-only run data for nodes that need more than their params (the code step). */
+  scope: { trigger: unknown; nodes: Record<string, { output: unknown; port: string }>; vars: Record<string, unknown> };
   http: GuardedFetch;
   log: NodeLogger;
   now(): Date;

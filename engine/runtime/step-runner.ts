@@ -94,6 +94,7 @@ export async function runStep(
       execution: { id: run.meta.id, tenantId: run.meta.tenantId, flowId: run.meta.flowId },
       attempt: cmd.attempt,
       contact: scope.contact,
+      scope: { trigger: scope.trigger, nodes: scope.nodes, vars: scope.vars },
       http: deps.http(run.meta),
       log: (...args: unknown[]) => {
         if (logs.length < MAX_LOG_LINES) logs.push(formatLog(args));

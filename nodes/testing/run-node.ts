@@ -101,6 +101,7 @@ export async function runNode<S extends TSchema>(nodeType: NodeType<S>, options:
     execution: { id: 'exec-test', tenantId: 'tenant-test', flowId: 'flow-test' },
     attempt: options.attempt ?? 1,
     contact: options.contact ?? null,
+    scope: { trigger: options.trigger ?? input, nodes: options.nodes ?? {}, vars: options.vars ?? {} },
     http: options.http ?? createGuardedFetch({ allowPrivateNetwork: options.allowPrivateNetwork ?? true }),
     log: (...args: unknown[]) => {
       logs.push(formatLog(args));
