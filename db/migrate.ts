@@ -1,9 +1,13 @@
 import { Umzug, SequelizeStorage } from 'umzug';
 import type { QueryInterface, Sequelize } from 'sequelize';
 import * as initial from './migrations/001-initial.js';
+import * as executionRev from './migrations/002-execution-rev-lease.js';
 
 /** Migrations are listed here (not globbed) so they work the same from source and from dist/. */
-const migrations = [{ name: '001-initial', ...initial }];
+const migrations = [
+  { name: '001-initial', ...initial },
+  { name: '002-execution-rev-lease', ...executionRev },
+];
 
 export function migrator(sequelize: Sequelize): Umzug<QueryInterface> {
   return new Umzug({

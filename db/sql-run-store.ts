@@ -1,7 +1,7 @@
 // RunStore on SQL (SQLite or PostgreSQL): each execution segment's state, steps and waits
 // land in one transaction, grouped with concurrent segments (group commit).
 import type { ExecutionMeta, ExecutionWrite, Flow, RunStore, StepRecord, StoredExecution, WaitRow } from '../engine/index.js';
-import type { ExecutionState } from '../engine/index.js';
+import { ExecutionConflict, type ExecutionState } from '../engine/index.js';
 import { GroupCommit } from './group-commit.js';
 import type { Query, Row, SqlExecutor } from './sql-executor.js';
 
@@ -36,7 +36,8 @@ const parse = (v: unknown): unknown => (typeof v === 'string' ? JSON.parse(v) : 
 const ms = (iso: string | null | undefined): number | null => (iso ? Date.parse(iso) : null);
 
 /** INSERT … VALUES (…),(…) ON CONFLICT (id) DO UPDATE SET …, in chunks. */
-async function upsert(q: Query, table: string, columns: string[], updates: string[], rows: unknown[][]): Promise<void> {
+async function upsert(q: Query, table: string, columns: string[], updates: string[], rows: unknown[][], guard = ''): Promise<Row[]> {
+  const returned: Row[] = [];
   for (let i = 0; i < rows.length; i += MAX_ROWS_PER_STATEMENT) {
     const chunk = rows.slice(i, i + MAX_ROWS_PER_STATEMENT);
     const params: unknown[] = [];
@@ -48,8 +49,10 @@ async function upsert(q: Query, table: string, columns: string[], updates: strin
       return `(${marks.join(',')})`;
     });
     const set = updates.map((c) => `${c} = excluded.${c}`).join(', ');
-    await q(`INSERT INTO ${table} (${columns.join(',')}) VALUES ${tuples.join(',')} ON CONFLICT (id) DO ${set ? `UPDATE SET ${set}` : 'NOTHING'}`, params);
+    const action = set ? `UPDATE SET ${set}${guard ? ` WHERE ${guard}` : ''}` : 'NOTHING';
+    returned.push(...(await q(`INSERT INTO ${table} (${columns.join(',')}) VALUES ${tuples.join(',')} ON CONFLICT (id) DO ${action}${guard ? ' RETURNING id' : ''}`, params)));
   }
+  return returned;
 }
 
 async function deleteIds(q: Query, table: string, ids: string[]): Promise<void> {
@@ -59,8 +62,8 @@ async function deleteIds(q: Query, table: string, ids: string[]): Promise<void> 
   }
 }
 
-const EXECUTION_COLUMNS = ['id', 'tenant_id', 'flow_id', 'flow_version', 'status', 'mode', 'subject', 'state', 'output', 'error', 'started_at', 'finished_at', 'updated_at'];
-const EXECUTION_UPDATES = ['status', 'state', 'output', 'error', 'finished_at', 'updated_at'];
+const EXECUTION_COLUMNS = ['id', 'tenant_id', 'flow_id', 'flow_version', 'status', 'mode', 'subject', 'state', 'output', 'error', 'started_at', 'finished_at', 'updated_at', 'rev', 'lease_owner', 'lease_until'];
+const EXECUTION_UPDATES = ['status', 'state', 'output', 'error', 'finished_at', 'updated_at', 'rev', 'lease_owner', 'lease_until'];
 const STEP_COLUMNS = ['id', 'tenant_id', 'execution_id', 'seq', 'node_id', 'node_type', 'attempt', 'status', 'port', 'input', 'output', 'error', 'logs', 'started_at', 'finished_at'];
 const STEP_UPDATES = ['attempt', 'status', 'port', 'output', 'error', 'logs', 'started_at', 'finished_at'];
 const WAIT_COLUMNS = ['id', 'tenant_id', 'execution_id', 'seq', 'kind', 'due_at', 'event', 'correlation'];
@@ -115,7 +118,8 @@ export class SqlRunStore implements RunStore {
     const json = serializer();
     for (const w of writes) {
       const s = w.state;
-      executions.set(w.meta.id, [w.meta.id, w.meta.tenantId, w.meta.flowId, w.meta.flowVersion, w.status, w.meta.mode, w.meta.subject, persistedState(s), json(w.output), json(w.error), ms(s.startedAt) ?? now, ms(s.finishedAt), now]);
+      if (executions.has(w.meta.id)) throw new Error(`two writes of execution ${w.meta.id} in one batch`);
+      executions.set(w.meta.id, [w.meta.id, w.meta.tenantId, w.meta.flowId, w.meta.flowVersion, w.status, w.meta.mode, w.meta.subject, persistedState(s), json(w.output), json(w.error), ms(s.startedAt) ?? now, ms(s.finishedAt), now, w.rev, w.lease?.owner ?? null, w.lease?.until ?? null]);
       for (const step of w.steps) steps.set(step.id, stepRow(w.meta.tenantId, step, json));
       for (const id of w.clearWaits) {
         waits.delete(id);
@@ -127,7 +131,12 @@ export class SqlRunStore implements RunStore {
       }
     }
     await this.sql.transaction(async (q) => {
-      await upsert(q, 'executions', EXECUTION_COLUMNS, EXECUTION_UPDATES, [...executions.values()]);
+      // Optimistic concurrency: a row is updated only from the revision just before ours.
+      const written = await upsert(q, 'executions', EXECUTION_COLUMNS, EXECUTION_UPDATES, [...executions.values()], 'executions.rev = excluded.rev - 1');
+      if (written.length !== executions.size) {
+        const ok = new Set(written.map((r) => String(r.id)));
+        throw new ExecutionConflict([...executions.keys()].filter((id) => !ok.has(id)));
+      }
       if (steps.size) await upsert(q, 'execution_steps', STEP_COLUMNS, STEP_UPDATES, [...steps.values()]);
       if (cleared.size) await deleteIds(q, 'waits', [...cleared]);
       if (waits.size) await upsert(q, 'waits', WAIT_COLUMNS, WAIT_UPDATES, [...waits.values()]);
@@ -140,8 +149,11 @@ export class SqlRunStore implements RunStore {
     return row ? this.hydrate(row) : null;
   }
 
-  async listUnfinished(): Promise<StoredExecution[]> {
-    const rows = await this.sql.query("SELECT * FROM executions WHERE status IN ('queued', 'running') ORDER BY started_at");
+  async listUnfinished(options: { leaseExpiredBefore?: number; limit?: number } = {}): Promise<StoredExecution[]> {
+    const lease = options.leaseExpiredBefore !== undefined ? ' AND (lease_until IS NULL OR lease_until < $1)' : '';
+    const params = options.leaseExpiredBefore !== undefined ? [options.leaseExpiredBefore] : [];
+    const limit = options.limit ? ` LIMIT ${Math.floor(options.limit)}` : '';
+    const rows = await this.sql.query(`SELECT * FROM executions WHERE status IN ('queued', 'running')${lease} ORDER BY started_at${limit}`, params);
     return Promise.all(rows.map((row) => this.hydrate(row)));
   }
 
@@ -158,7 +170,7 @@ export class SqlRunStore implements RunStore {
     }
     // Accepted but the trigger step has not run yet: the payload is its pending input.
     if (state.trigger === null) state.trigger = state.tokens.find((t) => t.seq === 0)?.input ?? null;
-    return { meta: metaOf(row), state };
+    return { meta: metaOf(row), state, rev: Number(row.rev ?? 0) };
   }
 
   async dueWaits(before: number, limit: number): Promise<WaitRow[]> {

@@ -1,123 +1,22 @@
-// The embedded runtime: one process, any RunStore (SQLite by default). It drives executions
-// through the pure stepper and commits per segment: a run of pure steps is committed once,
-// when the execution finishes or suspends, and a node with side effects is bracketed by
-// commits (its "running" mark before, its result after). A crash therefore re-runs at most
-// the uncommitted pure steps and the one side-effect step that was in flight.
-import { randomUUID } from 'node:crypto';
-import type { Flow } from '../flow/flow.schema.js';
-import type { NodeRegistry } from '../node-contract/node-registry.js';
-import { validateFlow } from '../flow/validate-flow.js';
-import { FlowInvalidError } from '../errors/flow-invalid.error.js';
-import { advance, initialState, pendingRuns } from '../stepper/stepper.js';
-import { TERMINAL_STATUSES, type Advance, type Command, type ExecutionState, type ExecutionStatus, type StepError, type StepRecord } from '../stepper/execution-state.js';
-import type { ExecutionMeta, ExecutionWrite, RunStore, WaitRow } from './run-store.js';
-import { runStep, type StepRunnerDeps } from './step-runner.js';
-import { createGuardedFetch } from './guarded-fetch.js';
-import { KeyedLock } from './keyed-lock.js';
+// The embedded runtime: one process, any RunStore (SQLite by default). Waits fire from
+// in-process timers (TimerWheel) fed by a poll of the waits table, so they survive restarts.
+import type { ExecutionWrite } from './run-store.js';
+import { ExecutionDriver, type DriverOptions } from './execution-driver.js';
 import { TimerWheel } from './timer-wheel.js';
 
-export interface Logger {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
-
-const silent: Logger = { info() {}, warn() {}, error() {} };
-
-export interface TenantPolicy {
-  allowPrivateNetwork: boolean;
-}
-
-export interface EmbeddedRuntimeOptions {
-  store: RunStore;
-  registry: NodeRegistry;
-  logger?: Logger;
-  now?: () => Date;
-  tenantPolicy?: (tenantId: string) => TenantPolicy;
-  vars?: (tenantId: string) => Record<string, unknown>;
-  maxOutputBytes?: number;
+export interface EmbeddedRuntimeOptions extends DriverOptions {
   /** How often the store is polled for waits that became due (ms). */
   pollIntervalMs?: number;
 }
 
-export interface StartRequest {
-  tenantId: string;
-  flowId: string;
-  flowVersion: number;
-  flow: Flow;
-  /** Id of the trigger node that fired. */
-  trigger: string;
-  payload: unknown;
-  mode: string;
-  subject?: string | null;
-  executionId?: string;
-  /** Commit the new execution before start() resolves (an accepted webhook must survive a crash). */
-  durable?: boolean;
-}
-
-export interface ExecutionResult {
-  executionId: string;
-  status: ExecutionStatus;
-  output: unknown;
-  error: StepError | null;
-}
-
-interface Pending {
-  dirty: boolean;
-  steps: Map<string, StepRecord>;
-  waits: Map<string, WaitRow>;
-  clearWaits: Set<string>;
-}
-
-interface ActiveRun {
-  meta: ExecutionMeta;
-  flow: Flow;
-  state: ExecutionState;
-  abort: AbortController;
-  cancelRequested: string | null;
-  pending: Pending;
-}
-
-interface Waiter {
-  untilTerminal: boolean;
-  resolve: (r: ExecutionResult) => void;
-  reject: (e: unknown) => void;
-}
-
-const emptyPending = (): Pending => ({ dirty: false, steps: new Map(), waits: new Map(), clearWaits: new Set() });
-
-export class EmbeddedRuntime {
-  private readonly store: RunStore;
-  private readonly registry: NodeRegistry;
-  private readonly log: Logger;
-  private readonly now: () => Date;
-  private readonly deps: StepRunnerDeps;
-  private readonly locks = new KeyedLock();
-  private readonly active = new Map<string, ActiveRun>();
-  private readonly waiters = new Map<string, Waiter[]>();
-  private readonly flows = new Map<string, Flow>();
+export class EmbeddedRuntime extends ExecutionDriver {
   private readonly timers: TimerWheel;
   private readonly pollIntervalMs: number;
   private poller: NodeJS.Timeout | null = null;
-  private stopping = false;
 
   constructor(options: EmbeddedRuntimeOptions) {
-    this.store = options.store;
-    this.registry = options.registry;
-    this.log = options.logger ?? silent;
-    this.now = options.now ?? (() => new Date());
+    super(options);
     this.pollIntervalMs = options.pollIntervalMs ?? 15_000;
-    const policy = options.tenantPolicy ?? (() => ({ allowPrivateNetwork: false }));
-    const guarded = createGuardedFetch({ allowPrivateNetwork: false });
-    const open = createGuardedFetch({ allowPrivateNetwork: true });
-    this.deps = {
-      registry: this.registry,
-      http: (meta) => (policy(meta.tenantId).allowPrivateNetwork ? open : guarded),
-      vars: (meta) => options.vars?.(meta.tenantId) ?? {},
-      contact: () => null,
-      now: this.now,
-      maxOutputBytes: options.maxOutputBytes ?? 1024 * 1024,
-    };
     this.timers = new TimerWheel((wait) => void this.onTimer(wait), this.pollIntervalMs * 4, () => this.now().getTime());
   }
 
@@ -127,13 +26,7 @@ export class EmbeddedRuntime {
     const unfinished = await this.store.listUnfinished();
     if (unfinished.length > 0) this.log.info({ count: unfinished.length }, 'resuming unfinished executions');
     for (const stored of unfinished) {
-      void this.locks
-        .run(stored.meta.id, async () => {
-          const flow = await this.flowFor(stored.meta);
-          const run = this.newRun(stored.meta, flow, stored.state);
-          await this.drive(run, pendingRuns(stored.state));
-        })
-        .catch((err) => this.log.error({ err, executionId: stored.meta.id }, 'resume failed'));
+      void this.resumeStored(stored.meta.id).catch((err) => this.log.error({ err, executionId: stored.meta.id }, 'resume failed'));
     }
     await this.poll();
     this.poller = setInterval(() => void this.poll(), this.pollIntervalMs);
@@ -149,112 +42,16 @@ export class EmbeddedRuntime {
     await this.locks.idle();
   }
 
-  /** Start an execution. Resolves once it is accepted (committed first when `durable`). */
-  async startExecution(req: StartRequest): Promise<{ executionId: string }> {
-    const id = req.executionId ?? randomUUID();
-    const meta: ExecutionMeta = {
-      id,
-      tenantId: req.tenantId,
-      flowId: req.flowId,
-      flowVersion: req.flowVersion,
-      subject: req.subject ?? null,
-      mode: req.mode,
-    };
-    this.flows.set(flowKey(meta), req.flow);
-    let accepted!: () => void;
-    let refused!: (e: unknown) => void;
-    const acceptance = new Promise<void>((resolve, reject) => {
-      accepted = resolve;
-      refused = reject;
-    });
-    void this.locks
-      .run(id, async () => {
-        const at = this.now().toISOString();
-        const run = this.newRun(meta, req.flow, initialState(id, at));
-        const first = this.apply(run, advance(req.flow, run.state, { type: 'start', trigger: req.trigger, payload: req.payload, at }));
-        try {
-          if (req.durable) await this.flush(run);
-        } catch (err) {
-          refused(err);
-          throw err;
-        }
-        accepted();
-        await this.drive(run, first);
-      })
-      .catch((err) => {
-        refused(err);
-        this.rejectWaiters(id, err);
-        this.log.error({ err, executionId: id }, 'execution drive failed');
-      });
-    await acceptance;
-    return { executionId: id };
+  protected afterCommit(write: ExecutionWrite): void {
+    for (const w of write.waits) this.timers.schedule(w);
   }
 
-  /**
-   * Resolves when the execution finishes, or (unless `untilTerminal`) when it suspends on a
-   * wait. Call it right after startExecution.
-   */
-  result(executionId: string, untilTerminal = false): Promise<ExecutionResult> {
-    return new Promise((resolve, reject) => {
-      const waiter: Waiter = { untilTerminal, resolve, reject };
-      const list = this.waiters.get(executionId) ?? [];
-      list.push(waiter);
-      this.waiters.set(executionId, list);
-      // It may have settled before the caller asked: once the current drive (if any) is
-      // over, look at the stored state, unless that drive already answered.
-      void this.locks.run(executionId, async () => {
-        if (!this.waiters.get(executionId)?.includes(waiter)) return;
-        const stored = await this.store.loadExecution(executionId);
-        if (stored) this.notify(stored.state);
-      });
-    });
+  protected waitCleared(waitId: string): void {
+    this.timers.cancel(waitId);
   }
 
-  /** Cancel a running or waiting execution. Returns false when it is unknown or already over. */
-  async cancel(executionId: string, reason = 'cancelled by request'): Promise<boolean> {
-    const running = this.active.get(executionId);
-    if (running) {
-      running.cancelRequested = reason;
-      running.abort.abort(new Error(reason));
-    }
-    return this.locks.run(executionId, async () => {
-      const stored = await this.store.loadExecution(executionId);
-      if (!stored || TERMINAL_STATUSES.includes(stored.state.status)) return stored?.state.status === 'cancelled' && !!running;
-      const flow = await this.flowFor(stored.meta);
-      const run = this.newRun(stored.meta, flow, stored.state);
-      const commands = this.apply(run, advance(flow, run.state, { type: 'cancel', at: this.now().toISOString(), reason }));
-      await this.drive(run, commands);
-      return true;
-    });
-  }
-
-  /** Deliver a domain event to the executions waiting for it (wait.event). */
-  async deliverEvent(tenantId: string, event: string, correlation: string, payload: unknown): Promise<number> {
-    const waits = await this.store.findEventWaits(tenantId, event, correlation);
-    for (const wait of waits) {
-      await this.resumeWith(wait.executionId, { type: 'eventReceived', seq: wait.seq, payload, at: this.now().toISOString() });
-    }
-    return waits.length;
-  }
-
-  private async onTimer(wait: WaitRow): Promise<void> {
-    if (this.stopping) return;
-    try {
-      await this.resumeWith(wait.executionId, { type: 'timerFired', seq: wait.seq, at: this.now().toISOString() });
-    } catch (err) {
-      this.log.error({ err, executionId: wait.executionId, waitId: wait.id }, 'timer resume failed');
-    }
-  }
-
-  private async resumeWith(executionId: string, event: Parameters<typeof advance>[2]): Promise<void> {
-    await this.locks.run(executionId, async () => {
-      const stored = await this.store.loadExecution(executionId);
-      if (!stored) return;
-      const flow = await this.flowFor(stored.meta);
-      const run = this.newRun(stored.meta, flow, stored.state);
-      const commands = this.apply(run, advance(flow, run.state, event));
-      await this.drive(run, commands);
-    });
+  protected lease(): null {
+    return null;
   }
 
   private async poll(): Promise<void> {
@@ -266,121 +63,4 @@ export class EmbeddedRuntime {
       this.log.error({ err }, 'polling waits failed');
     }
   }
-
-  private newRun(meta: ExecutionMeta, flow: Flow, state: ExecutionState): ActiveRun {
-    const run: ActiveRun = { meta, flow, state, abort: new AbortController(), cancelRequested: null, pending: emptyPending() };
-    this.active.set(meta.id, run);
-    return run;
-  }
-
-  private apply(run: ActiveRun, adv: Advance): Command[] {
-    run.state = adv.state;
-    run.pending.dirty = true;
-    for (const step of adv.steps) run.pending.steps.set(step.id, step);
-    return adv.commands;
-  }
-
-  /** Carry out commands until the execution finishes or suspends, then commit. */
-  private async drive(run: ActiveRun, commands: Command[]): Promise<void> {
-    const queue = [...commands];
-    try {
-      while (queue.length > 0 || (run.cancelRequested && !TERMINAL_STATUSES.includes(run.state.status))) {
-        if (run.cancelRequested && !TERMINAL_STATUSES.includes(run.state.status)) {
-          queue.length = 0;
-          queue.push(...this.apply(run, advance(run.flow, run.state, { type: 'cancel', at: this.now().toISOString(), reason: run.cancelRequested })));
-        }
-        const cmd = queue.shift();
-        if (!cmd) break;
-        if (cmd.type === 'run') {
-          const node = run.flow.nodes.find((n) => n.id === cmd.node);
-          const effectful = !!node && !!this.registry.get(node.type)?.sideEffects;
-          if (effectful) {
-            this.apply(run, advance(run.flow, run.state, { type: 'stepStarted', seq: cmd.seq, at: this.now().toISOString() }));
-            await this.flush(run);
-          }
-          const event = await runStep(this.deps, { ...run, signal: run.abort.signal }, cmd);
-          // A step that failed because we aborted it is cancelled, not failed.
-          if (run.cancelRequested && event.type === 'stepFailed') continue;
-          queue.push(...this.apply(run, advance(run.flow, run.state, event)));
-          if (effectful) await this.flush(run);
-        } else if (cmd.type === 'sleep' || cmd.type === 'wait') {
-          run.pending.clearWaits.delete(cmd.stepId);
-          run.pending.waits.set(cmd.stepId, {
-            id: cmd.stepId,
-            tenantId: run.meta.tenantId,
-            executionId: run.meta.id,
-            seq: cmd.seq,
-            kind: cmd.type === 'sleep' ? 'timer' : 'event',
-            dueAt: cmd.type === 'sleep' ? Date.parse(cmd.until) : cmd.timeoutAt ? Date.parse(cmd.timeoutAt) : null,
-            event: cmd.type === 'wait' ? cmd.event : null,
-            correlation: cmd.type === 'wait' ? cmd.correlation : null,
-          });
-        } else if (cmd.type === 'clearWait') {
-          run.pending.waits.delete(cmd.stepId);
-          run.pending.clearWaits.add(cmd.stepId);
-          this.timers.cancel(cmd.stepId);
-        }
-      }
-      await this.flush(run);
-    } finally {
-      this.active.delete(run.meta.id);
-    }
-    this.notify(run.state);
-  }
-
-  private async flush(run: ActiveRun): Promise<void> {
-    const p = run.pending;
-    if (!p.dirty && p.steps.size === 0 && p.waits.size === 0 && p.clearWaits.size === 0) return;
-    run.pending = emptyPending();
-    const write: ExecutionWrite = {
-      meta: run.meta,
-      status: run.state.status,
-      state: run.state,
-      output: run.state.output,
-      error: run.state.error,
-      steps: [...p.steps.values()],
-      waits: [...p.waits.values()],
-      clearWaits: [...p.clearWaits],
-    };
-    await this.store.commit(write);
-    for (const w of write.waits) this.timers.schedule(w);
-  }
-
-  private notify(state: ExecutionState): void {
-    const list = this.waiters.get(state.executionId);
-    if (!list) return;
-    const terminal = TERMINAL_STATUSES.includes(state.status);
-    if (!terminal && state.status !== 'waiting') return;
-    const result: ExecutionResult = { executionId: state.executionId, status: state.status, output: state.output, error: state.error };
-    const keep = list.filter((w) => {
-      if (terminal || !w.untilTerminal) {
-        w.resolve(result);
-        return false;
-      }
-      return true;
-    });
-    if (keep.length > 0) this.waiters.set(state.executionId, keep);
-    else this.waiters.delete(state.executionId);
-  }
-
-  private rejectWaiters(executionId: string, err: unknown): void {
-    for (const w of this.waiters.get(executionId) ?? []) w.reject(err);
-    this.waiters.delete(executionId);
-  }
-
-  private async flowFor(meta: ExecutionMeta): Promise<Flow> {
-    const key = flowKey(meta);
-    const cached = this.flows.get(key);
-    if (cached) return cached;
-    const raw = await this.store.loadFlowVersion(meta.flowId, meta.flowVersion);
-    if (!raw) throw new Error(`flow ${meta.flowId} version ${meta.flowVersion} not found`);
-    const checked = validateFlow(raw, this.registry);
-    if (!checked.ok) throw new FlowInvalidError(checked.errors);
-    this.flows.set(key, checked.flow);
-    return checked.flow;
-  }
-}
-
-function flowKey(meta: ExecutionMeta): string {
-  return `${meta.flowId}@${meta.flowVersion}`;
 }

@@ -17,6 +17,8 @@ export interface ExecutionMeta {
 export interface StoredExecution {
   meta: ExecutionMeta;
   state: ExecutionState;
+  /** Revision of the stored row; every commit writes rev + 1 or fails (optimistic concurrency). */
+  rev: number;
 }
 
 export interface WaitRow {
@@ -35,6 +37,10 @@ export interface WaitRow {
 /** Everything one segment of an execution writes, committed in one transaction. */
 export interface ExecutionWrite {
   meta: ExecutionMeta;
+  /** The revision this write creates: 1 for a new execution, else the loaded rev + 1. */
+  rev: number;
+  /** The process driving the execution and until when (queue mode); null releases it. */
+  lease: { owner: string; until: number } | null;
   status: ExecutionStatus;
   state: ExecutionState;
   output: unknown;
@@ -45,11 +51,17 @@ export interface ExecutionWrite {
 }
 
 export interface RunStore {
-  /** Durably apply the write (grouped with others by the store as it sees fit). */
+  /**
+   * Durably apply the write (grouped with others by the store as it sees fit). Rejects with
+   * ExecutionConflict, writing nothing, when the stored rev is not `write.rev - 1`.
+   */
   commit(write: ExecutionWrite): Promise<void>;
   loadExecution(id: string): Promise<StoredExecution | null>;
-  /** Executions that were queued or running when the process stopped. */
-  listUnfinished(): Promise<StoredExecution[]>;
+  /**
+   * Executions queued or running (a stopped process left them unfinished). With
+   * `leaseExpiredBefore`, only those whose lease is absent or expired by then.
+   */
+  listUnfinished(options?: { leaseExpiredBefore?: number; limit?: number }): Promise<StoredExecution[]>;
   /** Timer waits due at or before `before` (epoch ms), oldest first. */
   dueWaits(before: number, limit: number): Promise<WaitRow[]>;
   /** Event waits matching an event name and correlation key. */
