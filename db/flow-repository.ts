@@ -1,7 +1,7 @@
 // Flows of one tenant: publishing creates an immutable version and (re)binds its webhook
 // routes, all in one transaction, so a rejected publish leaves nothing half-saved.
 import { randomUUID } from 'node:crypto';
-import { Op } from 'sequelize';
+import { Op, Transaction } from 'sequelize';
 import { FlowInvalidError, pointer, validateFlow, type Flow, type FlowError, type NodeRegistry } from '../engine/index.js';
 import type { Database } from './database.js';
 import { models } from './models.js';
@@ -61,7 +61,10 @@ export class FlowRepository {
 
     const flowId = options.flowId ?? randomUUID();
     const { Flow: FlowM, FlowVersion, WebhookRoute } = this.m;
-    return this.db.sequelize.transaction(async (transaction) => {
+    // IMMEDIATE (SQLite only; PostgreSQL ignores it): take the write lock up front. A deferred
+    // transaction that reads and then writes cannot be retried statement by statement once a
+    // concurrent publish committed (SQLITE_BUSY), so concurrent publishes used to fail.
+    return this.db.sequelize.transaction({ type: Transaction.TYPES.IMMEDIATE }, async (transaction) => {
       const existing = await FlowM.findOne({ where: { id: flowId, tenant_id: this.tenantId }, transaction });
       if (!existing && options.flowId && (await FlowM.findByPk(flowId, { transaction }))) {
         // The id belongs to another tenant: never reveal or touch it.

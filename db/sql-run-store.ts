@@ -149,11 +149,19 @@ export class SqlRunStore implements RunStore {
     return row ? this.hydrate(row) : null;
   }
 
-  async listUnfinished(options: { leaseExpiredBefore?: number; limit?: number } = {}): Promise<StoredExecution[]> {
-    const lease = options.leaseExpiredBefore !== undefined ? ' AND (lease_until IS NULL OR lease_until < $1)' : '';
-    const params = options.leaseExpiredBefore !== undefined ? [options.leaseExpiredBefore] : [];
+  async listUnfinished(options: { leaseExpiredBefore?: number; updatedBefore?: number; limit?: number } = {}): Promise<StoredExecution[]> {
+    const params: unknown[] = [];
+    let where = "status IN ('queued', 'running')";
+    if (options.leaseExpiredBefore !== undefined) {
+      params.push(options.leaseExpiredBefore);
+      where += ` AND (lease_until IS NULL OR lease_until < $${params.length})`;
+    }
+    if (options.updatedBefore !== undefined) {
+      params.push(options.updatedBefore);
+      where += ` AND updated_at < $${params.length}`;
+    }
     const limit = options.limit ? ` LIMIT ${Math.floor(options.limit)}` : '';
-    const rows = await this.sql.query(`SELECT * FROM executions WHERE status IN ('queued', 'running')${lease} ORDER BY started_at${limit}`, params);
+    const rows = await this.sql.query(`SELECT * FROM executions WHERE ${where} ORDER BY started_at${limit}`, params);
     return Promise.all(rows.map((row) => this.hydrate(row)));
   }
 
@@ -170,7 +178,8 @@ export class SqlRunStore implements RunStore {
     }
     // Accepted but the trigger step has not run yet: the payload is its pending input.
     if (state.trigger === null) state.trigger = state.tokens.find((t) => t.seq === 0)?.input ?? null;
-    return { meta: metaOf(row), state, rev: Number(row.rev ?? 0) };
+    const lease = row.lease_owner ? { owner: String(row.lease_owner), until: Number(row.lease_until) } : null;
+    return { meta: metaOf(row), state, rev: Number(row.rev ?? 0), lease, updatedAt: Number(row.updated_at) };
   }
 
   async dueWaits(before: number, limit: number): Promise<WaitRow[]> {
@@ -181,6 +190,12 @@ export class SqlRunStore implements RunStore {
   async findEventWaits(tenantId: string, event: string, correlation: string): Promise<WaitRow[]> {
     const rows = await this.sql.query("SELECT * FROM waits WHERE tenant_id = $1 AND kind = 'event' AND event = $2 AND correlation = $3", [tenantId, event, correlation]);
     return rows.map(waitOf);
+  }
+
+  async renewLeases(owner: string, executionIds: string[], until: number): Promise<void> {
+    if (executionIds.length === 0) return;
+    const marks = executionIds.map((_, i) => `$${i + 3}`).join(',');
+    await this.sql.query(`UPDATE executions SET lease_until = $1 WHERE lease_owner = $2 AND id IN (${marks})`, [until, owner, ...executionIds]);
   }
 
   async loadFlowVersion(flowId: string, version: number): Promise<Flow | null> {

@@ -18,3 +18,4 @@ export { NodeFailure } from './errors/node-failure.error.js';
 export { FlowInvalidError } from './errors/flow-invalid.error.js';
 export { ExecutionConflict } from './errors/execution-conflict.error.js';
 export { riyadhIso } from './time/riyadh.js';
+export { QueueRuntime, QUEUE_NAME, type QueueRuntimeOptions, type QueueJob } from './runtime/queue-runtime.js';

@@ -86,6 +86,9 @@ interface Waiter {
   reject: (e: unknown) => void;
 }
 
+/** What waiters learn when an execution settles. */
+export type Settled = Pick<ExecutionState, 'executionId' | 'status' | 'output' | 'error'>;
+
 const emptyPending = (): Pending => ({ dirty: false, steps: new Map(), waits: new Map(), clearWaits: new Set() });
 
 export abstract class ExecutionDriver {
@@ -166,7 +169,7 @@ export abstract class ExecutionDriver {
           throw err;
         }
         accepted();
-        await this.drive(run, first);
+        await this.dispatch(run, first);
       })
       .catch((err) => {
         refused(err);
@@ -247,13 +250,28 @@ export abstract class ExecutionDriver {
     });
   }
 
-  private newRun(meta: ExecutionMeta, flow: Flow, state: ExecutionState, rev: number): ActiveRun {
+  /** Executions this process is driving right now. */
+  protected activeIds(): string[] {
+    return [...this.active.keys()];
+  }
+
+  /** Carry out a newly started execution's first commands (queue producers enqueue instead). */
+  protected async dispatch(run: ActiveRun, commands: Command[]): Promise<void> {
+    await this.drive(run, commands);
+  }
+
+  /** A drive ended with the execution finished or suspended (queue workers also publish it). */
+  protected settled(state: Settled): void {
+    this.notify(state);
+  }
+
+  protected newRun(meta: ExecutionMeta, flow: Flow, state: ExecutionState, rev: number): ActiveRun {
     const run: ActiveRun = { meta, flow, state, rev, abort: new AbortController(), cancelRequested: null, pending: emptyPending() };
     this.active.set(meta.id, run);
     return run;
   }
 
-  private apply(run: ActiveRun, adv: Advance): Command[] {
+  protected apply(run: ActiveRun, adv: Advance): Command[] {
     run.state = adv.state;
     run.pending.dirty = true;
     for (const step of adv.steps) run.pending.steps.set(step.id, step);
@@ -261,7 +279,7 @@ export abstract class ExecutionDriver {
   }
 
   /** Carry out commands until the execution finishes or suspends, then commit. */
-  private async drive(run: ActiveRun, commands: Command[]): Promise<void> {
+  protected async drive(run: ActiveRun, commands: Command[]): Promise<void> {
     const queue = [...commands];
     try {
       while (queue.length > 0 || (run.cancelRequested && !TERMINAL_STATUSES.includes(run.state.status))) {
@@ -305,10 +323,10 @@ export abstract class ExecutionDriver {
     } finally {
       this.active.delete(run.meta.id);
     }
-    this.notify(run.state);
+    this.settled(run.state);
   }
 
-  private async flush(run: ActiveRun): Promise<void> {
+  protected async flush(run: ActiveRun): Promise<void> {
     const p = run.pending;
     if (!p.dirty && p.steps.size === 0 && p.waits.size === 0 && p.clearWaits.size === 0) return;
     run.pending = emptyPending();
@@ -331,7 +349,7 @@ export abstract class ExecutionDriver {
     await this.afterCommit(write, run);
   }
 
-  private notify(state: ExecutionState): void {
+  protected notify(state: Settled): void {
     const list = this.waiters.get(state.executionId);
     if (!list) return;
     const terminal = TERMINAL_STATUSES.includes(state.status);

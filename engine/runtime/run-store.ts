@@ -19,6 +19,10 @@ export interface StoredExecution {
   state: ExecutionState;
   /** Revision of the stored row; every commit writes rev + 1 or fails (optimistic concurrency). */
   rev: number;
+  /** Who drives it and until when (queue mode); null when nobody holds it. */
+  lease: { owner: string; until: number } | null;
+  /** Epoch ms of the last commit. */
+  updatedAt: number;
 }
 
 export interface WaitRow {
@@ -61,10 +65,12 @@ export interface RunStore {
    * Executions queued or running (a stopped process left them unfinished). With
    * `leaseExpiredBefore`, only those whose lease is absent or expired by then.
    */
-  listUnfinished(options?: { leaseExpiredBefore?: number; limit?: number }): Promise<StoredExecution[]>;
+  listUnfinished(options?: { leaseExpiredBefore?: number; updatedBefore?: number; limit?: number }): Promise<StoredExecution[]>;
   /** Timer waits due at or before `before` (epoch ms), oldest first. */
   dueWaits(before: number, limit: number): Promise<WaitRow[]>;
   /** Event waits matching an event name and correlation key. */
   findEventWaits(tenantId: string, event: string, correlation: string): Promise<WaitRow[]>;
   loadFlowVersion(flowId: string, version: number): Promise<Flow | null>;
+  /** Extend the leases `owner` holds on these executions (queue workers' heartbeat). */
+  renewLeases(owner: string, executionIds: string[], until: number): Promise<void>;
 }

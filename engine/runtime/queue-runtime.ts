@@ -1,0 +1,227 @@
+// Queue mode: PostgreSQL is the source of truth, Redis (BullMQ) holds only jobs.
+//
+// - A producer (the API process) commits a new execution, then enqueues a `drive` job; it
+//   never runs nodes. Workers take jobs and drive executions in-process segment by segment,
+//   exactly like the embedded runtime, under the same optimistic revision check.
+// - Job ids are deterministic (`d-<execution>-r<rev>`, `t-<wait>-<dueAt>`), so a redelivered
+//   or re-added job is a duplicate BullMQ ignores, or a no-op for the stepper.
+// - Jobs are added only after the transaction that makes their rows visible has committed.
+// - Waits are delayed jobs; the reconciler (one leader at a time, elected in Redis) re-adds
+//   overdue waits and re-drives executions whose lease expired (worker died), which also
+//   rebuilds everything after Redis is flushed or replaced.
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { Queue, Worker, type Job, type ConnectionOptions } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { ExecutionWrite } from './run-store.js';
+import { ExecutionDriver, type ActiveRun, type DriverOptions, type Settled, type StartRequest } from './execution-driver.js';
+import type { Command } from '../stepper/execution-state.js';
+import { ExecutionConflict } from '../errors/execution-conflict.error.js';
+
+export type QueueJob =
+  | { kind: 'drive'; executionId: string }
+  | { kind: 'timer'; executionId: string; seq: number; waitId: string }
+  | { kind: 'event'; executionId: string; seq: number; payload: unknown };
+
+export interface QueueRuntimeOptions extends DriverOptions {
+  redisUrl: string;
+  /** BullMQ key prefix; tests use their own to stay apart. */
+  prefix?: string;
+  /** `producer` (API: start, cancel, schedules) or `worker` (runs jobs). */
+  role: 'producer' | 'worker';
+  /** Jobs one worker runs at once. */
+  concurrency?: number;
+  /** How long a worker's hold on an execution lasts without a commit. */
+  leaseMs?: number;
+  reconcileIntervalMs?: number;
+  /** Overdue by this much before the reconciler re-adds a wait or re-drives an execution. */
+  reconcileGraceMs?: number;
+}
+
+export const QUEUE_NAME = 'executions';
+const jobId = (s: string): string => s.replace(/:/g, '_');
+
+export class QueueRuntime extends ExecutionDriver {
+  readonly id = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+  readonly queue: Queue;
+  private worker: Worker | null = null;
+  private readonly redis: Redis;
+  private subscriber: Redis | null = null;
+  private reconciler: NodeJS.Timeout | null = null;
+  private heartbeat: NodeJS.Timeout | null = null;
+  private readonly options: Required<Pick<QueueRuntimeOptions, 'prefix' | 'role' | 'concurrency' | 'leaseMs' | 'reconcileIntervalMs' | 'reconcileGraceMs'>> & { redisUrl: string };
+
+  constructor(options: QueueRuntimeOptions) {
+    super(options);
+    this.options = {
+      redisUrl: options.redisUrl,
+      prefix: options.prefix ?? 'tadfuq',
+      role: options.role,
+      concurrency: options.concurrency ?? 50,
+      leaseMs: options.leaseMs ?? 15_000,
+      reconcileIntervalMs: options.reconcileIntervalMs ?? 5_000,
+      reconcileGraceMs: options.reconcileGraceMs ?? 3_000,
+    };
+    this.redis = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+    this.queue = new Queue(QUEUE_NAME, { connection: this.connection(), prefix: this.options.prefix });
+  }
+
+  private connection(): ConnectionOptions {
+    return new Redis(this.options.redisUrl, { maxRetriesPerRequest: null });
+  }
+
+  private get channel(): string {
+    return `${this.options.prefix}:settled`;
+  }
+
+  async start(): Promise<void> {
+    this.stopping = false;
+    this.subscriber = new Redis(this.options.redisUrl, { maxRetriesPerRequest: null });
+    await this.subscriber.subscribe(this.channel);
+    this.subscriber.on('message', (_channel, message: string) => {
+      try {
+        this.notify(JSON.parse(message) as Settled);
+      } catch {
+        // a malformed message is not ours to act on
+      }
+    });
+    if (this.options.role === 'worker') {
+      this.worker = new Worker(QUEUE_NAME, (job: Job<QueueJob>) => this.process(job.data), {
+        connection: this.connection(),
+        prefix: this.options.prefix,
+        concurrency: this.options.concurrency,
+        lockDuration: 30_000,
+        stalledInterval: 5_000,
+        maxStalledCount: 1_000,
+      });
+      this.worker.on('error', (err) => this.log.error({ err }, 'worker error'));
+      // Keep the leases of long steps alive; a dead worker's expire and the reconciler re-drives.
+      this.heartbeat = setInterval(() => {
+        void this.store.renewLeases(this.id, this.activeIds(), this.now().getTime() + this.options.leaseMs).catch((err) => this.log.error({ err }, 'lease renewal failed'));
+      }, Math.max(500, Math.floor(this.options.leaseMs / 3)));
+      this.heartbeat.unref();
+    }
+    await this.reconcile();
+    this.reconciler = setInterval(() => void this.reconcile(), this.options.reconcileIntervalMs);
+    this.reconciler.unref();
+  }
+
+  /** Graceful: stop taking jobs, let in-flight ones finish their segment, then disconnect. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.reconciler) clearInterval(this.reconciler);
+    this.reconciler = null;
+    await this.worker?.close();
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = null;
+    await this.locks.idle();
+    await this.queue.close();
+    await this.subscriber?.quit().catch(() => undefined);
+    await this.redis.quit().catch(() => undefined);
+  }
+
+  /** Producers always commit before answering: the worker must find the execution. */
+  override startExecution(req: StartRequest): Promise<{ executionId: string }> {
+    return super.startExecution(this.options.role === 'producer' ? { ...req, durable: true } : req);
+  }
+
+  protected override async dispatch(run: ActiveRun, commands: Command[]): Promise<void> {
+    if (this.options.role === 'worker') return this.drive(run, commands);
+    await this.flush(run);
+    await this.enqueueDrive(run.meta.id, run.rev);
+  }
+
+  protected override settled(state: Settled): void {
+    this.notify(state);
+    const { executionId, status, output, error } = state;
+    void this.redis.publish(this.channel, JSON.stringify({ executionId, status, output, error })).catch(() => undefined);
+  }
+
+  protected async afterCommit(write: ExecutionWrite): Promise<void> {
+    for (const w of write.waits) {
+      if (w.dueAt === null) continue;
+      await this.queue.add(
+        'timer',
+        { kind: 'timer', executionId: w.executionId, seq: w.seq, waitId: w.id },
+        { jobId: jobId(`t-${w.id}-${w.dueAt}`), delay: Math.max(0, w.dueAt - this.now().getTime()), removeOnComplete: true, removeOnFail: 1000 },
+      );
+    }
+  }
+
+  protected waitCleared(): void {
+    // The delayed job, if any, fires later as a no-op: the stepper ignores a cleared wait.
+  }
+
+  /** Workers hold what they drive; a producer never drives, so it never holds a lease. */
+  protected lease(): { owner: string; until: number } | null {
+    if (this.options.role !== 'worker') return null;
+    return { owner: this.id, until: this.now().getTime() + this.options.leaseMs };
+  }
+
+  async enqueueDrive(executionId: string, rev: number): Promise<void> {
+    await this.queue.add('drive', { kind: 'drive', executionId }, { jobId: jobId(`d-${executionId}-r${rev}`), removeOnComplete: true, removeOnFail: 1000 });
+  }
+
+  /** Deliver a domain event: each matching wait becomes an `event` job. */
+  override async deliverEvent(tenantId: string, event: string, correlation: string, payload: unknown): Promise<number> {
+    const waits = await this.store.findEventWaits(tenantId, event, correlation);
+    for (const w of waits) {
+      await this.queue.add('event', { kind: 'event', executionId: w.executionId, seq: w.seq, payload }, { jobId: jobId(`e-${w.id}`), removeOnComplete: true, removeOnFail: 1000 });
+    }
+    return waits.length;
+  }
+
+  private async process(job: QueueJob): Promise<void> {
+    try {
+      if (job.kind === 'drive') {
+        const stored = await this.store.loadExecution(job.executionId);
+        // Someone alive is driving it; the reconciler re-drives it if their lease runs out.
+        if (!stored || (stored.lease && stored.lease.owner !== this.id && stored.lease.until > this.now().getTime())) return;
+        await this.resumeStored(job.executionId);
+      } else if (job.kind === 'timer') {
+        await this.onTimer({ id: job.waitId, executionId: job.executionId, seq: job.seq });
+      } else {
+        await this.resumeWith(job.executionId, { type: 'eventReceived', seq: job.seq, payload: job.payload, at: this.now().toISOString() });
+      }
+    } catch (err) {
+      if (err instanceof ExecutionConflict) return;
+      throw err;
+    }
+  }
+
+  /** Leader only: re-add overdue waits and re-drive executions nobody holds. */
+  async reconcile(): Promise<{ waits: number; executions: number } | null> {
+    if (this.stopping) return null;
+    try {
+      if (!(await this.lead())) return null;
+      const now = this.now().getTime();
+      const grace = this.options.reconcileGraceMs;
+      const waits = await this.store.dueWaits(now - grace, 1000);
+      for (const w of waits) {
+        await this.queue.add('timer', { kind: 'timer', executionId: w.executionId, seq: w.seq, waitId: w.id }, { jobId: jobId(`t-${w.id}-${w.dueAt}`), removeOnComplete: true, removeOnFail: 1000 });
+      }
+      const orphans = await this.store.listUnfinished({ leaseExpiredBefore: now, updatedBefore: now - grace, limit: 1000 });
+      for (const o of orphans) await this.enqueueDrive(o.meta.id, o.rev);
+      return { waits: waits.length, executions: orphans.length };
+    } catch (err) {
+      this.log.error({ err }, 'reconcile failed');
+      return null;
+    }
+  }
+
+  /** Leader election: a Redis key with a TTL, renewed by its holder. */
+  private async lead(): Promise<boolean> {
+    const key = `${this.options.prefix}:reconciler`;
+    const ttl = this.options.reconcileIntervalMs * 3;
+    const got = await this.redis.set(key, this.id, 'PX', ttl, 'NX');
+    if (got === 'OK') return true;
+    const renewed = await this.redis.eval(
+      "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end",
+      1,
+      key,
+      this.id,
+      String(ttl),
+    );
+    return renewed === 1;
+  }
+}
