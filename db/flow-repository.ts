@@ -25,6 +25,21 @@ interface WebhookTrigger extends WebhookRoute {
   index: number;
 }
 
+/**
+ * Publishes through one database handle run one at a time. SQLite has a single writer and
+ * Sequelize opens a connection per transaction: contending BEGIN IMMEDIATEs each park a libuv
+ * thread in the busy handler, starving the holder's own statements, so many concurrent
+ * publishes ended in SQLITE_BUSY. Queuing them here also keeps the path check and the insert
+ * of one publish together on PostgreSQL (within this process).
+ */
+const publishQueues = new WeakMap<Database, Promise<unknown>>();
+
+function serialized<T>(db: Database, fn: () => Promise<T>): Promise<T> {
+  const run = (publishQueues.get(db) ?? Promise.resolve()).then(fn);
+  publishQueues.set(db, run.catch(() => undefined));
+  return run;
+}
+
 function webhookTriggers(flow: Flow): WebhookTrigger[] {
   return flow.nodes.flatMap((node, index) => {
     if (node.type !== 'trigger.webhook') return [];
@@ -64,7 +79,7 @@ export class FlowRepository {
     // IMMEDIATE (SQLite only; PostgreSQL ignores it): take the write lock up front. A deferred
     // transaction that reads and then writes cannot be retried statement by statement once a
     // concurrent publish committed (SQLITE_BUSY), so concurrent publishes used to fail.
-    return this.db.sequelize.transaction({ type: Transaction.TYPES.IMMEDIATE }, async (transaction) => {
+    return serialized(this.db, () => this.db.sequelize.transaction({ type: Transaction.TYPES.IMMEDIATE }, async (transaction) => {
       const existing = await FlowM.findOne({ where: { id: flowId, tenant_id: this.tenantId }, transaction });
       if (!existing && options.flowId && (await FlowM.findByPk(flowId, { transaction }))) {
         // The id belongs to another tenant: never reveal or touch it.
@@ -98,7 +113,7 @@ export class FlowRepository {
         );
       }
       return { flowId, version, flow };
-    });
+    }));
   }
 
   /** Publish only when the definition differs from the latest version (seeds, imports). */

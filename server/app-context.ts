@@ -1,18 +1,20 @@
 // Everything a request handler needs, built once per process.
 import type { Logger } from 'pino';
-import { EmbeddedRuntime, type NodeRegistry } from '../engine/index.js';
+import type { NodeRegistry, Runtime } from '../engine/index.js';
 import { createRegistry } from '../nodes/registry.js';
-import { ExecutionRepository, FlowRepository, SqlRunStore, TenantRepository, openDatabase, publishedFlowsWithNode, type Database, type TenantSettings } from '../db/index.js';
-import { EmbeddedScheduler, scheduledTriggers } from './schedules/embedded-scheduler.js';
+import { ExecutionRepository, FlowRepository, TenantRepository, openDatabase, type Database, type TenantSettings } from '../db/index.js';
 import type { Config } from './config.js';
+import { createRuntime, createScheduleSync, type ScheduleSync } from './runtime-factory.js';
+import { createMetrics, type Metrics } from './metrics.js';
 
 export interface AppContext {
   config: Config;
   log: Logger;
   db: Database;
   registry: NodeRegistry;
-  runtime: EmbeddedRuntime;
-  scheduler: EmbeddedScheduler;
+  runtime: Runtime;
+  scheduler: ScheduleSync;
+  metrics: Metrics;
   tenants: TenantRepository;
   flows(tenantId: string): FlowRepository;
   executions(tenantId: string): ExecutionRepository;
@@ -21,19 +23,17 @@ export interface AppContext {
   close(): Promise<void>;
 }
 
-export async function createContext(config: Config, log: Logger): Promise<AppContext> {
+/** `role` is `producer` for the API process, `worker` for `npm run worker` (queue mode). */
+export async function createContext(config: Config, log: Logger, role: 'producer' | 'worker' = 'producer'): Promise<AppContext> {
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const registry = createRegistry();
   const tenants = new TenantRepository(db);
   const tenantSettings = new Map<string, TenantSettings>();
   for (const t of await tenants.list()) tenantSettings.set(t.id, t.settings);
-  const runtime = new EmbeddedRuntime({
-    store: new SqlRunStore(db.sql),
-    registry,
-    logger: log,
-    tenantPolicy: (tenantId) => ({ allowPrivateNetwork: tenantSettings.get(tenantId)?.allowPrivateNetwork === true }),
-  });
-  const scheduler = new EmbeddedScheduler(runtime, async () => scheduledTriggers(await publishedFlowsWithNode(db, 'trigger.schedule')), log);
+  const metrics = createMetrics();
+  const runtime = createRuntime(config, db, registry, log, tenantSettings, role, (o) => metrics.observeStep(o));
+  metrics.bind(runtime, db);
+  const scheduler = createScheduleSync(runtime, db, log);
   return {
     config,
     log,
@@ -41,6 +41,7 @@ export async function createContext(config: Config, log: Logger): Promise<AppCon
     registry,
     runtime,
     scheduler,
+    metrics,
     tenants,
     flows: (tenantId) => new FlowRepository(db, registry, tenantId),
     executions: (tenantId) => new ExecutionRepository(db, tenantId),

@@ -18,6 +18,11 @@ export function createApp(ctx: AppContext): Express {
     res.json({ status: 'ready', database: ctx.db.dialect });
   });
 
+  app.get('/metrics', async (_req, res) => {
+    res.setHeader('Content-Type', ctx.metrics.registry.contentType);
+    res.send(await ctx.metrics.registry.metrics());
+  });
+
   app.use('/hooks', hooksRouter(ctx));
   app.use('/api/v1', tenantContext(ctx));
   app.use('/api/v1/executions', executionsRouter(ctx));

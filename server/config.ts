@@ -10,6 +10,10 @@ export interface Config {
   logLevel: string;
   /** Largest webhook body accepted, in bytes. */
   bodyLimitBytes: number;
+  /** BullMQ key prefix (queue mode). */
+  queuePrefix: string;
+  /** Jobs one worker process runs at once (queue mode). */
+  workerConcurrency: number;
 }
 
 function int(value: string | undefined, fallback: number, name: string): number {
@@ -28,5 +32,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisUrl: env.REDIS_URL || undefined,
     logLevel: env.LOG_LEVEL || 'info',
     bodyLimitBytes: int(env.TADFUQ_BODY_LIMIT_BYTES, 1024 * 1024, 'TADFUQ_BODY_LIMIT_BYTES'),
+    queuePrefix: env.TADFUQ_QUEUE_PREFIX || 'tadfuq',
+    workerConcurrency: int(env.TADFUQ_WORKER_CONCURRENCY, 50, 'TADFUQ_WORKER_CONCURRENCY'),
   };
 }

@@ -11,7 +11,7 @@ import type { NodeRegistry } from '../node-contract/node-registry.js';
 import { validateFlow } from '../flow/validate-flow.js';
 import { FlowInvalidError } from '../errors/flow-invalid.error.js';
 import { advance, initialState, pendingRuns } from '../stepper/stepper.js';
-import { TERMINAL_STATUSES, type Advance, type Command, type ExecutionState, type ExecutionStatus, type StepError, type StepRecord } from '../stepper/execution-state.js';
+import { TERMINAL_STATUSES, type StepperEvent, type Advance, type Command, type ExecutionState, type ExecutionStatus, type StepError, type StepRecord } from '../stepper/execution-state.js';
 import type { ExecutionMeta, ExecutionWrite, RunStore, WaitRow } from './run-store.js';
 import { runStep, type StepRunnerDeps } from './step-runner.js';
 import { createGuardedFetch } from './guarded-fetch.js';
@@ -30,7 +30,19 @@ export interface TenantPolicy {
   allowPrivateNetwork: boolean;
 }
 
+/** One finished node run, for metrics. */
+export interface StepObservation {
+  tenantId: string;
+  flowId: string;
+  nodeType: string;
+  /** succeeded, failed, retrying, waiting */
+  status: string;
+  durationMs: number;
+}
+
 export interface DriverOptions {
+  /** Called for every node run (metrics); must not throw. */
+  observeStep?: (o: StepObservation) => void;
   store: RunStore;
   registry: NodeRegistry;
   logger?: Logger;
@@ -86,6 +98,16 @@ interface Waiter {
   reject: (e: unknown) => void;
 }
 
+/** What the server needs of a runtime, embedded or queue. */
+export interface Runtime {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  startExecution(req: StartRequest): Promise<{ executionId: string }>;
+  result(executionId: string, untilTerminal?: boolean): Promise<ExecutionResult>;
+  cancel(executionId: string, reason?: string): Promise<boolean>;
+  deliverEvent(tenantId: string, event: string, correlation: string, payload: unknown): Promise<number>;
+}
+
 /** What waiters learn when an execution settles. */
 export type Settled = Pick<ExecutionState, 'executionId' | 'status' | 'output' | 'error'>;
 
@@ -102,6 +124,7 @@ export abstract class ExecutionDriver {
   private readonly waiters = new Map<string, Waiter[]>();
   private readonly flows = new Map<string, Flow>();
   protected stopping = false;
+  private readonly observeStep: ((o: StepObservation) => void) | undefined;
 
   /** Called once a write is durable: arrange for its waits to fire (timers or delayed jobs). */
   protected abstract afterCommit(write: ExecutionWrite, run: ActiveRun): Promise<void> | void;
@@ -115,6 +138,7 @@ export abstract class ExecutionDriver {
     this.registry = options.registry;
     this.log = options.logger ?? silent;
     this.now = options.now ?? (() => new Date());
+    this.observeStep = options.observeStep;
     const policy = options.tenantPolicy ?? (() => ({ allowPrivateNetwork: false }));
     const guarded = createGuardedFetch({ allowPrivateNetwork: false });
     const open = createGuardedFetch({ allowPrivateNetwork: true });
@@ -250,6 +274,12 @@ export abstract class ExecutionDriver {
     });
   }
 
+  private observe(run: ActiveRun, nodeType: string, event: StepperEvent): void {
+    if (!this.observeStep || !('startedAt' in event)) return;
+    const status = event.type === 'stepSucceeded' ? 'succeeded' : event.type === 'stepFailed' ? 'failed' : 'waiting';
+    this.observeStep({ tenantId: run.meta.tenantId, flowId: run.meta.flowId, nodeType, status, durationMs: Date.parse(event.at) - Date.parse(event.startedAt) });
+  }
+
   /** Executions this process is driving right now. */
   protected activeIds(): string[] {
     return [...this.active.keys()];
@@ -297,6 +327,7 @@ export abstract class ExecutionDriver {
             await this.flush(run);
           }
           const event = await runStep(this.deps, { ...run, signal: run.abort.signal }, cmd);
+          this.observe(run, node?.type ?? 'unknown', event);
           // A step that failed because we aborted it is cancelled, not failed.
           if (run.cancelRequested && event.type === 'stepFailed') continue;
           queue.push(...this.apply(run, advance(run.flow, run.state, event)));

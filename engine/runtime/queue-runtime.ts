@@ -18,8 +18,19 @@ import { ExecutionDriver, type ActiveRun, type DriverOptions, type Settled, type
 import type { Command } from '../stepper/execution-state.js';
 import { ExecutionConflict } from '../errors/execution-conflict.error.js';
 
+/** One trigger.schedule node of a published flow version. */
+export interface ScheduleSpec {
+  tenantId: string;
+  flowId: string;
+  version: number;
+  nodeId: string;
+  cron: string;
+  timezone: string;
+}
+
 export type QueueJob =
   | { kind: 'drive'; executionId: string }
+  | ({ kind: 'schedule' } & ScheduleSpec)
   | { kind: 'timer'; executionId: string; seq: number; waitId: string }
   | { kind: 'event'; executionId: string; seq: number; payload: unknown };
 
@@ -39,6 +50,12 @@ export interface QueueRuntimeOptions extends DriverOptions {
 }
 
 export const QUEUE_NAME = 'executions';
+
+/** The tick a scheduler job stands for: its delay's end (job ids are `repeat:<key>:<ms>`). */
+function scheduledTime(job: Job): number {
+  const fromId = Number(String(job.id ?? '').split(':').pop());
+  return Number.isFinite(fromId) && fromId > 0 ? fromId : job.timestamp + (job.opts.delay ?? 0);
+}
 const jobId = (s: string): string => s.replace(/:/g, '_');
 
 export class QueueRuntime extends ExecutionDriver {
@@ -86,7 +103,7 @@ export class QueueRuntime extends ExecutionDriver {
       }
     });
     if (this.options.role === 'worker') {
-      this.worker = new Worker(QUEUE_NAME, (job: Job<QueueJob>) => this.process(job.data), {
+      this.worker = new Worker(QUEUE_NAME, (job: Job<QueueJob>) => this.process(job.data, scheduledTime(job)), {
         connection: this.connection(),
         prefix: this.options.prefix,
         concurrency: this.options.concurrency,
@@ -171,9 +188,41 @@ export class QueueRuntime extends ExecutionDriver {
     return waits.length;
   }
 
-  private async process(job: QueueJob): Promise<void> {
+  /**
+   * Make BullMQ's job schedulers match the published schedules (one scheduler per flow and
+   * trigger node; BullMQ fires each tick once however many processes call this). A republish
+   * updates the scheduler in place, so the pending tick is replaced, not doubled.
+   */
+  async syncSchedules(specs: ScheduleSpec[]): Promise<void> {
+    const wanted = new Map(specs.map((s) => [`sched-${s.flowId}-${s.nodeId}`, s]));
+    const existing = await this.queue.getJobSchedulers(0, -1);
+    for (const [id, spec] of wanted) {
+      const current = existing.find((e) => e.key === id);
+      const data = current?.template?.data as ScheduleSpec | undefined;
+      const unchanged = current && current.pattern === spec.cron && current.tz === spec.timezone && data?.version === spec.version;
+      if (unchanged) continue;
+      await this.queue.upsertJobScheduler(id, { pattern: spec.cron, tz: spec.timezone }, { name: 'schedule', data: { kind: 'schedule', ...spec }, opts: { removeOnComplete: true, removeOnFail: 1000 } });
+    }
+    for (const e of existing) if (!wanted.has(e.key)) await this.queue.removeJobScheduler(e.key);
+  }
+
+  private async process(job: QueueJob, jobTimestamp: number): Promise<void> {
     try {
-      if (job.kind === 'drive') {
+      if (job.kind === 'schedule') {
+        const flow = await this.flowFor({ id: '', tenantId: job.tenantId, flowId: job.flowId, flowVersion: job.version, subject: null, mode: 'schedule' });
+        // One execution per tick: a redelivered tick job conflicts on this id and stops.
+        await this.startExecution({
+          executionId: `s-${job.flowId}-${job.nodeId}-${jobTimestamp}`,
+          tenantId: job.tenantId,
+          flowId: job.flowId,
+          flowVersion: job.version,
+          flow,
+          trigger: job.nodeId,
+          payload: { scheduledAt: new Date(jobTimestamp).toISOString(), timezone: job.timezone, cron: job.cron },
+          mode: 'schedule',
+          durable: true,
+        });
+      } else if (job.kind === 'drive') {
         const stored = await this.store.loadExecution(job.executionId);
         // Someone alive is driving it; the reconciler re-drives it if their lease runs out.
         if (!stored || (stored.lease && stored.lease.owner !== this.id && stored.lease.until > this.now().getTime())) return;

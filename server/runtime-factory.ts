@@ -1,0 +1,69 @@
+// Which runtime a process runs: embedded (SQLite or PostgreSQL, in-process timers) unless both
+// DATABASE_URL and REDIS_URL are set, in which case queue mode (BullMQ): the API process is a
+// producer and `npm run worker` processes run the executions.
+import type { Logger } from 'pino';
+import { EmbeddedRuntime, QueueRuntime, type NodeRegistry, type Runtime, type ScheduleSpec, type StepObservation } from '../engine/index.js';
+import { SqlRunStore, publishedFlowsWithNode, type Database, type TenantSettings } from '../db/index.js';
+import type { Config } from './config.js';
+import { EmbeddedScheduler, scheduledTriggers } from './schedules/embedded-scheduler.js';
+
+export interface ScheduleSync {
+  start(refreshMs?: number): Promise<void>;
+  stop(): void;
+  reload(): Promise<void>;
+}
+
+export function isQueueMode(config: Config): boolean {
+  return Boolean(config.databaseUrl && config.redisUrl);
+}
+
+export function createRuntime(
+  config: Config,
+  db: Database,
+  registry: NodeRegistry,
+  log: Logger,
+  tenantSettings: Map<string, TenantSettings>,
+  role: 'producer' | 'worker',
+  observeStep?: (o: StepObservation) => void,
+): Runtime {
+  const common = {
+    ...(observeStep ? { observeStep } : {}),
+    store: new SqlRunStore(db.sql),
+    registry,
+    logger: log,
+    tenantPolicy: (tenantId: string) => ({ allowPrivateNetwork: tenantSettings.get(tenantId)?.allowPrivateNetwork === true }),
+  };
+  if (isQueueMode(config)) {
+    return new QueueRuntime({ ...common, redisUrl: config.redisUrl!, prefix: config.queuePrefix, role, concurrency: config.workerConcurrency });
+  }
+  if (role === 'worker') throw new Error('npm run worker needs queue mode: set DATABASE_URL (postgres://…) and REDIS_URL');
+  return new EmbeddedRuntime(common);
+}
+
+async function loadSpecs(db: Database): Promise<ScheduleSpec[]> {
+  return scheduledTriggers(await publishedFlowsWithNode(db, 'trigger.schedule')).map(({ tenantId, flowId, version, nodeId, cron, timezone }) => ({ tenantId, flowId, version, nodeId, cron, timezone }));
+}
+
+/** Schedules: in-process timers (embedded) or BullMQ job schedulers kept in sync (queue). */
+export function createScheduleSync(runtime: Runtime, db: Database, log: Logger): ScheduleSync {
+  if (runtime instanceof QueueRuntime) {
+    let timer: NodeJS.Timeout | null = null;
+    const reload = async (): Promise<void> => runtime.syncSchedules(await loadSpecs(db));
+    return {
+      reload,
+      async start(refreshMs = 30_000) {
+        await reload();
+        timer = setInterval(() => void reload().catch((err) => log.error({ err }, 'schedule sync failed')), refreshMs);
+        timer.unref();
+      },
+      stop() {
+        if (timer) clearInterval(timer);
+        timer = null;
+      },
+    };
+  }
+  if (runtime instanceof EmbeddedRuntime) {
+    return new EmbeddedScheduler(runtime, async () => scheduledTriggers(await publishedFlowsWithNode(db, 'trigger.schedule')), log);
+  }
+  throw new Error('unknown runtime');
+}
