@@ -13,6 +13,8 @@ export interface ExpressionScope {
   contact: unknown;
   /** ISO timestamp in Asia/Riyadh. */
   now: string;
+  /** The running execution and step (`$execution.id`, `$execution.stepId`): idempotency keys. */
+  execution?: { id: string; flowId: string; stepId: string };
 }
 
 export class ExpressionError extends Error {
@@ -105,6 +107,7 @@ export async function evaluateExpression(source: string, scope: ExpressionScope,
       vars: scope.vars,
       contact: scope.contact,
       now: scope.now,
+      execution: scope.execution ?? null,
     };
     const result = await expr.evaluate(scope.input, bindings);
     return normalize(result);

@@ -77,6 +77,7 @@ export async function runStep(
       vars: deps.vars(run.meta),
       contact: deps.contact(run.meta),
       now: riyadhIso(deps.now()),
+      execution: { id: run.meta.id, flowId: run.meta.flowId, stepId: `${run.meta.id}:${cmd.seq}` },
     };
     const params = await resolveParams(node.params ?? {}, scope);
     const validate = resolvedParamsValidator(nodeType);
