@@ -1,7 +1,7 @@
 // Flows of one tenant: publishing creates an immutable version and (re)binds its webhook
 // routes, all in one transaction, so a rejected publish leaves nothing half-saved.
 import { randomUUID } from 'node:crypto';
-import { Op, Transaction } from 'sequelize';
+import { Op, Transaction, UniqueConstraintError } from 'sequelize';
 import { FlowInvalidError, pointer, validateFlow, type Flow, type FlowError, type NodeRegistry } from '../engine/index.js';
 import type { Database } from './database.js';
 import { models } from './models.js';
@@ -113,7 +113,13 @@ export class FlowRepository {
         );
       }
       return { flowId, version, flow };
-    }));
+    })).catch((err: unknown) => {
+      // Another process published the same path between our check and our insert.
+      if (err instanceof UniqueConstraintError && triggers.length) {
+        throw new FlowInvalidError(triggers.map((t) => ({ path: pointer('nodes', t.index, 'params', 'path'), code: 'webhook_path_taken', message: `${t.method} /${t.path} may already start another flow` })));
+      }
+      throw err;
+    });
   }
 
   /** Publish only when the definition differs from the latest version (seeds, imports). */

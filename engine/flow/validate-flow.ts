@@ -49,10 +49,21 @@ export function paramsValidator(nodeType: NodeType): ValidateFunction {
 export function schemaErrors(errors: ErrorObject[] | null | undefined, basePath = ''): FlowError[] {
   if (!errors) return [];
   const unionPaths = errors.filter((e) => e.keyword === 'anyOf').map((e) => e.instancePath);
+  const inUnion = (e: ErrorObject): boolean => e.keyword !== 'anyOf' && e.schemaPath.includes('/anyOf/') && unionPaths.some((p) => e.instancePath.startsWith(p));
   const out: FlowError[] = [];
   for (const e of errors) {
-    const inUnion = e.keyword !== 'anyOf' && e.schemaPath.includes('/anyOf/') && unionPaths.some((p) => e.instancePath.startsWith(p));
-    if (inUnion) continue;
+    if (inUnion(e)) continue;
+    if (e.keyword === 'anyOf') {
+      // The value had a branch's type but broke its constraints (a number below its minimum):
+      // say that, rather than "must be number or an expression".
+      const specific = errors.filter(
+        (b) => inUnion(b) && b.instancePath.startsWith(e.instancePath) && b.keyword !== 'type' && !(b.keyword === 'pattern' && (b.params as { pattern?: string }).pattern === '^='),
+      );
+      if (specific.length > 0) {
+        out.push(...specific.map((b) => toFlowError(b, basePath)));
+        continue;
+      }
+    }
     out.push(toFlowError(e, basePath));
   }
   return dedupe(out);

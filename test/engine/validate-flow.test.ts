@@ -145,6 +145,11 @@ describe('validateFlow', () => {
       expect(validateFlow(chain('t.trigger', { type: 't.versioned', typeVersion: 2 }), registry).ok).to.equal(true);
     });
 
+    it('names the broken constraint when a literal has the right type (not "must be number or an expression")', () => {
+      const errors = errorsOf(chain('t.trigger', { type: 't.delay', params: { seconds: -1 } }));
+      expect(errors).to.deep.equal([{ path: '/nodes/1/params/seconds', code: 'invalid_value', message: 'must be >= 0' }]);
+    });
+
     it('reports a missing required param at /nodes/i/params/<name>', () => {
       const errors = errorsOf(chain('t.trigger', { type: 't.delay', params: {} }));
       expect(errors).to.deep.equal([{ path: '/nodes/1/params/seconds', code: 'required', message: 'seconds is required' }]);
