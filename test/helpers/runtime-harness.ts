@@ -1,14 +1,20 @@
 // A runtime on a real database (SQLite or PostgreSQL) with the core nodes, plus a flow
 // builder, so a runtime test reads: publish a flow, run it, look at the rows.
-import { EmbeddedRuntime, type ExecutionResult, type Flow } from '../../engine/index.js';
+import { randomBytes } from 'node:crypto';
+import { EmbeddedRuntime, QueueRuntime, type ExecutionResult, type Flow, type Runtime } from '../../engine/index.js';
 import { createRegistry } from '../../nodes/registry.js';
 import { ExecutionRepository, FlowRepository, SqlRunStore, TenantRepository, type Database, type ExecutionView } from '../../db/index.js';
-import { createTestDatabase, type Dialect, type TestDatabase } from './databases.js';
+import { createTestDatabase, type TestDatabase } from './databases.js';
+import { REDIS_URL, flushPrefix } from './redis.js';
+
+/** Where a runtime suite runs: embedded on SQLite or PostgreSQL, or queue mode (PG + Redis). */
+export type RuntimeKind = 'sqlite' | 'postgres' | 'queue';
+export const RUNTIME_KINDS: RuntimeKind[] = ['sqlite', 'postgres', 'queue'];
 
 export interface Harness {
   tdb: TestDatabase;
   db: Database;
-  runtime: EmbeddedRuntime;
+  runtime: Runtime;
   tenantId: string;
   publish(flow: unknown): Promise<{ flowId: string; version: number; flow: Flow }>;
   start(flow: unknown, payload?: unknown): Promise<string>;
@@ -19,14 +25,26 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function createHarness(dialect: Dialect): Promise<Harness> {
-  const tdb = await createTestDatabase(dialect);
+/**
+ * In queue mode `runtime` is the producer (what the API holds) and a worker process is
+ * simulated by a worker runtime on its own connections.
+ */
+export async function createHarness(kind: RuntimeKind): Promise<Harness> {
+  const tdb = await createTestDatabase(kind === 'sqlite' ? 'sqlite' : 'postgres');
   const registry = createRegistry();
   const tenant = await new TenantRepository(tdb.db).ensure('t1', 'Tenant One', { allowPrivateNetwork: true });
-  const make = (db: Database) =>
-    new EmbeddedRuntime({ store: new SqlRunStore(db.sql), registry, pollIntervalMs: 200, tenantPolicy: () => ({ allowPrivateNetwork: true }) });
+  const prefix = `tq-h-${randomBytes(4).toString('hex')}`;
+  let worker: QueueRuntime | null = null;
+  const policy = { tenantPolicy: () => ({ allowPrivateNetwork: true }) };
+  const make = async (db: Database): Promise<Runtime> => {
+    if (kind !== 'queue') return new EmbeddedRuntime({ store: new SqlRunStore(db.sql), registry, pollIntervalMs: 200, ...policy });
+    const queue = { redisUrl: REDIS_URL, prefix, reconcileIntervalMs: 500, reconcileGraceMs: 500, leaseMs: 3000, ...policy };
+    worker = new QueueRuntime({ store: new SqlRunStore(db.sql), registry, role: 'worker', ...queue });
+    await worker.start();
+    return new QueueRuntime({ store: new SqlRunStore(db.sql), registry, role: 'producer', ...queue });
+  };
   let db = tdb.db;
-  let runtime = make(db);
+  let runtime = await make(db);
   await runtime.start();
   const flows = () => new FlowRepository(db, registry, tenant.id);
   const h: Harness = {
@@ -66,15 +84,18 @@ export async function createHarness(dialect: Dialect): Promise<Harness> {
     },
     async restart() {
       await runtime.stop();
+      await (worker as QueueRuntime | null)?.stop();
       await db.close();
       db = await tdb.reopen();
-      runtime = make(db);
+      runtime = await make(db);
       await runtime.start();
     },
     async close() {
       await runtime.stop();
+      await (worker as QueueRuntime | null)?.stop();
       await db.close();
       await tdb.drop();
+      if (kind === 'queue') await flushPrefix(prefix);
     },
   };
   return h;

@@ -2,6 +2,7 @@
 // and a republish does not make a tick fire twice.
 import { expect } from 'chai';
 import { pino } from 'pino';
+import type { EmbeddedRuntime } from '../../engine/index.js';
 import { createHarness, flow, type Harness } from '../helpers/runtime-harness.js';
 import { EmbeddedScheduler, scheduledTriggers } from '../../server/schedules/embedded-scheduler.js';
 import { FlowRepository, publishedFlowsWithNode } from '../../db/index.js';
@@ -14,7 +15,7 @@ describe('embedded scheduler', function () {
 
   before(async () => {
     h = await createHarness('sqlite');
-    scheduler = new EmbeddedScheduler(h.runtime, async () => scheduledTriggers(await publishedFlowsWithNode(h.db, 'trigger.schedule')), pino({ level: 'silent' }));
+    scheduler = new EmbeddedScheduler(h.runtime as EmbeddedRuntime, async () => scheduledTriggers(await publishedFlowsWithNode(h.db, 'trigger.schedule')), pino({ level: 'silent' }));
   });
   after(async () => {
     scheduler.stop();

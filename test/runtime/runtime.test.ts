@@ -1,20 +1,22 @@
-// The embedded runtime on both stores: every behaviour here must hold on SQLite and on
-// PostgreSQL alike.
+// The runtime suite, run three ways: embedded on SQLite, embedded on PostgreSQL, and queue
+// mode (BullMQ worker + producer on PostgreSQL and Redis). Every behaviour must hold in all.
 import { expect } from 'chai';
-import { DIALECTS, requirePostgres } from '../helpers/databases.js';
-import { createHarness, flow, type Harness } from '../helpers/runtime-harness.js';
+import { requirePostgres } from '../helpers/databases.js';
+import { requireRedis } from '../helpers/redis.js';
+import { RUNTIME_KINDS, createHarness, flow, type Harness } from '../helpers/runtime-harness.js';
 import { startCounterServer, type CounterServer } from '../helpers/counter-server.js';
 import { waitFor } from '../helpers/wait-for.js';
 
-for (const dialect of DIALECTS) {
-  describe(`embedded runtime on ${dialect}`, function () {
+for (const kind of RUNTIME_KINDS) {
+  describe(`runtime: ${kind === 'queue' ? 'queue mode (PostgreSQL + Redis)' : `embedded on ${kind}`}`, function () {
     this.timeout(30_000);
     let h: Harness;
     let server: CounterServer;
 
     before(async function () {
-      if (dialect === 'postgres') await requirePostgres(this);
-      h = await createHarness(dialect);
+      if (kind !== 'sqlite') await requirePostgres(this);
+      if (kind === 'queue') await requireRedis(this);
+      h = await createHarness(kind);
       server = await startCounterServer();
     });
     after(async () => {
