@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { UniqueConstraintError } from 'sequelize';
 import type { Database } from './database.js';
 import { models } from './models.js';
 
@@ -28,8 +29,17 @@ export class TenantRepository {
     const existing = await this.bySlug(slug);
     if (existing) return existing;
     const now = Date.now();
-    const row = await this.model.create({ id: randomUUID(), slug, name, settings: JSON.stringify(settings), created_at: now, updated_at: now });
-    return toTenant(row.get());
+    try {
+      const row = await this.model.create({ id: randomUUID(), slug, name, settings: JSON.stringify(settings), created_at: now, updated_at: now });
+      return toTenant(row.get());
+    } catch (err) {
+      // Several processes starting at once: whoever lost the race reads the winner's row.
+      if (err instanceof UniqueConstraintError) {
+        const winner = await this.bySlug(slug);
+        if (winner) return winner;
+      }
+      throw err;
+    }
   }
 
   async bySlug(slug: string): Promise<Tenant | null> {

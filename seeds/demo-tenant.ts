@@ -12,7 +12,9 @@ export async function seedDemoTenant(target: AppContextSeedTarget): Promise<{ te
   target.tenantSettings.set(tenant.id, tenant.settings);
   const published: string[] = [];
   for (const f of DEMO_FLOWS) {
-    const result = await target.flows(tenant.id).publishIfChanged(f.definition, f.id);
+    const publish = () => target.flows(tenant.id).publishIfChanged(f.definition, f.id);
+    // Processes starting together race to publish; the losers find the winner's version.
+    const result = await publish().catch(() => publish());
     if (result.changed) published.push(`${f.id}@${result.version}`);
   }
   return { tenantId: tenant.id, published };

@@ -43,5 +43,33 @@ export async function startServerProcess(env: Record<string, string>, port: numb
   };
 }
 
+/** A queue-mode worker (`server/worker.ts`); ready once it logs that it is up. */
+export async function startWorkerProcess(env: Record<string, string>): Promise<ServerProcess> {
+  const child = spawn(process.execPath, ['--no-node-snapshot', '--import', 'tsx', path.join(root, 'server/worker.ts')], {
+    cwd: root,
+    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  await waitFor(() => {
+    if (child.exitCode !== null) throw new Error(`worker exited (${child.exitCode}): ${err}`);
+    return out.includes('worker is up');
+  }, 30_000, 100);
+  return {
+    origin: '',
+    child,
+    stderr: () => err,
+    kill: async (signal) => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill(signal);
+      await exited;
+    },
+  };
+}
+
 let nextPort = 34_100 + (process.pid % 500) * 4;
 export const freePort = (): number => nextPort++;
