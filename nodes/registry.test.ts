@@ -33,6 +33,7 @@ async function drive(flow: Flow, trigger: string, payload: unknown): Promise<Exe
     http: () => createGuardedFetch({ allowPrivateNetwork: false }),
     vars: () => ({}),
     contact: () => null,
+    stepTimeoutMs: 10_000,
     now: () => FIXED_NOW,
     maxOutputBytes: 1024 * 1024,
   };

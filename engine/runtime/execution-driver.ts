@@ -50,6 +50,8 @@ export interface DriverOptions {
   tenantPolicy?: (tenantId: string) => TenantPolicy;
   vars?: (tenantId: string) => Record<string, unknown>;
   maxOutputBytes?: number;
+  /** Wall-time limit of one node run (default 5 min); keep the queue lease above it. */
+  stepTimeoutMs?: number;
 }
 
 export interface StartRequest {
@@ -149,6 +151,7 @@ export abstract class ExecutionDriver {
       contact: () => null,
       now: this.now,
       maxOutputBytes: options.maxOutputBytes ?? 1024 * 1024,
+      stepTimeoutMs: options.stepTimeoutMs ?? 5 * 60 * 1000,
     };
   }
 

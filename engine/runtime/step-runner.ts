@@ -18,6 +18,8 @@ export interface StepRunnerDeps {
   now(): Date;
   /** Largest JSON output a step may store (bytes); bigger outputs fail the step. */
   maxOutputBytes: number;
+  /** Wall-time limit of one node run; past it the step fails (retryable) and its signal aborts. */
+  stepTimeoutMs: number;
 }
 
 export interface RunCommand {
@@ -88,7 +90,21 @@ export async function runStep(
         ...(first ? { path: first.path } : {}),
       });
     }
-    const result: NodeResult = await nodeType.execute({
+    // No step may hold an execution forever: past the limit it fails (and may be retried).
+    const controller = new AbortController();
+    const forward = (): void => controller.abort(run.signal.reason);
+    if (run.signal.aborted) forward();
+    else run.signal.addEventListener('abort', forward, { once: true });
+    const signal = controller.signal;
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const failure = new NodeFailure('step_timeout', `step did not finish within ${deps.stepTimeoutMs} ms`, { retryable: true });
+        controller.abort(failure);
+        reject(failure);
+      }, deps.stepTimeoutMs);
+    });
+    const running = nodeType.execute({
       params: params as never,
       input: cmd.input,
       node: { id: node.id, type: node.type, ...(node.label ? { label: node.label } : {}) },
@@ -101,8 +117,15 @@ export async function runStep(
         if (logs.length < MAX_LOG_LINES) logs.push(formatLog(args));
       },
       now: deps.now,
-      signal: run.signal,
+      signal,
     });
+    let result: NodeResult;
+    try {
+      result = await Promise.race([running, expired]);
+    } finally {
+      clearTimeout(timer);
+      run.signal.removeEventListener('abort', forward);
+    }
     if ('wait' in result) return { type: 'stepSuspended', seq: cmd.seq, attempt: cmd.attempt, wait: result.wait, startedAt, at: finish(), logs };
     const output = result.output === undefined ? null : result.output;
     const size = Buffer.byteLength(JSON.stringify(output) ?? 'null');

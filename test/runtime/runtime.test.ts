@@ -1,6 +1,9 @@
 // The runtime suite, run three ways: embedded on SQLite, embedded on PostgreSQL, and queue
 // mode (BullMQ worker + producer on PostgreSQL and Redis). Every behaviour must hold in all.
 import { expect } from 'chai';
+import { EmbeddedRuntime } from '../../engine/index.js';
+import { SqlRunStore } from '../../db/index.js';
+import { createRegistry } from '../../nodes/registry.js';
 import { requirePostgres } from '../helpers/databases.js';
 import { requireRedis } from '../helpers/redis.js';
 import { RUNTIME_KINDS, createHarness, flow, type Harness } from '../helpers/runtime-harness.js';
@@ -193,6 +196,29 @@ for (const kind of RUNTIME_KINDS) {
       const v = await h.view(id);
       expect(v.status).to.equal('cancelled');
       expect(v.steps.map((s) => s.node)).to.not.include('after');
+    });
+
+    it('fails (and retries) a step that outlives the step time limit instead of hanging', async function () {
+      if (kind === 'queue') this.skip(); // the limit is a runtime option; covered on the embedded runtimes
+      const short = new EmbeddedRuntime({ store: new SqlRunStore(h.db.sql), registry: createRegistry(), stepTimeoutMs: 300, tenantPolicy: () => ({ allowPrivateNetwork: true }) });
+      await short.start();
+      const published = await h.publish(
+        flow(
+          [
+            { id: 'start', type: 'trigger.manual' },
+            { id: 'hang', type: 'http.request', params: { url: `${server.url}/hang?delayMs=3000`, timeoutMs: 20000 }, retry: { max: 1, backoffMs: 10 } },
+          ],
+          [['start', 'out', 'hang']],
+        ),
+      );
+      const t0 = Date.now();
+      const { executionId } = await short.startExecution({ tenantId: h.tenantId, flowId: published.flowId, flowVersion: published.version, flow: published.flow, trigger: 'start', payload: {}, mode: 'manual' });
+      const result = await short.result(executionId, true);
+      await short.stop();
+      expect(result.status).to.equal('failed');
+      expect(result.error).to.include({ node: 'hang', code: 'step_timeout' });
+      expect(Date.now() - t0).to.be.below(2500);
+      expect((await h.view(executionId)).steps.find((s) => s.node === 'hang')!.attempt).to.equal(2);
     });
 
     it('fails a step whose output is larger than the limit', async () => {
