@@ -57,6 +57,28 @@ export function toStepError(err: unknown): StepError {
   return { code: 'node_error', message: e?.message ?? String(err), retryable: true };
 }
 
+/** Run `fn` with a signal that aborts on `parent` or after `ms`; past `ms` it fails retryably. */
+async function withTimeLimit<T>(ms: number, parent: AbortSignal, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const forward = (): void => controller.abort(parent.reason);
+  if (parent.aborted) forward();
+  else parent.addEventListener('abort', forward, { once: true });
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const failure = new NodeFailure('step_timeout', `step did not finish within ${ms} ms`, { retryable: true });
+      controller.abort(failure);
+      reject(failure);
+    }, ms);
+  });
+  try {
+    return await Promise.race([fn(controller.signal), expired]);
+  } finally {
+    clearTimeout(timer);
+    parent.removeEventListener('abort', forward);
+  }
+}
+
 export async function runStep(
   deps: StepRunnerDeps,
   run: { meta: ExecutionMeta; flow: Flow; state: ExecutionState; signal: AbortSignal },
@@ -90,21 +112,7 @@ export async function runStep(
         ...(first ? { path: first.path } : {}),
       });
     }
-    // No step may hold an execution forever: past the limit it fails (and may be retried).
-    const controller = new AbortController();
-    const forward = (): void => controller.abort(run.signal.reason);
-    if (run.signal.aborted) forward();
-    else run.signal.addEventListener('abort', forward, { once: true });
-    const signal = controller.signal;
-    let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        const failure = new NodeFailure('step_timeout', `step did not finish within ${deps.stepTimeoutMs} ms`, { retryable: true });
-        controller.abort(failure);
-        reject(failure);
-      }, deps.stepTimeoutMs);
-    });
-    const running = nodeType.execute({
+    const ctx = {
       params: params as never,
       input: cmd.input,
       node: { id: node.id, type: node.type, ...(node.label ? { label: node.label } : {}) },
@@ -117,15 +125,15 @@ export async function runStep(
         if (logs.length < MAX_LOG_LINES) logs.push(formatLog(args));
       },
       now: deps.now,
-      signal,
-    });
-    let result: NodeResult;
-    try {
-      result = await Promise.race([running, expired]);
-    } finally {
-      clearTimeout(timer);
-      run.signal.removeEventListener('abort', forward);
-    }
+      signal: run.signal,
+    };
+    // Nodes that wait on the outside world (HTTP, sandboxes, providers) get a wall-time limit,
+    // so no step holds an execution forever. Logic and data nodes finish by construction and
+    // skip the timer (it is a measurable share of a pure step's cost).
+    const limited = nodeType.sideEffects || nodeType.category === 'integration';
+    const result: NodeResult = limited
+      ? await withTimeLimit(deps.stepTimeoutMs, run.signal, (signal) => nodeType.execute({ ...ctx, signal }))
+      : await nodeType.execute(ctx);
     if ('wait' in result) return { type: 'stepSuspended', seq: cmd.seq, attempt: cmd.attempt, wait: result.wait, startedAt, at: finish(), logs };
     const output = result.output === undefined ? null : result.output;
     const size = Buffer.byteLength(JSON.stringify(output) ?? 'null');
