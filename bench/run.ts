@@ -1,6 +1,8 @@
 // `npm run bench -- <name>`: runs one benchmark and prints comparable figures.
 const benches: Record<string, () => Promise<unknown>> = {
   engine: () => import('./engine.bench.js').then((m) => m.main(process.argv.slice(3))),
+  code: () => import('./code.bench.js').then((m) => m.main(process.argv.slice(3))),
+  queue: () => import('./queue.bench.js').then((m) => m.main(process.argv.slice(3))),
 };
 
 const name = process.argv[2] ?? 'engine';
