@@ -230,11 +230,7 @@ export abstract class ExecutionDriver {
 
   /** Cancel a running or waiting execution. Returns false when it is unknown or already over. */
   async cancel(executionId: string, reason = 'cancelled by request'): Promise<boolean> {
-    const running = this.active.get(executionId);
-    if (running) {
-      running.cancelRequested = reason;
-      running.abort.abort(new Error(reason));
-    }
+    const running = this.interrupt(executionId, reason);
     return this.locks.run(executionId, async () => {
       const stored = await this.store.loadExecution(executionId);
       if (!stored || TERMINAL_STATUSES.includes(stored.state.status)) return stored?.state.status === 'cancelled' && !!running;
@@ -244,6 +240,15 @@ export abstract class ExecutionDriver {
       await this.drive(run, commands);
       return true;
     });
+  }
+
+  /** Abort the in-flight step of an execution this process is driving, if any. */
+  protected interrupt(executionId: string, reason: string): boolean {
+    const running = this.active.get(executionId);
+    if (!running) return false;
+    running.cancelRequested = reason;
+    running.abort.abort(new Error(reason));
+    return true;
   }
 
   /** Deliver a domain event to the executions waiting for it (wait.event). */

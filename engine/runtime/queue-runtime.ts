@@ -91,13 +91,20 @@ export class QueueRuntime extends ExecutionDriver {
     return `${this.options.prefix}:settled`;
   }
 
+  private get cancelChannel(): string {
+    return `${this.options.prefix}:cancel`;
+  }
+
   async start(): Promise<void> {
     this.stopping = false;
     this.subscriber = new Redis(this.options.redisUrl, { maxRetriesPerRequest: null });
-    await this.subscriber.subscribe(this.channel);
-    this.subscriber.on('message', (_channel, message: string) => {
+    await this.subscriber.subscribe(this.channel, this.cancelChannel);
+    this.subscriber.on('message', (channel: string, message: string) => {
       try {
-        this.notify(JSON.parse(message) as Settled);
+        if (channel === this.cancelChannel) {
+          const { executionId, reason } = JSON.parse(message) as { executionId: string; reason: string };
+          this.interrupt(executionId, reason);
+        } else this.notify(JSON.parse(message) as Settled);
       } catch {
         // a malformed message is not ours to act on
       }
@@ -177,6 +184,15 @@ export class QueueRuntime extends ExecutionDriver {
 
   async enqueueDrive(executionId: string, rev: number): Promise<void> {
     await this.queue.add('drive', { kind: 'drive', executionId }, { jobId: jobId(`d-${executionId}-r${rev}`), removeOnComplete: true, removeOnFail: 1000 });
+  }
+
+  /**
+   * Cancel wherever the execution runs: commit the cancellation here, and tell the worker
+   * driving it to abort its in-flight step (its next commit then conflicts and stops).
+   */
+  override async cancel(executionId: string, reason = 'cancelled by request'): Promise<boolean> {
+    await this.redis.publish(this.cancelChannel, JSON.stringify({ executionId, reason })).catch(() => undefined);
+    return super.cancel(executionId, reason);
   }
 
   /** Deliver a domain event: each matching wait becomes an `event` job. */
