@@ -183,8 +183,11 @@ export class SqlRunStore implements RunStore {
   }
 
   async dueWaits(before: number, limit: number): Promise<WaitRow[]> {
-    const rows = await this.sql.query('SELECT * FROM waits WHERE due_at IS NOT NULL AND due_at <= $1 ORDER BY due_at LIMIT $2', [before, limit]);
-    return rows.map(waitOf);
+    const rows = await this.sql.query(
+      'SELECT w.*, e.flow_id, e.flow_version FROM waits w JOIN executions e ON e.id = w.execution_id WHERE w.due_at IS NOT NULL AND w.due_at <= $1 ORDER BY w.due_at LIMIT $2',
+      [before, limit],
+    );
+    return rows.map((r) => ({ ...waitOf(r), flowId: String(r.flow_id), flowVersion: Number(r.flow_version) }));
   }
 
   async findEventWaits(tenantId: string, event: string, correlation: string): Promise<WaitRow[]> {

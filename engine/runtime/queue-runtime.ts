@@ -11,12 +11,14 @@
 //   rebuilds everything after Redis is flushed or replaced.
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import { Queue, Worker, type Job, type ConnectionOptions } from 'bullmq';
+import { DelayedError, Queue, Worker, type Job, type ConnectionOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { ExecutionWrite } from './run-store.js';
 import { ExecutionDriver, type ActiveRun, type DriverOptions, type Settled, type StartRequest } from './execution-driver.js';
 import type { Command } from '../stepper/execution-state.js';
 import { ExecutionConflict } from '../errors/execution-conflict.error.js';
+import type { ExecutionMeta } from './run-store.js';
+import { QueueLimits, type LimitKeys } from './queue-limits.js';
 
 /** One trigger.schedule node of a published flow version. */
 export interface ScheduleSpec {
@@ -28,11 +30,19 @@ export interface ScheduleSpec {
   timezone: string;
 }
 
+/** Which execution a job advances, and whose limits it counts against. */
+export interface JobTarget {
+  executionId: string;
+  tenantId: string;
+  flowId: string;
+  flowVersion: number;
+}
+
 export type QueueJob =
-  | { kind: 'drive'; executionId: string }
+  | ({ kind: 'drive' } & JobTarget)
   | ({ kind: 'schedule' } & ScheduleSpec)
-  | { kind: 'timer'; executionId: string; seq: number; waitId: string }
-  | { kind: 'event'; executionId: string; seq: number; payload: unknown };
+  | ({ kind: 'timer'; seq: number; waitId: string } & JobTarget)
+  | ({ kind: 'event'; seq: number; payload: unknown } & JobTarget);
 
 export interface QueueRuntimeOptions extends DriverOptions {
   redisUrl: string;
@@ -47,6 +57,8 @@ export interface QueueRuntimeOptions extends DriverOptions {
   reconcileIntervalMs?: number;
   /** Overdue by this much before the reconciler re-adds a wait or re-drives an execution. */
   reconcileGraceMs?: number;
+  /** Executions of one tenant driven at once across all workers (default 100). */
+  tenantConcurrency?: (tenantId: string) => number;
 }
 
 export const QUEUE_NAME = 'executions';
@@ -66,6 +78,9 @@ export class QueueRuntime extends ExecutionDriver {
   private subscriber: Redis | null = null;
   private reconciler: NodeJS.Timeout | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
+  private readonly limits: QueueLimits;
+  private readonly held = new Map<string, LimitKeys>();
+  private readonly tenantConcurrency: (tenantId: string) => number;
   private readonly options: Required<Pick<QueueRuntimeOptions, 'prefix' | 'role' | 'concurrency' | 'leaseMs' | 'reconcileIntervalMs' | 'reconcileGraceMs'>> & { redisUrl: string };
 
   constructor(options: QueueRuntimeOptions) {
@@ -80,6 +95,8 @@ export class QueueRuntime extends ExecutionDriver {
       reconcileGraceMs: options.reconcileGraceMs ?? 3_000,
     };
     this.redis = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+    this.limits = new QueueLimits(this.redis, this.options.prefix, this.id, this.options.leaseMs);
+    this.tenantConcurrency = options.tenantConcurrency ?? (() => 100);
     this.queue = new Queue(QUEUE_NAME, { connection: this.connection(), prefix: this.options.prefix });
   }
 
@@ -110,7 +127,7 @@ export class QueueRuntime extends ExecutionDriver {
       }
     });
     if (this.options.role === 'worker') {
-      this.worker = new Worker(QUEUE_NAME, (job: Job<QueueJob>) => this.process(job.data, scheduledTime(job)), {
+      this.worker = new Worker(QUEUE_NAME, (job: Job<QueueJob>, token?: string) => this.process(job, token), {
         connection: this.connection(),
         prefix: this.options.prefix,
         concurrency: this.options.concurrency,
@@ -122,6 +139,7 @@ export class QueueRuntime extends ExecutionDriver {
       // Keep the leases of long steps alive; a dead worker's expire and the reconciler re-drives.
       this.heartbeat = setInterval(() => {
         void this.store.renewLeases(this.id, this.activeIds(), this.now().getTime() + this.options.leaseMs).catch((err) => this.log.error({ err }, 'lease renewal failed'));
+        void this.limits.renew([...this.held.values()]).catch((err) => this.log.error({ err }, 'slot renewal failed'));
       }, Math.max(500, Math.floor(this.options.leaseMs / 3)));
       this.heartbeat.unref();
     }
@@ -152,7 +170,7 @@ export class QueueRuntime extends ExecutionDriver {
   protected override async dispatch(run: ActiveRun, commands: Command[]): Promise<void> {
     if (this.options.role === 'worker') return this.drive(run, commands);
     await this.flush(run);
-    await this.enqueueDrive(run.meta.id, run.rev);
+    await this.enqueueDrive(run.meta, run.rev);
   }
 
   protected override settled(state: Settled): void {
@@ -162,14 +180,21 @@ export class QueueRuntime extends ExecutionDriver {
   }
 
   protected async afterCommit(write: ExecutionWrite): Promise<void> {
-    for (const w of write.waits) {
-      if (w.dueAt === null) continue;
-      await this.queue.add(
-        'timer',
-        { kind: 'timer', executionId: w.executionId, seq: w.seq, waitId: w.id },
-        { jobId: jobId(`t-${w.id}-${w.dueAt}`), delay: Math.max(0, w.dueAt - this.now().getTime()), removeOnComplete: true, removeOnFail: 1000 },
-      );
-    }
+    for (const w of write.waits) if (w.dueAt !== null) await this.enqueueTimer(write.meta, w.seq, w.id, w.dueAt);
+  }
+
+  private target(meta: ExecutionMeta): JobTarget {
+    return { executionId: meta.id, tenantId: meta.tenantId, flowId: meta.flowId, flowVersion: meta.flowVersion };
+  }
+
+  /** Add a job with a deterministic id, prioritised by its tenant's backlog (fairness). */
+  private async enqueue(data: QueueJob & JobTarget, id: string, delay = 0): Promise<void> {
+    const priority = await this.limits.enqueued(data.tenantId);
+    await this.queue.add(data.kind, data, { jobId: jobId(id), priority, ...(delay > 0 ? { delay } : {}), removeOnComplete: true, removeOnFail: 1000 });
+  }
+
+  private async enqueueTimer(meta: ExecutionMeta, seq: number, waitId: string, dueAt: number): Promise<void> {
+    await this.enqueue({ kind: 'timer', seq, waitId, ...this.target(meta) }, `t-${waitId}-${dueAt}`, Math.max(0, dueAt - this.now().getTime()));
   }
 
   protected waitCleared(): void {
@@ -182,8 +207,8 @@ export class QueueRuntime extends ExecutionDriver {
     return { owner: this.id, until: this.now().getTime() + this.options.leaseMs };
   }
 
-  async enqueueDrive(executionId: string, rev: number): Promise<void> {
-    await this.queue.add('drive', { kind: 'drive', executionId }, { jobId: jobId(`d-${executionId}-r${rev}`), removeOnComplete: true, removeOnFail: 1000 });
+  async enqueueDrive(meta: ExecutionMeta, rev: number): Promise<void> {
+    await this.enqueue({ kind: 'drive', ...this.target(meta) }, `d-${meta.id}-r${rev}`);
   }
 
   /**
@@ -199,7 +224,8 @@ export class QueueRuntime extends ExecutionDriver {
   override async deliverEvent(tenantId: string, event: string, correlation: string, payload: unknown): Promise<number> {
     const waits = await this.store.findEventWaits(tenantId, event, correlation);
     for (const w of waits) {
-      await this.queue.add('event', { kind: 'event', executionId: w.executionId, seq: w.seq, payload }, { jobId: jobId(`e-${w.id}`), removeOnComplete: true, removeOnFail: 1000 });
+      const stored = await this.store.loadExecution(w.executionId);
+      if (stored) await this.enqueue({ kind: 'event', seq: w.seq, payload, ...this.target(stored.meta) }, `e-${w.id}`);
     }
     return waits.length;
   }
@@ -222,23 +248,21 @@ export class QueueRuntime extends ExecutionDriver {
     for (const e of existing) if (!wanted.has(e.key)) await this.queue.removeJobScheduler(e.key);
   }
 
-  private async process(job: QueueJob, jobTimestamp: number): Promise<void> {
+  private async process(bullJob: Job<QueueJob>, token: string | undefined): Promise<void> {
+    const job = bullJob.data;
+    if (job.kind === 'schedule') return this.startScheduled(job, scheduledTime(bullJob));
+    // Limits: no slot for the tenant or the flow → try again shortly, never drop the work.
+    const flow = await this.flowFor({ id: job.executionId, tenantId: job.tenantId, flowId: job.flowId, flowVersion: job.flowVersion, subject: null, mode: '' });
+    const keys: LimitKeys = { tenantId: job.tenantId, flowId: job.flowId, executionId: job.executionId };
+    const flowConcurrency = flow.settings?.concurrency;
+    const limits = { tenantConcurrency: this.tenantConcurrency(job.tenantId), ...(flowConcurrency ? { flowConcurrency } : {}) };
+    if (!(await this.limits.acquire(keys, limits))) {
+      await bullJob.moveToDelayed(Date.now() + 100 + Math.floor(Math.random() * 200), token);
+      throw new DelayedError();
+    }
+    this.held.set(job.executionId, keys);
     try {
-      if (job.kind === 'schedule') {
-        const flow = await this.flowFor({ id: '', tenantId: job.tenantId, flowId: job.flowId, flowVersion: job.version, subject: null, mode: 'schedule' });
-        // One execution per tick: a redelivered tick job conflicts on this id and stops.
-        await this.startExecution({
-          executionId: `s-${job.flowId}-${job.nodeId}-${jobTimestamp}`,
-          tenantId: job.tenantId,
-          flowId: job.flowId,
-          flowVersion: job.version,
-          flow,
-          trigger: job.nodeId,
-          payload: { scheduledAt: new Date(jobTimestamp).toISOString(), timezone: job.timezone, cron: job.cron },
-          mode: 'schedule',
-          durable: true,
-        });
-      } else if (job.kind === 'drive') {
+      if (job.kind === 'drive') {
         const stored = await this.store.loadExecution(job.executionId);
         // Someone alive is driving it; the reconciler re-drives it if their lease runs out.
         if (!stored || (stored.lease && stored.lease.owner !== this.id && stored.lease.until > this.now().getTime())) return;
@@ -249,8 +273,31 @@ export class QueueRuntime extends ExecutionDriver {
         await this.resumeWith(job.executionId, { type: 'eventReceived', seq: job.seq, payload: job.payload, at: this.now().toISOString() });
       }
     } catch (err) {
-      if (err instanceof ExecutionConflict) return;
-      throw err;
+      if (!(err instanceof ExecutionConflict)) throw err;
+    } finally {
+      this.held.delete(job.executionId);
+      await this.limits.release(keys).catch(() => undefined);
+      await this.limits.dequeued(job.tenantId).catch(() => undefined);
+    }
+  }
+
+  private async startScheduled(job: ScheduleSpec, tick: number): Promise<void> {
+    const flow = await this.flowFor({ id: '', tenantId: job.tenantId, flowId: job.flowId, flowVersion: job.version, subject: null, mode: 'schedule' });
+    try {
+      // One execution per tick: a redelivered tick job conflicts on this id and stops.
+      await this.startExecution({
+        executionId: `s-${job.flowId}-${job.nodeId}-${tick}`,
+        tenantId: job.tenantId,
+        flowId: job.flowId,
+        flowVersion: job.version,
+        flow,
+        trigger: job.nodeId,
+        payload: { scheduledAt: new Date(tick).toISOString(), timezone: job.timezone, cron: job.cron },
+        mode: 'schedule',
+        durable: true,
+      });
+    } catch (err) {
+      if (!(err instanceof ExecutionConflict)) throw err;
     }
   }
 
@@ -262,16 +309,38 @@ export class QueueRuntime extends ExecutionDriver {
       const now = this.now().getTime();
       const grace = this.options.reconcileGraceMs;
       const waits = await this.store.dueWaits(now - grace, 1000);
+      let readded = 0;
       for (const w of waits) {
-        await this.queue.add('timer', { kind: 'timer', executionId: w.executionId, seq: w.seq, waitId: w.id }, { jobId: jobId(`t-${w.id}-${w.dueAt}`), removeOnComplete: true, removeOnFail: 1000 });
+        const id = `t-${w.id}-${w.dueAt}`;
+        if (await this.alreadyQueued(id)) continue; // workers are just busy
+        const target = { executionId: w.executionId, tenantId: w.tenantId, flowId: w.flowId ?? '', flowVersion: w.flowVersion ?? 0 };
+        await this.enqueue({ kind: 'timer', seq: w.seq, waitId: w.id, ...target }, id);
+        readded++;
       }
       const orphans = await this.store.listUnfinished({ leaseExpiredBefore: now, updatedBefore: now - grace, limit: 1000 });
-      for (const o of orphans) await this.enqueueDrive(o.meta.id, o.rev);
-      return { waits: waits.length, executions: orphans.length };
+      let redriven = 0;
+      for (const o of orphans) {
+        if (await this.alreadyQueued(`d-${o.meta.id}-r${o.rev}`)) continue;
+        await this.enqueueDrive(o.meta, o.rev);
+        redriven++;
+      }
+      if (readded || redriven) this.log.info({ readded, redriven }, 'reconciler re-enqueued lost work');
+      return { waits: readded, executions: redriven };
     } catch (err) {
       this.log.error({ err }, 'reconcile failed');
       return null;
     }
+  }
+
+  /** True when the job is still waiting, delayed or running; a failed copy is cleared for a retry. */
+  private async alreadyQueued(id: string): Promise<boolean> {
+    const job = await this.queue.getJob(jobId(id));
+    if (!job) return false;
+    if (await job.isFailed()) {
+      await job.remove().catch(() => undefined);
+      return false;
+    }
+    return true;
   }
 
   /** Leader election: a Redis key with a TTL, renewed by its holder. */

@@ -36,6 +36,9 @@ export interface WaitRow {
   dueAt: number | null;
   event: string | null;
   correlation: string | null;
+  /** Filled by dueWaits (queue jobs carry them for limits). */
+  flowId?: string;
+  flowVersion?: number;
 }
 
 /** Everything one segment of an execution writes, committed in one transaction. */

@@ -1,0 +1,102 @@
+// Limits for queue mode, kept in Redis so they hold across all workers:
+// - concurrency: how many executions of one tenant (and of one flow) are driven at once.
+//   A counting semaphore per key (sorted set of holders scored by lease expiry, so a dead
+//   worker's slots free themselves). A job that finds no slot is delayed, never dropped.
+// - fairness: a job's BullMQ priority is 1 + the number of jobs its tenant already has
+//   pending, so a tenant that floods the queue cannot starve one that sends a trickle
+//   (an approximation of fair queuing that BullMQ's priorities make cheap).
+import type { Redis } from 'ioredis';
+
+const MAX_PRIORITY = 2_097_151;
+
+const ACQUIRE = `
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+if redis.call('ZSCORE', KEYS[1], ARGV[3]) then
+  redis.call('ZADD', KEYS[1], ARGV[2], ARGV[3])
+  return 1
+end
+if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[4]) then
+  redis.call('ZADD', KEYS[1], ARGV[2], ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], ARGV[5])
+  return 1
+end
+return 0`;
+
+export interface LimitKeys {
+  tenantId: string;
+  flowId: string;
+  executionId: string;
+}
+
+export interface Limits {
+  tenantConcurrency: number;
+  /** From the flow's settings.concurrency; undefined = only the tenant limit applies. */
+  flowConcurrency?: number;
+}
+
+export class QueueLimits {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly holder: string,
+    private readonly leaseMs: number,
+  ) {}
+
+  private slotKey(kind: 'tenant' | 'flow', id: string): string {
+    return `${this.prefix}:slots:${kind}:${id}`;
+  }
+
+  private member(executionId: string): string {
+    return `${this.holder}|${executionId}`;
+  }
+
+  private async acquireOne(key: string, executionId: string, limit: number, now: number): Promise<boolean> {
+    const got = await this.redis.eval(ACQUIRE, 1, key, String(now), String(now + this.leaseMs), this.member(executionId), String(limit), String(this.leaseMs * 4));
+    return got === 1;
+  }
+
+  /** Take a tenant slot and, if the flow has a limit, a flow slot; all or nothing. */
+  async acquire(keys: LimitKeys, limits: Limits, now = Date.now()): Promise<boolean> {
+    const tenantKey = this.slotKey('tenant', keys.tenantId);
+    if (!(await this.acquireOne(tenantKey, keys.executionId, limits.tenantConcurrency, now))) return false;
+    if (limits.flowConcurrency !== undefined) {
+      if (!(await this.acquireOne(this.slotKey('flow', keys.flowId), keys.executionId, limits.flowConcurrency, now))) {
+        await this.redis.zrem(tenantKey, this.member(keys.executionId));
+        return false;
+      }
+    }
+    return true;
+  }
+
+  async release(keys: LimitKeys): Promise<void> {
+    const m = this.member(keys.executionId);
+    await this.redis.multi().zrem(this.slotKey('tenant', keys.tenantId), m).zrem(this.slotKey('flow', keys.flowId), m).exec();
+  }
+
+  /** Extend the slots this worker holds (called with the lease heartbeat). */
+  async renew(held: LimitKeys[], now = Date.now()): Promise<void> {
+    if (held.length === 0) return;
+    const multi = this.redis.multi();
+    for (const k of held) {
+      multi.zadd(this.slotKey('tenant', k.tenantId), 'XX', now + this.leaseMs, this.member(k.executionId));
+      multi.zadd(this.slotKey('flow', k.flowId), 'XX', now + this.leaseMs, this.member(k.executionId));
+    }
+    await multi.exec();
+  }
+
+  private get pendingKey(): string {
+    return `${this.prefix}:pending`;
+  }
+
+  /** Count a job in for its tenant and return the priority it should get. */
+  async enqueued(tenantId: string): Promise<number> {
+    const pending = await this.redis.hincrby(this.pendingKey, tenantId, 1);
+    return Math.min(MAX_PRIORITY, Math.max(1, pending));
+  }
+
+  /** A job of the tenant left the queue (done, skipped or failed). */
+  async dequeued(tenantId: string): Promise<void> {
+    const left = await this.redis.hincrby(this.pendingKey, tenantId, -1);
+    if (left < 0) await this.redis.hset(this.pendingKey, tenantId, 0);
+  }
+}
