@@ -14,6 +14,10 @@ export interface Config {
   queuePrefix: string;
   /** Jobs one worker process runs at once (queue mode). */
   workerConcurrency: number;
+  /** Executions of one tenant driven at once across all workers (queue mode). */
+  tenantConcurrency: number;
+  /** Schedule ticks missed while everything was down (queue mode): skip or run once. */
+  missedTicks: 'skip' | 'runOnce';
 }
 
 function int(value: string | undefined, fallback: number, name: string): number {
@@ -21,6 +25,12 @@ function int(value: string | undefined, fallback: number, name: string): number 
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${value}"`);
   return n;
+}
+
+function missedTicks(value: string | undefined): 'skip' | 'runOnce' {
+  if (value === undefined || value === '' || value === 'skip') return 'skip';
+  if (value === 'runOnce') return 'runOnce';
+  throw new Error(`TADFUQ_MISSED_TICKS must be "skip" or "runOnce", got "${value}"`);
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -34,5 +44,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimitBytes: int(env.TADFUQ_BODY_LIMIT_BYTES, 1024 * 1024, 'TADFUQ_BODY_LIMIT_BYTES'),
     queuePrefix: env.TADFUQ_QUEUE_PREFIX || 'tadfuq',
     workerConcurrency: int(env.TADFUQ_WORKER_CONCURRENCY, 50, 'TADFUQ_WORKER_CONCURRENCY'),
+    tenantConcurrency: int(env.TADFUQ_TENANT_CONCURRENCY, 100, 'TADFUQ_TENANT_CONCURRENCY'),
+    missedTicks: missedTicks(env.TADFUQ_MISSED_TICKS),
   };
 }

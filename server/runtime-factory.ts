@@ -34,7 +34,15 @@ export function createRuntime(
     tenantPolicy: (tenantId: string) => ({ allowPrivateNetwork: tenantSettings.get(tenantId)?.allowPrivateNetwork === true }),
   };
   if (isQueueMode(config)) {
-    return new QueueRuntime({ ...common, redisUrl: config.redisUrl!, prefix: config.queuePrefix, role, concurrency: config.workerConcurrency });
+    return new QueueRuntime({
+      ...common,
+      redisUrl: config.redisUrl!,
+      prefix: config.queuePrefix,
+      role,
+      concurrency: config.workerConcurrency,
+      tenantConcurrency: () => config.tenantConcurrency,
+      missedTicks: config.missedTicks,
+    });
   }
   if (role === 'worker') throw new Error('npm run worker needs queue mode: set DATABASE_URL (postgres://…) and REDIS_URL');
   return new EmbeddedRuntime(common);

@@ -59,7 +59,16 @@ export interface QueueRuntimeOptions extends DriverOptions {
   reconcileGraceMs?: number;
   /** Executions of one tenant driven at once across all workers (default 100). */
   tenantConcurrency?: (tenantId: string) => number;
+  /**
+   * A schedule tick that comes due while everything was down (found over a minute late):
+   * `skip` it (default, cron semantics) or `runOnce` (BullMQ keeps one pending tick per
+   * schedule, so at most one missed tick runs).
+   */
+  missedTicks?: 'skip' | 'runOnce';
 }
+
+/** A tick this late was missed while nothing ran, rather than merely queued behind work. */
+const MISSED_TICK_MS = 60_000;
 
 export const QUEUE_NAME = 'executions';
 
@@ -81,6 +90,7 @@ export class QueueRuntime extends ExecutionDriver {
   private readonly limits: QueueLimits;
   private readonly held = new Map<string, LimitKeys>();
   private readonly tenantConcurrency: (tenantId: string) => number;
+  private readonly missedTicks: 'skip' | 'runOnce';
   private readonly options: Required<Pick<QueueRuntimeOptions, 'prefix' | 'role' | 'concurrency' | 'leaseMs' | 'reconcileIntervalMs' | 'reconcileGraceMs'>> & { redisUrl: string };
 
   constructor(options: QueueRuntimeOptions) {
@@ -97,6 +107,7 @@ export class QueueRuntime extends ExecutionDriver {
     this.redis = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
     this.limits = new QueueLimits(this.redis, this.options.prefix, this.id, this.options.leaseMs);
     this.tenantConcurrency = options.tenantConcurrency ?? (() => 100);
+    this.missedTicks = options.missedTicks ?? 'skip';
     this.queue = new Queue(QUEUE_NAME, { connection: this.connection(), prefix: this.options.prefix });
   }
 
@@ -282,6 +293,10 @@ export class QueueRuntime extends ExecutionDriver {
   }
 
   private async startScheduled(job: ScheduleSpec, tick: number): Promise<void> {
+    if (this.missedTicks === 'skip' && this.now().getTime() - tick > MISSED_TICK_MS) {
+      this.log.info({ flowId: job.flowId, tick: new Date(tick).toISOString() }, 'skipping a schedule tick missed while down');
+      return;
+    }
     const flow = await this.flowFor({ id: '', tenantId: job.tenantId, flowId: job.flowId, flowVersion: job.version, subject: null, mode: 'schedule' });
     try {
       // One execution per tick: a redelivered tick job conflicts on this id and stops.
