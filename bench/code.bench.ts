@@ -37,20 +37,37 @@ function collect(): void {
 
 const MB = 1024 * 1024;
 
-async function memory(pool: SandboxPool): Promise<{ host: number; sandbox: number }> {
-  collect();
-  const [stats] = await pool.stats();
-  return { host: process.memoryUsage.rss() / MB, sandbox: (stats?.rss ?? NaN) / MB };
+interface Memory {
+  host: number;
+  hostHeap: number;
+  sandbox: number;
+  sandboxHeap: number;
 }
 
-async function phase(pool: SandboxPool, runs: number, concurrency: number): Promise<Phase> {
+async function memory(pool: SandboxPool): Promise<Memory> {
+  collect();
+  const [stats] = await pool.stats();
+  const host = process.memoryUsage();
+  return { host: host.rss / MB, hostHeap: host.heapUsed / MB, sandbox: (stats?.rss ?? NaN) / MB, sandboxHeap: (stats?.heapUsed ?? NaN) / MB };
+}
+
+/** Runs `runs` snippets with `concurrency` callers; `checkpoint` is awaited at each quarter. */
+async function phase(pool: SandboxPool, runs: number, concurrency: number, checkpoint?: (done: number) => Promise<void>): Promise<Phase> {
   const latencies = new Float64Array(runs);
   let next = 0;
   let failed = 0;
+  let paused: Promise<void> | undefined;
+  const quarters = new Set([1, 2, 3].map((q) => Math.floor((runs * q) / 4)));
   const started = performance.now();
   const worker = async (): Promise<void> => {
     while (next < runs) {
+      if (paused) await paused;
       const i = next++;
+      if (checkpoint && quarters.has(i)) {
+        paused = checkpoint(i);
+        await paused;
+        paused = undefined;
+      }
       const t = performance.now();
       const r = await runCode({ source: SOURCE, input: { n: i, tag: 'bench' } }, { pool });
       latencies[i] = performance.now() - t;
@@ -70,9 +87,12 @@ function line(label: string, p: Phase): string {
   );
 }
 
-function mem(label: string, m: { host: number; sandbox: number }, base?: { host: number; sandbox: number }): string {
+function mem(label: string, m: Memory, base?: Memory): string {
   const delta = (a: number, b: number | undefined): string => (b === undefined ? '' : ` (${a - b >= 0 ? '+' : ''}${(a - b).toFixed(1)})`);
-  return `${label.padEnd(22)} host ${m.host.toFixed(1)} MB${delta(m.host, base?.host)}  sandbox ${m.sandbox.toFixed(1)} MB${delta(m.sandbox, base?.sandbox)}\n`;
+  return (
+    `${label.padEnd(22)} RSS host ${m.host.toFixed(1)} MB${delta(m.host, base?.host)}  sandbox ${m.sandbox.toFixed(1)} MB${delta(m.sandbox, base?.sandbox)}` +
+    `   heap host ${m.hostHeap.toFixed(1)} MB${delta(m.hostHeap, base?.hostHeap)}  sandbox process ${m.sandboxHeap.toFixed(1)} MB\n`
+  );
 }
 
 export async function main(argv: string[]): Promise<void> {
@@ -95,12 +115,15 @@ export async function main(argv: string[]): Promise<void> {
     const before = await memory(pool);
     process.stdout.write(mem('memory after warm-up', before));
 
-    const sequential = await phase(pool, runs, 1);
+    const at = (offset: number) => async (done: number) => {
+      process.stdout.write(mem(`  memory at ${offset + done}`, await memory(pool), before));
+    };
+    const sequential = await phase(pool, runs, 1, at(0));
     process.stdout.write(line('sequential', sequential));
     const afterSequential = await memory(pool);
     process.stdout.write(mem(`memory after ${runs}`, afterSequential, before));
 
-    const concurrent = await phase(pool, runs, concurrency);
+    const concurrent = await phase(pool, runs, concurrency, at(runs));
     process.stdout.write(line(`concurrency ${concurrency}`, concurrent));
     const afterConcurrent = await memory(pool);
     process.stdout.write(mem(`memory after ${runs * 2}`, afterConcurrent, before));

@@ -68,6 +68,7 @@ describe('core node registry', () => {
       'data.set',
       'time.delay',
       'http.request',
+      'code',
     ]);
     for (const t of coreNodes) {
       expect(t.label.en, t.type).to.be.a('string').and.not.equal('');

@@ -8,6 +8,7 @@ import { logicSwitchNode } from './logic-switch.node.js';
 import { dataSetNode } from './data-set.node.js';
 import { timeDelayNode } from './time-delay.node.js';
 import { httpRequestNode } from './http-request.node.js';
+import { codeNode } from './code.node.js';
 
 export const coreNodes: readonly NodeType[] = [
   triggerManualNode,
@@ -18,6 +19,7 @@ export const coreNodes: readonly NodeType[] = [
   dataSetNode,
   timeDelayNode,
   httpRequestNode,
+  codeNode,
 ];
 
 /** A fresh registry holding every core node type. */

@@ -231,15 +231,23 @@ export abstract class ExecutionDriver {
   /** Cancel a running or waiting execution. Returns false when it is unknown or already over. */
   async cancel(executionId: string, reason = 'cancelled by request'): Promise<boolean> {
     const running = this.interrupt(executionId, reason);
-    return this.locks.run(executionId, async () => {
-      const stored = await this.store.loadExecution(executionId);
-      if (!stored || TERMINAL_STATUSES.includes(stored.state.status)) return stored?.state.status === 'cancelled' && !!running;
-      const flow = await this.flowFor(stored.meta);
-      const run = this.newRun(stored.meta, flow, stored.state, stored.rev);
-      const commands = this.apply(run, advance(flow, run.state, { type: 'cancel', at: this.now().toISOString(), reason }));
-      await this.drive(run, commands);
-      return true;
-    });
+    // Another process may commit between our read and our write (a worker finishing a step):
+    // read again and cancel from there.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.locks.run(executionId, async () => {
+          const stored = await this.store.loadExecution(executionId);
+          if (!stored || TERMINAL_STATUSES.includes(stored.state.status)) return stored?.state.status === 'cancelled' && !!running;
+          const flow = await this.flowFor(stored.meta);
+          const run = this.newRun(stored.meta, flow, stored.state, stored.rev);
+          const commands = this.apply(run, advance(flow, run.state, { type: 'cancel', at: this.now().toISOString(), reason }));
+          await this.drive(run, commands);
+          return true;
+        });
+      } catch (err) {
+        if (!(err instanceof ExecutionConflict) || attempt >= 10) throw err;
+      }
+    }
   }
 
   /** Abort the in-flight step of an execution this process is driving, if any. */

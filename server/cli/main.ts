@@ -4,13 +4,17 @@ import { parseArgs } from 'node:util';
 import { readFile } from 'node:fs/promises';
 import { validateCommand } from './validate-command.js';
 import { runCommand } from './run-command.js';
+import { codeTestCommand } from '../../nodes/code/code-test-command.js';
 
 const USAGE = `usage:
   tadfuq validate FLOW.json
+  tadfuq code-test FILE.js [--input JSON] [--vars JSON] [--timeout-ms N] [--memory-mb N]
   tadfuq run FLOW.json [--input JSON] [--trigger NODE_ID] [--allow-private-network]`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  // code-test has flags of its own (--input, --vars, --timeout-ms, --memory-mb).
+  if (command === 'code-test') return codeTestCommand(rest, process.stdout, process.stderr);
   const { values, positionals } = parseArgs({
     args: rest,
     allowPositionals: true,

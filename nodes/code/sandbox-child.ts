@@ -1,0 +1,346 @@
+// A sandbox process: forked by sandbox-pool.ts with an empty environment and a small heap.
+// It keeps warm isolated-vm isolates (one pool per memory limit) and runs each snippet in a
+// FRESH CONTEXT of one of them; contexts are never reused. An isolate that hit a limit, was
+// cancelled or misbehaved is disposed and replaced. If V8 itself breaks (isolated-vm can
+// abort the process on some out-of-memory paths) this process dies and the host replaces it:
+// only the runs it held fail.
+import ivm from 'isolated-vm';
+import { BOOTSTRAP_FILENAME, BOOTSTRAP_SOURCE } from './sandbox-bootstrap.js';
+import { CODE_FILENAME, MEMORY_MB, WRAPPER_LINES, WRAPPER_PREFIX, WRAPPER_SUFFIX } from './limits.js';
+import type { HostMessage, RunRequestMessage, RunResultMessage, SandboxError, StatsResultMessage } from './protocol.js';
+
+/** Extra time the isolate gets after its own timeout before this process disposes it. */
+const DISPOSE_GRACE_MS = 25;
+/** Compiled user scripts kept per isolate (they can run in any of its contexts). */
+const SCRIPT_CACHE = 64;
+// argv: [maxRssMb, concurrency] from the host.
+const maxRssMb = Number(process.argv[2]);
+const concurrency = Math.max(1, Math.min(64, Math.trunc(Number(process.argv[3])) || 4));
+/** Isolates warmed at start (one prepares a context while another runs). */
+const WARM_AT_START = 2;
+/** Idle isolates kept per memory limit (enough for the host's runs in flight), and in total. */
+const IDLE_PER_LIMIT = Math.max(WARM_AT_START, concurrency);
+const IDLE_TOTAL = IDLE_PER_LIMIT + 4;
+/** An isolate is retired after this many runs, or when its heap stays above half its limit. */
+const RUNS_PER_ISOLATE = 20_000;
+const HEAP_CHECK_EVERY = 256;
+
+interface Prepared {
+  context: ivm.Context;
+  run: ivm.Reference<(fn: unknown, args: string, maxChars: number) => Promise<[string, string, string]>>;
+}
+
+class Slot {
+  readonly isolate: ivm.Isolate;
+  readonly bootstrap: ivm.Script;
+  readonly scripts = new Map<string, ivm.Script>();
+  runs = 0;
+  prepared: Prepared | undefined;
+  preparing: Promise<Prepared | undefined> | undefined;
+
+  constructor(readonly memoryMb: number) {
+    isolatesCreated++;
+    this.isolate = new ivm.Isolate({
+      memoryLimit: memoryMb,
+      // V8 lost control of this isolate: nothing in this process can be trusted any more.
+      onCatastrophicError: () => process.kill(process.pid, 'SIGKILL'),
+    });
+    this.bootstrap = this.isolate.compileScriptSync(BOOTSTRAP_SOURCE, { filename: BOOTSTRAP_FILENAME });
+  }
+
+  /** A fresh context with the bootstrap run in it, prepared in the background. */
+  prepareAsync(): void {
+    const preparing = (async (): Promise<Prepared | undefined> => {
+      try {
+        const context = await this.isolate.createContext();
+        const run = (await this.bootstrap.run(context, { reference: true })) as Prepared['run'];
+        return { context, run };
+      } catch {
+        return undefined; // disposed meanwhile; takeContext() notices
+      }
+    })();
+    this.preparing = preparing;
+    void preparing.then((prepared) => {
+      if (this.preparing !== preparing) return; // taken (or disposed) meanwhile
+      this.preparing = undefined;
+      this.prepared = prepared;
+    });
+  }
+
+  async takeContext(): Promise<Prepared> {
+    let prepared = this.prepared;
+    if (!prepared && this.preparing) prepared = await this.preparing;
+    this.prepared = undefined;
+    this.preparing = undefined;
+    if (prepared) return prepared;
+    const context = this.isolate.createContextSync();
+    const run = this.bootstrap.runSync(context, { reference: true }) as Prepared['run'];
+    return { context, run };
+  }
+
+  script(source: string): ivm.Script {
+    let script = this.scripts.get(source);
+    if (script) {
+      this.scripts.delete(source);
+    } else {
+      script = this.isolate.compileScriptSync(WRAPPER_PREFIX + source + WRAPPER_SUFFIX, { filename: CODE_FILENAME, lineOffset: -WRAPPER_LINES });
+      if (this.scripts.size >= SCRIPT_CACHE) {
+        const oldest = this.scripts.keys().next().value;
+        if (oldest !== undefined) this.scripts.get(oldest)?.release();
+        if (oldest !== undefined) this.scripts.delete(oldest);
+      }
+    }
+    this.scripts.set(source, script);
+    return script;
+  }
+
+  /** Worth keeping after a clean run? Checks the heap now and then. */
+  healthy(): boolean {
+    if (this.isolate.isDisposed || this.runs >= RUNS_PER_ISOLATE) return false;
+    if (this.runs % HEAP_CHECK_EVERY === 0) {
+      const heap = this.isolate.getHeapStatisticsSync();
+      if (heap.used_heap_size > (this.memoryMb * 1024 * 1024) / 2) return false;
+    }
+    return true;
+  }
+
+  dispose(): void {
+    if (!this.isolate.isDisposed) {
+      try {
+        this.isolate.dispose();
+      } catch {
+        // already gone
+      }
+    }
+  }
+}
+
+const idle = new Map<number, Slot[]>();
+let idleCount = 0;
+let isolateCount = 0;
+let totalRuns = 0;
+let isolatesCreated = 0;
+
+/**
+ * An idle isolate for this limit: one whose next context is already prepared if possible
+ * (contexts take ~0.4 ms to create, so with two isolates one prepares while the other runs).
+ */
+function acquire(memoryMb: number): Slot {
+  const list = idle.get(memoryMb);
+  if (list && list.length > 0) {
+    let index = list.findIndex((s) => s.prepared !== undefined);
+    if (index < 0) index = 0; // the one idle the longest: closest to prepared
+    const [slot] = list.splice(index, 1) as [Slot];
+    idleCount--;
+    return slot;
+  }
+  isolateCount++;
+  return new Slot(memoryMb);
+}
+
+function retire(slot: Slot): void {
+  slot.dispose();
+  isolateCount--;
+}
+
+function release(slot: Slot): void {
+  let list = idle.get(slot.memoryMb);
+  if (!list) idle.set(slot.memoryMb, (list = []));
+  if (list.length >= IDLE_PER_LIMIT) return retire(slot);
+  if (idleCount >= IDLE_TOTAL) {
+    // Make room: drop an idle isolate of the limit with the most idle ones.
+    let fullest: Slot[] | undefined;
+    for (const l of idle.values()) if (!fullest || l.length > fullest.length) fullest = l;
+    const victim = fullest?.shift();
+    if (victim) {
+      idleCount--;
+      retire(victim);
+    }
+  }
+  slot.prepareAsync();
+  list.push(slot);
+  idleCount++;
+}
+
+/** Replacements for disposed isolates, warmed before anyone waits for them. */
+function replenish(memoryMb: number): void {
+  setImmediate(() => {
+    while ((idle.get(memoryMb)?.length ?? 0) < WARM_AT_START && idleCount < IDLE_TOTAL) {
+      try {
+        isolateCount++;
+        release(new Slot(memoryMb));
+      } catch {
+        isolateCount--;
+        return;
+      }
+    }
+  });
+}
+
+interface Active {
+  slot: Slot;
+  cancelled: boolean;
+  timedOut: boolean;
+}
+
+const active = new Map<number, Active>();
+
+function position(message: string): { line?: number; column?: number } {
+  const m = new RegExp(`${CODE_FILENAME.replace('.', '\\.')}:(\\d+):(\\d+)`).exec(message);
+  return m ? { line: Number(m[1]), column: Number(m[2]) } : {};
+}
+
+function isSandboxError(value: unknown): value is SandboxError {
+  const v = value as SandboxError;
+  return typeof v === 'object' && v !== null && typeof v.code === 'string' && typeof v.message === 'string';
+}
+
+const USER_CODES = new Set(['code_error', 'code_output_not_json', 'code_output_too_large']);
+
+/** The run's answer from what `run` returned inside the isolate. */
+function fromIsolate(id: number, result: unknown, maxOutputBytes: number): RunResultMessage {
+  if (!Array.isArray(result) || result.length !== 3 || !result.every((x) => typeof x === 'string')) {
+    return { type: 'result', id, logs: '[]', error: { code: 'code_error', message: 'the code tampered with the sandbox and its result was lost' } };
+  }
+  const [kind, payload, logs] = result as [string, string, string];
+  if (kind === 'ok') {
+    if (Buffer.byteLength(payload) > maxOutputBytes) {
+      return { type: 'result', id, logs, error: { code: 'code_output_too_large', message: `the output is larger than ${maxOutputBytes} bytes of JSON` } };
+    }
+    return { type: 'result', id, logs, output: payload };
+  }
+  let error: SandboxError = { code: 'code_error', message: 'the code failed' };
+  try {
+    const parsed: unknown = JSON.parse(payload);
+    if (isSandboxError(parsed) && USER_CODES.has(parsed.code)) {
+      const p = parsed as SandboxError & { name?: unknown };
+      const name = typeof p.name === 'string' ? p.name : undefined;
+      error = {
+        code: p.code,
+        message: p.code === 'code_error' && name ? `${name}: ${p.message}` : p.message,
+        ...(typeof p.line === 'number' && Number.isInteger(p.line) && p.line > 0 ? { line: p.line } : {}),
+        ...(typeof p.column === 'number' && Number.isInteger(p.column) && p.column > 0 ? { column: p.column } : {}),
+      };
+    }
+  } catch {
+    // keep the generic error
+  }
+  return { type: 'result', id, logs, error };
+}
+
+async function execute(msg: RunRequestMessage): Promise<RunResultMessage> {
+  const memoryMb = Math.min(Math.max(Math.trunc(msg.memoryMb), MEMORY_MB.min), MEMORY_MB.max);
+  const slot = acquire(memoryMb);
+  const state: Active = { slot, cancelled: false, timedOut: false };
+  active.set(msg.id, state);
+  let prepared: Prepared | undefined;
+  let fn: ivm.Reference | undefined;
+  let keep = false;
+  let logs = '[]';
+  // Promises that never settle do not count as running time for V8: this timer catches them.
+  const timer = setTimeout(() => {
+    state.timedOut = true;
+    slot.dispose();
+  }, msg.timeoutMs + DISPOSE_GRACE_MS);
+  try {
+    prepared = await slot.takeContext();
+    let script: ivm.Script;
+    try {
+      script = slot.script(msg.source);
+    } catch (err) {
+      keep = true;
+      const raw = (err as Error)?.message ?? String(err);
+      const message = raw.replace(/\s*\[[^\]]*:\d+:\d+\]\s*$/, ''); // V8 appends "[code.js:1:7]"
+      return { type: 'result', id: msg.id, logs, error: { code: 'code_syntax', message, ...position(raw) } };
+    }
+    fn = script.runSync(prepared.context, { reference: true, timeout: msg.timeoutMs }) as ivm.Reference;
+    const result = await prepared.run.apply(undefined, [fn.derefInto(), msg.args, msg.maxOutputBytes], {
+      timeout: msg.timeoutMs,
+      result: { promise: true, copy: true },
+    });
+    keep = !state.timedOut && !state.cancelled;
+    const answer = fromIsolate(msg.id, result, msg.maxOutputBytes);
+    logs = answer.logs;
+    return answer;
+  } catch (err) {
+    const message = (err as Error)?.message ?? String(err);
+    if (state.cancelled) return { type: 'result', id: msg.id, logs, error: { code: 'code_cancelled', message: 'the run was cancelled' } };
+    if (state.timedOut || /timed out/i.test(message)) {
+      return { type: 'result', id: msg.id, logs, error: { code: 'code_timeout', message: `the code did not finish within ${msg.timeoutMs} ms` } };
+    }
+    if (/memory limit/i.test(message) || (slot.isolate.isDisposed && /dispos/i.test(message))) {
+      return { type: 'result', id: msg.id, logs, error: { code: 'code_memory_limit', message: `the code used more than its ${memoryMb} MB memory limit` } };
+    }
+    if (slot.isolate.isDisposed) return { type: 'result', id: msg.id, logs, error: { code: 'sandbox_error', message } };
+    // An exception that escaped `run` itself (a stack overflow while reporting one, say).
+    keep = false;
+    return { type: 'result', id: msg.id, logs, error: { code: 'code_error', message, ...position(message) } };
+  } finally {
+    clearTimeout(timer);
+    active.delete(msg.id);
+    totalRuns++;
+    slot.runs++;
+    fn?.release();
+    if (prepared) {
+      prepared.run.release();
+      prepared.context.release();
+    }
+    if (keep && !state.timedOut && !state.cancelled && slot.healthy()) {
+      release(slot);
+    } else {
+      retire(slot);
+      replenish(memoryMb);
+    }
+  }
+}
+
+function send(message: RunResultMessage | StatsResultMessage | { type: 'ready' }): void {
+  if (!process.connected) return;
+  try {
+    process.send?.(message);
+  } catch {
+    // the host went away; 'disconnect' ends this process
+  }
+}
+
+process.on('message', (message: unknown) => {
+  const raw = message as HostMessage;
+  switch (raw?.type) {
+    case 'run':
+      void execute(raw).then(send, (err: unknown) =>
+        send({ type: 'result', id: raw.id, logs: '[]', error: { code: 'sandbox_error', message: (err as Error)?.message ?? String(err) } }),
+      );
+      return;
+    case 'cancel': {
+      const state = active.get(raw.id);
+      if (state) {
+        state.cancelled = true;
+        state.slot.dispose();
+      }
+      return;
+    }
+    case 'stats': {
+      const mem = process.memoryUsage();
+      send({ type: 'stats', id: raw.id, stats: { pid: process.pid, rss: mem.rss, heapUsed: mem.heapUsed, external: mem.external, isolates: isolateCount, isolatesCreated, runs: totalRuns } });
+      return;
+    }
+  }
+});
+
+// The host is gone (or closed the pool): nothing left to do.
+process.on('disconnect', () => process.exit(0));
+
+// Backstop for memory the isolates' limits do not count (isolated-vm calls its limit "a
+// guideline"): past this resident size the process ends itself and the host replaces it.
+if (Number.isFinite(maxRssMb) && maxRssMb > 0) {
+  setInterval(() => {
+    if (process.memoryUsage.rss() > maxRssMb * 1024 * 1024) process.kill(process.pid, 'SIGKILL');
+  }, 100).unref();
+}
+
+// Warm the isolates of the default limit before saying we are ready.
+for (let i = 0; i < WARM_AT_START; i++) {
+  isolateCount++;
+  release(new Slot(MEMORY_MB.default));
+}
+send({ type: 'ready' });
