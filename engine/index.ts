@@ -19,3 +19,4 @@ export { FlowInvalidError } from './errors/flow-invalid.error.js';
 export { ExecutionConflict } from './errors/execution-conflict.error.js';
 export { riyadhIso } from './time/riyadh.js';
 export { QueueRuntime, QUEUE_NAME, type QueueRuntimeOptions, type QueueJob, type ScheduleSpec } from './runtime/queue-runtime.js';
+export { MemoryRateLimiter, RedisRateLimiter, RateLimited, type RateLimiter, type RateLimits } from './runtime/rate-limiter.js';

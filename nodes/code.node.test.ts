@@ -148,6 +148,7 @@ describe('code', function () {
           attempt: 1,
           contact: null,
           scope: { trigger: null, nodes: {}, vars: {} },
+          rateLimit: async () => undefined,
           http: () => Promise.reject(new Error('no http here')),
           log: (...args: unknown[]) => lines.push(args.join(' ')),
           now: () => new Date(),

@@ -41,6 +41,11 @@ export interface NodeContext<P> {
   log: NodeLogger;
   now(): Date;
   signal: AbortSignal;
+  /**
+   * Count one send on a channel key (e.g. `whatsapp:<instance>`) against per-second and
+   * per-day limits; over them it throws a deferral, and the step runs again when allowed.
+   */
+  rateLimit(key: string, limits: { perSecond?: number; perDay?: number }): Promise<void>;
 }
 
 export type Wait =

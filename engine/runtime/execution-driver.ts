@@ -17,6 +17,7 @@ import { runStep, type StepRunnerDeps } from './step-runner.js';
 import { createGuardedFetch } from './guarded-fetch.js';
 import { KeyedLock } from './keyed-lock.js';
 import { ExecutionConflict } from '../errors/execution-conflict.error.js';
+import { MemoryRateLimiter, type RateLimiter } from './rate-limiter.js';
 
 export interface Logger {
   info(obj: object, msg?: string): void;
@@ -50,8 +51,10 @@ export interface DriverOptions {
   tenantPolicy?: (tenantId: string) => TenantPolicy;
   vars?: (tenantId: string) => Record<string, unknown>;
   maxOutputBytes?: number;
-  /** Wall-time limit of one node run (default 5 min); keep the queue lease above it. */
+  /** Wall-time limit of one node run (default 5 min). */
   stepTimeoutMs?: number;
+  /** Send-rate limits (default: in-process; queue mode shares them in Redis). */
+  rateLimiter?: RateLimiter;
 }
 
 export interface StartRequest {
@@ -152,6 +155,7 @@ export abstract class ExecutionDriver {
       now: this.now,
       maxOutputBytes: options.maxOutputBytes ?? 1024 * 1024,
       stepTimeoutMs: options.stepTimeoutMs ?? 5 * 60 * 1000,
+      rateLimiter: options.rateLimiter ?? new MemoryRateLimiter(),
     };
   }
 

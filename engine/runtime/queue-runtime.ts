@@ -19,6 +19,7 @@ import type { Command } from '../stepper/execution-state.js';
 import { ExecutionConflict } from '../errors/execution-conflict.error.js';
 import type { ExecutionMeta } from './run-store.js';
 import { QueueLimits, type LimitKeys } from './queue-limits.js';
+import { RedisRateLimiter } from './rate-limiter.js';
 
 /** One trigger.schedule node of a published flow version. */
 export interface ScheduleSpec {
@@ -88,13 +89,17 @@ export class QueueRuntime extends ExecutionDriver {
   private reconciler: NodeJS.Timeout | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
   private readonly limits: QueueLimits;
+  private readonly rateRedis: Redis | null;
   private readonly held = new Map<string, LimitKeys>();
   private readonly tenantConcurrency: (tenantId: string) => number;
   private readonly missedTicks: 'skip' | 'runOnce';
   private readonly options: Required<Pick<QueueRuntimeOptions, 'prefix' | 'role' | 'concurrency' | 'leaseMs' | 'reconcileIntervalMs' | 'reconcileGraceMs'>> & { redisUrl: string };
 
   constructor(options: QueueRuntimeOptions) {
-    super(options);
+    // Send rates are shared by every worker, so they live in Redis.
+    const rateRedis = options.rateLimiter ? null : new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+    super(rateRedis ? { ...options, rateLimiter: new RedisRateLimiter(rateRedis, options.prefix ?? 'tadfuq') } : options);
+    this.rateRedis = rateRedis;
     this.options = {
       redisUrl: options.redisUrl,
       prefix: options.prefix ?? 'tadfuq',
@@ -171,6 +176,7 @@ export class QueueRuntime extends ExecutionDriver {
     await this.queue.close();
     await this.subscriber?.quit().catch(() => undefined);
     await this.redis.quit().catch(() => undefined);
+    await this.rateRedis?.quit().catch(() => undefined);
   }
 
   /** Producers always commit before answering: the worker must find the execution. */

@@ -9,6 +9,7 @@ import { ExpressionError, resolveParams, type ExpressionScope } from '../express
 import { resolvedParamsValidator, schemaErrors } from '../flow/validate-flow.js';
 import { NodeFailure } from '../errors/node-failure.error.js';
 import { riyadhIso } from '../time/riyadh.js';
+import { RateLimited, type RateLimiter } from './rate-limiter.js';
 
 export interface StepRunnerDeps {
   registry: NodeRegistry;
@@ -20,6 +21,8 @@ export interface StepRunnerDeps {
   maxOutputBytes: number;
   /** Wall-time limit of one node run; past it the step fails (retryable) and its signal aborts. */
   stepTimeoutMs: number;
+  /** Send-rate limits shared by the runtime's processes; absent = no limit. */
+  rateLimiter?: RateLimiter;
 }
 
 export interface RunCommand {
@@ -47,7 +50,13 @@ function safeJson(v: unknown): string {
 
 export function toStepError(err: unknown): StepError {
   if (err instanceof NodeFailure) {
-    return { code: err.code, message: err.message, retryable: err.retryable, ...(err.path ? { path: err.path } : {}) };
+    return {
+      code: err.code,
+      message: err.message,
+      retryable: err.retryable,
+      ...(err.path ? { path: err.path } : {}),
+      ...(err.retryAfterMs !== undefined ? { retryAfterMs: err.retryAfterMs } : {}),
+    };
   }
   if (err instanceof ExpressionError) {
     return { code: 'expression_error', message: err.message, path: err.path, retryable: false };
@@ -126,6 +135,12 @@ export async function runStep(
       },
       now: deps.now,
       signal: run.signal,
+      rateLimit: async (key: string, limits: { perSecond?: number; perDay?: number }) => {
+        if (!deps.rateLimiter) return;
+        // Keys are per tenant: one tenant's sends never use up another's limits.
+        const wait = await deps.rateLimiter.take(`${run.meta.tenantId}:${key}`, limits, deps.now().getTime());
+        if (wait > 0) throw new RateLimited(key, wait);
+      },
     };
     // Nodes that wait on the outside world (HTTP, sandboxes, providers) get a wall-time limit,
     // so no step holds an execution forever. Logic and data nodes finish by construction and

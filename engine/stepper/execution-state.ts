@@ -13,6 +13,11 @@ export interface StepError {
   /** Where in the node the problem is, e.g. `/params/url`. */
   path?: string;
   retryable?: boolean;
+  /**
+   * Run the step again after this long without spending a retry (rate limits, send windows):
+   * the work is deferred, never dropped.
+   */
+  retryAfterMs?: number;
 }
 
 /** One pending activation of a node. `seq` is its deterministic step index in the execution. */
@@ -30,6 +35,8 @@ export interface Token {
   correlation?: string;
   timeoutPort?: string;
   lastError?: StepError;
+  /** Runs deferred by `retryAfterMs`; they do not count against the retry policy. */
+  deferrals?: number;
 }
 
 export interface ExecutionState {

@@ -107,8 +107,16 @@ class Step {
   fail(token: Token, error: StepError, at: string, logs: string[] = []): void {
     const node = this.index.node(token.node);
     const retry = node.retry;
+    if (error.retryAfterMs !== undefined && error.retryAfterMs >= 0) {
+      const until = new Date(Date.parse(at) + error.retryAfterMs).toISOString();
+      this.replace({ ...token, status: 'sleeping', reason: 'retry', until, lastError: error, deferrals: (token.deferrals ?? 0) + 1 });
+      this.record(token, { status: 'retrying', error, logs });
+      this.commands.push({ type: 'sleep', seq: token.seq, stepId: this.stepId(token.seq), until });
+      return;
+    }
     const retryable = error.retryable !== false;
-    if (retry && retryable && token.attempt <= retry.max) {
+    const retriesUsed = token.attempt - 1 - (token.deferrals ?? 0);
+    if (retry && retryable && retriesUsed < retry.max) {
       const until = new Date(Date.parse(at) + backoffMs(retry, token.attempt)).toISOString();
       this.replace({ ...token, status: 'sleeping', reason: 'retry', until, lastError: error });
       this.record(token, { status: 'retrying', error, logs });
@@ -226,7 +234,15 @@ export function advance(flow: Flow, state: ExecutionState, event: StepperEvent):
       s.commands.push({ type: 'clearWait', seq: token.seq, stepId: s.stepId(token.seq) });
       if (token.reason === 'retry') {
         const attempt = token.attempt + 1;
-        const next: Token = { seq: token.seq, node: token.node, input: token.input, attempt, status: 'ready', ...(token.startedAt ? { startedAt: token.startedAt } : {}) };
+        const next: Token = {
+          seq: token.seq,
+          node: token.node,
+          input: token.input,
+          attempt,
+          status: 'ready',
+          ...(token.startedAt ? { startedAt: token.startedAt } : {}),
+          ...(token.deferrals ? { deferrals: token.deferrals } : {}),
+        };
         s.replace(next);
         s.commands.push({ type: 'run', seq: token.seq, stepId: s.stepId(token.seq), node: token.node, input: token.input, attempt });
       } else if (token.reason === 'delay' && token.resume) {

@@ -108,6 +108,7 @@ export async function runNode<S extends TSchema>(nodeType: NodeType<S>, options:
     },
     now: () => new Date(now),
     signal: options.signal ?? new AbortController().signal,
+    rateLimit: async () => undefined,
   };
   const result = await nodeType.execute(ctx);
   return { result, params: v.params, logs };

@@ -521,6 +521,25 @@ describe('stepper', () => {
       expectNoOp(flow, once.state, failed(0, boom));
     });
 
+    it('defers a step by retryAfterMs without spending its retries (rate limits)', () => {
+      const flow = valid(chain('t.trigger', { type: 't.flaky', retry: { max: 1, backoffMs: 10 } }));
+      const deferred: StepError = { code: 'rate_limited', message: 'later', retryable: true, retryAfterMs: 5000 };
+      let r = run(flow, [ok(0, 'out', 'a')]);
+      for (let i = 0; i < 3; i++) {
+        r = step(flow, r.state, failed(1, deferred, 2 + i * 10));
+        const sleep = r.commands.find((c) => c.type === 'sleep');
+        expect(sleep, `deferral ${i + 1}`).to.include({ until: plusMs(at(2 + i * 10), 5000) });
+        r = step(flow, r.state, { type: 'timerFired', seq: 1, at: at(8 + i * 10) });
+      }
+      // Three deferrals later the one real retry is still there...
+      r = step(flow, r.state, failed(1, boom, 40));
+      expect(r.state.status).to.equal('waiting');
+      r = step(flow, r.state, { type: 'timerFired', seq: 1, at: at(41) });
+      // ...and once spent, the next failure fails the execution.
+      r = step(flow, r.state, failed(1, boom, 42));
+      expect(r.state.status).to.equal('failed');
+    });
+
     it("ignores a late duplicate of an earlier attempt's result once the retry runs", () => {
       const flow = valid(chain('t.trigger', { type: 't.flaky', retry: { max: 3, backoffMs: 10 } }));
       const failedAttempt = (attempt: number, t: number): StepperEvent => ({ type: 'stepFailed', seq: 1, attempt, error: boom, startedAt: at(t), at: at(t) });
