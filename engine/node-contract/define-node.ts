@@ -77,21 +77,9 @@ export interface NodeType<S extends TSchema = TSchema> {
 /** Method-style (bivariant) so a NodeType<Specific> is usable where NodeType is expected. */
 type PortsOf<P> = { ports(params: P): PortSpec[] }['ports'];
 
-export interface NodeDefinition<S extends TSchema> {
-  type: string;
-  version?: number;
-  category: NodeCategory;
-  policyClass?: PolicyClass;
-  sideEffects?: boolean;
-  label: Localized;
-  description: Localized;
-  icon: string;
-  params: S;
-  outputs: PortSpec[] | PortsOf<Static<S>>;
-  credentials?: string[];
-  check?(params: Static<S>): FlowError[];
-  execute(ctx: NodeContext<Static<S>>): Promise<NodeResult>;
-}
+/** What a node file writes: a NodeType whose defaults (version 1, class A, pure) may be left out. */
+export type NodeDefinition<S extends TSchema> = Omit<NodeType<S>, 'version' | 'policyClass' | 'sideEffects' | 'trigger'> &
+  Partial<Pick<NodeType<S>, 'version' | 'policyClass' | 'sideEffects'>>;
 
 export function defineNode<S extends TSchema>(def: NodeDefinition<S>): NodeType<S> {
   return {

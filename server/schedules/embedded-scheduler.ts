@@ -3,16 +3,11 @@
 // timezone (Asia/Riyadh by default). Ticks missed while the process was down are skipped,
 // as cron does; the queue runtime offers "run once" for missed ticks.
 import type { Logger } from 'pino';
-import type { EmbeddedRuntime, Flow } from '../../engine/index.js';
+import type { EmbeddedRuntime, Flow, ScheduleSpec } from '../../engine/index.js';
 import { nextFireTimes, DEFAULT_TIMEZONE } from '../../nodes/trigger-schedule.node.js';
 
-export interface ScheduledTrigger {
-  tenantId: string;
-  flowId: string;
-  version: number;
-  nodeId: string;
-  cron: string;
-  timezone: string;
+/** A published schedule, with the flow version it starts. */
+export interface ScheduledTrigger extends ScheduleSpec {
   flow: Flow;
 }
 

@@ -34,12 +34,7 @@ export async function startServerProcess(env: Record<string, string>, port: numb
     origin,
     child,
     stderr: () => err,
-    kill: async (signal) => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill(signal);
-      await exited;
-    },
+    kill: (signal) => killAndWait(child, signal),
   };
 }
 
@@ -62,13 +57,15 @@ export async function startWorkerProcess(env: Record<string, string>): Promise<S
     origin: '',
     child,
     stderr: () => err,
-    kill: async (signal) => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill(signal);
-      await exited;
-    },
+    kill: (signal) => killAndWait(child, signal),
   };
+}
+
+async function killAndWait(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill(signal);
+  await exited;
 }
 
 let nextPort = 34_100 + (process.pid % 500) * 4;
