@@ -3,6 +3,7 @@ import type { AppContext } from './app-context.js';
 import { ApiError, errorHandler } from './api-error.js';
 import { hooksRouter } from './routes/hooks.js';
 import { executionsRouter } from './routes/executions.js';
+import { nodeTypesRouter } from './routes/node-types.js';
 import { tenantContext } from './tenant-context.js';
 
 export function createApp(ctx: AppContext): Express {
@@ -26,6 +27,7 @@ export function createApp(ctx: AppContext): Express {
   app.use('/hooks', hooksRouter(ctx));
   app.use('/api/v1', tenantContext(ctx));
   app.use('/api/v1/executions', executionsRouter(ctx));
+  app.use('/api/v1/node-types', nodeTypesRouter(ctx));
   app.use((req, _res, next) => next(new ApiError(404, 'not_found', `no route for ${req.method} ${req.path}`)));
   app.use(errorHandler(ctx.log));
   return app;

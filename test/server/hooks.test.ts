@@ -111,6 +111,22 @@ describe('server: webhooks and executions API', function () {
     });
   });
 
+  describe('node types', () => {
+    it('GET /api/v1/node-types lists every node with bilingual labels, params schema and ports', async () => {
+      const res = await request(app).get('/api/v1/node-types').expect(200);
+      const items = res.body.items as { type: string; label: { en: string; ar: string }; params: { type: string }; outputs: { port: string }[] | null; dynamicOutputs: boolean }[];
+      expect(items.map((i) => i.type)).to.include.members(['trigger.webhook', 'logic.if', 'http.request', 'code']);
+      for (const i of items) {
+        expect(i.label.en, i.type).to.be.a('string').and.not.equal('');
+        expect(i.label.ar, i.type).to.match(/[\u0600-\u06FF]/);
+        expect(i.params.type, i.type).to.equal('object');
+      }
+      const ifNode = items.find((i) => i.type === 'logic.if')!;
+      expect(ifNode.outputs!.map((o) => o.port)).to.deep.equal(['true', 'false']);
+      expect(items.find((i) => i.type === 'logic.switch')!.dynamicOutputs).to.equal(true);
+    });
+  });
+
   describe('respond onFinish', () => {
     it('answers the seeded lead flow with its final output (hot)', async () => {
       const res = await request(app).post('/hooks/demo/leads').send({ name: '  نورة  ', company: 'Acme', budget_sar: 75000 }).expect(200);
