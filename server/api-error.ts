@@ -26,23 +26,30 @@ interface BodyParserError {
   limit?: number;
 }
 
+/** Map anything thrown while serving a request to the API's error shape. */
+export function toApiError(err: unknown, onUnexpected: (err: unknown) => void): ApiError {
+  const parserError = err as BodyParserError;
+  if (err instanceof ApiError) return err;
+  if (err instanceof FlowInvalidError) return new ApiError(400, 'invalid_flow', err.message, err.errors);
+  if (parserError?.type === 'entity.too.large') {
+    return new ApiError(413, 'payload_too_large', `request body exceeds ${parserError.limit} bytes`, [{ path: '/body', code: 'too_large', message: `at most ${parserError.limit} bytes` }]);
+  }
+  if (parserError?.type === 'entity.parse.failed') {
+    return new ApiError(400, 'invalid_json', 'request body is not valid JSON', [{ path: '/body', code: 'invalid_json', message: parserError.message ?? 'invalid JSON' }]);
+  }
+  if (parserError?.status && parserError.status >= 400 && parserError.status < 500) return new ApiError(parserError.status, 'bad_request', parserError.message ?? 'bad request');
+  onUnexpected(err);
+  return new ApiError(500, 'internal', 'internal error');
+}
+
+export function errorBody(e: ApiError): { error: { code: string; message: string; details: FlowError[] } } {
+  return { error: { code: e.code, message: e.message, details: e.details } };
+}
+
 export function errorHandler(log: { error(obj: object, msg?: string): void }): ErrorRequestHandler {
   return (err, req, res, _next) => {
-    let e: ApiError;
-    const parserError = err as BodyParserError;
-    if (err instanceof ApiError) e = err;
-    else if (err instanceof FlowInvalidError) e = new ApiError(400, 'invalid_flow', err.message, err.errors);
-    else if (parserError?.type === 'entity.too.large') {
-      e = new ApiError(413, 'payload_too_large', `request body exceeds ${parserError.limit} bytes`, [{ path: '/body', code: 'too_large', message: `at most ${parserError.limit} bytes` }]);
-    } else if (parserError?.type === 'entity.parse.failed') {
-      e = new ApiError(400, 'invalid_json', 'request body is not valid JSON', [{ path: '/body', code: 'invalid_json', message: parserError.message ?? 'invalid JSON' }]);
-    } else if (parserError?.status && parserError.status >= 400 && parserError.status < 500) {
-      e = new ApiError(parserError.status, 'bad_request', parserError.message ?? 'bad request');
-    } else {
-      log.error({ err, url: req.originalUrl }, 'unhandled error');
-      e = new ApiError(500, 'internal', 'internal error');
-    }
+    const e = toApiError(err, (unexpected) => log.error({ err: unexpected, url: req.originalUrl }, 'unhandled error'));
     for (const [k, v] of Object.entries(e.headers)) res.setHeader(k, v);
-    res.status(e.status).json({ error: { code: e.code, message: e.message, details: e.details } });
+    res.status(e.status).json(errorBody(e));
   };
 }

@@ -1,12 +1,14 @@
-import express, { type Express } from 'express';
+import type { RequestListener } from 'node:http';
+import express from 'express';
 import type { AppContext } from './app-context.js';
 import { ApiError, errorHandler } from './api-error.js';
-import { hooksRouter } from './routes/hooks.js';
+import { HOOKS_PREFIX, createWebhookListener } from './webhooks/webhook-listener.js';
 import { executionsRouter } from './routes/executions.js';
 import { nodeTypesRouter } from './routes/node-types.js';
 import { tenantContext } from './tenant-context.js';
 
-export function createApp(ctx: AppContext): Express {
+/** The whole HTTP surface: webhooks first (the hot path, see webhook-listener.ts), then Express. */
+export function createApp(ctx: AppContext): RequestListener {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -24,11 +26,11 @@ export function createApp(ctx: AppContext): Express {
     res.send(await ctx.metrics.registry.metrics());
   });
 
-  app.use('/hooks', hooksRouter(ctx));
   app.use('/api/v1', tenantContext(ctx));
   app.use('/api/v1/executions', executionsRouter(ctx));
   app.use('/api/v1/node-types', nodeTypesRouter(ctx));
   app.use((req, _res, next) => next(new ApiError(404, 'not_found', `no route for ${req.method} ${req.path}`)));
   app.use(errorHandler(ctx.log));
-  return app;
+  const hooks = createWebhookListener(ctx);
+  return (req, res) => (req.url?.startsWith(HOOKS_PREFIX) ? hooks(req, res) : app(req, res));
 }

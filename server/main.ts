@@ -1,4 +1,5 @@
 // `npm start`: the API, webhooks and the embedded runtime in one process.
+import http from 'node:http';
 import { loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { createContext } from './app-context.js';
@@ -12,7 +13,7 @@ const seeded = await seedDemoTenant(ctx);
 if (seeded.published.length) log.info({ published: seeded.published }, 'seeded demo flows');
 await ctx.runtime.start();
 await ctx.scheduler.start();
-const server = createApp(ctx).listen(config.port, config.host, () => {
+const server = http.createServer(createApp(ctx)).listen(config.port, config.host, () => {
   log.info({ url: `http://${config.host}:${config.port}`, database: ctx.db.dialect, dataDir: config.dataDir }, 'tadfuq is up — تدفق يعمل');
 });
 server.keepAliveTimeout = 65_000;

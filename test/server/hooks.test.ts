@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { Express } from 'express';
+import type { RequestListener } from 'node:http';
 import { createContext, type AppContext } from '../../server/app-context.js';
 import { createApp } from '../../server/app.js';
 import { loadConfig } from '../../server/config.js';
@@ -22,7 +22,7 @@ describe('server: webhooks and executions API', function () {
   this.timeout(30_000);
   let dataDir: string;
   let ctx: AppContext;
-  let app: Express;
+  let app: RequestListener;
   let demoId: string;
 
   const webhook = (id: string, params: Record<string, unknown>) => ({ id, type: 'trigger.webhook', params });
