@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import type { NodeRegistry, Runtime } from '../engine/index.js';
 import { createRegistry } from '../nodes/registry.js';
+import { setDefaultSandboxPool } from '../nodes/code/index.js';
 import { ExecutionRepository, FlowRepository, TenantRepository, openDatabase, type Database, type TenantSettings } from '../db/index.js';
 import type { Config } from './config.js';
 import { createRuntime, createScheduleSync, type ScheduleSync } from './runtime-factory.js';
@@ -49,6 +50,7 @@ export async function createContext(config: Config, log: Logger, role: 'producer
     async close() {
       scheduler.stop();
       await runtime.stop();
+      await setDefaultSandboxPool(undefined); // stops the code step's sandbox processes, if started
       await db.close();
     },
   };

@@ -5,6 +5,7 @@ import { ApiError, errorHandler } from './api-error.js';
 import { HOOKS_PREFIX, createWebhookListener } from './webhooks/webhook-listener.js';
 import { executionsRouter } from './routes/executions.js';
 import { nodeTypesRouter } from './routes/node-types.js';
+import { codeTestRouter } from './routes/code-test.js';
 import { tenantContext } from './tenant-context.js';
 
 /** The whole HTTP surface: webhooks first (the hot path, see webhook-listener.ts), then Express. */
@@ -29,6 +30,7 @@ export function createApp(ctx: AppContext): RequestListener {
   app.use('/api/v1', tenantContext(ctx));
   app.use('/api/v1/executions', executionsRouter(ctx));
   app.use('/api/v1/node-types', nodeTypesRouter(ctx));
+  app.use('/api/v1/code/test', codeTestRouter());
   app.use((req, _res, next) => next(new ApiError(404, 'not_found', `no route for ${req.method} ${req.path}`)));
   app.use(errorHandler(ctx.log));
   const hooks = createWebhookListener(ctx);

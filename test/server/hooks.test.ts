@@ -127,6 +127,25 @@ describe('server: webhooks and executions API', function () {
     });
   });
 
+  describe('code test endpoint', () => {
+    it('POST /api/v1/code/test runs a snippet in the sandbox and returns output and logs', async () => {
+      const res = await request(app).post('/api/v1/code/test').send({ source: 'console.log("hi", input.n); return { twice: input.n * 2 };', input: { n: 21 } }).expect(200);
+      expect(res.body).to.include({ ok: true });
+      expect(res.body.output).to.deep.equal({ twice: 42 });
+      expect(res.body.logs).to.deep.equal(['hi 21']);
+    });
+
+    it('reports a failing snippet with its code and line, and a malformed request as 400', async () => {
+      const res = await request(app).post('/api/v1/code/test').send({ source: 'const x = 1;\nthrow new Error("boom");' }).expect(200);
+      expect(res.body.ok).to.equal(false);
+      expect(res.body.error).to.include({ code: 'code_error', line: 2 });
+      const bad = await request(app).post('/api/v1/code/test').send({ input: 1 }).expect(400);
+      expect(bad.body.error.details[0]).to.include({ path: '/source' });
+      const limits = await request(app).post('/api/v1/code/test').send({ source: 'return 1', timeoutMs: 999999 }).expect(400);
+      expect(limits.body.error.code).to.equal('invalid_request');
+    });
+  });
+
   describe('respond onFinish', () => {
     it('answers the seeded lead flow with its final output (hot)', async () => {
       const res = await request(app).post('/hooks/demo/leads').send({ name: '  نورة  ', company: 'Acme', budget_sar: 75000 }).expect(200);
