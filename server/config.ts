@@ -18,6 +18,8 @@ export interface Config {
   tenantConcurrency: number;
   /** Schedule ticks missed while everything was down (queue mode): skip or run once. */
   missedTicks: 'skip' | 'runOnce';
+  /** Port of a worker's /metrics (0: none). Several workers on one host need distinct ports. */
+  workerMetricsPort: number;
 }
 
 function int(value: string | undefined, fallback: number, name: string): number {
@@ -46,5 +48,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workerConcurrency: int(env.TADFUQ_WORKER_CONCURRENCY, 50, 'TADFUQ_WORKER_CONCURRENCY'),
     tenantConcurrency: int(env.TADFUQ_TENANT_CONCURRENCY, 100, 'TADFUQ_TENANT_CONCURRENCY'),
     missedTicks: missedTicks(env.TADFUQ_MISSED_TICKS),
+    workerMetricsPort: int(env.TADFUQ_WORKER_METRICS_PORT, 0, 'TADFUQ_WORKER_METRICS_PORT'),
   };
 }

@@ -3,19 +3,32 @@
 // segments, exit.
 import { loadConfig } from './config.js';
 import { createLogger } from './logger.js';
+import http from 'node:http';
 import { createContext } from './app-context.js';
 
 const config = loadConfig();
 const log = createLogger(config.logLevel);
 const ctx = await createContext(config, log, 'worker');
 await ctx.runtime.start();
-log.info({ database: ctx.db.dialect, concurrency: config.workerConcurrency }, 'tadfuq worker is up — عامل تدفق يعمل');
+// Steps run here, so their counters and latencies live here: Prometheus scrapes each worker.
+const metricsServer =
+  config.workerMetricsPort > 0
+    ? http
+        .createServer((req, res) => {
+          if (req.url !== '/metrics') return void res.writeHead(404).end();
+          void ctx.metrics.registry.metrics().then((body) => res.writeHead(200, { 'Content-Type': ctx.metrics.registry.contentType }).end(body));
+        })
+        .listen(config.workerMetricsPort, config.host)
+    : null;
+metricsServer?.on('error', (err) => log.warn({ err }, 'worker metrics endpoint unavailable'));
+log.info({ database: ctx.db.dialect, concurrency: config.workerConcurrency, metricsPort: config.workerMetricsPort || null }, 'tadfuq worker is up — عامل تدفق يعمل');
 
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
   log.info({ signal }, 'worker shutting down');
+  metricsServer?.close();
   await ctx.close();
   process.exit(0);
 }

@@ -39,9 +39,21 @@ describe('queue schedules: exactly one execution per tick across 3 processes', f
 
   it('fires each of at least 20 ticks exactly once', async () => {
     const env = { DATABASE_URL: tdb.url!, REDIS_URL, TADFUQ_QUEUE_PREFIX: prefix, TADFUQ_DATA_DIR: tdb.dataDir };
-    const started = await Promise.all([startServerProcess(env, freePort()), startServerProcess(env, freePort()), startServerProcess(env, freePort()), startWorkerProcess(env)]);
+    const metricsPort = freePort();
+    const started = await Promise.all([
+      startServerProcess(env, freePort()),
+      startServerProcess(env, freePort()),
+      startServerProcess(env, freePort()),
+      startWorkerProcess({ ...env, TADFUQ_WORKER_METRICS_PORT: String(metricsPort) }),
+    ]);
     processes.push(...started);
     await new Promise((r) => setTimeout(r, 23_000));
+    // Metrics: steps are counted on the worker that ran them; the API reports the queue.
+    const workerMetrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    expect(workerMetrics).to.match(/tadfuq_steps_total\{tenant="[^"]+",node_type="data\.set",status="succeeded"\} \d+/);
+    const apiMetrics = await (await fetch(`${started[0]!.origin}/metrics`)).text();
+    expect(apiMetrics).to.match(/tadfuq_queue_jobs\{state="delayed"\} \d+/);
+    expect(apiMetrics).to.match(/tadfuq_executions\{tenant="[^"]+",status="succeeded"\} \d+/);
     for (const p of processes) await p.kill('SIGTERM');
     const rows = await tdb.db.sql.query("SELECT id, status, output FROM executions WHERE mode = 'schedule'");
     const ticks = rows.map((r) => (JSON.parse(String(r.output)) as { scheduledAt: string }).scheduledAt).sort();
