@@ -168,7 +168,8 @@ export class SqlRunStore implements RunStore {
   /** Rebuild `trigger` and `nodes` from the succeeded steps (see persistedState). */
   private async hydrate(row: Row): Promise<StoredExecution> {
     const state = parse(row.state) as ExecutionState;
-    const steps = await this.sql.query("SELECT seq, node_id, port, output FROM execution_steps WHERE execution_id = $1 AND status = 'succeeded' ORDER BY seq", [row.id]);
+    // Completion order, as the stepper saw it: a later finish wins $nodes.<id> (merges run twice).
+    const steps = await this.sql.query("SELECT seq, node_id, port, output FROM execution_steps WHERE execution_id = $1 AND status = 'succeeded' ORDER BY finished_at, seq", [row.id]);
     state.nodes = {};
     state.trigger = null;
     for (const step of steps) {
@@ -193,6 +194,10 @@ export class SqlRunStore implements RunStore {
   async findEventWaits(tenantId: string, event: string, correlation: string): Promise<WaitRow[]> {
     const rows = await this.sql.query("SELECT * FROM waits WHERE tenant_id = $1 AND kind = 'event' AND event = $2 AND correlation = $3", [tenantId, event, correlation]);
     return rows.map(waitOf);
+  }
+
+  async postponeWait(waitId: string, dueAt: number): Promise<void> {
+    await this.sql.transaction(async (q) => void (await q('UPDATE waits SET due_at = $1 WHERE id = $2', [dueAt, waitId])));
   }
 
   async renewLeases(owner: string, executionIds: string[], until: number): Promise<void> {

@@ -30,7 +30,14 @@ export async function createContext(config: Config, log: Logger, role: 'producer
   const registry = createRegistry();
   const tenants = new TenantRepository(db);
   const tenantSettings = new Map<string, TenantSettings>();
-  for (const t of await tenants.list()) tenantSettings.set(t.id, t.settings);
+  const refreshSettings = async (): Promise<void> => {
+    for (const t of await tenants.list()) tenantSettings.set(t.id, t.settings);
+  };
+  await refreshSettings();
+  // Workers and scheduled runs never see a webhook: re-read settings (the SSRF policy) so a
+  // tenant's change reaches every process within half a minute.
+  const settingsRefresher = setInterval(() => void refreshSettings().catch((err) => log.error({ err }, 'tenant settings refresh failed')), 30_000);
+  settingsRefresher.unref();
   const metrics = createMetrics();
   const runtime = createRuntime(config, db, registry, log, tenantSettings, role, (o) => metrics.observeStep(o));
   metrics.bind(runtime, db);
@@ -48,6 +55,7 @@ export async function createContext(config: Config, log: Logger, role: 'producer
     executions: (tenantId) => new ExecutionRepository(db, tenantId),
     tenantSettings,
     async close() {
+      clearInterval(settingsRefresher);
       scheduler.stop();
       await runtime.stop();
       await setDefaultSandboxPool(undefined); // stops the code step's sandbox processes, if started

@@ -20,6 +20,8 @@ export interface Config {
   missedTicks: 'skip' | 'runOnce';
   /** Port of a worker's /metrics (0: none). Several workers on one host need distinct ports. */
   workerMetricsPort: number;
+  /** How long an `onFinish` webhook waits for the flow before answering 202 running. */
+  webhookWaitMs: number;
 }
 
 function int(value: string | undefined, fallback: number, name: string): number {
@@ -49,5 +51,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tenantConcurrency: int(env.TADFUQ_TENANT_CONCURRENCY, 100, 'TADFUQ_TENANT_CONCURRENCY'),
     missedTicks: missedTicks(env.TADFUQ_MISSED_TICKS),
     workerMetricsPort: int(env.TADFUQ_WORKER_METRICS_PORT, 0, 'TADFUQ_WORKER_METRICS_PORT'),
+    webhookWaitMs: int(env.TADFUQ_WEBHOOK_WAIT_MS, 30_000, 'TADFUQ_WEBHOOK_WAIT_MS'),
   };
 }

@@ -108,7 +108,7 @@ export interface Runtime {
   start(): Promise<void>;
   stop(): Promise<void>;
   startExecution(req: StartRequest): Promise<{ executionId: string }>;
-  result(executionId: string, untilTerminal?: boolean): Promise<ExecutionResult>;
+  result(executionId: string, untilTerminal?: boolean, timeoutMs?: number): Promise<ExecutionResult>;
   cancel(executionId: string, reason?: string): Promise<boolean>;
   deliverEvent(tenantId: string, event: string, correlation: string, payload: unknown): Promise<number>;
 }
@@ -218,12 +218,33 @@ export abstract class ExecutionDriver {
    * Resolves when the execution finishes, or (unless `untilTerminal`) when it suspends on a
    * wait. Call it right after startExecution.
    */
-  result(executionId: string, untilTerminal = false): Promise<ExecutionResult> {
+  result(executionId: string, untilTerminal = false, timeoutMs?: number): Promise<ExecutionResult> {
     return new Promise((resolve, reject) => {
-      const waiter: Waiter = { untilTerminal, resolve, reject };
+      let timer: NodeJS.Timeout | undefined;
+      const waiter: Waiter = {
+        untilTerminal,
+        resolve: (r) => {
+          clearTimeout(timer);
+          resolve(r);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      };
       const list = this.waiters.get(executionId) ?? [];
       list.push(waiter);
       this.waiters.set(executionId, list);
+      if (timeoutMs !== undefined) {
+        // Past the deadline the caller learns it is still running; the waiter is dropped.
+        timer = setTimeout(() => {
+          const left = (this.waiters.get(executionId) ?? []).filter((w) => w !== waiter);
+          if (left.length) this.waiters.set(executionId, left);
+          else this.waiters.delete(executionId);
+          resolve({ executionId, status: 'running', output: null, error: null });
+        }, timeoutMs);
+        timer.unref();
+      }
       // It may have settled before the caller asked: once the current drive (if any) is
       // over, look at the stored state, unless that drive already answered.
       void this.locks.run(executionId, async () => {
@@ -275,13 +296,16 @@ export abstract class ExecutionDriver {
   }
 
   /** A wait came due: resume its execution with timerFired (a no-op if it was already handled). */
-  protected async onTimer(wait: Pick<WaitRow, 'id' | 'executionId' | 'seq'>): Promise<void> {
+  protected async onTimer(wait: Pick<WaitRow, 'id' | 'executionId' | 'seq' | 'dueAt'>): Promise<void> {
     if (this.stopping) return;
     try {
-      await this.resumeWith(wait.executionId, { type: 'timerFired', seq: wait.seq, at: this.now().toISOString() });
+      const due = wait.dueAt ?? undefined;
+      await this.resumeWith(wait.executionId, { type: 'timerFired', seq: wait.seq, at: this.now().toISOString(), ...(due !== undefined ? { due } : {}) });
     } catch (err) {
       if (err instanceof ExecutionConflict) return;
       this.log.error({ err, executionId: wait.executionId, waitId: wait.id }, 'timer resume failed');
+      // Move it off the head of the due list so one broken execution cannot starve the rest.
+      await this.store.postponeWait(wait.id, this.now().getTime() + 60_000).catch(() => undefined);
     }
   }
 
@@ -318,9 +342,7 @@ export abstract class ExecutionDriver {
   }
 
   protected newRun(meta: ExecutionMeta, flow: Flow, state: ExecutionState, rev: number): ActiveRun {
-    const run: ActiveRun = { meta, flow, state, rev, abort: new AbortController(), cancelRequested: null, pending: emptyPending() };
-    this.active.set(meta.id, run);
-    return run;
+    return { meta, flow, state, rev, abort: new AbortController(), cancelRequested: null, pending: emptyPending() };
   }
 
   protected apply(run: ActiveRun, adv: Advance): Command[] {
@@ -333,6 +355,8 @@ export abstract class ExecutionDriver {
   /** Carry out commands until the execution finishes or suspends, then commit. */
   protected async drive(run: ActiveRun, commands: Command[]): Promise<void> {
     const queue = [...commands];
+    // Registered only while driving: a producer that merely commits and enqueues holds nothing.
+    this.active.set(run.meta.id, run);
     try {
       while (queue.length > 0 || (run.cancelRequested && !TERMINAL_STATUSES.includes(run.state.status))) {
         if (run.cancelRequested && !TERMINAL_STATUSES.includes(run.state.status)) {

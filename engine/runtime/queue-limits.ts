@@ -25,7 +25,8 @@ return 0`;
 export interface LimitKeys {
   tenantId: string;
   flowId: string;
-  executionId: string;
+  /** One holder per job (execution + job id): two jobs of one execution never free each other's slot. */
+  holderKey: string;
 }
 
 export interface Limits {
@@ -46,22 +47,22 @@ export class QueueLimits {
     return `${this.prefix}:slots:${kind}:${id}`;
   }
 
-  private member(executionId: string): string {
-    return `${this.holder}|${executionId}`;
+  private member(holderKey: string): string {
+    return `${this.holder}|${holderKey}`;
   }
 
-  private async acquireOne(key: string, executionId: string, limit: number, now: number): Promise<boolean> {
-    const got = await this.redis.eval(ACQUIRE, 1, key, String(now), String(now + this.leaseMs), this.member(executionId), String(limit), String(this.leaseMs * 4));
+  private async acquireOne(key: string, holderKey: string, limit: number, now: number): Promise<boolean> {
+    const got = await this.redis.eval(ACQUIRE, 1, key, String(now), String(now + this.leaseMs), this.member(holderKey), String(limit), String(this.leaseMs * 4));
     return got === 1;
   }
 
   /** Take a tenant slot and, if the flow has a limit, a flow slot; all or nothing. */
   async acquire(keys: LimitKeys, limits: Limits, now = Date.now()): Promise<boolean> {
     const tenantKey = this.slotKey('tenant', keys.tenantId);
-    if (!(await this.acquireOne(tenantKey, keys.executionId, limits.tenantConcurrency, now))) return false;
+    if (!(await this.acquireOne(tenantKey, keys.holderKey, limits.tenantConcurrency, now))) return false;
     if (limits.flowConcurrency !== undefined) {
-      if (!(await this.acquireOne(this.slotKey('flow', keys.flowId), keys.executionId, limits.flowConcurrency, now))) {
-        await this.redis.zrem(tenantKey, this.member(keys.executionId));
+      if (!(await this.acquireOne(this.slotKey('flow', keys.flowId), keys.holderKey, limits.flowConcurrency, now))) {
+        await this.redis.zrem(tenantKey, this.member(keys.holderKey));
         return false;
       }
     }
@@ -69,7 +70,7 @@ export class QueueLimits {
   }
 
   async release(keys: LimitKeys): Promise<void> {
-    const m = this.member(keys.executionId);
+    const m = this.member(keys.holderKey);
     await this.redis.multi().zrem(this.slotKey('tenant', keys.tenantId), m).zrem(this.slotKey('flow', keys.flowId), m).exec();
   }
 
@@ -78,8 +79,8 @@ export class QueueLimits {
     if (held.length === 0) return;
     const multi = this.redis.multi();
     for (const k of held) {
-      multi.zadd(this.slotKey('tenant', k.tenantId), 'XX', now + this.leaseMs, this.member(k.executionId));
-      multi.zadd(this.slotKey('flow', k.flowId), 'XX', now + this.leaseMs, this.member(k.executionId));
+      multi.zadd(this.slotKey('tenant', k.tenantId), 'XX', now + this.leaseMs, this.member(k.holderKey));
+      multi.zadd(this.slotKey('flow', k.flowId), 'XX', now + this.leaseMs, this.member(k.holderKey));
     }
     await multi.exec();
   }

@@ -37,12 +37,14 @@ export interface JobTarget {
   tenantId: string;
   flowId: string;
   flowVersion: number;
+  /** Counted in its tenant's backlog (runnable now, not a future timer): uncount when done. */
+  counted?: boolean;
 }
 
 export type QueueJob =
   | ({ kind: 'drive' } & JobTarget)
   | ({ kind: 'schedule' } & ScheduleSpec)
-  | ({ kind: 'timer'; seq: number; waitId: string } & JobTarget)
+  | ({ kind: 'timer'; seq: number; waitId: string; dueAt: number } & JobTarget)
   | ({ kind: 'event'; seq: number; payload: unknown } & JobTarget);
 
 export interface QueueRuntimeOptions extends DriverOptions {
@@ -204,14 +206,19 @@ export class QueueRuntime extends ExecutionDriver {
     return { executionId: meta.id, tenantId: meta.tenantId, flowId: meta.flowId, flowVersion: meta.flowVersion };
   }
 
-  /** Add a job with a deterministic id, prioritised by its tenant's backlog (fairness). */
+  /**
+   * Add a job with a deterministic id, prioritised by its tenant's backlog of runnable jobs
+   * (fairness). Future timers are not backlog: a tenant with 100,000 contacts parked on delays
+   * is not a flood.
+   */
   private async enqueue(data: QueueJob & JobTarget, id: string, delay = 0): Promise<void> {
-    const priority = await this.limits.enqueued(data.tenantId);
-    await this.queue.add(data.kind, data, { jobId: jobId(id), priority, ...(delay > 0 ? { delay } : {}), removeOnComplete: true, removeOnFail: 1000 });
+    const runnable = delay <= 0;
+    const priority = runnable ? await this.limits.enqueued(data.tenantId) : 1;
+    await this.queue.add(data.kind, { ...data, counted: runnable }, { jobId: jobId(id), priority, ...(runnable ? {} : { delay }), removeOnComplete: true, removeOnFail: 1000 });
   }
 
   private async enqueueTimer(meta: ExecutionMeta, seq: number, waitId: string, dueAt: number): Promise<void> {
-    await this.enqueue({ kind: 'timer', seq, waitId, ...this.target(meta) }, `t-${waitId}-${dueAt}`, Math.max(0, dueAt - this.now().getTime()));
+    await this.enqueue({ kind: 'timer', seq, waitId, dueAt, ...this.target(meta) }, `t-${waitId}-${dueAt}`, dueAt - this.now().getTime());
   }
 
   protected waitCleared(): void {
@@ -241,6 +248,7 @@ export class QueueRuntime extends ExecutionDriver {
   override async deliverEvent(tenantId: string, event: string, correlation: string, payload: unknown): Promise<number> {
     const waits = await this.store.findEventWaits(tenantId, event, correlation);
     for (const w of waits) {
+      if (await this.alreadyQueued(`e-${w.id}`)) continue;
       const stored = await this.store.loadExecution(w.executionId);
       if (stored) await this.enqueue({ kind: 'event', seq: w.seq, payload, ...this.target(stored.meta) }, `e-${w.id}`);
     }
@@ -270,14 +278,14 @@ export class QueueRuntime extends ExecutionDriver {
     if (job.kind === 'schedule') return this.startScheduled(job, scheduledTime(bullJob));
     // Limits: no slot for the tenant or the flow → try again shortly, never drop the work.
     const flow = await this.flowFor({ id: job.executionId, tenantId: job.tenantId, flowId: job.flowId, flowVersion: job.flowVersion, subject: null, mode: '' });
-    const keys: LimitKeys = { tenantId: job.tenantId, flowId: job.flowId, executionId: job.executionId };
+    const keys: LimitKeys = { tenantId: job.tenantId, flowId: job.flowId, holderKey: `${job.executionId}|${bullJob.id}` };
     const flowConcurrency = flow.settings?.concurrency;
     const limits = { tenantConcurrency: this.tenantConcurrency(job.tenantId), ...(flowConcurrency ? { flowConcurrency } : {}) };
     if (!(await this.limits.acquire(keys, limits))) {
       await bullJob.moveToDelayed(Date.now() + 100 + Math.floor(Math.random() * 200), token);
       throw new DelayedError();
     }
-    this.held.set(job.executionId, keys);
+    this.held.set(keys.holderKey, keys);
     try {
       if (job.kind === 'drive') {
         const stored = await this.store.loadExecution(job.executionId);
@@ -285,16 +293,16 @@ export class QueueRuntime extends ExecutionDriver {
         if (!stored || (stored.lease && stored.lease.owner !== this.id && stored.lease.until > this.now().getTime())) return;
         await this.resumeStored(job.executionId);
       } else if (job.kind === 'timer') {
-        await this.onTimer({ id: job.waitId, executionId: job.executionId, seq: job.seq });
+        await this.onTimer({ id: job.waitId, executionId: job.executionId, seq: job.seq, dueAt: job.dueAt });
       } else {
         await this.resumeWith(job.executionId, { type: 'eventReceived', seq: job.seq, payload: job.payload, at: this.now().toISOString() });
       }
     } catch (err) {
       if (!(err instanceof ExecutionConflict)) throw err;
     } finally {
-      this.held.delete(job.executionId);
+      this.held.delete(keys.holderKey);
       await this.limits.release(keys).catch(() => undefined);
-      await this.limits.dequeued(job.tenantId).catch(() => undefined);
+      if (job.counted) await this.limits.dequeued(job.tenantId).catch(() => undefined);
     }
   }
 
@@ -335,7 +343,7 @@ export class QueueRuntime extends ExecutionDriver {
         const id = `t-${w.id}-${w.dueAt}`;
         if (await this.alreadyQueued(id)) continue; // workers are just busy
         const target = { executionId: w.executionId, tenantId: w.tenantId, flowId: w.flowId ?? '', flowVersion: w.flowVersion ?? 0 };
-        await this.enqueue({ kind: 'timer', seq: w.seq, waitId: w.id, ...target }, id);
+        await this.enqueue({ kind: 'timer', seq: w.seq, waitId: w.id, dueAt: w.dueAt ?? now, ...target }, id);
         readded++;
       }
       const orphans = await this.store.listUnfinished({ leaseExpiredBefore: now, updatedBefore: now - grace, limit: 1000 });

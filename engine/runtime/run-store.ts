@@ -74,6 +74,8 @@ export interface RunStore {
   /** Event waits matching an event name and correlation key. */
   findEventWaits(tenantId: string, event: string, correlation: string): Promise<WaitRow[]>;
   loadFlowVersion(flowId: string, version: number): Promise<Flow | null>;
+  /** Push a wait's due time back (its resume keeps failing): it must not block the others. */
+  postponeWait(waitId: string, dueAt: number): Promise<void>;
   /** Extend the leases `owner` holds on these executions (queue workers' heartbeat). */
   renewLeases(owner: string, executionIds: string[], until: number): Promise<void>;
 }

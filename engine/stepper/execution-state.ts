@@ -81,7 +81,9 @@ export type StepperEvent =
   | { type: 'stepSucceeded'; seq: number; attempt?: number; port: string; output: unknown; startedAt: string; at: string; logs?: string[] }
   | { type: 'stepFailed'; seq: number; attempt?: number; error: StepError; startedAt: string; at: string; logs?: string[] }
   | { type: 'stepSuspended'; seq: number; attempt?: number; wait: Wait; startedAt: string; at: string; logs?: string[] }
-  | { type: 'timerFired'; seq: number; at: string }
+  // `due` (epoch ms) names the wait that fired: a stale or duplicate fire of an earlier wait of
+  // the same step (a retry re-arms it) must not start the next attempt early.
+  | { type: 'timerFired'; seq: number; at: string; due?: number }
   | { type: 'eventReceived'; seq: number; payload: unknown; at: string }
   | { type: 'cancel'; at: string; reason?: string };
 

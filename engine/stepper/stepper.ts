@@ -231,6 +231,7 @@ export function advance(flow: Flow, state: ExecutionState, event: StepperEvent):
     case 'timerFired': {
       const token = s.token(event.seq);
       if (!token || (token.status !== 'sleeping' && token.status !== 'waiting')) return { state, commands: [], steps: [] };
+      if (event.due !== undefined && (token.until === undefined || Date.parse(token.until) !== event.due)) return { state, commands: [], steps: [] };
       s.commands.push({ type: 'clearWait', seq: token.seq, stepId: s.stepId(token.seq) });
       if (token.reason === 'retry') {
         const attempt = token.attempt + 1;

@@ -62,9 +62,10 @@ export function createWebhookHandler(ctx: AppContext): (req: HookRequest) => Pro
     });
     const headers = { 'X-Execution-Id': executionId };
     if (durable) return { status: 202, headers, body: { executionId, status: 'queued' } };
-    const result = await ctx.runtime.result(executionId);
+    const result = await ctx.runtime.result(executionId, false, ctx.config.webhookWaitMs);
     if (result.status === 'succeeded') return { status: 200, headers, body: result.output ?? null };
-    if (result.status === 'waiting') return { status: 202, headers, body: { executionId, status: 'waiting' } };
+    // Suspended on a wait, or still running at the deadline: the caller polls the execution.
+    if (result.status === 'waiting' || result.status === 'running') return { status: 202, headers, body: { executionId, status: result.status } };
     const error = result.error;
     return {
       status: 500,

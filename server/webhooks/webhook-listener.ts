@@ -26,6 +26,15 @@ function parseBody(text: string, contentType: string): unknown {
   return null;
 }
 
+/** A malformed percent-encoding names no webhook: 404, not a 500. */
+function decode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new ApiError(404, 'not_found', 'no published flow answers this webhook');
+  }
+}
+
 function send(res: ServerResponse, status: number, headers: Record<string, string>, body: unknown): void {
   const json = JSON.stringify(body);
   res.writeHead(status, { ...headers, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(json) });
@@ -42,10 +51,12 @@ export function createWebhookListener(ctx: AppContext): (req: IncomingMessage, r
         const rest = url.pathname.slice(HOOKS_PREFIX.length);
         const slash = rest.indexOf('/');
         if (slash <= 0 || slash === rest.length - 1) throw new ApiError(404, 'not_found', 'no published flow answers this webhook');
+        const tenantSlug = decode(rest.slice(0, slash));
+        const path = decode(rest.slice(slash + 1));
         const text = await getRawBody(req, { limit, encoding: 'utf8', length: req.headers['content-length'] });
         const answer = await handle({
-          tenantSlug: decodeURIComponent(rest.slice(0, slash)),
-          path: decodeURIComponent(rest.slice(slash + 1)),
+          tenantSlug,
+          path,
           method: req.method ?? 'GET',
           body: parseBody(text, req.headers['content-type'] ?? ''),
           query: { ...querystring.parse(url.search.slice(1)) },

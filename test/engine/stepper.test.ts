@@ -521,6 +521,20 @@ describe('stepper', () => {
       expectNoOp(flow, once.state, failed(0, boom));
     });
 
+    it('ignores a stale fire of an earlier wait of the same step (a retry must keep its backoff)', () => {
+      const flow = valid(chain('t.trigger', { type: 't.flaky', retry: { max: 5, backoffMs: 600_000 } }));
+      let r = run(flow, [ok(0, 'out', 'a'), failed(1, boom, 2)]);
+      const firstDue = Date.parse(r.state.tokens[0]!.until!);
+      r = step(flow, r.state, { type: 'timerFired', seq: 1, at: at(700), due: firstDue });
+      r = step(flow, r.state, failed(1, boom, 701));
+      const secondDue = Date.parse(r.state.tokens[0]!.until!);
+      expect(secondDue).to.be.greaterThan(firstDue);
+      // The first wait fires again (poll, reconciler): nothing may run before the second is due.
+      expectNoOp(flow, r.state, { type: 'timerFired', seq: 1, at: at(702), due: firstDue });
+      const woken = step(flow, r.state, { type: 'timerFired', seq: 1, at: at(2000), due: secondDue });
+      expect(woken.commands.map((c) => c.type)).to.include('run');
+    });
+
     it('defers a step by retryAfterMs without spending its retries (rate limits)', () => {
       const flow = valid(chain('t.trigger', { type: 't.flaky', retry: { max: 1, backoffMs: 10 } }));
       const deferred: StepError = { code: 'rate_limited', message: 'later', retryable: true, retryAfterMs: 5000 };

@@ -4,6 +4,7 @@ import { expect } from 'chai';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { QueueRuntime, type Flow } from '../../engine/index.js';
 import { createRegistry } from '../../nodes/registry.js';
 import { FlowRepository, SqlRunStore, TenantRepository } from '../../db/index.js';
@@ -103,6 +104,20 @@ describe('queue limits: concurrency and fairness', function () {
     const results = await Promise.all(ids.map((id) => producer.result(id, true)));
     expect(results.every((r) => r.status === 'succeeded')).to.equal(true);
     expect(server.peak.get('flowcap')).to.equal(1);
+  });
+
+  it('does not count contacts parked on future delays as backlog', async () => {
+    const parked = flow([{ id: 's', type: 'trigger.manual' }, { id: 'd', type: 'time.delay', params: { seconds: 86_400 } }], [['s', 'out', 'd']]) as Flow;
+    const published = await new FlowRepository(tdb.db, registry, tenants.trickle!).publish(parked);
+    workers = [make('worker')];
+    await workers[0]!.start();
+    const ids: string[] = [];
+    for (let i = 0; i < 20; i++) ids.push((await producer.startExecution({ tenantId: tenants.trickle!, flowId: published.flowId, flowVersion: published.version, flow: published.flow, trigger: 's', payload: {}, mode: 'manual' })).executionId);
+    await Promise.all(ids.map((id) => producer.result(id)));
+    const redis = new Redis(REDIS_URL);
+    const pending = Number((await redis.hget(`${prefix}:pending`, tenants.trickle!)) ?? 0);
+    await redis.quit();
+    expect(pending, 'runnable backlog of a tenant whose contacts all wait').to.equal(0);
   });
 
   it("serves a tenant's trickle ahead of another tenant's flood", async () => {

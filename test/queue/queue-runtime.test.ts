@@ -73,6 +73,19 @@ describe('queue runtime (PostgreSQL + Redis + BullMQ)', function () {
     expect(v!.steps.map((s) => [s.node, s.status])).to.deep.equal([['s', 'succeeded'], ['set', 'succeeded']]);
   });
 
+  it('keeps nothing in the producer once executions are handed to workers', async () => {
+    const ids = await Promise.all(Array.from({ length: 20 }, () => start(flow([{ id: 's', type: 'trigger.manual' }, { id: 'set', type: 'data.set', params: { fields: { x: 1 } } }], [['s', 'out', 'set']]))));
+    await Promise.all(ids.map((id) => producer.result(id, true)));
+    expect((producer as unknown as { active: Map<string, unknown> }).active.size).to.equal(0);
+  });
+
+  it('answers "running" when a caller stops waiting before the execution ends', async () => {
+    const id = await start(flow([{ id: 's', type: 'trigger.manual' }, { id: 'slow', type: 'http.request', params: { url: `${counter.url}/slow?delayMs=1500` } }], [['s', 'out', 'slow']]));
+    const early = await producer.result(id, false, 100);
+    expect(early.status).to.equal('running');
+    expect((await producer.result(id, true)).status).to.equal('succeeded');
+  });
+
   it('holds a delay as a delayed job and resumes on time', async () => {
     const t0 = Date.now();
     const id = await start(

@@ -254,6 +254,11 @@ describe('server: webhooks and executions API', function () {
   });
 
   describe('webhook errors', () => {
+
+    it('404 (not 500) for a malformed percent-encoding in the path', async () => {
+      const res = await request(app).post('/hooks/demo/%E0%A4%A/x').send({}).expect(404);
+      expect(res.body.error.code).to.equal('not_found');
+    });
     it('404 for an unknown tenant', async () => {
       const res = await request(app).post('/hooks/no-such-tenant/leads').send({}).expect(404);
       expect(res.body.error.code).to.equal('not_found');
