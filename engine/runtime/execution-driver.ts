@@ -12,7 +12,7 @@ import { validateFlow } from '../flow/validate-flow.js';
 import { FlowInvalidError } from '../errors/flow-invalid.error.js';
 import { advance, initialState, pendingRuns } from '../stepper/stepper.js';
 import { TERMINAL_STATUSES, type StepperEvent, type Advance, type Command, type ExecutionState, type ExecutionStatus, type StepError, type StepRecord } from '../stepper/execution-state.js';
-import type { ExecutionMeta, ExecutionWrite, RunStore, WaitRow } from './run-store.js';
+import type { ExecutionMeta, ExecutionWrite, RunStore, StoredExecution, WaitRow } from './run-store.js';
 import { runStep, type StepRunnerDeps } from './step-runner.js';
 import { createGuardedFetch } from './guarded-fetch.js';
 import { KeyedLock } from './keyed-lock.js';
@@ -160,10 +160,10 @@ export abstract class ExecutionDriver {
   }
 
   /** Drive an execution from its committed state: its ready and interrupted steps. */
-  protected async resumeStored(executionId: string): Promise<void> {
+  protected async resumeStored(executionId: string, accept: (stored: StoredExecution) => boolean = () => true): Promise<void> {
     await this.locks.run(executionId, async () => {
       const stored = await this.store.loadExecution(executionId);
-      if (!stored || TERMINAL_STATUSES.includes(stored.state.status)) return;
+      if (!stored || TERMINAL_STATUSES.includes(stored.state.status) || !accept(stored)) return;
       const flow = await this.flowFor(stored.meta);
       const run = this.newRun(stored.meta, flow, stored.state, stored.rev);
       await this.drive(run, pendingRuns(stored.state));

@@ -69,9 +69,12 @@ export class QueueLimits {
     return true;
   }
 
-  async release(keys: LimitKeys): Promise<void> {
+  /** Free the job's slots and, when it was counted as backlog, uncount it: one round trip. */
+  async release(keys: LimitKeys, counted: boolean): Promise<void> {
     const m = this.member(keys.holderKey);
-    await this.redis.multi().zrem(this.slotKey('tenant', keys.tenantId), m).zrem(this.slotKey('flow', keys.flowId), m).exec();
+    const multi = this.redis.multi().zrem(this.slotKey('tenant', keys.tenantId), m).zrem(this.slotKey('flow', keys.flowId), m);
+    if (counted) multi.hincrby(this.pendingKey, keys.tenantId, -1);
+    await multi.exec();
   }
 
   /** Extend the slots this worker holds (called with the lease heartbeat). */
@@ -91,13 +94,12 @@ export class QueueLimits {
 
   /** Count a job in for its tenant and return the priority it should get. */
   async enqueued(tenantId: string): Promise<number> {
-    const pending = await this.redis.hincrby(this.pendingKey, tenantId, 1);
-    return Math.min(MAX_PRIORITY, Math.max(1, pending));
-  }
-
-  /** A job of the tenant left the queue (done, skipped or failed). */
-  async dequeued(tenantId: string): Promise<void> {
-    const left = await this.redis.hincrby(this.pendingKey, tenantId, -1);
-    if (left < 0) await this.redis.hset(this.pendingKey, tenantId, 0);
+    let pending = await this.redis.hincrby(this.pendingKey, tenantId, 1);
+    // Counts can drift below zero (keys flushed while jobs ran): re-anchor at this job.
+    if (pending < 1) {
+      await this.redis.hset(this.pendingKey, tenantId, 1);
+      pending = 1;
+    }
+    return Math.min(MAX_PRIORITY, pending);
   }
 }

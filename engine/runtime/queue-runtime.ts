@@ -288,10 +288,10 @@ export class QueueRuntime extends ExecutionDriver {
     this.held.set(keys.holderKey, keys);
     try {
       if (job.kind === 'drive') {
-        const stored = await this.store.loadExecution(job.executionId);
         // Someone alive is driving it; the reconciler re-drives it if their lease runs out.
-        if (!stored || (stored.lease && stored.lease.owner !== this.id && stored.lease.until > this.now().getTime())) return;
-        await this.resumeStored(job.executionId);
+        const free = (stored: { lease: { owner: string; until: number } | null }): boolean =>
+          !stored.lease || stored.lease.owner === this.id || stored.lease.until <= this.now().getTime();
+        await this.resumeStored(job.executionId, free);
       } else if (job.kind === 'timer') {
         await this.onTimer({ id: job.waitId, executionId: job.executionId, seq: job.seq, dueAt: job.dueAt });
       } else {
@@ -301,8 +301,7 @@ export class QueueRuntime extends ExecutionDriver {
       if (!(err instanceof ExecutionConflict)) throw err;
     } finally {
       this.held.delete(keys.holderKey);
-      await this.limits.release(keys).catch(() => undefined);
-      if (job.counted) await this.limits.dequeued(job.tenantId).catch(() => undefined);
+      await this.limits.release(keys, job.counted === true).catch(() => undefined);
     }
   }
 
