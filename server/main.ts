@@ -1,5 +1,6 @@
 // `npm start`: the API, webhooks and the embedded runtime in one process.
 import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { createContext } from './app-context.js';
@@ -14,7 +15,9 @@ if (seeded.published.length) log.info({ published: seeded.published }, 'seeded d
 await ctx.runtime.start();
 await ctx.scheduler.start();
 const server = http.createServer(createApp(ctx)).listen(config.port, config.host, () => {
-  log.info({ url: `http://${config.host}:${config.port}`, database: ctx.db.dialect, dataDir: config.dataDir }, 'tadfuq is up — تدفق يعمل');
+  // PORT=0 picks a free port; log the real one (tests and supervisors read it).
+  const port = (server.address() as AddressInfo).port;
+  log.info({ url: `http://${config.host}:${port}`, port, database: ctx.db.dialect, dataDir: config.dataDir }, 'tadfuq is up — تدفق يعمل');
 });
 server.keepAliveTimeout = 65_000;
 

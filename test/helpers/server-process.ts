@@ -1,5 +1,6 @@
 // The real server (`server/main.ts`) as a child process, so tests can SIGKILL it.
 import { spawn, type ChildProcess } from 'node:child_process';
+import net, { type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { waitFor } from './wait-for.js';
@@ -13,23 +14,36 @@ export interface ServerProcess {
   kill(signal: NodeJS.Signals): Promise<void>;
 }
 
-export async function startServerProcess(env: Record<string, string>, port: number): Promise<ServerProcess> {
+/**
+ * Starts the server on a port the kernel picks (PORT=0) and reads it from the "up" log line:
+ * fixed ports collide with the ephemeral ports of outgoing connections.
+ */
+export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
   const child = spawn(process.execPath, ['--no-node-snapshot', '--import', 'tsx', path.join(root, 'server/main.ts')], {
     cwd: root,
-    env: { ...process.env, LOG_LEVEL: 'warn', PORT: String(port), DATABASE_URL: '', ...env },
-    stdio: ['ignore', process.env.TEST_SERVER_STDOUT ? 'inherit' : 'ignore', 'pipe'],
+    env: { ...process.env, PORT: '0', DATABASE_URL: '', ...env, LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  let out = '';
   let err = '';
+  child.stdout!.on('data', (d: Buffer) => {
+    out += d.toString();
+    if (process.env.TEST_SERVER_STDOUT) process.stdout.write(d);
+  });
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const port = await waitFor(() => {
+    if (child.exitCode !== null) throw new Error(`server exited (${child.exitCode}): ${err}`);
+    const up = out.split('\n').find((line) => line.includes('tadfuq is up'));
+    return up ? Number((JSON.parse(up) as { port: number }).port) : null;
+  }, 30_000, 50);
   const origin = `http://127.0.0.1:${port}`;
   await waitFor(async () => {
-    if (child.exitCode !== null) throw new Error(`server exited (${child.exitCode}): ${err}`);
     try {
       return (await fetch(`${origin}/healthz`)).ok;
     } catch {
       return false;
     }
-  }, 30_000, 100);
+  }, 10_000, 50);
   return {
     origin,
     child,
@@ -68,5 +82,11 @@ async function killAndWait(child: ChildProcess, signal: NodeJS.Signals): Promise
   await exited;
 }
 
-let nextPort = 34_100 + (process.pid % 500) * 4;
-export const freePort = (): number => nextPort++;
+/** A port free right now (bound by the kernel, then released), for a worker's metrics. */
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}

@@ -39,11 +39,11 @@ describe('queue schedules: exactly one execution per tick across 3 processes', f
 
   it('fires each of at least 20 ticks exactly once', async () => {
     const env = { DATABASE_URL: tdb.url!, REDIS_URL, TADFUQ_QUEUE_PREFIX: prefix, TADFUQ_DATA_DIR: tdb.dataDir };
-    const metricsPort = freePort();
+    const metricsPort = await freePort();
     const started = await Promise.all([
-      startServerProcess(env, freePort()),
-      startServerProcess(env, freePort()),
-      startServerProcess(env, freePort()),
+      startServerProcess(env),
+      startServerProcess(env),
+      startServerProcess(env),
       startWorkerProcess({ ...env, TADFUQ_WORKER_METRICS_PORT: String(metricsPort) }),
     ]);
     processes.push(...started);

@@ -4,7 +4,7 @@
 import { expect } from 'chai';
 import { DIALECTS, createTestDatabase, requirePostgres, type TestDatabase } from '../helpers/databases.js';
 import { startCounterServer, type CounterServer } from '../helpers/counter-server.js';
-import { freePort, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
+import { startServerProcess, type ServerProcess } from '../helpers/server-process.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { flow } from '../helpers/runtime-harness.js';
 import { FlowRepository, TenantRepository } from '../../db/index.js';
@@ -47,7 +47,7 @@ for (const dialect of DIALECTS) {
 
     it('resumes every execution and never re-runs a committed step', async () => {
       const env = { TADFUQ_DATA_DIR: tdb.dataDir, DATABASE_URL: tdb.url ?? '' };
-      server = await startServerProcess(env, freePort());
+      server = await startServerProcess(env);
       const accepted = await Promise.all(
         Array.from({ length: EXECUTIONS }, async (_, i) => {
           const res = await fetch(`${server!.origin}/hooks/demo/chaos`, {
@@ -68,7 +68,7 @@ for (const dialect of DIALECTS) {
       const hitsAtKill = new Map(counter.hits);
       expect(unfinishedAtKill.length, 'executions unfinished when killed').to.be.greaterThan(0);
 
-      server = await startServerProcess(env, freePort());
+      server = await startServerProcess(env);
       try {
         await waitFor(async () => {
           const [row] = await db.sql.query("SELECT COUNT(*) AS n FROM executions WHERE status = 'succeeded'");
