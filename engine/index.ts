@@ -12,7 +12,7 @@ export type * from './runtime/run-store.js';
 export { ExecutionDriver, type Runtime, type StepObservation, type DriverOptions, type ActiveRun, type StartRequest, type ExecutionResult, type Logger, type TenantPolicy } from './runtime/execution-driver.js';
 export { EmbeddedRuntime, type EmbeddedRuntimeOptions } from './runtime/embedded-runtime.js';
 export { KeyedLock } from './runtime/keyed-lock.js';
-export { runStep, toStepError, type StepRunnerDeps } from './runtime/step-runner.js';
+export { runStep, toStepError, formatLog, type StepRunnerDeps } from './runtime/step-runner.js';
 export { createGuardedFetch, isPublicAddress } from './runtime/guarded-fetch.js';
 export { NodeFailure } from './errors/node-failure.error.js';
 export { FlowInvalidError } from './errors/flow-invalid.error.js';

@@ -3,19 +3,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import {
-  advance,
-  createGuardedFetch,
-  initialState,
-  runStep,
-  validateFlow,
-  type ExecutionMeta,
-  type ExecutionState,
-  type Flow,
-  type StepRunnerDeps,
-} from '../engine/index.js';
+import { validateFlow, type ExecutionState, type Flow } from '../engine/index.js';
 import { coreNodes, createRegistry } from './registry.js';
 import { FIXED_NOW } from './testing/run-node.js';
+import { driveFlow } from './testing/drive-flow.js';
+
+/** Runs a flow to its end in memory (timers fire at once) and returns its final state. */
+const drive = async (flow: Flow, trigger: string, payload: unknown): Promise<ExecutionState> => (await driveFlow(flow, { trigger, payload, at: FIXED_NOW })).state;
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const ARABIC = /[\u0600-\u06FF]/;
@@ -24,36 +18,6 @@ function validFlow(doc: unknown): Flow {
   const result = validateFlow(doc, createRegistry());
   if (!result.ok) throw new Error(JSON.stringify(result.errors, null, 2));
   return result.flow;
-}
-
-/** Runs a flow to its end with the pure stepper and runStep; timers fire at once. */
-async function drive(flow: Flow, trigger: string, payload: unknown): Promise<ExecutionState> {
-  const deps: StepRunnerDeps = {
-    registry: createRegistry(),
-    http: () => createGuardedFetch({ allowPrivateNetwork: false }),
-    vars: () => ({}),
-    contact: () => null,
-    stepTimeoutMs: 10_000,
-    now: () => FIXED_NOW,
-    maxOutputBytes: 1024 * 1024,
-  };
-  const meta: ExecutionMeta = { id: 'x1', tenantId: 't1', flowId: 'f1', flowVersion: 1, subject: null, mode: 'manual' };
-  const at = FIXED_NOW.toISOString();
-  let step = advance(flow, initialState('x1', at), { type: 'start', trigger, payload, at });
-  let state = step.state;
-  const queue = [...step.commands];
-  while (queue.length > 0) {
-    const cmd = queue.shift()!;
-    if (cmd.type === 'run') {
-      const event = await runStep(deps, { meta, flow, state, signal: new AbortController().signal }, cmd);
-      step = advance(flow, state, event);
-    } else if (cmd.type === 'sleep') {
-      step = advance(flow, state, { type: 'timerFired', seq: cmd.seq, at });
-    } else continue;
-    state = step.state;
-    queue.push(...step.commands);
-  }
-  return state;
 }
 
 describe('core node registry', () => {

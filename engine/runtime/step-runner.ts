@@ -35,7 +35,8 @@ export interface RunCommand {
 const MAX_LOG_LINES = 200;
 const MAX_LOG_LINE = 2000;
 
-function formatLog(args: unknown[]): string {
+/** One step log line from console-style arguments (strings as is, the rest as JSON), capped. */
+export function formatLog(args: unknown[]): string {
   const line = args.map((a) => (typeof a === 'string' ? a : safeJson(a))).join(' ');
   return line.length > MAX_LOG_LINE ? line.slice(0, MAX_LOG_LINE) + '…' : line;
 }

@@ -4,6 +4,7 @@
 import type { Static, TSchema } from '@sinclair/typebox';
 import {
   createGuardedFetch,
+  formatLog,
   NodeFailure,
   paramsValidator,
   resolveParams,
@@ -61,18 +62,6 @@ export function checkParams<S extends TSchema>(nodeType: NodeType<S>, params: un
   return nodeType.check ? nodeType.check(v.params) : [];
 }
 
-function formatLog(args: unknown[]): string {
-  return args
-    .map((a) => {
-      if (typeof a === 'string') return a;
-      try {
-        return JSON.stringify(a) ?? String(a);
-      } catch {
-        return String(a);
-      }
-    })
-    .join(' ');
-}
 
 export async function runNode<S extends TSchema>(nodeType: NodeType<S>, options: RunNodeOptions = {}): Promise<RunNodeResult<Static<S>>> {
   const now = options.now === undefined ? FIXED_NOW : new Date(options.now);

@@ -5,51 +5,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { expect } from 'chai';
-import {
-  advance,
-  createGuardedFetch,
-  initialState,
-  runStep,
-  validateFlow,
-  type ExecutionMeta,
-  type ExecutionState,
-  type Flow,
-  type StepperEvent,
-  type StepRunnerDeps,
-} from '../../engine/index.js';
+import { validateFlow, type Flow } from '../../engine/index.js';
 import { createRegistry } from '../../nodes/registry.js';
 import { codeTestCommand } from '../../nodes/code/code-test-command.js';
 import { runCode } from '../../nodes/code/run-code.js';
+import { driveFlow } from '../../nodes/testing/drive-flow.js';
 
 const AT = '2026-03-01T09:00:00.000Z';
 
-/** Runs a flow to its end with the pure stepper and runStep; returns the state and the step events. */
-async function drive(flow: Flow, payload: unknown): Promise<{ state: ExecutionState; events: StepperEvent[] }> {
-  const deps: StepRunnerDeps = {
-    registry: createRegistry(),
-    http: () => createGuardedFetch({ allowPrivateNetwork: false }),
-    vars: () => ({ region: 'riyadh' }),
-    contact: () => null,
-    stepTimeoutMs: 10_000,
-    now: () => new Date(AT),
-    maxOutputBytes: 1024 * 1024,
-  };
-  const meta: ExecutionMeta = { id: 'x1', tenantId: 't1', flowId: 'f1', flowVersion: 1, subject: null, mode: 'manual' };
-  const events: StepperEvent[] = [];
-  let step = advance(flow, initialState('x1', AT), { type: 'start', trigger: 'start', payload, at: AT });
-  let state = step.state;
-  const queue = [...step.commands];
-  while (queue.length > 0) {
-    const cmd = queue.shift()!;
-    if (cmd.type !== 'run') continue;
-    const event = await runStep(deps, { meta, flow, state, signal: new AbortController().signal }, cmd);
-    events.push(event);
-    step = advance(flow, state, event);
-    state = step.state;
-    queue.push(...step.commands);
-  }
-  return { state, events };
-}
+/** Runs a flow to its end in memory; returns the state and the step events. */
+const drive = (flow: Flow, payload: unknown) => driveFlow(flow, { trigger: 'start', payload, at: new Date(AT), vars: { region: 'riyadh' } });
 
 function flowWith(source: string): Flow {
   const result = validateFlow(
