@@ -2,7 +2,7 @@
 // execution id reads as "not found".
 import type { StepError } from '../engine/index.js';
 import type { Database } from './database.js';
-import type { Row } from './sql-executor.js';
+import { parseJsonColumn, type Row } from './sql-executor.js';
 
 export interface StepView {
   id: string;
@@ -36,7 +36,6 @@ export interface ExecutionView {
   steps: StepView[];
 }
 
-const parse = (v: unknown): unknown => (typeof v === 'string' ? JSON.parse(v) : v ?? null);
 const iso = (v: unknown): string | null => (v === null || v === undefined ? null : new Date(Number(v)).toISOString());
 const duration = (a: unknown, b: unknown): number | null => (a === null || a === undefined || b === null || b === undefined ? null : Number(b) - Number(a));
 
@@ -49,10 +48,10 @@ function stepView(r: Row): StepView {
     attempt: Number(r.attempt),
     status: String(r.status),
     port: (r.port as string | null) ?? null,
-    input: parse(r.input),
-    output: parse(r.output),
-    error: parse(r.error) as StepError | null,
-    logs: (parse(r.logs) as string[] | null) ?? [],
+    input: parseJsonColumn(r.input),
+    output: parseJsonColumn(r.output),
+    error: parseJsonColumn(r.error) as StepError | null,
+    logs: (parseJsonColumn(r.logs) as string[] | null) ?? [],
     startedAt: iso(r.started_at),
     finishedAt: iso(r.finished_at),
     durationMs: duration(r.started_at, r.finished_at),
@@ -80,8 +79,8 @@ export class ExecutionRepository {
       startedAt: iso(r.started_at)!,
       finishedAt: iso(r.finished_at),
       durationMs: duration(r.started_at, r.finished_at),
-      output: parse(r.output),
-      error: parse(r.error) as StepError | null,
+      output: parseJsonColumn(r.output),
+      error: parseJsonColumn(r.error) as StepError | null,
       steps: steps.map(stepView),
     };
   }

@@ -6,6 +6,9 @@ import sqlite3 from 'sqlite3';
 import pg from 'pg';
 
 export type Row = Record<string, unknown>;
+
+/** A JSON column: TEXT (parsed here) on both dialects, or already parsed; NULL stays null. */
+export const parseJsonColumn = (v: unknown): unknown => (typeof v === 'string' ? JSON.parse(v) : v ?? null);
 export type Query = (sql: string, params?: unknown[]) => Promise<Row[]>;
 
 export interface SqlExecutor {

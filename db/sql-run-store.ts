@@ -3,7 +3,7 @@
 import type { ExecutionMeta, ExecutionWrite, Flow, RunStore, StepRecord, StoredExecution, WaitRow } from '../engine/index.js';
 import { ExecutionConflict, type ExecutionState } from '../engine/index.js';
 import { GroupCommit } from './group-commit.js';
-import type { Query, Row, SqlExecutor } from './sql-executor.js';
+import { parseJsonColumn, type Query, type Row, type SqlExecutor } from './sql-executor.js';
 
 const MAX_ROWS_PER_STATEMENT = 400;
 
@@ -32,7 +32,6 @@ function serializer(): (v: unknown) => string | null {
 function persistedState(s: ExecutionState): string {
   return JSON.stringify({ ...s, trigger: undefined, nodes: undefined });
 }
-const parse = (v: unknown): unknown => (typeof v === 'string' ? JSON.parse(v) : v ?? null);
 const ms = (iso: string | null | undefined): number | null => (iso ? Date.parse(iso) : null);
 
 /** INSERT … VALUES (…),(…) ON CONFLICT (id) DO UPDATE SET …, in chunks. */
@@ -167,13 +166,13 @@ export class SqlRunStore implements RunStore {
 
   /** Rebuild `trigger` and `nodes` from the succeeded steps (see persistedState). */
   private async hydrate(row: Row): Promise<StoredExecution> {
-    const state = parse(row.state) as ExecutionState;
+    const state = parseJsonColumn(row.state) as ExecutionState;
     // Completion order, as the stepper saw it: a later finish wins $nodes.<id> (merges run twice).
     const steps = await this.sql.query("SELECT seq, node_id, port, output FROM execution_steps WHERE execution_id = $1 AND status = 'succeeded' ORDER BY finished_at, seq", [row.id]);
     state.nodes = {};
     state.trigger = null;
     for (const step of steps) {
-      const output = parse(step.output);
+      const output = parseJsonColumn(step.output);
       if (Number(step.seq) === 0) state.trigger = output;
       state.nodes[String(step.node_id)] = { output, port: String(step.port) };
     }
@@ -208,6 +207,6 @@ export class SqlRunStore implements RunStore {
 
   async loadFlowVersion(flowId: string, version: number): Promise<Flow | null> {
     const rows = await this.sql.query('SELECT definition FROM flow_versions WHERE flow_id = $1 AND version = $2', [flowId, version]);
-    return rows[0] ? (parse(rows[0].definition) as Flow) : null;
+    return rows[0] ? (parseJsonColumn(rows[0].definition) as Flow) : null;
   }
 }

@@ -91,17 +91,17 @@ export class QueueRuntime extends ExecutionDriver {
   private reconciler: NodeJS.Timeout | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
   private readonly limits: QueueLimits;
-  private readonly rateRedis: Redis | null;
   private readonly held = new Map<string, LimitKeys>();
   private readonly tenantConcurrency: (tenantId: string) => number;
   private readonly missedTicks: 'skip' | 'runOnce';
   private readonly options: Required<Pick<QueueRuntimeOptions, 'prefix' | 'role' | 'concurrency' | 'leaseMs' | 'reconcileIntervalMs' | 'reconcileGraceMs'>> & { redisUrl: string };
 
   constructor(options: QueueRuntimeOptions) {
+    // One command connection serves limits, rates, pub/sub publishing and leader election.
     // Send rates are shared by every worker, so they live in Redis.
-    const rateRedis = options.rateLimiter ? null : new Redis(options.redisUrl, { maxRetriesPerRequest: null });
-    super(rateRedis ? { ...options, rateLimiter: new RedisRateLimiter(rateRedis, options.prefix ?? 'tadfuq') } : options);
-    this.rateRedis = rateRedis;
+    const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+    super({ ...options, rateLimiter: options.rateLimiter ?? new RedisRateLimiter(redis, options.prefix ?? 'tadfuq') });
+    this.redis = redis;
     this.options = {
       redisUrl: options.redisUrl,
       prefix: options.prefix ?? 'tadfuq',
@@ -111,7 +111,6 @@ export class QueueRuntime extends ExecutionDriver {
       reconcileIntervalMs: options.reconcileIntervalMs ?? 5_000,
       reconcileGraceMs: options.reconcileGraceMs ?? 3_000,
     };
-    this.redis = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
     this.limits = new QueueLimits(this.redis, this.options.prefix, this.id, this.options.leaseMs);
     this.tenantConcurrency = options.tenantConcurrency ?? (() => 100);
     this.missedTicks = options.missedTicks ?? 'skip';
@@ -178,7 +177,6 @@ export class QueueRuntime extends ExecutionDriver {
     await this.queue.close();
     await this.subscriber?.quit().catch(() => undefined);
     await this.redis.quit().catch(() => undefined);
-    await this.rateRedis?.quit().catch(() => undefined);
   }
 
   /** Producers always commit before answering: the worker must find the execution. */
