@@ -11,6 +11,7 @@ import type { NodeRegistry } from '../node-contract/node-registry.js';
 import { validateFlow } from '../flow/validate-flow.js';
 import { FlowInvalidError } from '../errors/flow-invalid.error.js';
 import { advance, initialState, pendingRuns } from '../stepper/stepper.js';
+import { indexFlow } from '../stepper/flow-index.js';
 import { TERMINAL_STATUSES, type StepperEvent, type Advance, type Command, type ExecutionState, type ExecutionStatus, type StepError, type StepRecord } from '../stepper/execution-state.js';
 import type { ExecutionMeta, ExecutionWrite, RunStore, StoredExecution, WaitRow } from './run-store.js';
 import { runStep, type StepRunnerDeps } from './step-runner.js';
@@ -366,7 +367,7 @@ export abstract class ExecutionDriver {
         const cmd = queue.shift();
         if (!cmd) break;
         if (cmd.type === 'run') {
-          const node = run.flow.nodes.find((n) => n.id === cmd.node);
+          const node = indexFlow(run.flow).find(cmd.node);
           const effectful = !!node && !!this.registry.get(node.type)?.sideEffects;
           if (effectful) {
             this.apply(run, advance(run.flow, run.state, { type: 'stepStarted', seq: cmd.seq, at: this.now().toISOString() }));

@@ -9,6 +9,7 @@ import { ExpressionError, resolveParams, type ExpressionScope } from '../express
 import { resolvedParamsValidator, schemaErrors } from '../flow/validate-flow.js';
 import { NodeFailure } from '../errors/node-failure.error.js';
 import { riyadhIso } from '../time/riyadh.js';
+import { indexFlow } from '../stepper/flow-index.js';
 import { RateLimited, type RateLimiter } from './rate-limiter.js';
 
 export interface StepRunnerDeps {
@@ -97,7 +98,7 @@ export async function runStep(
   const startedAt = deps.now().toISOString();
   const logs: string[] = [];
   const finish = (): string => deps.now().toISOString();
-  const node = run.flow.nodes.find((n) => n.id === cmd.node);
+  const node = indexFlow(run.flow).find(cmd.node);
   const nodeType = node && deps.registry.get(node.type);
   if (!node || !nodeType) {
     const error = { code: 'unknown_node_type', message: `no node type for "${cmd.node}"`, retryable: false };

@@ -3,6 +3,8 @@ import type { Flow, FlowEdge, FlowNode } from '../flow/flow.schema.js';
 /** Lookups the stepper needs, computed once per (immutable) flow version. */
 export interface FlowIndex {
   node(id: string): FlowNode;
+  /** The node with this id, if the flow has one. */
+  find(id: string): FlowNode | undefined;
   /** Edges leaving `node` by `port`, in document order (which is the run order). */
   edgesFrom(node: string, port: string): FlowEdge[];
   hasEdgesFrom(node: string, port: string): boolean;
@@ -27,6 +29,7 @@ export function indexFlow(flow: Flow): FlowIndex {
       if (!n) throw new Error(`flow has no node "${id}"`);
       return n;
     },
+    find: (id) => nodes.get(id),
     edgesFrom: (node, port) => out.get(`${node}\u0000${port}`) ?? [],
     hasEdgesFrom: (node, port) => (out.get(`${node}\u0000${port}`)?.length ?? 0) > 0,
   };
