@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { EmbeddedRuntime, QueueRuntime, type NodeRegistry, type Runtime, type ScheduleSpec, type StepObservation } from '../engine/index.js';
 import { SqlRunStore, publishedFlowsWithNode, type Database, type TenantSettings } from '../db/index.js';
 import type { Config } from './config.js';
-import { EmbeddedScheduler, scheduledTriggers } from './schedules/embedded-scheduler.js';
+import { EmbeddedScheduler, scheduledTriggers, type ScheduledTrigger } from './schedules/embedded-scheduler.js';
 
 export interface ScheduleSync {
   start(refreshMs?: number): Promise<void>;
@@ -48,8 +48,14 @@ export function createRuntime(
   return new EmbeddedRuntime(common);
 }
 
+/** Every published trigger.schedule node, with the flow version it starts. */
+async function publishedSchedules(db: Database): Promise<ScheduledTrigger[]> {
+  return scheduledTriggers(await publishedFlowsWithNode(db, 'trigger.schedule'));
+}
+
+/** What a BullMQ job scheduler carries: the spec without the flow (job data stays small). */
 async function loadSpecs(db: Database): Promise<ScheduleSpec[]> {
-  return scheduledTriggers(await publishedFlowsWithNode(db, 'trigger.schedule')).map(({ tenantId, flowId, version, nodeId, cron, timezone }) => ({ tenantId, flowId, version, nodeId, cron, timezone }));
+  return (await publishedSchedules(db)).map(({ tenantId, flowId, version, nodeId, cron, timezone }) => ({ tenantId, flowId, version, nodeId, cron, timezone }));
 }
 
 /** Schedules: in-process timers (embedded) or BullMQ job schedulers kept in sync (queue). */
@@ -71,7 +77,7 @@ export function createScheduleSync(runtime: Runtime, db: Database, log: Logger):
     };
   }
   if (runtime instanceof EmbeddedRuntime) {
-    return new EmbeddedScheduler(runtime, async () => scheduledTriggers(await publishedFlowsWithNode(db, 'trigger.schedule')), log);
+    return new EmbeddedScheduler(runtime, () => publishedSchedules(db), log);
   }
   throw new Error('unknown runtime');
 }
