@@ -7,6 +7,10 @@ import { ExecutionRepository, FlowRepository, TenantRepository, openDatabase, ty
 import type { Config } from './config.js';
 import { createRuntime, createScheduleSync, type ScheduleSync } from './runtime-factory.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { AuditRepository } from '../db/audit-repository.js';
+import { UserRepository } from '../db/user-repository.js';
+import { TokenService } from './auth/tokens.js';
+import { loadSecretKey } from './security/secret-key.js';
 
 export interface AppContext {
   config: Config;
@@ -19,6 +23,11 @@ export interface AppContext {
   tenants: TenantRepository;
   flows(tenantId: string): FlowRepository;
   executions(tenantId: string): ExecutionRepository;
+  audit(tenantId: string): AuditRepository;
+  users: UserRepository;
+  tokens: TokenService;
+  /** Master key (TADFUQ_SECRET_KEY or <data dir>/secret.key): derive subkeys from it, never use it directly. */
+  secretKey: Buffer;
   /** Tenant settings the runtime reads synchronously (SSRF policy); refreshed on lookup. */
   tenantSettings: Map<string, TenantSettings>;
   close(): Promise<void>;
@@ -27,6 +36,7 @@ export interface AppContext {
 /** `role` is `producer` for the API process, `worker` for `npm run worker` (queue mode). */
 export async function createContext(config: Config, log: Logger, role: 'producer' | 'worker' = 'producer'): Promise<AppContext> {
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const secretKey = loadSecretKey({ secretKey: config.secretKey, dataDir: config.dataDir });
   const registry = createRegistry();
   const tenants = new TenantRepository(db);
   const tenantSettings = new Map<string, TenantSettings>();
@@ -53,6 +63,10 @@ export async function createContext(config: Config, log: Logger, role: 'producer
     tenants,
     flows: (tenantId) => new FlowRepository(db, registry, tenantId),
     executions: (tenantId) => new ExecutionRepository(db, tenantId),
+    audit: (tenantId) => new AuditRepository(db, tenantId),
+    users: new UserRepository(db),
+    tokens: new TokenService(secretKey),
+    secretKey,
     tenantSettings,
     async close() {
       clearInterval(settingsRefresher);

@@ -1,18 +1,42 @@
 import type { RequestListener } from 'node:http';
+import { randomUUID } from 'node:crypto';
 import express from 'express';
+import helmet from 'helmet';
+import cors from 'cors';
+import { pinoHttp } from 'pino-http';
 import type { AppContext } from './app-context.js';
 import { ApiError, errorHandler } from './api-error.js';
 import { HOOKS_PREFIX, createWebhookListener } from './webhooks/webhook-listener.js';
-import { executionsRouter } from './routes/executions.js';
-import { nodeTypesRouter } from './routes/node-types.js';
-import { codeTestRouter } from './routes/code-test.js';
-import { tenantContext } from './tenant-context.js';
+import { authenticate } from './auth/authenticate.js';
+import { mountRoutes } from './http/route.js';
+import { apiDocsRouter } from './http/api-docs.js';
+import { apiRoutes } from './routes/index.js';
+import { version } from './version.js';
+
+const REQUEST_ID = /^[\w.-]{1,64}$/;
 
 /** The whole HTTP surface: webhooks first (the hot path, see webhook-listener.ts), then Express. */
 export function createApp(ctx: AppContext): RequestListener {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  app.use(helmet());
+  // Cross-origin callers only when configured (the editor is served from the same origin).
+  if (ctx.config.corsOrigins.length) app.use(cors({ origin: ctx.config.corsOrigins, exposedHeaders: ['X-Request-Id'] }));
+  app.use(
+    pinoHttp({
+      logger: ctx.log,
+      // A caller's X-Request-Id is kept when well formed, so one id follows a request across systems.
+      genReqId: (req, res) => {
+        const given = req.headers['x-request-id'];
+        const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'debug'),
+    }),
+  );
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -27,10 +51,9 @@ export function createApp(ctx: AppContext): RequestListener {
     res.send(await ctx.metrics.registry.metrics());
   });
 
-  app.use('/api/v1', tenantContext(ctx));
-  app.use('/api/v1/executions', executionsRouter(ctx));
-  app.use('/api/v1/node-types', nodeTypesRouter(ctx));
-  app.use('/api/v1/code/test', codeTestRouter());
+  const routes = apiRoutes(ctx);
+  app.use('/api/v1', apiDocsRouter(routes, version));
+  app.use('/api/v1', authenticate(ctx), mountRoutes(routes));
   app.use((req, _res, next) => next(new ApiError(404, 'not_found', `no route for ${req.method} ${req.path}`)));
   app.use(errorHandler(ctx.log));
   const hooks = createWebhookListener(ctx);

@@ -1,11 +1,10 @@
 // GET /api/v1/node-types — the registry, for the editor's palette and inspector forms:
 // labels in Arabic and English, icon, category, params JSON Schema and output ports.
-import { Router } from 'express';
 import type { AppContext } from '../app-context.js';
+import { route, type RouteSpec } from '../http/route.js';
 
-export function nodeTypesRouter(ctx: AppContext): Router {
-  const router = Router();
-  const body = ctx.registry.list().map((t) => ({
+export function nodeTypeRoutes(ctx: AppContext): RouteSpec[] {
+  const items = ctx.registry.list().map((t) => ({
     type: t.type,
     version: t.version,
     category: t.category,
@@ -21,8 +20,14 @@ export function nodeTypesRouter(ctx: AppContext): Router {
     dynamicOutputs: typeof t.outputs === 'function',
     credentials: t.credentials ?? [],
   }));
-  router.get('/', (_req, res) => {
-    res.json({ items: body });
-  });
-  return router;
+  return [
+    route({
+      method: 'get',
+      path: '/node-types',
+      summary: 'Node types with labels (ar/en), params schema and ports',
+      tag: 'nodes',
+      access: 'nodes.read',
+      handler: () => ({ items }),
+    }),
+  ];
 }

@@ -9,6 +9,11 @@ import { waitFor } from '../helpers/wait-for.js';
 import { flow } from '../helpers/runtime-harness.js';
 import { FlowRepository, TenantRepository } from '../../db/index.js';
 import { createRegistry } from '../../nodes/registry.js';
+import { UserRepository } from '../../db/user-repository.js';
+import { TokenService } from '../../server/auth/tokens.js';
+import { parseSecretKey } from '../../server/security/secret-key.js';
+
+const SECRET_KEY = 'ab'.repeat(32);
 
 const EXECUTIONS = 40;
 
@@ -46,7 +51,7 @@ for (const dialect of DIALECTS) {
     });
 
     it('resumes every execution and never re-runs a committed step', async () => {
-      const env = { TADFUQ_DATA_DIR: tdb.dataDir, DATABASE_URL: tdb.url ?? '' };
+      const env = { TADFUQ_DATA_DIR: tdb.dataDir, DATABASE_URL: tdb.url ?? '', TADFUQ_SECRET_KEY: SECRET_KEY };
       server = await startServerProcess(env);
       const accepted = await Promise.all(
         Array.from({ length: EXECUTIONS }, async (_, i) => {
@@ -80,9 +85,17 @@ for (const dialect of DIALECTS) {
         throw new Error(`${(err as Error).message}; server stderr: ${server.stderr()}; stuck: ${JSON.stringify(stuck)}`);
       }
 
-      // Every accepted execution finished, with each node run exactly once.
+      // Every accepted execution finished, with each node run exactly once (read through the API as a viewer).
+      const users = new UserRepository(db);
+      const demo = (await new TenantRepository(db).bySlug('demo'))!;
+      let viewerId = '';
+      await db.sql.transaction(async (q) => {
+        viewerId = await users.create({ email: `viewer-${Date.now()}@example.test`, name: 'Viewer', passwordHash: 'unused' }, q);
+        await users.addMembership(demo.id, viewerId, 'viewer', q);
+      });
+      const token = new TokenService(parseSecretKey(SECRET_KEY)).issueAccess(viewerId, demo.id);
       for (const id of accepted) {
-        const res = await fetch(`${server.origin}/api/v1/executions/${id}`, { headers: { 'x-tadfuq-tenant': 'demo' } });
+        const res = await fetch(`${server.origin}/api/v1/executions/${id}`, { headers: { authorization: `Bearer ${token}` } });
         const view = (await res.json()) as { status: string; steps: { node: string; status: string }[] };
         expect(view.status).to.equal('succeeded');
         expect(view.steps.map((s) => s.node)).to.deep.equal(['hook', 'ping1', 'mark', 'pause', 'ping2', 'done']);

@@ -15,6 +15,7 @@ import { FlowInvalidError, type FlowError } from '../../engine/index.js';
 import type { ExecutionView } from '../../db/index.js';
 import { flow } from '../helpers/runtime-harness.js';
 import { waitFor } from '../helpers/wait-for.js';
+import { addMember, type TestMember } from '../helpers/api-auth.js';
 
 const BODY_LIMIT = 2048;
 
@@ -33,10 +34,10 @@ describe('server: webhooks and executions API', function () {
     return published.flowId;
   }
 
-  async function executionView(id: string, tenant?: string): Promise<ExecutionView> {
-    const req = request(app).get(`/api/v1/executions/${id}`);
-    if (tenant) req.set('X-Tadfuq-Tenant', tenant);
-    const res = await req.expect(200);
+  let demoAdmin: TestMember;
+
+  async function executionView(id: string): Promise<ExecutionView> {
+    const res = await request(app).get(`/api/v1/executions/${id}`).set(demoAdmin.headers).expect(200);
     return res.body as ExecutionView;
   }
 
@@ -48,6 +49,7 @@ describe('server: webhooks and executions API', function () {
     );
     const seeded = await seedDemoTenant(ctx);
     demoId = seeded.tenantId;
+    demoAdmin = await addMember(ctx, demoId, 'admin');
     expect(seeded.published).to.deep.equal(['demo-lead-intake@1']);
     await ctx.runtime.start();
     app = createApp(ctx);
@@ -113,7 +115,7 @@ describe('server: webhooks and executions API', function () {
 
   describe('node types', () => {
     it('GET /api/v1/node-types lists every node with bilingual labels, params schema and ports', async () => {
-      const res = await request(app).get('/api/v1/node-types').expect(200);
+      const res = await request(app).get('/api/v1/node-types').set(demoAdmin.headers).expect(200);
       const items = res.body.items as { type: string; label: { en: string; ar: string }; params: { type: string }; outputs: { port: string }[] | null; dynamicOutputs: boolean }[];
       expect(items.map((i) => i.type)).to.include.members(['trigger.webhook', 'logic.if', 'http.request', 'code']);
       for (const i of items) {
@@ -129,19 +131,19 @@ describe('server: webhooks and executions API', function () {
 
   describe('code test endpoint', () => {
     it('POST /api/v1/code/test runs a snippet in the sandbox and returns output and logs', async () => {
-      const res = await request(app).post('/api/v1/code/test').send({ source: 'console.log("hi", input.n); return { twice: input.n * 2 };', input: { n: 21 } }).expect(200);
+      const res = await request(app).post('/api/v1/code/test').set(demoAdmin.headers).send({ source: 'console.log("hi", input.n); return { twice: input.n * 2 };', input: { n: 21 } }).expect(200);
       expect(res.body).to.include({ ok: true });
       expect(res.body.output).to.deep.equal({ twice: 42 });
       expect(res.body.logs).to.deep.equal(['hi 21']);
     });
 
     it('reports a failing snippet with its code and line, and a malformed request as 400', async () => {
-      const res = await request(app).post('/api/v1/code/test').send({ source: 'const x = 1;\nthrow new Error("boom");' }).expect(200);
+      const res = await request(app).post('/api/v1/code/test').set(demoAdmin.headers).send({ source: 'const x = 1;\nthrow new Error("boom");' }).expect(200);
       expect(res.body.ok).to.equal(false);
       expect(res.body.error).to.include({ code: 'code_error', line: 2 });
-      const bad = await request(app).post('/api/v1/code/test').send({ input: 1 }).expect(400);
-      expect(bad.body.error.details[0]).to.include({ path: '/source' });
-      const limits = await request(app).post('/api/v1/code/test').send({ source: 'return 1', timeoutMs: 999999 }).expect(400);
+      const bad = await request(app).post('/api/v1/code/test').set(demoAdmin.headers).send({ input: 1 }).expect(400);
+      expect(bad.body.error.details[0]).to.include({ path: '/body/source' });
+      const limits = await request(app).post('/api/v1/code/test').set(demoAdmin.headers).send({ source: 'return 1', timeoutMs: 999999 }).expect(400);
       expect(limits.body.error.code).to.equal('invalid_request');
     });
   });
@@ -308,29 +310,37 @@ describe('server: webhooks and executions API', function () {
       executionId = res.headers['x-execution-id'] as string;
     });
 
-    it('reads an execution of the demo tenant by default and with its slug', async () => {
-      expect((await executionView(executionId)).id).to.equal(executionId);
-      expect((await executionView(executionId, 'demo')).status).to.equal('succeeded');
+    it('reads an execution of the caller’s tenant', async () => {
+      const view = await executionView(executionId);
+      expect(view.id).to.equal(executionId);
+      expect(view.status).to.equal('succeeded');
     });
 
     it("404 when another tenant reads the execution", async () => {
-      const res = await request(app).get(`/api/v1/executions/${executionId}`).set('X-Tadfuq-Tenant', 'other-co').expect(404);
+      const other = await ctx.tenants.ensure('other-co', 'Other Co');
+      const outsider = await addMember(ctx, other.id, 'owner');
+      const res = await request(app).get(`/api/v1/executions/${executionId}`).set(outsider.headers).expect(404);
       expect(res.body.error.code).to.equal('not_found');
       expect(JSON.stringify(res.body)).to.not.include('Sara');
     });
 
-    it('404 for an unknown tenant header', async () => {
-      const res = await request(app).get(`/api/v1/executions/${executionId}`).set('X-Tadfuq-Tenant', 'ghost').expect(404);
-      expect(res.body.error.code).to.equal('not_found');
+    it('401 without credentials, with a bad token and with an expired one', async () => {
+      const none = await request(app).get(`/api/v1/executions/${executionId}`).expect(401);
+      expect(none.body.error.code).to.equal('unauthenticated');
+      const bad = await request(app).get(`/api/v1/executions/${executionId}`).set('Authorization', 'Bearer nope').expect(401);
+      expect(bad.body.error.code).to.equal('invalid_token');
+      const expired = ctx.tokens.issueAccess(demoAdmin.userId, demoId, -10);
+      const late = await request(app).get(`/api/v1/executions/${executionId}`).set('Authorization', `Bearer ${expired}`).expect(401);
+      expect(late.body.error.code).to.equal('token_expired');
     });
 
     it('404 for an unknown execution id', async () => {
-      const res = await request(app).get('/api/v1/executions/00000000-0000-0000-0000-000000000000').expect(404);
+      const res = await request(app).get('/api/v1/executions/00000000-0000-0000-0000-000000000000').set(demoAdmin.headers).expect(404);
       expect(res.body.error.code).to.equal('not_found');
     });
 
     it('404 JSON for an unknown API route', async () => {
-      const res = await request(app).get('/api/v1/nope').expect(404).expect('Content-Type', /json/);
+      const res = await request(app).get('/api/v1/nope').set(demoAdmin.headers).expect(404).expect('Content-Type', /json/);
       expect(res.body.error).to.include({ code: 'not_found' });
       expect(res.body.error.message).to.include('/api/v1/nope');
     });

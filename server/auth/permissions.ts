@@ -1,0 +1,48 @@
+// Who may do what: the one permission table of the API (README "Roles and permissions" is
+// generated from the same rows by `npm run docs:permissions`). Every route names one action;
+// the router refuses the rest with 403 before the handler runs. Class C actions (reading
+// secrets, cross-tenant access, sends without consent) are not in the table: no role has them.
+export const ROLES = ['owner', 'admin', 'manager', 'sales_rep', 'viewer'] as const;
+export type Role = (typeof ROLES)[number];
+
+const ALL: readonly Role[] = ROLES;
+const EDITORS: readonly Role[] = ['owner', 'admin', 'manager'];
+const ADMINS: readonly Role[] = ['owner', 'admin'];
+
+export const PERMISSIONS = {
+  'tenant.read': { roles: ALL, en: 'See the tenant and its settings', ar: 'عرض المستأجر وإعداداته' },
+  'tenant.update': { roles: ['owner'], en: 'Change tenant settings', ar: 'تغيير إعدادات المستأجر' },
+  'users.read': { roles: ADMINS, en: 'List users and invitations', ar: 'عرض المستخدمين والدعوات' },
+  'users.manage': { roles: ADMINS, en: 'Invite users, change roles, remove users (only an owner grants owner)', ar: 'دعوة المستخدمين وتغيير الأدوار وإزالتهم (المالك وحده يمنح دور المالك)' },
+  'apikeys.manage': { roles: ADMINS, en: 'Create, list and revoke API keys', ar: 'إنشاء مفاتيح API وعرضها وإلغاؤها' },
+  'credentials.read': { roles: EDITORS, en: 'See credential metadata (never the secret)', ar: 'عرض بيانات الاعتماد الوصفية (دون السر أبدًا)' },
+  'credentials.write': { roles: ADMINS, en: 'Create, replace and delete credentials', ar: 'إنشاء بيانات الاعتماد واستبدالها وحذفها' },
+  'flows.read': { roles: ALL, en: 'See flows, drafts and versions', ar: 'عرض التدفقات والمسودات والإصدارات' },
+  'flows.write': { roles: EDITORS, en: 'Create, edit and delete flow drafts', ar: 'إنشاء مسودات التدفقات وتعديلها وحذفها' },
+  'flows.test': { roles: EDITORS, en: 'Test-run a draft', ar: 'تشغيل تجريبي لمسودة' },
+  'flows.publish': { roles: EDITORS, en: 'Publish a flow without Class B nodes; request publishing one with them', ar: 'نشر تدفق بلا عقد من الفئة ب؛ وطلب نشر ما فيه منها' },
+  'flows.publish.classB': { roles: ADMINS, en: 'Publish a flow with Class B nodes (sends, external HTTP), roll back, approve publish requests', ar: 'نشر تدفق فيه عقد من الفئة ب (إرسال، HTTP خارجي)، والتراجع، واعتماد طلبات النشر' },
+  'executions.read': { roles: ALL, en: 'See executions and their steps', ar: 'عرض التنفيذات وخطواتها' },
+  'executions.manage': { roles: EDITORS, en: 'Cancel and replay executions', ar: 'إلغاء التنفيذات وإعادة تشغيلها' },
+  'executions.prune': { roles: ['owner'], en: 'Set the retention policy and prune executions', ar: 'ضبط سياسة الاحتفاظ وحذف التنفيذات القديمة' },
+  'templates.export': { roles: EDITORS, en: 'Export flows as templates', ar: 'تصدير التدفقات كقوالب' },
+  'templates.import': { roles: ADMINS, en: 'Import templates', ar: 'استيراد القوالب' },
+  'audit.read': { roles: ADMINS, en: 'Read the audit log', ar: 'قراءة سجل التدقيق' },
+  'nodes.read': { roles: ALL, en: 'See node types', ar: 'عرض أنواع العقد' },
+  'code.test': { roles: EDITORS, en: 'Run a code step in the sandbox', ar: 'تشغيل خطوة برمجية في البيئة المعزولة' },
+} as const satisfies Record<string, { roles: readonly Role[]; en: string; ar: string }>;
+
+export type Permission = keyof typeof PERMISSIONS;
+
+export function isRole(value: unknown): value is Role {
+  return typeof value === 'string' && (ROLES as readonly string[]).includes(value);
+}
+
+export function can(role: Role, permission: Permission): boolean {
+  return (PERMISSIONS[permission].roles as readonly Role[]).includes(role);
+}
+
+/** Rank for "may not grant more than you hold": a lower number is more powerful. */
+export function roleRank(role: Role): number {
+  return ROLES.indexOf(role);
+}

@@ -1,0 +1,35 @@
+// GET /api/v1/audit — the tenant's audit log of administrative actions, newest first.
+import { Type } from '@sinclair/typebox';
+import type { AppContext } from '../app-context.js';
+import { route, type RouteSpec } from '../http/route.js';
+
+const AuditQuery = Type.Object(
+  {
+    limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
+    action: Type.Optional(Type.String({ maxLength: 64 })),
+    before: Type.Optional(Type.String({ format: 'date-time', description: 'cursor: the `at` of the previous page’s last entry' })),
+  },
+  { additionalProperties: false },
+);
+
+export function auditRoutes(ctx: AppContext): RouteSpec[] {
+  return [
+    route({
+      method: 'get',
+      path: '/audit',
+      summary: 'Audit log (who published, imported, changed a role, read secret metadata…)',
+      tag: 'audit',
+      access: 'audit.read',
+      query: AuditQuery,
+      async handler({ query, auth }) {
+        const items = await ctx.audit(auth.tenant.id).list({
+          limit: query.limit,
+          ...(query.action ? { action: query.action } : {}),
+          ...(query.before ? { before: Date.parse(query.before) } : {}),
+        });
+        const last = items.at(-1);
+        return { items, next: items.length === query.limit && last ? last.at : null };
+      },
+    }),
+  ];
+}

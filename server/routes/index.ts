@@ -1,0 +1,33 @@
+// Every /api/v1 route, in one list: the router mounts it and the OpenAPI document is made
+// from it (so both always agree).
+import type { AppContext } from '../app-context.js';
+import type { RouteSpec } from '../http/route.js';
+import { authRoutes } from './auth.js';
+import { userRoutes } from './users.js';
+import { apiKeyRoutes } from './api-keys.js';
+import { tenantRoutes } from './tenant.js';
+import { flowRoutes } from './flows.js';
+import { executionRoutes } from './executions.js';
+import { templateRoutes } from './templates.js';
+import { credentialRoutes } from './credentials.js';
+import { auditRoutes } from './audit.js';
+import { contactRoutes } from './contacts.js';
+import { nodeTypeRoutes } from './node-types.js';
+import { codeTestRoutes } from './code-test.js';
+
+export function apiRoutes(ctx: AppContext): RouteSpec[] {
+  return [
+    ...authRoutes(ctx),
+    ...userRoutes(ctx),
+    ...apiKeyRoutes(ctx),
+    ...tenantRoutes(ctx),
+    ...flowRoutes(ctx),
+    ...executionRoutes(ctx),
+    ...templateRoutes(ctx),
+    ...credentialRoutes(ctx),
+    ...auditRoutes(ctx),
+    ...contactRoutes(ctx),
+    ...nodeTypeRoutes(ctx),
+    ...codeTestRoutes(),
+  ];
+}
