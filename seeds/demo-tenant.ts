@@ -2,12 +2,20 @@
 // start; a flow is republished only when its definition changed.
 import leadIntake from './flows/lead-intake.json' with { type: 'json' };
 import type { AppContextSeedTarget } from './seed-target.js';
+import { seedDemoUsers } from './demo-users.js';
 
-export const DEMO_TENANT = { slug: 'demo', name: 'شركة تدفق التجريبية — Tadfuq Demo Co' };
+export const DEMO_TENANT = { slug: 'demo', name: 'شركة تجريبية — Demo Co' };
 
 export const DEMO_FLOWS: { id: string; definition: unknown }[] = [{ id: 'demo-lead-intake', definition: leadIntake }];
 
-export async function seedDemoTenant(target: AppContextSeedTarget): Promise<{ tenantId: string; published: string[] }> {
+export interface SeedResult {
+  tenantId: string;
+  published: string[];
+  /** Demo users created (or reset): print their credentials once. */
+  users: string[];
+}
+
+export async function seedDemoTenant(target: AppContextSeedTarget, options: { reset?: boolean } = {}): Promise<SeedResult> {
   const tenant = await target.tenants.ensure(DEMO_TENANT.slug, DEMO_TENANT.name, { locale: 'ar', timezone: 'Asia/Riyadh' });
   target.tenantSettings.set(tenant.id, tenant.settings);
   const published: string[] = [];
@@ -17,5 +25,10 @@ export async function seedDemoTenant(target: AppContextSeedTarget): Promise<{ te
     const result = await publish().catch(() => publish());
     if (result.changed) published.push(`${f.id}@${result.version}`);
   }
-  return { tenantId: tenant.id, published };
+  const users = await seedDemoUsers(target, tenant.id, options).catch(async (err: unknown) => {
+    // Another process seeding at the same moment created them: that is the same outcome.
+    if ((await target.users.byEmail('owner@demo.tadfuq.test')) && !options.reset) return [];
+    throw err;
+  });
+  return { tenantId: tenant.id, published, users };
 }

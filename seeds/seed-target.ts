@@ -1,8 +1,11 @@
-import type { FlowRepository, TenantRepository, TenantSettings } from '../db/index.js';
+import type { Database, FlowRepository, TenantRepository, TenantSettings } from '../db/index.js';
+import type { UserRepository } from '../db/user-repository.js';
 
 /** What seeding needs from the application (a subset of the server's AppContext). */
 export interface AppContextSeedTarget {
+  db: Database;
   tenants: TenantRepository;
+  users: UserRepository;
   flows(tenantId: string): FlowRepository;
   tenantSettings: Map<string, TenantSettings>;
 }

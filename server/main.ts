@@ -6,12 +6,15 @@ import { createLogger } from './logger.js';
 import { createContext } from './app-context.js';
 import { createApp } from './app.js';
 import { seedDemoTenant } from '../seeds/demo-tenant.js';
+import { demoCredentialsBanner } from '../seeds/demo-users.js';
 
 const config = loadConfig();
 const log = createLogger(config.logLevel);
 const ctx = await createContext(config, log);
 const seeded = await seedDemoTenant(ctx);
 if (seeded.published.length) log.info({ published: seeded.published }, 'seeded demo flows');
+// Printed once, when the demo users are first created (README lists them too).
+if (seeded.users.length) process.stdout.write(demoCredentialsBanner() + '\n');
 await ctx.runtime.start();
 await ctx.scheduler.start();
 const server = http.createServer(createApp(ctx)).listen(config.port, config.host, () => {
