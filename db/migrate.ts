@@ -4,6 +4,11 @@ import * as initial from './migrations/001-initial.js';
 import * as executionRev from './migrations/002-execution-rev-lease.js';
 import * as auditLog from './migrations/003-audit-log.js';
 import * as auth from './migrations/004-auth.js';
+import * as flowDrafts from './migrations/005-flow-drafts.js';
+import * as executionReplay from './migrations/006-execution-replay.js';
+import * as credentialsWebhooks from './migrations/007-credentials-webhooks.js';
+import * as contactsConsent from './migrations/008-contacts-consent.js';
+import * as sendPolicy from './migrations/009-send-policy.js';
 
 /** Migrations are listed here (not globbed) so they work the same from source and from dist/. */
 const migrations = [
@@ -11,6 +16,11 @@ const migrations = [
   { name: '002-execution-rev-lease', ...executionRev },
   { name: '003-audit-log', ...auditLog },
   { name: '004-auth', ...auth },
+  { name: '005-flow-drafts', ...flowDrafts },
+  { name: '006-execution-replay', ...executionReplay },
+  { name: '007-credentials-webhooks', ...credentialsWebhooks },
+  { name: '008-contacts-consent', ...contactsConsent },
+  { name: '009-send-policy', ...sendPolicy },
 ];
 
 export function migrator(sequelize: Sequelize): Umzug<QueryInterface> {

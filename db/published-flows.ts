@@ -1,5 +1,6 @@
 // Cross-tenant read for the scheduler: the published version of every flow that has a node
-// of the given type. Only the scheduler (a system component) may read across tenants.
+// of the given type. Only the scheduler (a system component) may read across tenants. Paused
+// and deleted flows have none.
 import type { Flow } from '../engine/index.js';
 import type { Database } from './database.js';
 
@@ -14,7 +15,7 @@ export async function publishedFlowsWithNode(db: Database, nodeType: string): Pr
   const rows = await db.sql.query(
     `SELECT f.tenant_id, f.id, v.version, v.definition
        FROM flows f JOIN flow_versions v ON v.flow_id = f.id AND v.version = f.published_version
-      WHERE f.status = 'published' AND v.definition LIKE $1`,
+      WHERE f.status = 'published' AND f.deleted_at IS NULL AND v.definition LIKE $1`,
     [`%"type":"${nodeType}"%`],
   );
   return rows

@@ -61,7 +61,8 @@ async function deleteIds(q: Query, table: string, ids: string[]): Promise<void> 
   }
 }
 
-const EXECUTION_COLUMNS = ['id', 'tenant_id', 'flow_id', 'flow_version', 'status', 'mode', 'subject', 'state', 'output', 'error', 'started_at', 'finished_at', 'updated_at', 'rev', 'lease_owner', 'lease_until'];
+// replay_of is written when the row is created and never updated.
+const EXECUTION_COLUMNS = ['id', 'tenant_id', 'flow_id', 'flow_version', 'status', 'mode', 'subject', 'state', 'output', 'error', 'started_at', 'finished_at', 'updated_at', 'rev', 'lease_owner', 'lease_until', 'replay_of'];
 const EXECUTION_UPDATES = ['status', 'state', 'output', 'error', 'finished_at', 'updated_at', 'rev', 'lease_owner', 'lease_until'];
 const STEP_COLUMNS = ['id', 'tenant_id', 'execution_id', 'seq', 'node_id', 'node_type', 'attempt', 'status', 'port', 'input', 'output', 'error', 'logs', 'started_at', 'finished_at'];
 const STEP_UPDATES = ['attempt', 'status', 'port', 'output', 'error', 'logs', 'started_at', 'finished_at'];
@@ -80,6 +81,7 @@ function metaOf(row: Row): ExecutionMeta {
     flowVersion: Number(row.flow_version),
     subject: row.subject === null || row.subject === undefined ? null : String(row.subject),
     mode: String(row.mode),
+    replayOf: row.replay_of === null || row.replay_of === undefined ? null : String(row.replay_of),
   };
 }
 
@@ -118,7 +120,7 @@ export class SqlRunStore implements RunStore {
     for (const w of writes) {
       const s = w.state;
       if (executions.has(w.meta.id)) throw new Error(`two writes of execution ${w.meta.id} in one batch`);
-      executions.set(w.meta.id, [w.meta.id, w.meta.tenantId, w.meta.flowId, w.meta.flowVersion, w.status, w.meta.mode, w.meta.subject, persistedState(s), json(w.output), json(w.error), ms(s.startedAt) ?? now, ms(s.finishedAt), now, w.rev, w.lease?.owner ?? null, w.lease?.until ?? null]);
+      executions.set(w.meta.id, [w.meta.id, w.meta.tenantId, w.meta.flowId, w.meta.flowVersion, w.status, w.meta.mode, w.meta.subject, persistedState(s), json(w.output), json(w.error), ms(s.startedAt) ?? now, ms(s.finishedAt), now, w.rev, w.lease?.owner ?? null, w.lease?.until ?? null, w.meta.replayOf ?? null]);
       for (const step of w.steps) steps.set(step.id, stepRow(w.meta.tenantId, step, json));
       for (const id of w.clearWaits) {
         waits.delete(id);

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { UniqueConstraintError } from 'sequelize';
+import { v7 as uuidv7 } from 'uuid';
 import type { Database } from './database.js';
+import type { Query } from './sql-executor.js';
 import { models } from './models.js';
 
 export interface TenantSettings {
@@ -8,6 +10,10 @@ export interface TenantSettings {
   allowPrivateNetwork?: boolean;
   locale?: 'ar' | 'en';
   timezone?: string;
+  /** Days executions are kept before pruning (1–3650; unset: kept forever). */
+  retentionDays?: number;
+  /** Recipients above which a send is a bulk send needing approval (Class B); unset: the default. */
+  bulkSendThreshold?: number;
 }
 
 export interface Tenant {
@@ -55,6 +61,21 @@ export class TenantRepository {
   async list(): Promise<Tenant[]> {
     const rows = await this.model.findAll({ order: [['slug', 'ASC']] });
     return rows.map((r) => toTenant(r.get()));
+  }
+
+  /** Insert a tenant inside the caller's transaction (sign-up creates tenant and owner together). */
+  async create(tenant: { slug: string; name: string; settings?: TenantSettings }, query: Query): Promise<Tenant> {
+    const now = Date.now();
+    const row = { id: uuidv7(), slug: tenant.slug, name: tenant.name, settings: tenant.settings ?? {} };
+    await query('INSERT INTO tenants (id, slug, name, settings, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)', [row.id, row.slug, row.name, JSON.stringify(row.settings), now]);
+    return row;
+  }
+
+  /** Change name and/or settings inside the caller's transaction (the audit entry commits with it). */
+  async update(id: string, change: { name?: string; settings?: TenantSettings }, query: Query): Promise<void> {
+    const now = Date.now();
+    if (change.name !== undefined) await query('UPDATE tenants SET name = $1, updated_at = $2 WHERE id = $3', [change.name, now, id]);
+    if (change.settings !== undefined) await query('UPDATE tenants SET settings = $1, updated_at = $2 WHERE id = $3', [JSON.stringify(change.settings), now, id]);
   }
 
   async updateSettings(id: string, settings: TenantSettings): Promise<void> {

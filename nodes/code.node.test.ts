@@ -149,6 +149,7 @@ describe('code', function () {
           contact: null,
           scope: { trigger: null, nodes: {}, vars: {} },
           rateLimit: async () => undefined,
+          credential: () => Promise.reject(new Error('no credentials here')),
           http: () => Promise.reject(new Error('no http here')),
           log: (...args: unknown[]) => lines.push(args.join(' ')),
           now: () => new Date(),

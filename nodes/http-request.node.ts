@@ -1,7 +1,9 @@
 // http.request: calls an HTTP API through ctx.http (SSRF-guarded by the runtime; never the
 // global fetch). Output `{ status, headers, body }`; request headers are never stored.
+// `credential` names an http-bearer or http-header credential of the tenant: its header is
+// added at run time (never stored, and not sent on after a redirect to another origin).
 import { Type } from '@sinclair/typebox';
-import { defineNode, ERROR_PORT, Expr, NodeFailure, pointer, type FlowError } from '../engine/index.js';
+import { CREDENTIAL_NAME_PATTERN, defineNode, ERROR_PORT, Expr, NodeFailure, pointer, type FlowError } from '../engine/index.js';
 import { OUT_PORT } from './shared/ports.js';
 
 export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
@@ -27,6 +29,15 @@ const params = Type.Object(
     ),
     timeoutMs: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_TIMEOUT_MS, default: 10_000, description: 'Give up after this many milliseconds' })),
     failOnStatus: Type.Optional(Type.Boolean({ default: true, description: 'Fail the step when the answer is not 2xx' })),
+    credential: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 100,
+        pattern: CREDENTIAL_NAME_PATTERN,
+        'x-credential-types': ['http-bearer', 'http-header'],
+        description: 'Name of an http-bearer credential (sets Authorization: Bearer …) or an http-header credential (sets its header)',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -45,6 +56,32 @@ function headerProblems(headers: Record<string, unknown>): FlowError[] {
 
 function hasHeader(headers: Record<string, string>, name: string): boolean {
   return Object.keys(headers).some((k) => k.toLowerCase() === name);
+}
+
+/** Set `name` to `value`, replacing any spelling of it already in `headers`. */
+function setHeader(headers: Record<string, string>, name: string, value: string): void {
+  for (const k of Object.keys(headers)) if (k.toLowerCase() === name.toLowerCase()) delete headers[k];
+  headers[name] = value;
+}
+
+/**
+ * Apply an http-bearer ({token}) or http-header ({name, value}) credential to `headers`;
+ * returns the header names that carry it. Messages name the credential, never its values.
+ */
+function applyCredential(headers: Record<string, string>, credential: string, data: Record<string, string>): string[] {
+  const invalid = (what: string) => new NodeFailure('invalid_credential', `credential "${credential}": ${what}`, { retryable: false, path: '/params/credential' });
+  if (typeof data.token === 'string') {
+    if (!HEADER_VALUE_RE.test(data.token)) throw invalid('the token contains a line break or NUL');
+    setHeader(headers, 'Authorization', `Bearer ${data.token}`);
+    return ['Authorization'];
+  }
+  if (typeof data.name === 'string' && typeof data.value === 'string') {
+    if (!HEADER_NAME_RE.test(data.name)) throw invalid('not a valid header name');
+    if (!HEADER_VALUE_RE.test(data.value)) throw invalid('the header value contains a line break or NUL');
+    setHeader(headers, data.name, data.value);
+    return [data.name];
+  }
+  throw invalid('not an http-bearer or http-header credential');
 }
 
 /** The request body as sent, plus the content-type it implies. */
@@ -131,6 +168,7 @@ export const httpRequestNode = defineNode({
   icon: 'globe',
   params,
   outputs: [OUT_PORT, ERROR_PORT],
+  credentials: ['http-bearer', 'http-header'],
   check(p): FlowError[] {
     const errors = headerProblems(p.headers ?? {});
     const method = p.method ?? 'GET';
@@ -162,11 +200,13 @@ export const httpRequestNode = defineNode({
       throw new NodeFailure('invalid_params', `a ${method} request cannot have a body`, { retryable: false, path: '/params/body' });
     }
     if (body?.json && !hasHeader(headers, 'content-type')) headers['content-type'] = 'application/json';
+    // The credential's header wins over a header of the same name in params.
+    const secretHeaders = p.credential ? applyCredential(headers, p.credential, await ctx.credential(p.credential)) : [];
 
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = AbortSignal.any([ctx.signal, timeout]);
     try {
-      const response = await ctx.http(url.href, { method, headers, ...(body ? { body: body.text } : {}), signal });
+      const response = await ctx.http(url.href, { method, headers, ...(body ? { body: body.text } : {}), signal, ...(secretHeaders.length ? { secretHeaders } : {}) });
       const text = method === 'HEAD' ? '' : await readCapped(response);
       const output = {
         status: response.status,

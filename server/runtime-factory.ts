@@ -2,7 +2,9 @@
 // DATABASE_URL and REDIS_URL are set, in which case queue mode (BullMQ): the API process is a
 // producer and `npm run worker` processes run the executions.
 import type { Logger } from 'pino';
-import { EmbeddedRuntime, QueueRuntime, type NodeRegistry, type Runtime, type ScheduleSpec, type StepObservation } from '../engine/index.js';
+import { EmbeddedRuntime, NodeFailure, QueueRuntime, type CredentialResolver, type NodeRegistry, type Runtime, type ScheduleSpec, type StepObservation } from '../engine/index.js';
+import { CredentialRepository, type Sealer } from '../db/credential-repository.js';
+import { SecretBoxError } from './security/secret-box.js';
 import { SqlRunStore, publishedFlowsWithNode, type Database, type TenantSettings } from '../db/index.js';
 import type { Config } from './config.js';
 import { EmbeddedScheduler, scheduledTriggers, type ScheduledTrigger } from './schedules/embedded-scheduler.js';
@@ -17,6 +19,37 @@ export function isQueueMode(config: Config): boolean {
   return Boolean(config.databaseUrl && config.redisUrl);
 }
 
+/**
+ * ctx.credential() for the runtime: the tenant's credential by name, decrypted, when its type is
+ * one the node accepts. Failures are step failures naming the credential, never its data.
+ */
+export function createCredentialResolver(db: Database, box: Sealer): CredentialResolver {
+  return async ({ tenantId, name, accepts }) => {
+    let found;
+    try {
+      found = await new CredentialRepository(db, box, tenantId).reveal(name, { by: 'name' });
+    } catch (err) {
+      if (err instanceof SecretBoxError) {
+        throw new NodeFailure('credential_unreadable', `credential "${name}" cannot be decrypted (was the secret key changed?)`, { retryable: false });
+      }
+      throw err;
+    }
+    if (!found) throw new NodeFailure('credential_not_found', `no credential named "${name}"`, { retryable: false, path: '/params/credential' });
+    if (!accepts.includes(found.type)) {
+      throw new NodeFailure('credential_type_mismatch', `credential "${name}" is of type ${found.type}; this step accepts ${accepts.join(', ')}`, {
+        retryable: false,
+        path: '/params/credential',
+      });
+    }
+    const data: Record<string, string> = {};
+    for (const [k, v] of Object.entries(found.data)) {
+      if (v === undefined || v === null) continue;
+      data[k] = typeof v === 'string' ? v : JSON.stringify(v);
+    }
+    return data;
+  };
+}
+
 export function createRuntime(
   config: Config,
   db: Database,
@@ -25,9 +58,11 @@ export function createRuntime(
   tenantSettings: Map<string, TenantSettings>,
   role: 'producer' | 'worker',
   observeStep?: (o: StepObservation) => void,
+  credentials?: CredentialResolver,
 ): Runtime {
   const common = {
     ...(observeStep ? { observeStep } : {}),
+    ...(credentials ? { credentials } : {}),
     store: new SqlRunStore(db.sql),
     registry,
     logger: log,

@@ -44,6 +44,7 @@ export async function up({ context: qi }: { context: QueryInterface }): Promise<
     created_at: { ...epoch, allowNull: false },
   });
   await qi.addIndex('refresh_tokens', ['family']);
+  await qi.addIndex('refresh_tokens', ['user_id', 'tenant_id']);
 
   await qi.createTable('api_keys', {
     id,
@@ -69,9 +70,11 @@ export async function up({ context: qi }: { context: QueryInterface }): Promise<
     invited_by: { type: DataTypes.STRING(100), allowNull: false },
     expires_at: { ...epoch, allowNull: false },
     accepted_at: epoch,
+    accepted_by: { type: DataTypes.STRING(64), allowNull: true },
+    revoked_at: epoch,
     created_at: { ...epoch, allowNull: false },
   });
-  await qi.addIndex('invitations', ['tenant_id']);
+  await qi.addIndex('invitations', ['tenant_id', 'email']);
 }
 
 export async function down({ context: qi }: { context: QueryInterface }): Promise<void> {

@@ -15,6 +15,13 @@ export interface PortSpec {
 
 export type NodeCategory = 'trigger' | 'logic' | 'data' | 'time' | 'sales' | 'integration' | 'flow';
 
+/**
+ * A credential's name (JSON Schema pattern, unicode): letters of any script, digits, space,
+ * "_", "." and "-", starting with a letter or digit, so it can never be an expression ("=…").
+ * Params naming a credential use it, which keeps the credentials a flow uses visible in it.
+ */
+export const CREDENTIAL_NAME_PATTERN = '^[\\p{L}\\p{N}][\\p{L}\\p{M}\\p{N} _.-]{0,99}$';
+
 /** Policy classes of DESIGN.md: A runs freely, B needs approval to publish (sends, external HTTP). */
 export type PolicyClass = 'A' | 'B';
 
@@ -24,7 +31,20 @@ export interface NodeLogger {
 
 /** HTTP access for nodes, guarded against SSRF by the runtime. */
 export interface GuardedFetch {
-  (url: string, init: { method: string; headers?: Record<string, string>; body?: string; signal?: AbortSignal }): Promise<Response>;
+  (
+    url: string,
+    init: {
+      method: string;
+      headers?: Record<string, string>;
+      body?: string;
+      signal?: AbortSignal;
+      /**
+       * Names of headers in `headers` that carry a credential (beyond Authorization, Cookie and
+       * Proxy-Authorization, always treated so): never sent on after a redirect to another origin.
+       */
+      secretHeaders?: string[];
+    },
+  ): Promise<Response>;
 }
 
 /** What a node's execute() may use; nothing else of the host is reachable. */
@@ -46,6 +66,14 @@ export interface NodeContext<P> {
    * per-day limits; over them it throws a deferral, and the step runs again when allowed.
    */
   rateLimit(key: string, limits: { perSecond?: number; perDay?: number }): Promise<void>;
+  /**
+   * The data of the tenant's credential named `name`, decrypted, as strings (numbers and
+   * booleans as their JSON text). Only for node types that declare the credential's type in
+   * `credentials`; otherwise, or when there is no such credential, the step fails
+   * (credential_not_allowed, credential_not_found, credential_type_mismatch). Never put the
+   * values in an output or a log line.
+   */
+  credential(name: string): Promise<Record<string, string>>;
 }
 
 export type Wait =
@@ -68,6 +96,7 @@ export interface NodeType<S extends TSchema = TSchema> {
   params: S;
   /** Output ports; a function when they depend on params (logic.switch). */
   outputs: PortSpec[] | PortsOf<Static<S>>;
+  /** Credential types (server/security/credential-types.ts) ctx.credential() may resolve for this node. */
   credentials?: string[];
   /** Extra save-time checks a schema cannot express (cron syntax, unique case ports). */
   check?(params: Static<S>): FlowError[];

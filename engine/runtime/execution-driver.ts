@@ -12,9 +12,10 @@ import { validateFlow } from '../flow/validate-flow.js';
 import { FlowInvalidError } from '../errors/flow-invalid.error.js';
 import { advance, initialState, pendingRuns } from '../stepper/stepper.js';
 import { indexFlow } from '../stepper/flow-index.js';
+import { replayStart, type ReplayPlan } from '../stepper/replay.js';
 import { TERMINAL_STATUSES, type StepperEvent, type Advance, type Command, type ExecutionState, type ExecutionStatus, type StepError, type StepRecord } from '../stepper/execution-state.js';
 import type { ExecutionMeta, ExecutionWrite, RunStore, StoredExecution, WaitRow } from './run-store.js';
-import { runStep, type StepRunnerDeps } from './step-runner.js';
+import { runStep, type CredentialResolver, type StepRunnerDeps } from './step-runner.js';
 import { createGuardedFetch } from './guarded-fetch.js';
 import { KeyedLock } from './keyed-lock.js';
 import { ExecutionConflict } from '../errors/execution-conflict.error.js';
@@ -56,6 +57,8 @@ export interface DriverOptions {
   stepTimeoutMs?: number;
   /** Send-rate limits (default: in-process; queue mode shares them in Redis). */
   rateLimiter?: RateLimiter;
+  /** Tenants' credentials for ctx.credential() (server/runtime-factory.ts); absent = none. */
+  credentials?: CredentialResolver;
 }
 
 export interface StartRequest {
@@ -71,6 +74,13 @@ export interface StartRequest {
   executionId?: string;
   /** Commit the new execution before start() resolves (an accepted webhook must survive a crash). */
   durable?: boolean;
+  /**
+   * Start from an earlier execution's history instead of from the trigger (replay): `of` is
+   * that execution's id, `plan` its steps and the step to run again (stepper/replay.ts).
+   * `trigger` and `payload` are then ignored. startExecution rejects with ReplayUnavailable,
+   * starting nothing, when the history does not lead to the step.
+   */
+  replay?: { of: string; plan: ReplayPlan };
 }
 
 export interface ExecutionResult {
@@ -157,6 +167,7 @@ export abstract class ExecutionDriver {
       maxOutputBytes: options.maxOutputBytes ?? 1024 * 1024,
       stepTimeoutMs: options.stepTimeoutMs ?? 5 * 60 * 1000,
       rateLimiter: options.rateLimiter ?? new MemoryRateLimiter(),
+      ...(options.credentials ? { credentials: options.credentials } : {}),
     };
   }
 
@@ -183,7 +194,11 @@ export abstract class ExecutionDriver {
       flowVersion: req.flowVersion,
       subject: req.subject ?? null,
       mode: req.mode,
+      ...(req.replay ? { replayOf: req.replay.of } : {}),
     };
+    // A replay's first advance is planned before anything is accepted: a plan that cannot be
+    // carried out rejects here and starts nothing.
+    const seeded = req.replay ? replayStart(req.flow, id, this.now().toISOString(), req.replay.plan) : null;
     this.flows.set(flowKey(meta), req.flow);
     let accepted!: () => void;
     let refused!: (e: unknown) => void;
@@ -193,9 +208,9 @@ export abstract class ExecutionDriver {
     });
     void this.locks
       .run(id, async () => {
-        const at = this.now().toISOString();
+        const at = seeded ? seeded.state.startedAt : this.now().toISOString();
         const run = this.newRun(meta, req.flow, initialState(id, at), 0);
-        const first = this.apply(run, advance(req.flow, run.state, { type: 'start', trigger: req.trigger, payload: req.payload, at }));
+        const first = this.apply(run, seeded ?? advance(req.flow, run.state, { type: 'start', trigger: req.trigger, payload: req.payload, at }));
         try {
           if (req.durable) await this.flush(run);
         } catch (err) {

@@ -83,7 +83,9 @@ export function createGuardedFetch(options: GuardOptions): GuardedFetch {
         const toGet = response.status === 303 || ((response.status === 301 || response.status === 302) && init.method.toUpperCase() === 'POST');
         if (toGet) init = { ...init, method: 'GET', body: undefined };
         if (next.origin !== current.origin && init.headers) {
-          const headers = Object.fromEntries(Object.entries(init.headers).filter(([k]) => !CREDENTIAL_HEADERS.has(k.toLowerCase())));
+          // Also a credential's custom header (an http-header credential, e.g. X-API-Key).
+          const secret = new Set((init.secretHeaders ?? []).map((h) => h.toLowerCase()));
+          const headers = Object.fromEntries(Object.entries(init.headers).filter(([k]) => !CREDENTIAL_HEADERS.has(k.toLowerCase()) && !secret.has(k.toLowerCase())));
           init = { ...init, headers };
         }
         current = next;

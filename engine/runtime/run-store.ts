@@ -10,8 +10,10 @@ export interface ExecutionMeta {
   flowVersion: number;
   /** The contact (lead) the execution runs for, if any. */
   subject: string | null;
-  /** What started it: `webhook`, `manual`, `schedule`, `cli`, `event`. */
+  /** What started it: `webhook`, `manual`, `schedule`, `cli`, `event`, `replay`. */
   mode: string;
+  /** The execution this one replays (mode `replay`). Written when the execution is created. */
+  replayOf?: string | null;
 }
 
 export interface StoredExecution {

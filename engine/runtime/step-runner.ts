@@ -2,7 +2,7 @@
 // holding only what a node may use, and turn whatever happens into a stepper event.
 import type { Flow } from '../flow/flow.schema.js';
 import type { NodeRegistry } from '../node-contract/node-registry.js';
-import type { GuardedFetch, NodeResult } from '../node-contract/define-node.js';
+import type { GuardedFetch, NodeResult, NodeType } from '../node-contract/define-node.js';
 import type { ExecutionState, StepError, StepperEvent } from '../stepper/execution-state.js';
 import type { ExecutionMeta } from './run-store.js';
 import { ExpressionError, resolveParams, type ExpressionScope } from '../expressions/expression.js';
@@ -24,6 +24,27 @@ export interface StepRunnerDeps {
   stepTimeoutMs: number;
   /** Send-rate limits shared by the runtime's processes; absent = no limit. */
   rateLimiter?: RateLimiter;
+  /** Looks up a tenant's credentials for ctx.credential(); absent = none can be found. */
+  credentials?: CredentialResolver;
+}
+
+/**
+ * Resolves a credential of `tenantId` by name for a node accepting the types in `accepts`:
+ * its decrypted data, or a NodeFailure (credential_not_found, credential_type_mismatch).
+ */
+export type CredentialResolver = (request: { tenantId: string; name: string; accepts: readonly string[] }) => Promise<Record<string, string>>;
+
+/** ctx.credential() of one node run: only node types that declare credential types get any. */
+function credentialAccess(deps: StepRunnerDeps, nodeType: NodeType, tenantId: string): (name: string) => Promise<Record<string, string>> {
+  const accepts = nodeType.credentials ?? [];
+  return async (name) => {
+    if (accepts.length === 0) {
+      throw new NodeFailure('credential_not_allowed', `node type ${nodeType.type} does not use credentials`, { retryable: false });
+    }
+    if (typeof name !== 'string' || name === '') throw new NodeFailure('credential_not_found', 'no credential name given', { retryable: false });
+    if (!deps.credentials) throw new NodeFailure('credential_not_found', `no credential named "${name}"`, { retryable: false });
+    return deps.credentials({ tenantId, name, accepts });
+  };
 }
 
 export interface RunCommand {
@@ -143,6 +164,7 @@ export async function runStep(
         const wait = await deps.rateLimiter.take(`${run.meta.tenantId}:${key}`, limits, deps.now().getTime());
         if (wait > 0) throw new RateLimited(key, wait);
       },
+      credential: credentialAccess(deps, nodeType, run.meta.tenantId),
     };
     // Nodes that wait on the outside world (HTTP, sandboxes, providers) get a wall-time limit,
     // so no step holds an execution forever. Logic and data nodes finish by construction and

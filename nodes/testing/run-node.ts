@@ -36,6 +36,8 @@ export interface RunNodeOptions {
   nodes?: Record<string, { output: unknown; port: string }>;
   vars?: Record<string, unknown>;
   nodeId?: string;
+  /** Credentials ctx.credential() finds by name (only for node types that declare credential types). */
+  credentials?: Record<string, Record<string, string>>;
 }
 
 export interface RunNodeResult<P = unknown> {
@@ -98,6 +100,12 @@ export async function runNode<S extends TSchema>(nodeType: NodeType<S>, options:
     now: () => new Date(now),
     signal: options.signal ?? new AbortController().signal,
     rateLimit: async () => undefined,
+    credential: async (name: string) => {
+      if (!nodeType.credentials?.length) throw new NodeFailure('credential_not_allowed', `node type ${nodeType.type} does not use credentials`, { retryable: false });
+      const data = options.credentials?.[name];
+      if (!data) throw new NodeFailure('credential_not_found', `no credential named "${name}"`, { retryable: false });
+      return { ...data };
+    },
   };
   const result = await nodeType.execute(ctx);
   return { result, params: v.params, logs };

@@ -30,6 +30,14 @@ export const PERMISSIONS = {
   'audit.read': { roles: ADMINS, en: 'Read the audit log', ar: 'قراءة سجل التدقيق' },
   'nodes.read': { roles: ALL, en: 'See node types', ar: 'عرض أنواع العقد' },
   'code.test': { roles: EDITORS, en: 'Run a code step in the sandbox', ar: 'تشغيل خطوة برمجية في البيئة المعزولة' },
+  'sendpolicy.read': { roles: ALL, en: 'See the send policy (business hours, caps) and holidays', ar: 'عرض سياسة الإرسال (ساعات العمل والحدود اليومية) والعطلات' },
+  'sendpolicy.manage': { roles: ADMINS, en: 'Change the send policy and holidays', ar: 'تغيير سياسة الإرسال والعطلات' },
+  'contacts.read': { roles: ALL, en: 'See contacts, their consents and consent history (a sales rep: own contacts only)', ar: 'عرض جهات الاتصال وموافقاتها وسجلها (مندوب المبيعات: جهاته فقط)' },
+  'contacts.write': { roles: ['owner', 'admin', 'manager', 'sales_rep'], en: 'Create and correct contacts (a sales rep: own contacts only)', ar: 'إنشاء جهات الاتصال وتصحيحها (مندوب المبيعات: جهاته فقط)' },
+  'contacts.import': { roles: EDITORS, en: 'Import contacts and consents from CSV', ar: 'استيراد جهات الاتصال والموافقات من ملف CSV' },
+  'contacts.export': { roles: ADMINS, en: 'Export everything held about a contact (data subject access request)', ar: 'تصدير كل البيانات المحفوظة عن جهة اتصال (طلب وصول صاحب البيانات)' },
+  'contacts.erase': { roles: ADMINS, en: 'Erase a contact (anonymise it and its execution data; the audit trail is kept)', ar: 'محو جهة اتصال (إخفاء هويتها وبيانات تنفيذاتها مع الإبقاء على سجل التدقيق)' },
+  'consent.manage': { roles: ['owner', 'admin', 'manager', 'sales_rep'], en: 'Grant, renew and withdraw consent with evidence (a sales rep: own contacts only)', ar: 'منح الموافقة وتجديدها وسحبها مع الإثبات (مندوب المبيعات: جهاته فقط)' },
 } as const satisfies Record<string, { roles: readonly Role[]; en: string; ar: string }>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -14,6 +14,7 @@ import { auditRoutes } from './audit.js';
 import { contactRoutes } from './contacts.js';
 import { nodeTypeRoutes } from './node-types.js';
 import { codeTestRoutes } from './code-test.js';
+import { sendPolicyRoutes } from './send-policy.js';
 
 export function apiRoutes(ctx: AppContext): RouteSpec[] {
   return [
@@ -29,5 +30,6 @@ export function apiRoutes(ctx: AppContext): RouteSpec[] {
     ...contactRoutes(ctx),
     ...nodeTypeRoutes(ctx),
     ...codeTestRoutes(),
+    ...sendPolicyRoutes(ctx),
   ];
 }

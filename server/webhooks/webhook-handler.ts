@@ -2,18 +2,28 @@
 // respond "immediately": 202 {executionId} once the execution is durably accepted.
 // respond "onFinish": the flow's final output when it finishes (202 when it suspends on a wait).
 // Transport-free: webhook-listener.ts feeds it from the HTTP request.
-import { redactHeaders } from '../../nodes/trigger-webhook.node.js';
+//
+// Security (server/README.md "Webhook security"): a trigger with `signature` refuses requests
+// without a valid, fresh HMAC signature (401, nothing started); an Idempotency-Key header makes
+// a retried request answer with the first one's execution. Whether a route needs a signature
+// is read once per flow version from its definition (cached with it), so routes without a
+// signature and requests without a key cost no extra query.
+import { redactHeaders, DEFAULT_SIGNATURE_HEADER, DEFAULT_SIGNATURE_TOLERANCE_SECONDS } from '../../nodes/trigger-webhook.node.js';
 import { ApiError } from '../api-error.js';
 import type { AppContext } from '../app-context.js';
 import { TtlCache } from '../ttl-cache.js';
 import type { Tenant, WebhookRoute } from '../../db/index.js';
 import type { Flow } from '../../engine/index.js';
+import { verifyWebhookSignature } from './webhook-signature.js';
+import { WebhookIdempotency, idempotencyKeyOf, requestFingerprint, type Claim } from './webhook-idempotency.js';
 
 export interface HookRequest {
   tenantSlug: string;
   path: string;
   method: string;
   body: unknown;
+  /** The body exactly as received (signatures are computed over it). */
+  rawBody: Buffer;
   query: Record<string, unknown>;
   headers: Record<string, string | string[] | undefined>;
 }
@@ -24,43 +34,66 @@ export interface HookResponse {
   body: unknown;
 }
 
+/** A trigger's signature requirement, as its params say (defaults applied). */
+interface SignatureRule {
+  credential: string;
+  /** Lower case, as Node gives header names. */
+  header: string;
+  toleranceSeconds: number;
+}
+
+/** A published flow version, with what its webhook triggers require (read once, cached). */
+interface HookPlan {
+  flow: Flow;
+  /** By trigger node id; absent = no signature. */
+  signatures: Map<string, SignatureRule>;
+}
+
 const noSuchHook = (): ApiError => new ApiError(404, 'not_found', 'no published flow answers this webhook');
+const invalidSignature = (): ApiError => new ApiError(401, 'invalid_signature', 'missing or invalid webhook signature');
+
+function planOf(flow: Flow): HookPlan {
+  const signatures = new Map<string, SignatureRule>();
+  for (const node of flow.nodes) {
+    if (node.type !== 'trigger.webhook') continue;
+    const s = (node.params as { signature?: { credential?: unknown; header?: unknown; toleranceSeconds?: unknown } } | undefined)?.signature;
+    if (!s || typeof s.credential !== 'string') continue;
+    signatures.set(node.id, {
+      credential: s.credential,
+      header: (typeof s.header === 'string' ? s.header : DEFAULT_SIGNATURE_HEADER).toLowerCase(),
+      toleranceSeconds: typeof s.toleranceSeconds === 'number' ? s.toleranceSeconds : DEFAULT_SIGNATURE_TOLERANCE_SECONDS,
+    });
+  }
+  return { flow, signatures };
+}
 
 export function createWebhookHandler(ctx: AppContext): (req: HookRequest) => Promise<HookResponse> {
   const tenants = new TtlCache<Tenant | null>(5_000);
   const routes = new TtlCache<WebhookRoute | null>(2_000);
-  const flows = new TtlCache<Flow | null>(60 * 60 * 1000);
+  const plans = new TtlCache<HookPlan | null>(60 * 60 * 1000);
+  const idempotency = new WebhookIdempotency(ctx.db, (err) => ctx.log.error({ err }, 'pruning webhook idempotency keys failed'));
 
-  return async (req) => {
-    const slug = req.tenantSlug;
-    const tenant = await tenants.get(slug, () => ctx.tenants.bySlug(slug));
-    if (!tenant) throw noSuchHook();
-    ctx.tenantSettings.set(tenant.id, tenant.settings);
-    const path = req.path.replace(/^\/+|\/+$/g, '');
-    const method = req.method.toUpperCase();
-    const repo = ctx.flows(tenant.id);
-    const route = await routes.get(`${tenant.id} ${method} ${path}`, () => repo.webhookRoute(method, path));
-    if (!route) {
-      const allowed = await repo.webhookMethods(path);
-      if (allowed.length) throw new ApiError(405, 'method_not_allowed', `this webhook answers ${allowed.join(', ')}`, [], { Allow: allowed.join(', ') });
-      throw noSuchHook();
+  async function verify(tenant: Tenant, rule: SignatureRule, req: HookRequest): Promise<void> {
+    let secret: unknown;
+    try {
+      const credential = await ctx.credentials(tenant.id).reveal(rule.credential, { by: 'name' });
+      if (credential?.type === 'webhook-hmac') secret = credential.data.secret;
+    } catch (err) {
+      ctx.log.error({ err, tenantId: tenant.id, credential: rule.credential }, 'webhook signing credential cannot be read');
     }
-    const flow = await flows.get(`${route.flowId}@${route.version}`, () => repo.version(route.flowId, route.version));
-    if (!flow) throw noSuchHook();
+    if (typeof secret !== 'string' || secret === '') {
+      // The caller learns nothing about the configuration; the operator finds it in the log.
+      ctx.log.warn({ tenantId: tenant.id, path: req.path, credential: rule.credential }, 'webhook signing credential missing or not of type webhook-hmac: request refused');
+      throw invalidSignature();
+    }
+    const check = verifyWebhookSignature(req.headers[rule.header], secret, req.rawBody, Date.now(), rule.toleranceSeconds);
+    if (check === 'invalid') throw invalidSignature();
+    if (check === 'expired') throw new ApiError(401, 'signature_expired', `webhook signature timestamp is more than ${rule.toleranceSeconds} seconds from now`);
+  }
 
-    const payload = { body: req.body ?? null, query: req.query, headers: redactHeaders(req.headers) };
-    const durable = route.respond === 'immediately';
-    const { executionId } = await ctx.runtime.startExecution({
-      tenantId: tenant.id,
-      flowId: route.flowId,
-      flowVersion: route.version,
-      flow,
-      trigger: route.nodeId,
-      payload,
-      mode: 'webhook',
-      durable,
-    });
-    const headers = { 'X-Execution-Id': executionId };
+  /** The answer for an execution, the same for the request that started it and for its repeats. */
+  async function answer(executionId: string, durable: boolean, replayed: boolean): Promise<HookResponse> {
+    const headers: Record<string, string> = { 'X-Execution-Id': executionId, ...(replayed ? { 'Idempotent-Replayed': 'true' } : {}) };
     if (durable) return { status: 202, headers, body: { executionId, status: 'queued' } };
     const result = await ctx.runtime.result(executionId, false, ctx.config.webhookWaitMs);
     if (result.status === 'succeeded') return { status: 200, headers, body: result.output ?? null };
@@ -79,5 +112,64 @@ export function createWebhookHandler(ctx: AppContext): (req: HookRequest) => Pro
         },
       },
     };
+  }
+
+  return async (req) => {
+    const slug = req.tenantSlug;
+    const tenant = await tenants.get(slug, () => ctx.tenants.bySlug(slug));
+    if (!tenant) throw noSuchHook();
+    ctx.tenantSettings.set(tenant.id, tenant.settings);
+    const path = req.path.replace(/^\/+|\/+$/g, '');
+    const method = req.method.toUpperCase();
+    const repo = ctx.flows(tenant.id);
+    const route = await routes.get(`${tenant.id} ${method} ${path}`, () => repo.webhookRoute(method, path));
+    if (!route) {
+      const allowed = await repo.webhookMethods(path);
+      if (allowed.length) throw new ApiError(405, 'method_not_allowed', `this webhook answers ${allowed.join(', ')}`, [], { Allow: allowed.join(', ') });
+      throw noSuchHook();
+    }
+    const plan = await plans.get(`${route.flowId}@${route.version}`, async () => {
+      const flow = await repo.version(route.flowId, route.version);
+      return flow ? planOf(flow) : null;
+    });
+    if (!plan) throw noSuchHook();
+
+    const signature = plan.signatures.get(route.nodeId);
+    if (signature) await verify(tenant, signature, req);
+    const key = idempotencyKeyOf(req.headers);
+
+    const durable = route.respond === 'immediately';
+    const start = (executionId?: string) => {
+      let headers = redactHeaders(req.headers);
+      // A custom signature header is not in redactHeaders' list: drop it too.
+      if (signature && signature.header in headers) headers = Object.fromEntries(Object.entries(headers).filter(([k]) => k !== signature.header));
+      return ctx.runtime.startExecution({
+        tenantId: tenant.id,
+        flowId: route.flowId,
+        flowVersion: route.version,
+        flow: plan.flow,
+        trigger: route.nodeId,
+        payload: { body: req.body ?? null, query: req.query, headers },
+        mode: 'webhook',
+        // With a key, commit before answering also for onFinish: repeats wait for the row.
+        durable: durable || key !== null,
+        ...(executionId ? { executionId } : {}),
+      });
+    };
+
+    if (key === null) {
+      const { executionId } = await start();
+      return answer(executionId, durable, false);
+    }
+    const claim: Claim = await idempotency.claim(tenant.id, route.flowId, key, requestFingerprint(req.query, req.rawBody));
+    if (claim.start) {
+      try {
+        await start(claim.executionId);
+      } catch (err) {
+        await idempotency.release(claim, tenant.id, route.flowId).catch((e: unknown) => ctx.log.error({ err: e }, 'releasing an idempotency key failed'));
+        throw err;
+      }
+    }
+    return answer(claim.executionId, durable, !claim.start);
   };
 }

@@ -26,6 +26,12 @@ function parseBody(text: string, contentType: string): unknown {
   return null;
 }
 
+/** UTF-8 text of a body, without a leading byte order mark (as raw-body's decoder did). */
+function utf8(raw: Buffer): string {
+  const text = raw.toString('utf8');
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
 /** A malformed percent-encoding names no webhook: 404, not a 500. */
 function decode(segment: string): string {
   try {
@@ -53,12 +59,14 @@ export function createWebhookListener(ctx: AppContext): (req: IncomingMessage, r
         if (slash <= 0 || slash === rest.length - 1) throw new ApiError(404, 'not_found', 'no published flow answers this webhook');
         const tenantSlug = decode(rest.slice(0, slash));
         const path = decode(rest.slice(slash + 1));
-        const text = await getRawBody(req, { limit, encoding: 'utf8', length: req.headers['content-length'] });
+        // Bytes first: a signature covers the body exactly as sent.
+        const raw = await getRawBody(req, { limit, length: req.headers['content-length'] });
         const answer = await handle({
           tenantSlug,
           path,
           method: req.method ?? 'GET',
-          body: parseBody(text, req.headers['content-type'] ?? ''),
+          body: parseBody(utf8(raw), req.headers['content-type'] ?? ''),
+          rawBody: raw,
           query: { ...querystring.parse(url.search.slice(1)) },
           headers: req.headers,
         });

@@ -34,6 +34,10 @@ export function minimalSample(schema: unknown): unknown {
       const out: Record<string, unknown> = {};
       const props = (s.properties ?? {}) as Record<string, unknown>;
       for (const name of (s.required as string[] | undefined) ?? []) out[name] = minimalSample(props[name]);
+      // minProperties beyond the required ones: add optional properties, or free-form keys.
+      const minProps = typeof s.minProperties === 'number' ? s.minProperties : 0;
+      for (const name of Object.keys(props)) if (Object.keys(out).length < minProps && !(name in out)) out[name] = minimalSample(props[name]);
+      for (let i = 0; Object.keys(out).length < minProps; i++) out[`note${i}`] = 'sample';
       return out;
     }
     default:
@@ -47,6 +51,8 @@ function stringSample(s: Schema): string {
       return 'someone@example.test';
     case 'date-time':
       return '2026-01-01T00:00:00.000Z';
+    case 'date':
+      return '2026-01-01';
     case 'uri':
       return 'https://example.test/';
     case 'uuid':

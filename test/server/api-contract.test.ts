@@ -163,6 +163,11 @@ describe('API contract: every route', function () {
       ids.invitation = invite.body.id as string;
       const key = await send(app, 'post', '/api/v1/api-keys', owner.headers, { name: `key-${MARK}`, role: 'viewer', scopes: ['flows.read'] }).expect(201);
       ids.apiKey = key.body.id as string;
+      const contact = await send(app, 'post', '/api/v1/contacts', owner.headers, { name: `Contact ${MARK}`, phone: '0551234567', email: `${MARK.toLowerCase()}@alpha.test` }).expect(201);
+      ids.contact = contact.body.id as string;
+      await send(app, 'post', `/api/v1/contacts/${ids.contact}/consents/grant`, owner.headers, { channel: 'whatsapp', purpose: 'marketing', source: 'web_form', evidence: { text: MARK } }).expect(200);
+      const holiday = await send(app, 'post', '/api/v1/send-policy/holidays', owner.headers, { from: '2026-03-19', to: '2026-03-23', name: { ar: `عيد ${MARK}`, en: `Eid ${MARK}` } }).expect(201);
+      ids.holiday = holiday.body.id as string;
       a = { tenantId: tenantA.id, owner, manager, ids };
 
       const tenantB = await ctx.tenants.ensure('bravo', 'Bravo');
@@ -181,6 +186,9 @@ describe('API contract: every route', function () {
       if (p.startsWith('/users/invitations/')) return a.ids.invitation!;
       if (p.startsWith('/users/')) return a.ids.manager!;
       if (p.startsWith('/api-keys/')) return a.ids.apiKey!;
+      if (globalResource(r)) return 'no-such-template';
+      if (p.startsWith('/contacts/')) return a.ids.contact!;
+      if (p.startsWith('/send-policy/holidays/')) return a.ids.holiday!;
       throw new Error(`no tenant-A id for :${param} in ${p}: add the resource to alphaId()`);
     }
 

@@ -1,0 +1,13 @@
+// Contacts, PDPL consents and their trail, and the contact's data elsewhere (erasure, export).
+export { ContactRepository, DuplicateContactError, type Contact, type ContactFields, type ContactFilter } from './contact-repository.js';
+export {
+  ConsentRepository,
+  ConsentChangeRefused,
+  expireDueConsents,
+  EXPIRY_ACTOR,
+  type Consent,
+  type ConsentEvent,
+  type ChangeInput,
+} from './consent-repository.js';
+export { importContacts, type ImportContact, type ImportConsent, type ImportOutcome, type ImportRowError } from './contact-import.js';
+export { SubjectData, ERASED, redactExecutionState, redactError } from './subject-data.js';

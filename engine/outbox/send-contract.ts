@@ -1,0 +1,50 @@
+// The one way a flow sends a message: ctx.send(). The engine only knows this contract; the
+// server implements it (server/outbox/) with consent, windows, caps, the outbox table and the
+// channel providers. Nodes never talk to a provider themselves, so no node, code step or
+// template can bypass the consent check.
+import type { Channel } from './send-policy.js';
+
+export type SendChannel = Exclude<Channel, 'call'>;
+
+export interface SendRequest {
+  channel: SendChannel;
+  /** The contact the message is for: consent is checked for this contact. */
+  contactId: string;
+  /** Consent purpose (marketing, service, transactional). */
+  purpose: string;
+  /** Address override (E.164 phone or email); default: the contact's own for the channel. */
+  to?: string;
+  /** A provider-approved template (WhatsApp outside the 24-hour window needs one). */
+  template?: { name: string; language?: string; variables?: Record<string, string> };
+  /** Free text (WhatsApp only inside the 24-hour window since the contact's last message). */
+  text?: string;
+  /** Email subject. */
+  subject?: string;
+  /** Name of the tenant credential of the provider to use; absent: the tenant's default for the channel (or the sandbox). */
+  credential?: string;
+}
+
+export type SendResult =
+  | { status: 'sent'; messageId: string; provider: string; providerMessageId: string | null; to: string }
+  | { status: 'blocked'; messageId: string; reason: string }
+  | { status: 'failed'; messageId: string; code: string; message: string };
+
+/** Which step is sending: the outbox key is (execution, step), so a re-run step never sends twice. */
+export interface SendOrigin {
+  tenantId: string;
+  executionId: string;
+  flowId: string;
+  nodeId: string;
+  /** The step's deterministic id (`<execution>:<seq>`): the same for every attempt and redelivery. */
+  stepId: string;
+}
+
+export interface Outbox {
+  /**
+   * Check consent at send time, apply send windows and caps (throwing a deferral the runtime
+   * turns into a later retry), record the message, call the provider once, record its answer.
+   */
+  send(origin: SendOrigin, request: SendRequest, signal: AbortSignal): Promise<SendResult>;
+  /** Consent for (contact, channel, purpose) right now, without sending. */
+  consent(tenantId: string, contactId: string, channel: Channel, purpose: string): Promise<{ ok: true } | { ok: false; reason: string }>;
+}

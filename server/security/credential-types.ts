@@ -1,0 +1,120 @@
+// The kinds of credential a tenant can store, each with a TypeBox schema for its data (the
+// editor builds its forms from these, GET /api/v1/credential-types) and an Arabic/English
+// label. Fields marked `writeOnly` hold secrets: the editor shows them as password inputs;
+// no field value, secret or not, is ever sent back by the API.
+import { Type, type TObject } from '@sinclair/typebox';
+import Ajv2020Module, { type ValidateFunction } from 'ajv/dist/2020.js';
+import { schemaErrors, type FlowError, type Localized } from '../../engine/index.js';
+
+export interface CredentialType {
+  type: string;
+  label: Localized;
+  description: Localized;
+  /** Schema of the credential's data (objects without additional properties). */
+  schema: TObject;
+}
+
+/** A header name as RFC 9110 allows (a token). */
+const HEADER_NAME = '^[!#$%&\'*+.^_`|~0-9A-Za-z-]+$';
+/** No line breaks or NUL: a value that can go into an HTTP header or an HMAC key. */
+const NO_CONTROL = '^[^\\r\\n\\u0000]*$';
+
+const secret = (title: string, extra: Record<string, unknown> = {}) =>
+  Type.String({ minLength: 1, maxLength: 8192, pattern: NO_CONTROL, writeOnly: true, title, ...extra });
+const text = (title: string, maxLength = 500, extra: Record<string, unknown> = {}) => Type.String({ minLength: 1, maxLength, pattern: NO_CONTROL, title, ...extra });
+const object = (props: Parameters<typeof Type.Object>[0]) => Type.Object(props, { additionalProperties: false });
+
+export const CREDENTIAL_TYPES: readonly CredentialType[] = [
+  {
+    type: 'http-bearer',
+    label: { en: 'HTTP bearer token', ar: 'رمز وصول HTTP ‏(Bearer)' },
+    description: { en: 'Sent as "Authorization: Bearer <token>" by the HTTP request step.', ar: 'يُرسَل بصيغة ‎"Authorization: Bearer <token>"‎ في خطوة طلب HTTP.' },
+    schema: object({ token: secret('Token') }),
+  },
+  {
+    type: 'http-header',
+    label: { en: 'HTTP header', ar: 'ترويسة HTTP' },
+    description: { en: 'A custom header (e.g. X-API-Key) sent by the HTTP request step.', ar: 'ترويسة مخصّصة (مثل X-API-Key) تُرسَل في خطوة طلب HTTP.' },
+    schema: object({ name: Type.String({ minLength: 1, maxLength: 200, pattern: HEADER_NAME, title: 'Header name' }), value: secret('Header value') }),
+  },
+  {
+    type: 'webhook-hmac',
+    label: { en: 'Webhook signing secret', ar: 'سر توقيع الخطاف' },
+    description: {
+      en: 'Shared secret for HMAC-SHA256 signatures of incoming webhooks (header X-Tadfuq-Signature: t=<unix seconds>,v1=<hex>).',
+      ar: 'سر مشترك لتوقيعات HMAC-SHA256 للخطافات الواردة (الترويسة X-Tadfuq-Signature: t=<ثوانٍ>,v1=<hex>).',
+    },
+    schema: object({ secret: secret('Secret', { minLength: 16 }) }),
+  },
+  {
+    type: 'ultramsg',
+    label: { en: 'UltraMsg (WhatsApp)', ar: 'ألترا مسج (واتساب)' },
+    description: { en: 'UltraMsg instance id and API token.', ar: 'معرّف مثيل ألترا مسج ورمز الواجهة البرمجية.' },
+    schema: object({ instanceId: text('Instance id', 100), token: secret('Token') }),
+  },
+  {
+    type: 'twilio',
+    label: { en: 'Twilio (SMS, WhatsApp)', ar: 'تويليو (رسائل نصية، واتساب)' },
+    description: { en: 'Twilio account SID, auth token and an optional sender.', ar: 'معرّف حساب تويليو ورمز المصادقة ورقم مرسِل اختياري.' },
+    schema: object({ accountSid: text('Account SID', 64), authToken: secret('Auth token'), from: Type.Optional(text('From (sender)', 64)) }),
+  },
+  {
+    type: 'smtp',
+    label: { en: 'Email (SMTP)', ar: 'البريد الإلكتروني (SMTP)' },
+    description: { en: 'SMTP server and sign-in for sending email.', ar: 'خادم SMTP وبيانات الدخول لإرسال البريد.' },
+    schema: object({
+      host: text('Host', 255),
+      port: Type.Integer({ minimum: 1, maximum: 65535, title: 'Port' }),
+      secure: Type.Boolean({ title: 'TLS from the start (port 465)' }),
+      user: text('User', 320),
+      pass: secret('Password'),
+      from: text('From address', 320),
+    }),
+  },
+  {
+    type: 'openai',
+    label: { en: 'OpenAI', ar: 'أوبن إيه آي (OpenAI)' },
+    description: { en: 'OpenAI API key (fallback LLM provider).', ar: 'مفتاح واجهة OpenAI (مزوّد النماذج الاحتياطي).' },
+    schema: object({ apiKey: secret('API key') }),
+  },
+  {
+    type: 'groq',
+    label: { en: 'Groq', ar: 'جروك (Groq)' },
+    description: { en: 'Groq API key (primary LLM provider).', ar: 'مفتاح واجهة Groq (مزوّد النماذج الأساسي).' },
+    schema: object({ apiKey: secret('API key') }),
+  },
+];
+
+export const CREDENTIAL_TYPE_NAMES = CREDENTIAL_TYPES.map((t) => t.type);
+
+const byName = new Map(CREDENTIAL_TYPES.map((t) => [t.type, t]));
+
+export function credentialType(type: string): CredentialType | undefined {
+  return byName.get(type);
+}
+
+/** The data fields of a type, for forms: name, whether required, whether secret. */
+export function credentialFields(t: CredentialType): { name: string; required: boolean; secret: boolean }[] {
+  const required = new Set(t.schema.required ?? []);
+  return Object.entries(t.schema.properties).map(([name, s]) => ({ name, required: required.has(name), secret: (s as { writeOnly?: boolean }).writeOnly === true }));
+}
+
+const Ajv2020 = (Ajv2020Module as unknown as { default: typeof Ajv2020Module }).default ?? Ajv2020Module;
+type Ajv = InstanceType<typeof Ajv2020Module.default>;
+const ajv: Ajv = new (Ajv2020 as unknown as new (o: object) => Ajv)({ allErrors: true, strict: false });
+const validators = new Map<string, ValidateFunction>();
+
+/**
+ * Check `data` against the type's schema. Errors carry paths under `basePath` and never the
+ * submitted values (they are secrets).
+ */
+export function checkCredentialData(type: string, data: unknown, basePath = ''): FlowError[] {
+  const t = byName.get(type);
+  if (!t) return [{ path: basePath, code: 'unknown_type', message: `unknown credential type "${type}"` }];
+  let validate = validators.get(type);
+  if (!validate) {
+    validate = ajv.compile(t.schema);
+    validators.set(type, validate);
+  }
+  return validate(data) ? [] : schemaErrors(validate.errors, basePath);
+}
