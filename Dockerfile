@@ -10,7 +10,8 @@ COPY db db
 COPY server server
 COPY seeds seeds
 COPY bin bin
-RUN npm ci --no-audit --no-fund && npm run build && npm prune --omit=dev
+COPY editor editor
+RUN npm ci --no-audit --no-fund && npm run build && npm run build:editor && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 WORKDIR /app

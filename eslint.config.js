@@ -3,11 +3,11 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'data/**', 'node_modules/**', 'editor/dist/**', 'coverage/**'] },
+  { ignores: ['dist/**', 'data/**', 'node_modules/**', 'editor/dist/**', 'coverage/**', 'test-results/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
@@ -25,6 +25,13 @@ export default tseslint.config(
     files: ['nodes/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: ['../server/*', '../db/*', '../editor/*', '../../server/*', '../../db/*', '../../editor/*'] }],
+    },
+  },
+  {
+    // editor/ talks to the server only over HTTP: no imports from the server side.
+    files: ['editor/**/*.ts', 'editor/**/*.tsx'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: ['../../engine/*', '../../server/*', '../../db/*', '../../nodes/*', '../../../engine/*', '../../../server/*', '../../../db/*', '../../../nodes/*'] }],
     },
   },
   {

@@ -3,6 +3,8 @@ const benches: Record<string, () => Promise<unknown>> = {
   engine: () => import('./engine.bench.js').then((m) => m.main(process.argv.slice(3))),
   code: () => import('./code.bench.js').then((m) => m.main(process.argv.slice(3))),
   queue: () => import('./queue.bench.js').then((m) => m.main(process.argv.slice(3))),
+  ai: () => import('./ai.js').then((m) => m.main(process.argv.slice(3))),
+  editor: () => import('./editor.bench.js').then((m) => m.main(process.argv.slice(3))),
 };
 
 const name = process.argv[2] ?? 'engine';

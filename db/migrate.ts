@@ -9,6 +9,11 @@ import * as executionReplay from './migrations/006-execution-replay.js';
 import * as credentialsWebhooks from './migrations/007-credentials-webhooks.js';
 import * as contactsConsent from './migrations/008-contacts-consent.js';
 import * as sendPolicy from './migrations/009-send-policy.js';
+import * as outbox from './migrations/010-outbox.js';
+import * as inboundMessages from './migrations/011-inbound-messages.js';
+import * as enrollments from './migrations/012-enrollments.js';
+import * as llmUsage from './migrations/013-llm-usage.js';
+import * as escalationsEventsCrm from './migrations/014-escalations-events-crm.js';
 
 /** Migrations are listed here (not globbed) so they work the same from source and from dist/. */
 const migrations = [
@@ -21,6 +26,11 @@ const migrations = [
   { name: '007-credentials-webhooks', ...credentialsWebhooks },
   { name: '008-contacts-consent', ...contactsConsent },
   { name: '009-send-policy', ...sendPolicy },
+  { name: '010-outbox', ...outbox },
+  { name: '011-inbound-messages', ...inboundMessages },
+  { name: '012-enrollments', ...enrollments },
+  { name: '013-llm-usage', ...llmUsage },
+  { name: '014-escalations-events-crm', ...escalationsEventsCrm },
 ];
 
 export function migrator(sequelize: Sequelize): Umzug<QueryInterface> {

@@ -3,6 +3,7 @@ import { UniqueConstraintError } from 'sequelize';
 import { v7 as uuidv7 } from 'uuid';
 import type { Database } from './database.js';
 import type { Query } from './sql-executor.js';
+import type { LlmSettings } from '../engine/index.js';
 import { models } from './models.js';
 
 export interface TenantSettings {
@@ -10,10 +11,16 @@ export interface TenantSettings {
   allowPrivateNetwork?: boolean;
   locale?: 'ar' | 'en';
   timezone?: string;
-  /** Days executions are kept before pruning (1–3650; unset: kept forever). */
+  /** Days finished executions are kept before pruning (1–3650; unset: 30, see db/execution-pruner.ts). */
   retentionDays?: number;
   /** Recipients above which a send is a bulk send needing approval (Class B); unset: the default. */
   bulkSendThreshold?: number;
+  /** Extra opt-out words for inbound replies, added to the defaults (server/channels/opt-out-words.ts). */
+  optOutWords?: string[];
+  /** LLM provider chain (ctx.llm): cross-border policy, credentials, models, timeout (engine/llm/types.ts). */
+  llm?: LlmSettings;
+  /** The external CRM beside Tadfuq: crm.update POSTs each change to `externalWebhook.url` (server/crm/). */
+  crm?: { externalWebhook?: { url: string; credential?: string } };
 }
 
 export interface Tenant {

@@ -5,6 +5,7 @@ export { validateFlow, schemaErrors, paramsValidator, resolvedParamsValidator, t
 export { outputPortsOf } from './flow/ports.js';
 export * from './expressions/expression.js';
 export * from './node-contract/define-node.js';
+export type * from './node-contract/sales-services.js';
 export { NodeRegistry } from './node-contract/node-registry.js';
 export * from './stepper/execution-state.js';
 export { advance, initialState, pendingRuns, backoffMs } from './stepper/stepper.js';
@@ -23,3 +24,5 @@ export { riyadhIso } from './time/riyadh.js';
 export { QueueRuntime, QUEUE_NAME, type QueueRuntimeOptions, type QueueJob, type ScheduleSpec } from './runtime/queue-runtime.js';
 export { MemoryRateLimiter, RedisRateLimiter, RateLimited, type RateLimiter, type RateLimits } from './runtime/rate-limiter.js';
 export * from './outbox/index.js';
+export * from './llm/index.js';
+export * from './consent/consent-rule.js';

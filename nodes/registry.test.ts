@@ -27,12 +27,22 @@ describe('core node registry', () => {
       'trigger.manual',
       'trigger.webhook',
       'trigger.schedule',
+      'trigger.event',
       'logic.if',
       'logic.switch',
       'data.set',
       'time.delay',
+      'wait.event',
       'http.request',
       'code',
+      'ai.score',
+      'ai.agent',
+      'consent.check',
+      'send.whatsapp',
+      'send.sms',
+      'send.email',
+      'escalate',
+      'crm.update',
     ]);
     for (const t of coreNodes) {
       expect(t.label.en, t.type).to.be.a('string').and.not.equal('');

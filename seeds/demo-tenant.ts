@@ -2,7 +2,8 @@
 // start; a flow is republished only when its definition changed.
 import leadIntake from './flows/lead-intake.json' with { type: 'json' };
 import type { AppContextSeedTarget } from './seed-target.js';
-import { seedDemoUsers } from './demo-users.js';
+import { seedDemoUsers, DEMO_USERS } from './demo-users.js';
+import { seedDemoContacts } from './demo-contacts.js';
 
 export const DEMO_TENANT = { slug: 'demo', name: 'شركة تجريبية — Demo Co' };
 
@@ -13,6 +14,8 @@ export interface SeedResult {
   published: string[];
   /** Demo users created (or reset): print their credentials once. */
   users: string[];
+  /** Demo contacts created (only into a tenant without contacts). */
+  contacts: number;
 }
 
 export async function seedDemoTenant(target: AppContextSeedTarget, options: { reset?: boolean } = {}): Promise<SeedResult> {
@@ -30,5 +33,13 @@ export async function seedDemoTenant(target: AppContextSeedTarget, options: { re
     if ((await target.users.byEmail('owner@demo.tadfuq.test')) && !options.reset) return [];
     throw err;
   });
-  return { tenantId: tenant.id, published, users };
+  // The sales rep owns the demo contacts, so signing in as them shows a rep's own book.
+  const rep = await target.users.byEmail(DEMO_USERS.find((u) => u.role === 'sales_rep')!.email);
+  const contacts = await seedDemoContacts(target, tenant.id, rep?.id ?? null).catch(async (err: unknown) => {
+    // Another process seeding at the same moment: it created them.
+    const [row] = await target.db.sql.query('SELECT COUNT(*) AS n FROM contacts WHERE tenant_id = $1', [tenant.id]);
+    if (Number(row?.n ?? 0) > 0) return 0;
+    throw err;
+  });
+  return { tenantId: tenant.id, published, users, contacts };
 }

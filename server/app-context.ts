@@ -13,9 +13,17 @@ import { AuditRepository } from '../db/audit-repository.js';
 import { UserRepository } from '../db/user-repository.js';
 import { TokenService } from './auth/tokens.js';
 import { loadSecretKey } from './security/secret-key.js';
+import type { ContactExits } from './enrollments/contact-exits.js';
+import { EnrollmentService } from './enrollments/enrollment-service.js';
 import { startRetentionPruning } from './retention/retention-pruning.js';
 import { ConsentRepository, ContactRepository } from '../db/contacts/index.js';
 import { startConsentExpirySweeper } from './consent/expiry-sweeper.js';
+import { createSalesServices } from './crm/sales-services.js';
+import type { EventRouter } from './events/event-router.js';
+import type { EscalationService } from './escalations/escalation-service.js';
+import type { CrmService } from './crm/crm-service.js';
+import { OutboxService } from './outbox/outbox-service.js';
+import { createProviderRegistry } from './outbox/provider-registry.js';
 
 export interface AppContext {
   config: Config;
@@ -32,8 +40,18 @@ export interface AppContext {
   contacts(tenantId: string): ContactRepository;
   /** PDPL consents and their append-only trail; check() is the send-time rule. */
   consents(tenantId: string): ConsentRepository;
+  /** The outbox behind ctx.send() (consent, windows, caps, at-most-once); its providers registry is where the sandbox is swapped in tests. */
+  outbox: OutboxService;
+  /** Ends a contact's sequences when it replies, opts out, withdraws consent or is erased. */
+  contactExits: ContactExits;
   /** The tenant's credentials: metadata, and reveal() for the engine and webhook signatures only. */
   credentials(tenantId: string): CredentialRepository;
+  /** Domain events: POST /events and the CRM publish through it; it starts trigger.event flows. */
+  events: EventRouter;
+  /** The escalation inbox (escalate steps, bulk-send approvals) and members' notifications. */
+  escalations: EscalationService;
+  /** Deals, meetings and the lead fields flows change, with their domain events. */
+  crm: CrmService;
   users: UserRepository;
   tokens: TokenService;
   /** Master key (TADFUQ_SECRET_KEY or <data dir>/secret.key): derive subkeys from it, never use it directly. */
@@ -60,13 +78,20 @@ export async function createContext(config: Config, log: Logger, role: 'producer
   settingsRefresher.unref();
   const metrics = createMetrics();
   const credentialBox = SecretBox.forCredentials(secretKey);
-  const runtime = createRuntime(config, db, registry, log, tenantSettings, role, (o) => metrics.observeStep(o), createCredentialResolver(db, credentialBox));
+  // Event routing, the escalation inbox and the CRM records; the runtime reaches them as ctx.escalations / ctx.crm.
+  const sales = createSalesServices({ db, tenants, log });
+  // ctx.send(): the outbox, the only way a step sends (server/outbox/); the sandbox when a tenant has no provider credential.
+  const outbox = new OutboxService({ db, providers: createProviderRegistry(), credentials: (tenantId) => new CredentialRepository(db, credentialBox, tenantId), log, publicUrl: config.publicUrl });
+  const runtime = createRuntime(config, db, registry, log, tenantSettings, role, (o) => metrics.observeStep(o), createCredentialResolver(db, credentialBox), outbox, sales.runtimeServices);
+  sales.bind(runtime);
   metrics.bind(runtime, db);
   const scheduler = createScheduleSync(runtime, db, log);
   // The API process prunes executions past each tenant's retention period, hourly.
   const retention = role === 'producer' ? startRetentionPruning({ db, tenants, log }) : null;
   // The API process also expires consents past their 12 months (with an `expire` event), every 10 minutes.
   const stopConsentExpiry = role === 'producer' ? startConsentExpirySweeper({ db, log }) : null;
+  // The API process times out escalations, re-delivers decisions and routes events left unrouted, every minute.
+  const stopSalesSweepers = role === 'producer' ? sales.startSweepers() : null;
   return {
     config,
     log,
@@ -79,9 +104,15 @@ export async function createContext(config: Config, log: Logger, role: 'producer
     flows: (tenantId) => new FlowRepository(db, registry, tenantId),
     executions: (tenantId) => new ExecutionRepository(db, tenantId),
     audit: (tenantId) => new AuditRepository(db, tenantId),
+    outbox,
     contacts: (tenantId) => new ContactRepository(db, tenantId),
     consents: (tenantId) => new ConsentRepository(db, tenantId),
+    // Ends the contact's enrollments (server/enrollments/enrollment-service.ts).
+    contactExits: new EnrollmentService({ db, runtime, registry, log }),
     credentials: (tenantId) => new CredentialRepository(db, credentialBox, tenantId),
+    events: sales.events,
+    escalations: sales.escalations,
+    crm: sales.crm,
     users: new UserRepository(db),
     tokens: new TokenService(secretKey),
     secretKey,
@@ -90,6 +121,7 @@ export async function createContext(config: Config, log: Logger, role: 'producer
       clearInterval(settingsRefresher);
       await retention?.stop();
       stopConsentExpiry?.();
+      stopSalesSweepers?.();
       scheduler.stop();
       await runtime.stop();
       await setDefaultSandboxPool(undefined); // stops the code step's sandbox processes, if started

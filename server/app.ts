@@ -7,9 +7,11 @@ import { pinoHttp } from 'pino-http';
 import type { AppContext } from './app-context.js';
 import { ApiError, errorHandler } from './api-error.js';
 import { HOOKS_PREFIX, createWebhookListener } from './webhooks/webhook-listener.js';
+import { withProviderCallbacks } from './channels/callback-router.js';
 import { authenticate } from './auth/authenticate.js';
 import { mountRoutes } from './http/route.js';
 import { apiDocsRouter } from './http/api-docs.js';
+import { editorStatic } from './http/editor-static.js';
 import { apiRoutes } from './routes/index.js';
 import { version } from './version.js';
 
@@ -54,8 +56,9 @@ export function createApp(ctx: AppContext): RequestListener {
   const routes = apiRoutes(ctx);
   app.use('/api/v1', apiDocsRouter(routes, version));
   app.use('/api/v1', authenticate(ctx), mountRoutes(routes));
+  app.use(editorStatic());
   app.use((req, _res, next) => next(new ApiError(404, 'not_found', `no route for ${req.method} ${req.path}`)));
   app.use(errorHandler(ctx.log));
-  const hooks = createWebhookListener(ctx);
+  const hooks = withProviderCallbacks(ctx, createWebhookListener(ctx)); // /hooks/providers/: server/channels/callback-router.ts
   return (req, res) => (req.url?.startsWith(HOOKS_PREFIX) ? hooks(req, res) : app(req, res));
 }

@@ -26,6 +26,12 @@ export interface Config {
   secretKey: string | undefined;
   /** Origins allowed to call the API from a browser (TADFUQ_CORS_ORIGINS, comma-separated; none by default). */
   corsOrigins: string[];
+  /**
+   * The server's public base URL (TADFUQ_PUBLIC_URL, e.g. https://tadfuq.example.sa): provider
+   * callback URLs are built from it and Twilio signatures are checked against it. Unset: the
+   * request's own host (fine when nothing rewrites it on the way in).
+   */
+  publicUrl: string | undefined;
 }
 
 function int(value: string | undefined, fallback: number, name: string): number {
@@ -39,6 +45,18 @@ function missedTicks(value: string | undefined): 'skip' | 'runOnce' {
   if (value === undefined || value === '' || value === 'skip') return 'skip';
   if (value === 'runOnce') return 'runOnce';
   throw new Error(`TADFUQ_MISSED_TICKS must be "skip" or "runOnce", got "${value}"`);
+}
+
+function publicUrl(value: string | undefined): string | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(value.trim());
+  } catch {
+    throw new Error(`TADFUQ_PUBLIC_URL must be an absolute http(s) URL, got "${value}"`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error(`TADFUQ_PUBLIC_URL must be an http(s) URL, got "${value}"`);
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -58,5 +76,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookWaitMs: int(env.TADFUQ_WEBHOOK_WAIT_MS, 30_000, 'TADFUQ_WEBHOOK_WAIT_MS'),
     secretKey: env.TADFUQ_SECRET_KEY || undefined,
     corsOrigins: (env.TADFUQ_CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
+    publicUrl: publicUrl(env.TADFUQ_PUBLIC_URL),
   };
 }

@@ -2,12 +2,14 @@
 // DATABASE_URL and REDIS_URL are set, in which case queue mode (BullMQ): the API process is a
 // producer and `npm run worker` processes run the executions.
 import type { Logger } from 'pino';
-import { EmbeddedRuntime, NodeFailure, QueueRuntime, type CredentialResolver, type NodeRegistry, type Runtime, type ScheduleSpec, type StepObservation } from '../engine/index.js';
+import { EmbeddedRuntime, NodeFailure, QueueRuntime, type CredentialResolver, type CrmGateway, type EscalationGateway, type NodeRegistry, type Outbox, type Runtime, type ScheduleSpec, type StepObservation } from '../engine/index.js';
 import { CredentialRepository, type Sealer } from '../db/credential-repository.js';
 import { SecretBoxError } from './security/secret-box.js';
+import { createRuntimeLlm } from './llm/index.js';
 import { SqlRunStore, publishedFlowsWithNode, type Database, type TenantSettings } from '../db/index.js';
 import type { Config } from './config.js';
 import { EmbeddedScheduler, scheduledTriggers, type ScheduledTrigger } from './schedules/embedded-scheduler.js';
+import { enrollmentRuntimeOptions } from './enrollments/runtime-hooks.js';
 
 export interface ScheduleSync {
   start(refreshMs?: number): Promise<void>;
@@ -59,14 +61,24 @@ export function createRuntime(
   role: 'producer' | 'worker',
   observeStep?: (o: StepObservation) => void,
   credentials?: CredentialResolver,
+  outbox?: Outbox,
+  /** ctx.escalations and ctx.crm (server/crm/sales-services.ts). */
+  sales?: { escalations?: EscalationGateway; crm?: CrmGateway },
 ): Runtime {
   const common = {
     ...(observeStep ? { observeStep } : {}),
     ...(credentials ? { credentials } : {}),
+    ...(outbox ? { outbox } : {}),
+    ...(sales?.escalations ? { escalations: sales.escalations } : {}),
+    ...(sales?.crm ? { crm: sales.crm } : {}),
+    // ctx.llm: Groq → OpenAI → rules with the tenant's keys and policy; usage rows in llm_usage.
+    llm: createRuntimeLlm({ db, tenantSettings, ...(credentials ? { credentials } : {}), log }),
     store: new SqlRunStore(db.sql),
     registry,
     logger: log,
     tenantPolicy: (tenantId: string) => ({ allowPrivateNetwork: tenantSettings.get(tenantId)?.allowPrivateNetwork === true }),
+    // $contact from the contacts table; enrollments end with their executions.
+    ...enrollmentRuntimeOptions(db, log),
   };
   if (isQueueMode(config)) {
     return new QueueRuntime({

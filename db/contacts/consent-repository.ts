@@ -7,8 +7,8 @@
 // UPDATE and DELETE on consent_events (a trigger, migration 008).
 //
 // The rule itself (which transitions exist, when a consent is valid) is the pure module
-// server/consent/consent-rule.ts, imported here so the repository, the API and the outbox
-// apply one rule. (db/ normally imports only engine/; that module imports nothing.)
+// engine/consent/consent-rule.ts, imported here so the repository, the API and the outbox
+// apply one rule.
 import { v7 as uuidv7 } from 'uuid';
 import type { Database } from '../database.js';
 import { parseJsonColumn, type Query, type Row } from '../sql-executor.js';
@@ -21,7 +21,7 @@ import {
   type ConsentState,
   type ConsentStatus,
   type Purpose,
-} from '../../server/consent/consent-rule.js';
+} from '../../engine/consent/consent-rule.js';
 
 export interface Consent extends ConsentState {
   id: string;

@@ -14,7 +14,7 @@ import type { Database } from '../database.js';
 import type { Query } from '../sql-executor.js';
 import { contactOf, type Contact } from './contact-repository.js';
 import { appendEvents, consentOf, type Consent, type NewConsentEvent } from './consent-repository.js';
-import { applyConsentChange, type Channel, type ConsentState, type Purpose } from '../../server/consent/consent-rule.js';
+import { applyConsentChange, type Channel, type ConsentState, type Purpose } from '../../engine/consent/consent-rule.js';
 
 export interface ImportConsent {
   channel: Channel;

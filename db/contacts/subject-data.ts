@@ -4,6 +4,7 @@
 // access request ("export") lists them.
 import type { Database } from '../database.js';
 import { parseJsonColumn, type Query } from '../sql-executor.js';
+import { OutboxRepository } from '../outbox-repository.js';
 
 /** What replaces an erased payload (step input and output, execution output, token inputs). */
 export const ERASED = Object.freeze({ redacted: 'contact_erased' });
@@ -64,6 +65,8 @@ export class SubjectData {
    */
   async redactExecutions(subject: string, options: { batchSize?: number } = {}): Promise<{ executions: number; steps: number; skipped: number }> {
     const batchSize = Math.max(1, Math.floor(options.batchSize ?? 100));
+    // The outbox's copies of the messages (address, text, template variables) go too; the rows stay as the send record.
+    await new OutboxRepository(this.db, this.tenantId).redactContact(subject);
     const lock = this.db.dialect === 'postgres' ? ' FOR UPDATE' : '';
     let after = '';
     const totals = { executions: 0, steps: 0, skipped: 0 };

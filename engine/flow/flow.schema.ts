@@ -52,6 +52,8 @@ export const FlowSettings = Type.Object(
     sendWindow: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
     concurrency: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
     errorFlowId: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+    /** Enrollments: a contact may be enrolled again while it is still in the flow (default false). */
+    allowReentry: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 );

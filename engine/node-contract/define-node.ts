@@ -2,6 +2,10 @@
 // `params` is a TypeBox schema, so `execute` receives typed, validated params without casts.
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { FlowError } from '../flow/flow-error.js';
+import type { LlmService } from '../llm/types.js';
+import type { SendRequest, SendResult } from '../outbox/send-contract.js';
+import type { Channel } from '../outbox/send-policy.js';
+import type { CrmAccess, EscalationAccess } from './sales-services.js';
 
 export interface Localized {
   en: string;
@@ -52,7 +56,8 @@ export interface NodeContext<P> {
   params: P;
   input: unknown;
   node: { id: string; type: string; label?: string };
-  execution: { id: string; tenantId: string; flowId: string };
+  /** `subject`: the contact the execution runs for (its id), when it has one. */
+  execution: { id: string; tenantId: string; flowId: string; subject?: string | null };
   attempt: number;
   contact: unknown;
   /** Read-only run data for nodes that need more than their params (the code step). */
@@ -74,11 +79,47 @@ export interface NodeContext<P> {
    * values in an output or a log line.
    */
   credential(name: string): Promise<Record<string, string>>;
+  /**
+   * The LLM provider chain (Groq → OpenAI → rules, engine/llm/): structured answers, PII
+   * masking per the tenant's llm.external policy, usage recorded per step. Provided by every
+   * runtime; optional for hand-built contexts (nodes then use rulesOnlyLlm()).
+   */
+  llm?: LlmService;
+  /**
+   * Send a message through the outbox (engine/outbox/send-contract.ts), the only way a node
+   * sends: consent is checked at send time, send windows and caps apply (outside them the step
+   * is deferred), and a step that runs again never sends twice. Provided by every runtime
+   * (it fails with outbox_unavailable when none is configured); optional for hand-built contexts.
+   */
+  send?(request: SendRequest): Promise<SendResult>;
+  /** Consent for (contact, channel, purpose) right now; `contactId` defaults to the execution's subject. */
+  consent?(channel: Channel, purpose: string, contactId?: string): Promise<{ ok: true } | { ok: false; reason: string }>;
+  /** Whether the flow has an edge leaving this node by `port` (a send without a `blocked` edge fails instead). */
+  connected?(port: string): boolean;
+  /** The escalation inbox (escalate): opening is idempotent per step. Absent when the runtime has none. */
+  escalations?: EscalationAccess;
+  /** Lead and deal fields (crm.update), with their domain events. Absent when the runtime has none. */
+  crm?: CrmAccess;
 }
 
 export type Wait =
   | { until: string; resume: { port: string; output: unknown } }
-  | { event: string; correlation: string; timeoutAt?: string; timeoutPort?: string };
+  /**
+   * Wait for a domain event (Runtime.deliverEvent with the same event and correlation): the
+   * node then leaves by `port` (default `out`) with the event's payload; at `timeoutAt` it
+   * leaves by `timeoutPort` (default `timeout`) with its input.
+   */
+  | {
+      event: string;
+      correlation: string;
+      timeoutAt?: string;
+      timeoutPort?: string;
+      port?: string;
+      /** Leave by the port named in this field of the event's payload when it is one of `ports` (else by `port`): e.g. escalate's approved/rejected. */
+      portFrom?: { field: string; ports: string[] };
+      /** The output at the timeout (default: the node's input). */
+      timeoutOutput?: unknown;
+    };
 
 export type NodeResult = { port: string; output: unknown } | { wait: Wait };
 

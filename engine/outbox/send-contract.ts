@@ -20,6 +20,8 @@ export interface SendRequest {
   text?: string;
   /** Email subject. */
   subject?: string;
+  /** Email HTML body (sent as the HTML alternative of `text`). */
+  html?: string;
   /** Name of the tenant credential of the provider to use; absent: the tenant's default for the channel (or the sandbox). */
   credential?: string;
 }
@@ -27,7 +29,20 @@ export interface SendRequest {
 export type SendResult =
   | { status: 'sent'; messageId: string; provider: string; providerMessageId: string | null; to: string }
   | { status: 'blocked'; messageId: string; reason: string }
-  | { status: 'failed'; messageId: string; code: string; message: string };
+  | {
+      status: 'failed';
+      messageId: string;
+      code: string;
+      message: string;
+      /** The provider certainly did not take it and a later attempt may succeed: the step may retry (its retry policy). */
+      retryable?: boolean;
+    };
+
+/** What the step runner lends the outbox for one send. */
+export interface SendHooks {
+  /** ctx.rateLimit of the sending step: throws a deferral when the provider account is over its rate. */
+  rateLimit?(key: string, limits: { perSecond?: number; perDay?: number }): Promise<void>;
+}
 
 /** Which step is sending: the outbox key is (execution, step), so a re-run step never sends twice. */
 export interface SendOrigin {
@@ -44,7 +59,23 @@ export interface Outbox {
    * Check consent at send time, apply send windows and caps (throwing a deferral the runtime
    * turns into a later retry), record the message, call the provider once, record its answer.
    */
-  send(origin: SendOrigin, request: SendRequest, signal: AbortSignal): Promise<SendResult>;
+  send(origin: SendOrigin, request: SendRequest, signal: AbortSignal, hooks?: SendHooks): Promise<SendResult>;
   /** Consent for (contact, channel, purpose) right now, without sending. */
   consent(tenantId: string, contactId: string, channel: Channel, purpose: string): Promise<{ ok: true } | { ok: false; reason: string }>;
+}
+
+/** Delivery news from a provider's callback, applied to the outbox row it names. */
+export interface DeliveryUpdate {
+  tenantId: string;
+  provider: 'ultramsg' | 'twilio' | 'smtp' | 'sandbox';
+  providerMessageId: string;
+  status: 'sent' | 'delivered' | 'read' | 'failed';
+  at: number;
+  error?: { code: string; message: string };
+}
+
+/** Implemented by the outbox repository; called by the provider callback routes. */
+export interface DeliveryStatusSink {
+  /** Returns false when no outbox row has that provider id (the callback is then ignored, 200). Idempotent. */
+  applyDelivery(update: DeliveryUpdate): Promise<boolean>;
 }

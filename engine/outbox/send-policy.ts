@@ -7,8 +7,9 @@ import { Value } from '@sinclair/typebox/value';
 import type { FlowError } from '../flow/flow-error.js';
 import { isValidTimeZone, parseDateKey } from './zoned-time.js';
 
-export const CHANNELS = ['whatsapp', 'email', 'sms', 'call'] as const;
-export type Channel = (typeof CHANNELS)[number];
+// One channel vocabulary for consent and sending (engine/consent/consent-rule.ts).
+import { CHANNELS, type Channel } from '../consent/consent-rule.js';
+export { CHANNELS, type Channel };
 
 export const DEFAULT_TIMEZONE = 'Asia/Riyadh';
 

@@ -20,6 +20,9 @@ import { createGuardedFetch } from './guarded-fetch.js';
 import { KeyedLock } from './keyed-lock.js';
 import { ExecutionConflict } from '../errors/execution-conflict.error.js';
 import { MemoryRateLimiter, type RateLimiter } from './rate-limiter.js';
+import type { LlmServiceFactory } from '../llm/types.js';
+import type { Outbox } from '../outbox/send-contract.js';
+import type { CrmGateway, EscalationGateway } from '../node-contract/sales-services.js';
 
 export interface Logger {
   info(obj: object, msg?: string): void;
@@ -59,6 +62,22 @@ export interface DriverOptions {
   rateLimiter?: RateLimiter;
   /** Tenants' credentials for ctx.credential() (server/runtime-factory.ts); absent = none. */
   credentials?: CredentialResolver;
+  /** Builds ctx.llm per step (server/llm/, wired in server/runtime-factory.ts); absent = rules answers only. */
+  llm?: LlmServiceFactory;
+  /** The outbox behind ctx.send() and ctx.consent() (server/outbox/, wired in server/runtime-factory.ts); absent = sends fail. */
+  outbox?: Outbox;
+  /**
+   * Loads the fields of an execution's subject (a contact id) for `$contact` and ctx.contact:
+   * once per drive segment, at its first step, so a resumed execution sees the contact as it is
+   * then (an erased one anonymised). Null or absent: `$contact` is null.
+   */
+  contact?: (tenantId: string, contactId: string) => Promise<unknown>;
+  /** The escalation inbox behind ctx.escalations (server/escalations/); absent = none. */
+  escalations?: EscalationGateway;
+  /** Lead and deal updates behind ctx.crm (server/crm/); absent = none. */
+  crm?: CrmGateway;
+  /** Called once an execution's end (succeeded, failed, cancelled) is committed; must not throw. */
+  onFinished?: (meta: ExecutionMeta, state: Settled) => void | Promise<void>;
 }
 
 export interface StartRequest {
@@ -106,6 +125,8 @@ export interface ActiveRun {
   abort: AbortController;
   cancelRequested: string | null;
   pending: Pending;
+  /** The subject's fields, loaded at the segment's first step (DriverOptions.contact). */
+  contact?: Promise<unknown>;
 }
 
 interface Waiter {
@@ -141,6 +162,7 @@ export abstract class ExecutionDriver {
   private readonly flows = new Map<string, Flow>();
   protected stopping = false;
   private readonly observeStep: ((o: StepObservation) => void) | undefined;
+  private readonly onFinished: DriverOptions['onFinished'];
 
   /** Called once a write is durable: arrange for its waits to fire (timers or delayed jobs). */
   protected abstract afterCommit(write: ExecutionWrite, run: ActiveRun): Promise<void> | void;
@@ -155,6 +177,8 @@ export abstract class ExecutionDriver {
     this.log = options.logger ?? silent;
     this.now = options.now ?? (() => new Date());
     this.observeStep = options.observeStep;
+    this.onFinished = options.onFinished;
+    const loadContact = options.contact;
     const policy = options.tenantPolicy ?? (() => ({ allowPrivateNetwork: false }));
     const guarded = createGuardedFetch({ allowPrivateNetwork: false });
     const open = createGuardedFetch({ allowPrivateNetwork: true });
@@ -162,13 +186,30 @@ export abstract class ExecutionDriver {
       registry: this.registry,
       http: (meta) => (policy(meta.tenantId).allowPrivateNetwork ? open : guarded),
       vars: (meta) => options.vars?.(meta.tenantId) ?? {},
-      contact: () => null,
+      contact: (meta) => (loadContact && meta.subject ? this.contactOf(meta, loadContact) : null),
       now: this.now,
       maxOutputBytes: options.maxOutputBytes ?? 1024 * 1024,
       stepTimeoutMs: options.stepTimeoutMs ?? 5 * 60 * 1000,
       rateLimiter: options.rateLimiter ?? new MemoryRateLimiter(),
       ...(options.credentials ? { credentials: options.credentials } : {}),
+      ...(options.llm ? { llm: options.llm } : {}),
+      ...(options.outbox ? { outbox: options.outbox } : {}),
+      ...(options.escalations ? { escalations: options.escalations } : {}),
+      ...(options.crm ? { crm: options.crm } : {}),
     };
+  }
+
+  /** The subject's fields for a step of `meta`: loaded once per drive segment (a failed load is retried at the next step). */
+  private contactOf(meta: ExecutionMeta, load: (tenantId: string, contactId: string) => Promise<unknown>): Promise<unknown> {
+    const run = this.active.get(meta.id);
+    const loading = run?.contact ?? load(meta.tenantId, meta.subject!);
+    if (run && !run.contact) {
+      run.contact = loading;
+      loading.catch(() => {
+        if (run.contact === loading) delete run.contact;
+      });
+    }
+    return loading;
   }
 
   /** Drive an execution from its committed state: its ready and interrupted steps. */
@@ -416,7 +457,19 @@ export abstract class ExecutionDriver {
     } finally {
       this.active.delete(run.meta.id);
     }
+    if (this.onFinished && TERMINAL_STATUSES.includes(run.state.status)) this.finished(run);
     this.settled(run.state);
+  }
+
+  private finished(run: ActiveRun): void {
+    const { executionId, status, output, error } = run.state;
+    try {
+      void Promise.resolve(this.onFinished?.(run.meta, { executionId, status, output, error })).catch((err: unknown) =>
+        this.log.error({ err, executionId }, 'onFinished failed'),
+      );
+    } catch (err) {
+      this.log.error({ err, executionId }, 'onFinished failed');
+    }
   }
 
   protected async flush(run: ActiveRun): Promise<void> {

@@ -2,7 +2,7 @@
 // holding only what a node may use, and turn whatever happens into a stepper event.
 import type { Flow } from '../flow/flow.schema.js';
 import type { NodeRegistry } from '../node-contract/node-registry.js';
-import type { GuardedFetch, NodeResult, NodeType } from '../node-contract/define-node.js';
+import type { GuardedFetch, NodeContext, NodeResult, NodeType } from '../node-contract/define-node.js';
 import type { ExecutionState, StepError, StepperEvent } from '../stepper/execution-state.js';
 import type { ExecutionMeta } from './run-store.js';
 import { ExpressionError, resolveParams, type ExpressionScope } from '../expressions/expression.js';
@@ -11,11 +11,16 @@ import { NodeFailure } from '../errors/node-failure.error.js';
 import { riyadhIso } from '../time/riyadh.js';
 import { indexFlow } from '../stepper/flow-index.js';
 import { RateLimited, type RateLimiter } from './rate-limiter.js';
+import type { LlmServiceFactory } from '../llm/types.js';
+import type { Outbox, SendRequest } from '../outbox/send-contract.js';
+import type { Channel } from '../outbox/send-policy.js';
+import type { CrmGateway, EscalationGateway, StepIdentity } from '../node-contract/sales-services.js';
 
 export interface StepRunnerDeps {
   registry: NodeRegistry;
   http(meta: ExecutionMeta): GuardedFetch;
   vars(meta: ExecutionMeta): Record<string, unknown>;
+  /** `$contact` and ctx.contact of a run: the subject's fields (may load them), or null. */
   contact(meta: ExecutionMeta): unknown;
   now(): Date;
   /** Largest JSON output a step may store (bytes); bigger outputs fail the step. */
@@ -26,6 +31,14 @@ export interface StepRunnerDeps {
   rateLimiter?: RateLimiter;
   /** Looks up a tenant's credentials for ctx.credential(); absent = none can be found. */
   credentials?: CredentialResolver;
+  /** Builds ctx.llm for a step (server/llm/); absent = nodes answer from their rules. */
+  llm?: LlmServiceFactory;
+  /** The outbox behind ctx.send() and ctx.consent() (server/outbox/); absent = sends fail with outbox_unavailable. */
+  outbox?: Outbox;
+  /** The escalation inbox behind ctx.escalations (server/escalations/); absent = ctx.escalations undefined. */
+  escalations?: EscalationGateway;
+  /** Lead and deal updates behind ctx.crm (server/crm/); absent = ctx.crm undefined. */
+  crm?: CrmGateway;
 }
 
 /**
@@ -44,6 +57,44 @@ function credentialAccess(deps: StepRunnerDeps, nodeType: NodeType, tenantId: st
     if (typeof name !== 'string' || name === '') throw new NodeFailure('credential_not_found', 'no credential name given', { retryable: false });
     if (!deps.credentials) throw new NodeFailure('credential_not_found', `no credential named "${name}"`, { retryable: false });
     return deps.credentials({ tenantId, name, accepts });
+  };
+}
+
+/**
+ * ctx.send(), ctx.consent() and ctx.connected() of one node run. The outbox key is the step id
+ * (`<execution>:<seq>`), the same for every attempt, so a step that runs again never sends twice.
+ */
+function outboxAccess(
+  deps: StepRunnerDeps,
+  run: { meta: ExecutionMeta; flow: Flow },
+  node: { id: string },
+  seq: number,
+  rateLimit: (key: string, limits: { perSecond?: number; perDay?: number }) => Promise<void>,
+  signal: AbortSignal,
+): Pick<NodeContext<unknown>, 'send' | 'consent' | 'connected'> {
+  const unavailable = (): NodeFailure => new NodeFailure('outbox_unavailable', 'this runtime has no outbox: messages cannot be sent', { retryable: false });
+  return {
+    send: async (request: SendRequest) => {
+      if (!deps.outbox) throw unavailable();
+      const origin = { tenantId: run.meta.tenantId, executionId: run.meta.id, flowId: run.meta.flowId, nodeId: node.id, stepId: `${run.meta.id}:${seq}` };
+      return deps.outbox.send(origin, request, signal, { rateLimit });
+    },
+    consent: async (channel: Channel, purpose: string, contactId?: string) => {
+      if (!deps.outbox) throw unavailable();
+      const id = contactId ?? run.meta.subject;
+      if (!id) return { ok: false, reason: 'no_contact' };
+      return deps.outbox.consent(run.meta.tenantId, id, channel, purpose);
+    },
+    connected: (port: string) => indexFlow(run.flow).hasEdgesFrom(node.id, port),
+  };
+}
+
+/** ctx.escalations and ctx.crm of one node run, bound to its step. */
+function salesAccess(deps: StepRunnerDeps, step: StepIdentity): Pick<NodeContext<unknown>, 'escalations' | 'crm'> {
+  const { escalations, crm } = deps;
+  return {
+    ...(escalations ? { escalations: { open: (request) => escalations.open(step, request) } } : {}),
+    ...(crm ? { crm: { update: (request) => crm.update(step, request) } } : {}),
   };
 }
 
@@ -131,7 +182,8 @@ export async function runStep(
       trigger: run.state.trigger,
       nodes: run.state.nodes,
       vars: deps.vars(run.meta),
-      contact: deps.contact(run.meta),
+      // Awaited: a runtime may load the contact from storage (a failed load fails the step, retryably).
+      contact: await deps.contact(run.meta),
       now: riyadhIso(deps.now()),
       execution: { id: run.meta.id, flowId: run.meta.flowId, stepId: `${run.meta.id}:${cmd.seq}` },
     };
@@ -148,7 +200,7 @@ export async function runStep(
       params: params as never,
       input: cmd.input,
       node: { id: node.id, type: node.type, ...(node.label ? { label: node.label } : {}) },
-      execution: { id: run.meta.id, tenantId: run.meta.tenantId, flowId: run.meta.flowId },
+      execution: { id: run.meta.id, tenantId: run.meta.tenantId, flowId: run.meta.flowId, subject: run.meta.subject },
       attempt: cmd.attempt,
       contact: scope.contact,
       scope: { trigger: scope.trigger, nodes: scope.nodes, vars: scope.vars },
@@ -165,14 +217,20 @@ export async function runStep(
         if (wait > 0) throw new RateLimited(key, wait);
       },
       credential: credentialAccess(deps, nodeType, run.meta.tenantId),
+      ...(deps.llm
+        ? { llm: deps.llm({ tenantId: run.meta.tenantId, executionId: run.meta.id, flowId: run.meta.flowId, stepId: `${run.meta.id}:${cmd.seq}`, nodeType: node.type, http: deps.http(run.meta) }) }
+        : {}),
+      ...salesAccess(deps, { tenantId: run.meta.tenantId, executionId: run.meta.id, flowId: run.meta.flowId, stepId: `${run.meta.id}:${cmd.seq}`, nodeId: node.id, subject: run.meta.subject }),
     };
+    // ctx.send() follows the signal the node gets (the time-limited one for side-effect nodes).
+    const withOutbox = (signal: AbortSignal) => Object.assign(ctx, { signal }, outboxAccess(deps, run, node, cmd.seq, ctx.rateLimit, signal));
     // Nodes that wait on the outside world (HTTP, sandboxes, providers) get a wall-time limit,
     // so no step holds an execution forever. Logic and data nodes finish by construction and
     // skip the timer (it is a measurable share of a pure step's cost).
     const limited = nodeType.sideEffects || nodeType.category === 'integration';
     const result: NodeResult = limited
-      ? await withTimeLimit(deps.stepTimeoutMs, run.signal, (signal) => nodeType.execute({ ...ctx, signal }))
-      : await nodeType.execute(ctx);
+      ? await withTimeLimit(deps.stepTimeoutMs, run.signal, (signal) => nodeType.execute(withOutbox(signal)))
+      : await nodeType.execute(withOutbox(run.signal));
     if ('wait' in result) return { type: 'stepSuspended', seq: cmd.seq, attempt: cmd.attempt, wait: result.wait, startedAt, at: finish(), logs };
     const output = result.output === undefined ? null : result.output;
     const size = Buffer.byteLength(JSON.stringify(output) ?? 'null');

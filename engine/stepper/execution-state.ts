@@ -34,6 +34,12 @@ export interface Token {
   event?: string;
   correlation?: string;
   timeoutPort?: string;
+  /** The port an event wait leaves by when its event arrives (default `out`). */
+  eventPort?: string;
+  /** Wait.portFrom: the event payload's field naming the port to leave by. */
+  eventPortFrom?: { field: string; ports: string[] };
+  /** Wait.timeoutOutput: the output at the timeout (default: the input). */
+  timeoutOutput?: unknown;
   lastError?: StepError;
   /** Runs deferred by `retryAfterMs`; they do not count against the retry policy. */
   deferrals?: number;

@@ -214,6 +214,9 @@ export function advance(flow: Flow, state: ExecutionState, event: StepperEvent):
           correlation: wait.correlation,
           ...(wait.timeoutAt ? { until: wait.timeoutAt } : {}),
           ...(wait.timeoutPort ? { timeoutPort: wait.timeoutPort } : {}),
+          ...(wait.port ? { eventPort: wait.port } : {}),
+          ...(wait.portFrom ? { eventPortFrom: wait.portFrom } : {}),
+          ...(wait.timeoutOutput !== undefined ? { timeoutOutput: wait.timeoutOutput } : {}),
         };
         s.replace(next);
         s.record(next, { status: 'waiting', logs: event.logs ?? [] });
@@ -249,7 +252,7 @@ export function advance(flow: Flow, state: ExecutionState, event: StepperEvent):
       } else if (token.reason === 'delay' && token.resume) {
         s.complete(token, token.resume.port, token.resume.output, event.at);
       } else {
-        s.complete(token, token.timeoutPort ?? 'timeout', token.input, event.at);
+        s.complete(token, token.timeoutPort ?? 'timeout', token.timeoutOutput !== undefined ? token.timeoutOutput : token.input, event.at);
       }
       break;
     }
@@ -257,7 +260,7 @@ export function advance(flow: Flow, state: ExecutionState, event: StepperEvent):
       const token = s.token(event.seq);
       if (!token || token.status !== 'waiting') return { state, commands: [], steps: [] };
       s.commands.push({ type: 'clearWait', seq: token.seq, stepId: s.stepId(token.seq) });
-      s.complete(token, 'out', event.payload, event.at);
+      s.complete(token, portOfEvent(token, event.payload), event.payload, event.at);
       break;
     }
     case 'cancel': {
@@ -267,6 +270,16 @@ export function advance(flow: Flow, state: ExecutionState, event: StepperEvent):
   }
   s.settle(event.at);
   return { state: s.state, commands: s.commands, steps: s.steps };
+}
+
+/** The port an event wait leaves by: the payload's `eventPortFrom` field when it names one of its ports, else `eventPort` or `out`. */
+function portOfEvent(token: Token, payload: unknown): string {
+  const from = token.eventPortFrom;
+  if (from && payload !== null && typeof payload === 'object' && !Array.isArray(payload)) {
+    const named = (payload as Record<string, unknown>)[from.field];
+    if (typeof named === 'string' && from.ports.includes(named)) return named;
+  }
+  return token.eventPort ?? 'out';
 }
 
 /** Runs to (re)issue for an execution loaded from storage: its ready and interrupted tokens. */

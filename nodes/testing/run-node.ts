@@ -15,6 +15,12 @@ import {
   type NodeContext,
   type NodeResult,
   type NodeType,
+  type Channel,
+  type Outbox,
+  type SendRequest,
+  type CrmAccess,
+  type EscalationAccess,
+  type LlmService,
 } from '../../engine/index.js';
 
 /** The clock of every harness run unless `now` is given: 2026-03-01 12:00 in Riyadh. */
@@ -38,6 +44,18 @@ export interface RunNodeOptions {
   nodeId?: string;
   /** Credentials ctx.credential() finds by name (only for node types that declare credential types). */
   credentials?: Record<string, Record<string, string>>;
+  /** ctx.llm (e.g. test/helpers/fake-openai.ts fakeLlm()); absent: undefined (ai nodes answer from their rules). */
+  llm?: LlmService;
+  /** ctx.execution.subject: the contact the execution runs for. */
+  subject?: string | null;
+  /** The outbox behind ctx.send() and ctx.consent(); absent: they fail with outbox_unavailable. */
+  outbox?: Outbox;
+  /** Ports with an outgoing edge (ctx.connected); default: every port is connected. */
+  connectedPorts?: string[];
+  /** ctx.escalations (escalate); absent: undefined. */
+  escalations?: EscalationAccess;
+  /** ctx.crm (crm.update); absent: undefined. */
+  crm?: CrmAccess;
 }
 
 export interface RunNodeResult<P = unknown> {
@@ -89,7 +107,7 @@ export async function runNode<S extends TSchema>(nodeType: NodeType<S>, options:
     params: v.params,
     input,
     node: { id: options.nodeId ?? 'n1', type: nodeType.type },
-    execution: { id: 'exec-test', tenantId: 'tenant-test', flowId: 'flow-test' },
+    execution: { id: 'exec-test', tenantId: 'tenant-test', flowId: 'flow-test', subject: options.subject ?? null },
     attempt: options.attempt ?? 1,
     contact: options.contact ?? null,
     scope: { trigger: options.trigger ?? input, nodes: options.nodes ?? {}, vars: options.vars ?? {} },
@@ -106,6 +124,20 @@ export async function runNode<S extends TSchema>(nodeType: NodeType<S>, options:
       if (!data) throw new NodeFailure('credential_not_found', `no credential named "${name}"`, { retryable: false });
       return { ...data };
     },
+    send: async (request: SendRequest) => {
+      if (!options.outbox) throw new NodeFailure('outbox_unavailable', 'no outbox in this test run', { retryable: false });
+      const origin = { tenantId: 'tenant-test', executionId: 'exec-test', flowId: 'flow-test', nodeId: options.nodeId ?? 'n1', stepId: 'exec-test:1' };
+      return options.outbox.send(origin, request, options.signal ?? new AbortController().signal);
+    },
+    consent: async (channel: Channel, purpose: string, contactId?: string) => {
+      if (!options.outbox) throw new NodeFailure('outbox_unavailable', 'no outbox in this test run', { retryable: false });
+      const id = contactId ?? options.subject;
+      return id ? options.outbox.consent('tenant-test', id, channel, purpose) : { ok: false, reason: 'no_contact' };
+    },
+    connected: (port: string) => options.connectedPorts === undefined || options.connectedPorts.includes(port),
+    ...(options.escalations ? { escalations: options.escalations } : {}),
+    ...(options.crm ? { crm: options.crm } : {}),
+    ...(options.llm ? { llm: options.llm } : {}),
   };
   const result = await nodeType.execute(ctx);
   return { result, params: v.params, logs };

@@ -38,6 +38,20 @@ export const PERMISSIONS = {
   'contacts.export': { roles: ADMINS, en: 'Export everything held about a contact (data subject access request)', ar: 'تصدير كل البيانات المحفوظة عن جهة اتصال (طلب وصول صاحب البيانات)' },
   'contacts.erase': { roles: ADMINS, en: 'Erase a contact (anonymise it and its execution data; the audit trail is kept)', ar: 'محو جهة اتصال (إخفاء هويتها وبيانات تنفيذاتها مع الإبقاء على سجل التدقيق)' },
   'consent.manage': { roles: ['owner', 'admin', 'manager', 'sales_rep'], en: 'Grant, renew and withdraw consent with evidence (a sales rep: own contacts only)', ar: 'منح الموافقة وتجديدها وسحبها مع الإثبات (مندوب المبيعات: جهاته فقط)' },
+  'enrollments.read': { roles: ALL, en: 'See enrollments (contacts in sequences) and their history (a sales rep: own contacts only)', ar: 'عرض التسجيلات (جهات الاتصال في التسلسلات) وسجلها (مندوب المبيعات: جهاته فقط)' },
+  'enrollments.manage': { roles: ['owner', 'admin', 'manager', 'sales_rep'], en: 'Enroll contacts in a flow, pause, resume and unenroll them (a sales rep: own contacts only)', ar: 'تسجيل جهات الاتصال في تدفق وإيقافها مؤقتًا واستئنافها وإلغاء تسجيلها (مندوب المبيعات: جهاته فقط)' },
+  'outbox.read': { roles: ALL, en: 'See outbound messages and their delivery status (a sales rep: to own contacts only)', ar: 'عرض الرسائل الصادرة وحالة تسليمها (مندوب المبيعات: لجهاته فقط)' },
+  'outbox.resolve': { roles: EDITORS, en: 'Resolve an uncertain outbound message as sent or not sent', ar: 'حسم رسالة صادرة غير مؤكدة بأنها أُرسلت أو لم تُرسل' },
+  'escalations.read': { roles: ALL, en: 'See escalations in the inbox (a sales rep: those assigned to them or to their role)', ar: 'عرض التصعيدات في صندوق التصعيدات (مندوب المبيعات: المسندة إليه أو إلى دوره فقط)' },
+  'escalations.decide': { roles: ['owner', 'admin', 'manager', 'sales_rep'], en: 'Claim, approve (with edits) and reject escalations (a sales rep: own only)', ar: 'استلام التصعيدات والموافقة عليها (مع التعديل) ورفضها (مندوب المبيعات: تصعيداته فقط)' },
+  'escalations.assign': { roles: EDITORS, en: 'Reassign an escalation to a member or a role', ar: 'إعادة إسناد تصعيد إلى عضو أو دور' },
+  'events.publish': { roles: EDITORS, en: 'Publish domain events (lead.created, deal.stage_changed…) that start flows; also API keys with this scope', ar: 'نشر أحداث النظام (مثل lead.created وdeal.stage_changed) التي تبدأ التدفقات؛ وكذلك مفاتيح API بهذا النطاق' },
+  'events.read': { roles: EDITORS, en: 'See published domain events and the executions they started', ar: 'عرض أحداث النظام المنشورة والتنفيذات التي بدأتها' },
+  'deals.read': { roles: ALL, en: 'See deals (a sales rep: own deals only)', ar: 'عرض الصفقات (مندوب المبيعات: صفقاته فقط)' },
+  'deals.write': { roles: ['owner', 'admin', 'manager', 'sales_rep'], en: 'Create, change and delete deals (a sales rep: own deals only)', ar: 'إنشاء الصفقات وتعديلها وحذفها (مندوب المبيعات: صفقاته فقط)' },
+  'meetings.read': { roles: ALL, en: 'See meetings (a sales rep: own meetings only)', ar: 'عرض الاجتماعات (مندوب المبيعات: اجتماعاته فقط)' },
+  'meetings.write': { roles: ['owner', 'admin', 'manager', 'sales_rep'], en: 'Schedule, change and cancel meetings (a sales rep: own meetings only)', ar: 'جدولة الاجتماعات وتعديلها وإلغاؤها (مندوب المبيعات: اجتماعاته فقط)' },
+  'ai.usage.read': { roles: EDITORS, en: 'See LLM usage: tokens and estimated cost per model, task and execution', ar: 'عرض استخدام نماذج الذكاء الاصطناعي: الرموز والتكلفة التقديرية لكل نموذج ومهمة وتنفيذ' },
 } as const satisfies Record<string, { roles: readonly Role[]; en: string; ar: string }>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -14,7 +14,7 @@
 //   empty                                     → nothing recorded for that consent
 // Rows are numbered as the file's lines (the header is line 1), where the record starts.
 import { parse } from 'csv-parse/sync';
-import { CHANNELS, PURPOSES, consentExpiry, isChannel, isPurpose, type Channel, type Purpose } from './consent-rule.js';
+import { CHANNELS, PURPOSES, consentExpiry, isChannel, isPurpose, type Channel, type Purpose } from '../../engine/consent/consent-rule.js';
 import { checkTags, isLocale, normaliseEmail, normalisePhone, type Locale } from './contact-fields.js';
 
 export const MAX_IMPORT_ROWS = 10_000;

@@ -40,7 +40,7 @@ export const SIGNUP_RATE = { limit: 10, windowMs: 3_600_000 };
 
 const SLUG_PATTERN = '^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$';
 /** Slugs appear in URLs (/hooks/:tenant/…): names the product may want for itself are kept back. */
-const RESERVED_SLUGS = new Set(['admin', 'api', 'app', 'assets', 'auth', 'docs', 'help', 'hooks', 'login', 'signup', 'static', 'status', 'support', 'www']);
+const RESERVED_SLUGS = new Set(['admin', 'api', 'app', 'assets', 'auth', 'docs', 'help', 'hooks', 'login', 'signup', 'static', 'status', 'support', 'www', 'providers']);
 
 const SignupBody = Type.Object(
   {

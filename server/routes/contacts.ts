@@ -25,8 +25,9 @@ import {
   consentExpiry,
   type Channel,
   type Purpose,
-} from '../consent/consent-rule.js';
+} from '../../engine/consent/consent-rule.js';
 import { LOCALES, MAX_TAGS, TAG_PATTERN, TIERS, checkTags, normaliseEmail, normalisePhone } from '../consent/contact-fields.js';
+import { InboundMessageRepository } from '../../db/inbound-message-repository.js';
 import { CsvFileError, MAX_IMPORT_ROWS, parseContactCsv, type CsvRowError } from '../consent/csv-import.js';
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
@@ -477,7 +478,10 @@ export function contactRoutes(ctx: AppContext): RouteSpec[] {
         if (own !== null) fields.ownerId = own;
         else if (body.ownerId !== undefined) fields.ownerId = body.ownerId;
         try {
-          return contactView(await ctx.contacts(auth.tenant.id).create({ ...fields, name: fields.name! }));
+          const contact = await ctx.contacts(auth.tenant.id).create({ ...fields, name: fields.name! });
+          // lead.created starts the flows listening for new leads (server/crm/, trigger.event).
+          await ctx.crm.leadCreated(auth.tenant.id, contact, { actor: actorOf(auth) });
+          return contactView(contact);
         } catch (err) {
           if (err instanceof DuplicateContactError) throw duplicate(err);
           throw err;
@@ -672,6 +676,12 @@ export function contactRoutes(ctx: AppContext): RouteSpec[] {
         const subject = new SubjectData(ctx.db, tenantId);
         // Stop what is still running for the contact first: no message reaches an erased person,
         // and a finished execution's stored data can be redacted without a worker writing it back.
+        // Its enrollments end first (state cancelled, reason erased), cancelling their executions.
+        try {
+          await ctx.contactExits.exit(tenantId, contact.id, 'erased');
+        } catch (err) {
+          ctx.log.error({ err, contactId: contact.id }, 'ending an erased contact’s enrollments failed');
+        }
         let cancelled = 0;
         for (const id of await subject.executionIds(contact.id, { unfinishedOnly: true })) {
           try {
@@ -693,6 +703,7 @@ export function contactRoutes(ctx: AppContext): RouteSpec[] {
               withdrawn++;
             }
             await ctx.contacts(tenantId).anonymise(contact.id, q);
+            await new InboundMessageRepository(ctx.db, tenantId).redactContact(contact.id, q); // their replies' sender and text (server/channels/)
             await consents.recordContactEvent({ contactId: contact.id, type: 'erasure', actor, source: 'erasure', details: { requestId, consentsWithdrawn: withdrawn }, at: Date.now() }, q);
           }
           await ctx.audit(tenantId).record({ actor, action: 'contact.erase', target: contact.id, details: { repeated: locked.erasedAt !== null, consentsWithdrawn: withdrawn, executionsCancelled: cancelled }, requestId }, q);
@@ -761,7 +772,12 @@ export function contactRoutes(ctx: AppContext): RouteSpec[] {
       params: IdParams,
       body: WithdrawBody,
       response: ConsentChangeAnswer,
-      handler: ({ params, body, auth, req }) => consentChange(auth, params.id, 'withdraw', body, requestIdOf(req)),
+      async handler({ params, body, auth, req }) {
+        const answer = await consentChange(auth, params.id, 'withdraw', body, requestIdOf(req));
+        // The contact's sequences that send on this channel end now (server/enrollments/).
+        await ctx.contactExits.exit(auth.tenant.id, params.id, 'consent_withdrawn', body.channel);
+        return answer;
+      },
     }),
     route({
       method: 'post',

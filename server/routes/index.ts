@@ -12,9 +12,17 @@ import { templateRoutes } from './templates.js';
 import { credentialRoutes } from './credentials.js';
 import { auditRoutes } from './audit.js';
 import { contactRoutes } from './contacts.js';
+import { enrollmentRoutes } from './enrollments.js';
+import { conversationRoutes } from './conversations.js';
 import { nodeTypeRoutes } from './node-types.js';
 import { codeTestRoutes } from './code-test.js';
 import { sendPolicyRoutes } from './send-policy.js';
+import { llmUsageRoutes } from './llm-usage.js';
+import { escalationRoutes } from './escalations.js';
+import { eventRoutes } from './events.js';
+import { dealRoutes } from './deals.js';
+import { meetingRoutes } from './meetings.js';
+import { outboxRoutes } from './outbox.js';
 
 export function apiRoutes(ctx: AppContext): RouteSpec[] {
   return [
@@ -28,8 +36,16 @@ export function apiRoutes(ctx: AppContext): RouteSpec[] {
     ...credentialRoutes(ctx),
     ...auditRoutes(ctx),
     ...contactRoutes(ctx),
+    ...enrollmentRoutes(ctx),
+    ...conversationRoutes(ctx),
     ...nodeTypeRoutes(ctx),
     ...codeTestRoutes(),
     ...sendPolicyRoutes(ctx),
+    ...llmUsageRoutes(ctx),
+    ...escalationRoutes(ctx),
+    ...eventRoutes(ctx),
+    ...dealRoutes(ctx),
+    ...meetingRoutes(ctx),
+    ...outboxRoutes(ctx),
   ];
 }

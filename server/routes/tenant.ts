@@ -18,6 +18,24 @@ const SettingsFields = {
   allowPrivateNetwork: Type.Boolean({ description: 'let http.request reach private, loopback and link-local addresses' }),
   retentionDays: Type.Integer({ minimum: 1, maximum: 3650, description: 'days executions are kept' }),
   bulkSendThreshold: Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'recipients above which a send needs approval (Class B)' }),
+  optOutWords: Type.Array(Type.String({ minLength: 1, maxLength: 60, pattern: '[\\p{L}\\p{N}]' }), {
+    maxItems: 50,
+    description: 'extra words that make an inbound reply an opt-out, added to the defaults (STOP, إلغاء, إيقاف…; matched on the whole message, case, diacritics and alef forms ignored)',
+  }),
+  crm: Type.Object(
+    {
+      externalWebhook: Type.Optional(
+        Type.Object(
+          {
+            url: Type.String({ pattern: '^https?://', maxLength: 2000, description: 'crm.update POSTs every change here (SSRF-guarded like http.request)' }),
+            credential: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'name of an http-bearer, http-header or webhook-hmac credential (HMAC: X-Tadfuq-Signature)' })),
+          },
+          { additionalProperties: false },
+        ),
+      ),
+    },
+    { additionalProperties: false, description: 'the external CRM Tadfuq works beside' },
+  ),
 };
 
 const SettingsSchema = Type.Object({
@@ -26,6 +44,8 @@ const SettingsSchema = Type.Object({
   allowPrivateNetwork: Type.Optional(SettingsFields.allowPrivateNetwork),
   retentionDays: Type.Optional(SettingsFields.retentionDays),
   bulkSendThreshold: Type.Optional(SettingsFields.bulkSendThreshold),
+  optOutWords: Type.Optional(SettingsFields.optOutWords),
+  crm: Type.Optional(SettingsFields.crm),
 });
 
 const SettingsPatch = Type.Object(
@@ -35,6 +55,8 @@ const SettingsPatch = Type.Object(
     allowPrivateNetwork: nullable(SettingsFields.allowPrivateNetwork),
     retentionDays: nullable(SettingsFields.retentionDays),
     bulkSendThreshold: nullable(SettingsFields.bulkSendThreshold),
+    optOutWords: nullable(SettingsFields.optOutWords),
+    crm: nullable(SettingsFields.crm),
   },
   { additionalProperties: false },
 );

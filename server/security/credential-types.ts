@@ -50,13 +50,26 @@ export const CREDENTIAL_TYPES: readonly CredentialType[] = [
     type: 'ultramsg',
     label: { en: 'UltraMsg (WhatsApp)', ar: 'ألترا مسج (واتساب)' },
     description: { en: 'UltraMsg instance id and API token.', ar: 'معرّف مثيل ألترا مسج ورمز الواجهة البرمجية.' },
-    schema: object({ instanceId: text('Instance id', 100), token: secret('Token') }),
+    schema: object({
+      instanceId: text('Instance id', 100),
+      token: secret('Token'),
+      // Additive (channel providers): the webhook URL's secret, and an API base URL for a gateway or tests.
+      webhookSecret: Type.Optional(secret('Webhook secret (in the webhook URL)', { minLength: 16, maxLength: 200, pattern: '^[A-Za-z0-9_-]+$' })),
+      baseUrl: Type.Optional(text('API base URL (default https://api.ultramsg.com)', 500, { pattern: '^https?://[^\\s]+$' })),
+    }),
   },
   {
     type: 'twilio',
     label: { en: 'Twilio (SMS, WhatsApp)', ar: 'تويليو (رسائل نصية، واتساب)' },
     description: { en: 'Twilio account SID, auth token and an optional sender.', ar: 'معرّف حساب تويليو ورمز المصادقة ورقم مرسِل اختياري.' },
-    schema: object({ accountSid: text('Account SID', 64), authToken: secret('Auth token'), from: Type.Optional(text('From (sender)', 64)) }),
+    schema: object({
+      accountSid: text('Account SID', 64),
+      authToken: secret('Auth token'),
+      from: Type.Optional(text('From (sender)', 64)),
+      // Additive (channel providers): a separate WhatsApp sender, and an API base URL for a gateway or tests.
+      whatsappFrom: Type.Optional(text('WhatsApp sender (default: From)', 64)),
+      baseUrl: Type.Optional(text('API base URL (default https://api.twilio.com)', 500, { pattern: '^https?://[^\\s]+$' })),
+    }),
   },
   {
     type: 'smtp',
@@ -75,13 +88,15 @@ export const CREDENTIAL_TYPES: readonly CredentialType[] = [
     type: 'openai',
     label: { en: 'OpenAI', ar: 'أوبن إيه آي (OpenAI)' },
     description: { en: 'OpenAI API key (fallback LLM provider).', ar: 'مفتاح واجهة OpenAI (مزوّد النماذج الاحتياطي).' },
-    schema: object({ apiKey: secret('API key') }),
+    // Additive (LLM providers): an API base URL for a self-hosted gateway or tests (default https://api.openai.com/v1).
+    schema: object({ apiKey: secret('API key'), baseUrl: Type.Optional(text('API base URL (default https://api.openai.com/v1)', 500, { pattern: '^https?://[^\\s]+$' })) }),
   },
   {
     type: 'groq',
     label: { en: 'Groq', ar: 'جروك (Groq)' },
     description: { en: 'Groq API key (primary LLM provider).', ar: 'مفتاح واجهة Groq (مزوّد النماذج الأساسي).' },
-    schema: object({ apiKey: secret('API key') }),
+    // Additive (LLM providers): an API base URL for a self-hosted gateway or tests (default https://api.groq.com).
+    schema: object({ apiKey: secret('API key'), baseUrl: Type.Optional(text('API base URL (default https://api.groq.com)', 500, { pattern: '^https?://[^\\s]+$' })) }),
   },
 ];
 

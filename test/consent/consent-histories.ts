@@ -1,7 +1,7 @@
 // Random consent histories and the rule stated over them (shared by the pure property in
 // consent-rule.test.ts and the repository property in consent-repository.test.ts).
 import fc from 'fast-check';
-import { consentExpiry, type Channel, type Purpose } from '../../server/consent/consent-rule.js';
+import { consentExpiry, type Channel, type Purpose } from '../../engine/consent/consent-rule.js';
 
 export const T0 = Date.UTC(2026, 0, 15, 9, 30);
 const DAY = 24 * 60 * 60 * 1000;

@@ -8,7 +8,7 @@ import pg from 'pg';
 import { waitFor } from '../helpers/wait-for.js';
 import { DIALECTS, createTestDatabase, requirePostgres, type TestDatabase } from '../helpers/databases.js';
 import { ConsentChangeRefused, ConsentRepository, ContactRepository, DuplicateContactError, ERASED, EXPIRY_ACTOR, SubjectData, expireDueConsents, importContacts, type ImportContact } from '../../db/contacts/index.js';
-import { consentExpiry } from '../../server/consent/consent-rule.js';
+import { consentExpiry } from '../../engine/consent/consent-rule.js';
 import { T0, askArb, historyArb, oracle } from './consent-histories.js';
 
 const DAY = 86_400_000;

@@ -1,4 +1,4 @@
-// The PDPL consent rule (server/consent/consent-rule.ts): the validity table, the calendar
+// The PDPL consent rule (engine/consent/consent-rule.ts): the validity table, the calendar
 // arithmetic of the 12-month expiry, the transitions, and a property over random histories.
 import { expect } from 'chai';
 import fc from 'fast-check';
@@ -13,7 +13,7 @@ import {
   type Channel,
   type ConsentState,
   type Purpose,
-} from '../../server/consent/consent-rule.js';
+} from '../../engine/consent/consent-rule.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 

@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import { CsvFileError, parseContactCsv } from '../../server/consent/csv-import.js';
 import { checkTags, normaliseEmail, normalisePhone } from '../../server/consent/contact-fields.js';
-import { consentExpiry } from '../../server/consent/consent-rule.js';
+import { consentExpiry } from '../../engine/consent/consent-rule.js';
 
 const NOW = Date.parse('2026-05-10T12:00:00Z');
 

@@ -168,6 +168,20 @@ describe('API contract: every route', function () {
       await send(app, 'post', `/api/v1/contacts/${ids.contact}/consents/grant`, owner.headers, { channel: 'whatsapp', purpose: 'marketing', source: 'web_form', evidence: { text: MARK } }).expect(200);
       const holiday = await send(app, 'post', '/api/v1/send-policy/holidays', owner.headers, { from: '2026-03-19', to: '2026-03-23', name: { ar: `عيد ${MARK}`, en: `Eid ${MARK}` } }).expect(201);
       ids.holiday = holiday.body.id as string;
+      // An outbox message (a send refused for lack of consent: no window or provider involved).
+      const refused = await ctx.outbox.send({ tenantId: tenantA.id, executionId: 'alpha-x', flowId: 'alpha-f', nodeId: 'send', stepId: 'alpha-x:1' }, { channel: 'sms', contactId: ids.contact, purpose: 'service', text: MARK }, new AbortController().signal);
+      ids.outbox = refused.messageId;
+      // The contact enrolled in a sequence (a flow with a manual trigger): an enrollment.
+      const sequence = await ctx.flows(tenantA.id).publish(flow([{ id: 'start', type: 'trigger.manual' }, { id: 'later', type: 'time.delay', params: { seconds: 3600 } }], [['start', 'out', 'later']]));
+      const enrolled = await send(app, 'post', '/api/v1/enrollments', owner.headers, { flowId: sequence.flowId, contactIds: [ids.contact] }).expect(200);
+      ids.enrollment = enrolled.body.enrolled[0].enrollmentId as string;
+      // An escalation for the manager (and its notification), an event, a deal and a meeting.
+      const opened = await ctx.escalations.open(tenantA.id, { kind: 'step', stepId: `alpha:${MARK}`, assignee: { kind: 'user', userId: manager.userId }, reason: `Review ${MARK}`, priority: 'normal', dueAt: Date.now() + 3_600_000, payload: { marker: MARK } });
+      ids.escalation = opened.escalation.id;
+      ids.notification = (await ctx.escalations.notifications(tenantA.id).list(manager.userId, { limit: 1 }))[0]!.id;
+      ids.event = (await send(app, 'post', '/api/v1/events', owner.headers, { id: `event-${MARK}`, type: 'acme.alpha', data: { marker: MARK } }).expect(202)).body.eventId as string;
+      ids.deal = (await send(app, 'post', '/api/v1/deals', owner.headers, { title: `Deal ${MARK}`, contactId: ids.contact, valueSar: '1000.00' }).expect(201)).body.id as string;
+      ids.meeting = (await send(app, 'post', '/api/v1/meetings', owner.headers, { contactId: ids.contact, startsAt: '2026-03-02T10:00:00+03:00' }).expect(201)).body.id as string;
       a = { tenantId: tenantA.id, owner, manager, ids };
 
       const tenantB = await ctx.tenants.ensure('bravo', 'Bravo');
@@ -187,8 +201,15 @@ describe('API contract: every route', function () {
       if (p.startsWith('/users/')) return a.ids.manager!;
       if (p.startsWith('/api-keys/')) return a.ids.apiKey!;
       if (globalResource(r)) return 'no-such-template';
+      if (p.startsWith('/enrollments/')) return a.ids.enrollment!;
       if (p.startsWith('/contacts/')) return a.ids.contact!;
       if (p.startsWith('/send-policy/holidays/')) return a.ids.holiday!;
+      if (p.startsWith('/outbox/')) return a.ids.outbox!;
+      if (p.startsWith('/escalations/')) return a.ids.escalation!;
+      if (p.startsWith('/notifications/')) return a.ids.notification!;
+      if (p.startsWith('/events/')) return a.ids.event!;
+      if (p.startsWith('/deals/')) return a.ids.deal!;
+      if (p.startsWith('/meetings/')) return a.ids.meeting!;
       throw new Error(`no tenant-A id for :${param} in ${p}: add the resource to alphaId()`);
     }
 

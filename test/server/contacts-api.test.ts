@@ -15,7 +15,7 @@ import { loadConfig } from '../../server/config.js';
 import { contactRoutes } from '../../server/routes/contacts.js';
 import { can, ROLES } from '../../server/auth/permissions.js';
 import type { RouteSpec } from '../../server/http/route.js';
-import { consentExpiry } from '../../server/consent/consent-rule.js';
+import { consentExpiry } from '../../engine/consent/consent-rule.js';
 import { ERASED, EXPIRY_ACTOR } from '../../db/contacts/index.js';
 import { addMember, type TestMember } from '../helpers/api-auth.js';
 import { createTestDatabase, requirePostgres, type Dialect, type TestDatabase } from '../helpers/databases.js';

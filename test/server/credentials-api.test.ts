@@ -163,6 +163,8 @@ for (const dialect of DIALECTS) {
           { name: 'accountSid', required: true, secret: false },
           { name: 'authToken', required: true, secret: true },
           { name: 'from', required: false, secret: false },
+          { name: 'whatsappFrom', required: false, secret: false },
+          { name: 'baseUrl', required: false, secret: false },
         ]);
         await api(viewer).get('/credential-types').expect(403);
       });

@@ -1,0 +1,138 @@
+// Shapes of the HTTP API the editor reads (see /api/v1/openapi.json; the server is the source).
+export type Locale = 'ar' | 'en';
+export type Role = 'owner' | 'admin' | 'manager' | 'sales_rep' | 'viewer';
+export type Text = { ar: string; en: string };
+
+export interface User { id: string; email: string; name: string; locale: Locale }
+export interface Tenant { id: string; slug: string; name: string }
+export interface Membership extends Tenant { role: Role }
+
+export interface Session {
+  accessToken: string;
+  refreshToken: string;
+  expiresIn: number;
+  user: User;
+  tenant: Tenant;
+  role: Role;
+  tenants: Membership[];
+}
+
+export interface Me { user: User; tenant: Tenant; role: Role; tenants: Membership[]; permissions: string[] }
+
+export interface Problem { path: string; code: string; message: string }
+
+export interface NodeTypeInfo {
+  type: string;
+  version: number;
+  category: string;
+  label: Text;
+  description: Text;
+  icon: string;
+  params: JsonSchema;
+  outputs: { port: string; label: Text }[] | null;
+  dynamicOutputs: boolean;
+  credentials: string[];
+  policyClass: string;
+  trigger: boolean;
+}
+
+export type JsonSchema = { [key: string]: unknown };
+
+export type FlowStatus = 'draft' | 'published' | 'paused';
+
+export interface FlowSummary {
+  id: string;
+  name: string;
+  status: FlowStatus;
+  publishedVersion: number | null;
+  revision: number;
+  updatedAt: string;
+  lastRunAt: string | null;
+  runs7d: number;
+  failed7d: number;
+  errorRate7d: number | null;
+}
+
+export interface FlowNodeDoc {
+  id: string;
+  type: string;
+  params?: Record<string, unknown>;
+  position?: { x: number; y: number };
+  label?: string;
+  [extra: string]: unknown;
+}
+export interface FlowEdgeDoc { id: string; from: { node: string; port: string }; to: { node: string; port: string } }
+export interface StickyNote { id: string; text: string; position: { x: number; y: number }; width: number; height: number }
+export interface FlowDoc {
+  schemaVersion: 1;
+  name: string;
+  nodes: FlowNodeDoc[];
+  edges: FlowEdgeDoc[];
+  settings?: Record<string, unknown>;
+  meta?: { notes?: StickyNote[]; [key: string]: unknown };
+  [extra: string]: unknown;
+}
+
+export interface FlowDetail {
+  id: string;
+  name: string;
+  status: FlowStatus;
+  publishedVersion: number | null;
+  revision: number;
+  draft: FlowDoc;
+  sampleInput: unknown;
+  problems: Problem[];
+  classBNodes: { id: string; type: string }[];
+  unpublishedChanges: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface FlowVersion {
+  flowId: string;
+  version: number;
+  createdAt: string;
+  createdBy: string | null;
+  origin: { kind?: string; [k: string]: unknown } | null;
+}
+
+export type ExecutionStatus = 'queued' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'cancelled';
+
+export interface StepError { code: string; message: string; node?: string | null; path?: string }
+
+export interface Step {
+  id: string;
+  seq: number;
+  node: string;
+  type: string;
+  attempt: number;
+  status: string;
+  port: string | null;
+  input: unknown;
+  output: unknown;
+  error: StepError | null;
+  logs: string[];
+  startedAt: string | null;
+  finishedAt: string | null;
+  durationMs: number | null;
+}
+
+export interface ExecutionSummary {
+  id: string;
+  flowId: string;
+  flowVersion: number;
+  status: ExecutionStatus;
+  mode: string;
+  subject: string | null;
+  startedAt: string;
+  finishedAt: string | null;
+  durationMs: number | null;
+  error: { code: string; message: string; node?: string | null } | null;
+  replayOf: string | null;
+}
+
+export interface Execution extends ExecutionSummary { output: unknown; steps: Step[] }
+
+export interface TestRun { executionId: string; flowVersion: number; status: string; output: unknown; error: StepError | null; steps: Step[] }
+
+export interface Page<T> { items: T[]; nextCursor: string | null }

@@ -1,0 +1,85 @@
+// A flow node on the canvas: icon, label, id, one input handle and one handle per output port,
+// with badges for validation problems and the last run's status, timing and output.
+import { memo } from 'react';
+import { Handle, Position, type NodeProps } from '@xyflow/react';
+import { useCanvasInfo, preview } from './canvas-context';
+import { outputPorts, type FlowNode } from './graph';
+import { Icon } from '../ui/icons';
+import { useI18n } from '../i18n/i18n';
+
+function NodeCardImpl({ id, data, selected }: NodeProps<FlowNode>) {
+  const { types, dir, problems, steps } = useCanvasInfo();
+  const { t, text, duration } = useI18n();
+  const info = types.get(data.nodeType);
+  const ports = outputPorts(info, data.params);
+  const nodeProblems = problems.get(id) ?? [];
+  const step = steps.get(id);
+  const title = data.label || (info ? text(info.label) : data.nodeType);
+  const inSide = dir === 'rtl' ? Position.Right : Position.Left;
+  const outSide = dir === 'rtl' ? Position.Left : Position.Right;
+  const status = step?.status;
+  return (
+    <div
+      className={`node-card${ports.length > 1 ? ' multi-port' : ''}${selected ? ' is-selected' : ''}${nodeProblems.length ? ' has-problems' : ''}${status ? ` run-${status}` : ''}${info?.trigger ? ' is-trigger' : ''}`}
+      dir={dir}
+      data-node-id={id}
+      data-node-type={data.nodeType}
+      data-status={status ?? ''}
+      style={{ minHeight: Math.max(64, ports.length * 24 + 16) }}
+    >
+      {!info?.trigger && <Handle type="target" position={inSide} id="in" className="port-handle in" aria-label={t('canvas.inputPort')} />}
+      <div className="node-head">
+        <span className={`node-icon cat-${info?.category ?? 'other'}`}>
+          <Icon name={info?.icon ?? ''} size={18} />
+        </span>
+        <span className="node-titles">
+          <span className="node-title">{title}</span>
+          <span className="node-id" dir="ltr">{id}</span>
+        </span>
+        {nodeProblems.length > 0 && (
+          <span className="badge badge-problem" role="img" aria-label={t('canvas.problems', { n: nodeProblems.length })} title={nodeProblems.map((p) => p.message).join('\n')} data-testid="problem-badge">
+            <Icon name="warning" size={14} /> {nodeProblems.length}
+          </span>
+        )}
+      </div>
+      {step && (
+        <div className="node-run" data-testid="node-run">
+          <span className={`status-chip status-${step.status}`}>{t(`status.${step.status}` as never) || step.status}</span>
+          {step.port && step.port !== 'out' && (
+            <span className="node-port-taken">
+              {dir === 'rtl' ? '←' : '→'} {step.port}
+            </span>
+          )}
+          <span className="node-duration">{duration(step.durationMs)}</span>
+          <code className="node-output" dir="ltr" data-testid="node-output">
+            {step.error ? `${step.error.code}: ${step.error.message}` : preview(step.output)}
+          </code>
+        </div>
+      )}
+      {ports.map((port, i) => {
+        const label = info?.outputs?.find((o) => o.port === port)?.label;
+        const top = `${((i + 1) / (ports.length + 1)) * 100}%`;
+        return (
+          <div key={port}>
+            {ports.length > 1 && (
+              <span className="port-label" style={{ top }}>
+                {label ? text(label) : port}
+              </span>
+            )}
+            <Handle
+              type="source"
+              position={outSide}
+              id={port}
+              style={{ top }}
+              className={`port-handle out port-${port}`}
+              aria-label={t('canvas.outputPort', { port: label ? text(label) : port })}
+              data-port={port}
+            />
+          </div>
+        );
+      })}
+    </div>
+  );
+}
+
+export const NodeCard = memo(NodeCardImpl);

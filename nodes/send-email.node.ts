@@ -1,0 +1,54 @@
+// send.email: an email through the outbox (ctx.send), with the tenant's SMTP credential (the
+// named one, else the first), else the sandbox. Ports: `sent`, `blocked`, `error`.
+import { Type } from '@sinclair/typebox';
+import { defineNode, Expr, type FlowError } from '../engine/index.js';
+import { ContactIdParam, CredentialParam, PurposeParam, SEND_PORTS, sendAndRoute } from './shared/send-node.js';
+
+const params = Type.Object(
+  {
+    purpose: PurposeParam,
+    subject: Expr(Type.String({ minLength: 1, maxLength: 500, description: 'Subject line' })),
+    text: Type.Optional(Expr(Type.String({ minLength: 1, maxLength: 100_000, description: 'Plain-text body' }))),
+    html: Type.Optional(Expr(Type.String({ minLength: 1, maxLength: 500_000, description: 'HTML body (sent with the text as its alternative)' }))),
+    to: Type.Optional(Expr(Type.String({ minLength: 3, maxLength: 320, description: 'Address override; default: the contact’s email' }))),
+    contactId: Type.Optional(ContactIdParam),
+    credential: Type.Optional(CredentialParam(['smtp'])),
+  },
+  { additionalProperties: false },
+);
+
+export const sendEmailNode = defineNode({
+  type: 'send.email',
+  category: 'sales',
+  policyClass: 'B',
+  sideEffects: true,
+  label: { en: 'Send email', ar: 'إرسال بريد إلكتروني' },
+  description: {
+    en: 'Sends an email to the contact if they consented to this purpose; outside business hours it waits for the next opening.',
+    ar: 'يرسل بريدًا إلكترونيًا إلى جهة الاتصال إذا وافقت على هذا الغرض، وخارج ساعات العمل ينتظر أقرب وقت مسموح.',
+  },
+  icon: 'mail',
+  params,
+  outputs: SEND_PORTS,
+  credentials: ['smtp'],
+  check(p): FlowError[] {
+    if (p.text === undefined && p.html === undefined) return [{ path: '/text', code: 'required', message: 'give text, html or both' }];
+    return [];
+  },
+  async execute(ctx) {
+    const p = ctx.params;
+    return sendAndRoute(
+      ctx,
+      {
+        channel: 'email',
+        purpose: p.purpose,
+        subject: p.subject,
+        ...(p.text !== undefined ? { text: p.text } : {}),
+        ...(p.html !== undefined ? { html: p.html } : {}),
+        ...(p.to !== undefined ? { to: p.to } : {}),
+        ...(p.credential !== undefined ? { credential: p.credential } : {}),
+      },
+      p.contactId,
+    );
+  },
+});

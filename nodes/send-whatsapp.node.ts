@@ -1,0 +1,72 @@
+// send.whatsapp: a WhatsApp message through the outbox (ctx.send): free text inside the 24-hour
+// window since the contact last wrote, otherwise an approved template (give its approved text in
+// `text` for providers without a template store, e.g. UltraMsg). Sent with the tenant's
+// UltraMsg or Twilio credential (the named one, else the first), else the sandbox.
+// Ports: `sent`, `blocked` (no consent, no number — fails the step when not connected), `error`.
+import { Type } from '@sinclair/typebox';
+import { defineNode, Expr, type FlowError } from '../engine/index.js';
+import { ContactIdParam, CredentialParam, PurposeParam, SEND_PORTS, sendAndRoute } from './shared/send-node.js';
+
+const params = Type.Object(
+  {
+    purpose: PurposeParam,
+    text: Type.Optional(
+      Expr(
+        Type.String({
+          minLength: 1,
+          maxLength: 4096,
+          description: 'Free text (only within 24 hours of the contact’s last message); with a template: the template’s approved text, its {{placeholders}} filled from the variables',
+        }),
+      ),
+    ),
+    template: Type.Optional(
+      Type.Object(
+        {
+          name: Type.String({ minLength: 1, maxLength: 512, description: 'The approved template’s name' }),
+          language: Type.Optional(Type.String({ minLength: 2, maxLength: 16, default: 'ar', description: 'Template language, e.g. ar or en' })),
+          variables: Type.Optional(Type.Record(Type.String({ minLength: 1, maxLength: 64 }), Expr(Type.String({ maxLength: 1024 })), { maxProperties: 50, description: 'Template variables; values may be expressions' })),
+        },
+        { additionalProperties: false, description: 'An approved WhatsApp template (required outside the 24-hour window)' },
+      ),
+    ),
+    to: Type.Optional(Expr(Type.String({ minLength: 3, maxLength: 40, description: 'Phone number override (E.164); default: the contact’s phone' }))),
+    contactId: Type.Optional(ContactIdParam),
+    credential: Type.Optional(CredentialParam(['ultramsg', 'twilio'])),
+  },
+  { additionalProperties: false },
+);
+
+export const sendWhatsappNode = defineNode({
+  type: 'send.whatsapp',
+  category: 'sales',
+  policyClass: 'B',
+  sideEffects: true,
+  label: { en: 'Send WhatsApp', ar: 'إرسال واتساب' },
+  description: {
+    en: 'Sends a WhatsApp message to the contact if they consented to this purpose; outside business hours it waits for the next opening. Free text needs a message from the contact in the last 24 hours, otherwise use a template.',
+    ar: 'يرسل رسالة واتساب إلى جهة الاتصال إذا وافقت على هذا الغرض، وخارج ساعات العمل ينتظر أقرب وقت مسموح. النص الحر يتطلب رسالة من جهة الاتصال خلال آخر 24 ساعة، وإلا فاستخدم قالبًا معتمدًا.',
+  },
+  icon: 'message-circle',
+  params,
+  outputs: SEND_PORTS,
+  credentials: ['ultramsg', 'twilio'],
+  check(p): FlowError[] {
+    if (p.text === undefined && p.template === undefined) return [{ path: '/text', code: 'required', message: 'give text or a template' }];
+    return [];
+  },
+  async execute(ctx) {
+    const p = ctx.params;
+    return sendAndRoute(
+      ctx,
+      {
+        channel: 'whatsapp',
+        purpose: p.purpose,
+        ...(p.text !== undefined ? { text: p.text } : {}),
+        ...(p.template ? { template: { name: p.template.name, ...(p.template.language ? { language: p.template.language } : {}), ...(p.template.variables ? { variables: p.template.variables } : {}) } } : {}),
+        ...(p.to !== undefined ? { to: p.to } : {}),
+        ...(p.credential !== undefined ? { credential: p.credential } : {}),
+      },
+      p.contactId,
+    );
+  },
+});

@@ -1,0 +1,59 @@
+// What the outbox asks of a messaging provider (UltraMsg, Twilio, SMTP, or the sandbox that
+// records instead of sending). One call per message; the outbox owns consent, idempotency and
+// bookkeeping, a provider only speaks its protocol.
+import type { SendChannel } from '../../engine/outbox/send-contract.js';
+
+export interface OutboundMessage {
+  channel: SendChannel;
+  /** E.164 phone for whatsapp/sms, an email address for email. */
+  to: string;
+  text?: string;
+  subject?: string;
+  /** Email only: the HTML alternative of `text`. */
+  html?: string;
+  template?: { name: string; language?: string; variables?: Record<string, string> };
+  /** The outbox message id: passed to providers that accept a client reference (UltraMsg referenceId, email Message-ID). */
+  referenceId: string;
+  /**
+   * Where the provider should report this message's delivery (Twilio's per-message
+   * `statusCallback`): the outbox sets it from providerCallbackUrl() (server/channels/callbacks.ts)
+   * when TADFUQ_PUBLIC_URL is configured. Absent: the provider account's own setting applies.
+   */
+  statusCallbackUrl?: string;
+}
+
+export interface ProviderSendResult {
+  providerMessageId: string;
+  /** What the provider said at once; delivery callbacks move it on (delivered, read, failed). */
+  status: 'queued' | 'sent';
+}
+
+/**
+ * A provider refused or could not be reached. `definite`: the provider certainly did not take
+ * the message (a 4xx, a refused connection before the request was written) — safe to mark
+ * failed or retry. Not definite (a timeout after the request was sent, a reset mid-answer):
+ * the message may have gone out, so the outbox marks it uncertain and never re-sends it.
+ */
+export class ProviderError extends Error {
+  override readonly name = 'ProviderError';
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly definite: boolean,
+    readonly retryable: boolean,
+  ) {
+    super(message);
+    Object.setPrototypeOf(this, ProviderError.prototype);
+  }
+}
+
+export interface ChannelProvider {
+  readonly name: 'ultramsg' | 'twilio' | 'smtp' | 'sandbox';
+  readonly channels: readonly SendChannel[];
+  /** The credential type (server/security/credential-types.ts) it sends with; null for the sandbox. */
+  readonly credentialType: string | null;
+  send(message: OutboundMessage, credential: Record<string, string>, signal: AbortSignal): Promise<ProviderSendResult>;
+}
+
+// Delivery updates are an outbox concept (the outbox repository in db/ applies them).
+export type { DeliveryUpdate, DeliveryStatusSink } from '../../engine/outbox/send-contract.js';

@@ -1,0 +1,190 @@
+// LLM usage and settings of the tenant.
+// - GET /llm-usage: tokens and estimated cost (integer micro-USD, and the same as a decimal
+//   dollar string) per tenant, per provider and model, per task and per execution, optionally
+//   in a time range or for one execution (with its rows). Rows are written by ctx.llm.
+// - GET /llm-settings, PUT /llm-settings: the provider chain's tenant settings (cross-border
+//   policy, credentials, models per task, timeout). PUT replaces them (omitted = default),
+//   checks that named credentials exist with the right type, and is audited.
+import { Type } from '@sinclair/typebox';
+import { DEFAULT_EXTERNAL_POLICY, DEFAULT_TIMEOUT_MS, EXTERNAL_POLICIES, formatMicroUsd, type LlmSettings } from '../../engine/index.js';
+import { LlmUsageRepository, type UsageTotals } from '../../db/llm-usage-repository.js';
+import { ApiError, notFound } from '../api-error.js';
+import type { AppContext } from '../app-context.js';
+import { actorOf } from '../auth/auth-context.js';
+import { requestIdOf, stringEnum } from '../auth/route-helpers.js';
+import { route, type RouteSpec } from '../http/route.js';
+import type { TenantSettings } from '../../db/tenant-repository.js';
+import { DEFAULT_MODELS } from '../llm/llm-service.js';
+
+const UsageQuery = Type.Object(
+  {
+    from: Type.Optional(Type.String({ format: 'date-time', description: 'from this time (inclusive)' })),
+    to: Type.Optional(Type.String({ format: 'date-time', description: 'until this time (exclusive)' })),
+    executionId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'only this execution (its rows are listed too)' })),
+    limit: Type.Integer({ minimum: 1, maximum: 500, default: 50, description: 'executions listed, the most recent first' }),
+  },
+  { additionalProperties: false },
+);
+
+const Totals = {
+  calls: Type.Integer({ description: 'billed provider calls' }),
+  promptTokens: Type.Integer(),
+  completionTokens: Type.Integer(),
+  costMicroUsd: Type.Integer({ description: 'estimated cost, integer micro-USD (1 = 0.000001 USD)' }),
+  costUsd: Type.String({ description: 'the same as a decimal dollar string, e.g. "0.001234"' }),
+};
+
+const UsageView = Type.Object(
+  {
+    totals: Type.Object(Totals),
+    byModel: Type.Array(Type.Object({ provider: Type.String(), model: Type.String(), ...Totals })),
+    byTask: Type.Array(Type.Object({ task: Type.String(), ...Totals })),
+    executions: Type.Array(Type.Object({ executionId: Type.String(), firstAt: Type.String({ format: 'date-time' }), lastAt: Type.String({ format: 'date-time' }), ...Totals })),
+    rows: Type.Optional(
+      Type.Array(
+        Type.Object({
+          stepId: Type.Union([Type.String(), Type.Null()]),
+          provider: Type.String(),
+          model: Type.String(),
+          task: Type.String(),
+          promptTokens: Type.Integer(),
+          completionTokens: Type.Integer(),
+          costMicroUsd: Type.Integer(),
+          at: Type.String({ format: 'date-time' }),
+        }),
+        { description: 'with executionId: each billed call' },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const withUsd = <T extends UsageTotals>(t: T) => ({ ...t, costUsd: formatMicroUsd(t.costMicroUsd) });
+
+const CredentialName = Type.String({ minLength: 1, maxLength: 100, description: 'name of a credential of the tenant' });
+const ModelName = Type.String({ minLength: 1, maxLength: 200, pattern: '^[A-Za-z0-9][A-Za-z0-9._:/-]*$' });
+
+const SettingsBody = Type.Object(
+  {
+    external: Type.Optional(
+      stringEnum(EXTERNAL_POLICIES, {
+        description: `PDPL cross-border policy: "masked" (default: phones, e-mails and names replaced before the call), "allowed" (sent as is), "off" (no provider is called; rules only)`,
+      }),
+    ),
+    groqCredential: Type.Optional(CredentialName),
+    openaiCredential: Type.Optional(CredentialName),
+    models: Type.Optional(
+      Type.Record(
+        Type.String({ minLength: 1, maxLength: 100, pattern: '^[a-z_]+(?::[a-z_]+)?$' }),
+        Type.Union([ModelName, Type.Object({ groq: Type.Optional(ModelName), openai: Type.Optional(ModelName) }, { additionalProperties: false })]),
+        { description: 'model per task ("score", "agent", "agent:deal_advisor"): a string is the Groq model, or {groq, openai}' },
+      ),
+    ),
+    timeoutMs: Type.Optional(Type.Integer({ minimum: 1000, maximum: 120_000, description: `per-call timeout (default ${DEFAULT_TIMEOUT_MS})` })),
+  },
+  { additionalProperties: false },
+);
+
+const SettingsView = Type.Object(
+  {
+    settings: SettingsBody,
+    defaults: Type.Object({ external: Type.String(), timeoutMs: Type.Integer(), models: Type.Record(Type.String(), Type.Record(Type.String(), Type.String())) }),
+  },
+  { additionalProperties: false },
+);
+
+const DEFAULTS = { external: DEFAULT_EXTERNAL_POLICY, timeoutMs: DEFAULT_TIMEOUT_MS, models: DEFAULT_MODELS as Record<string, Record<string, string>> };
+
+export function llmUsageRoutes(ctx: AppContext): RouteSpec[] {
+  return [
+    route({
+      method: 'get',
+      path: '/llm-usage',
+      summary: 'LLM tokens and estimated cost per tenant, model, task and execution',
+      tag: 'ai',
+      access: 'ai.usage.read',
+      query: UsageQuery,
+      response: UsageView,
+      async handler({ query, auth }) {
+        const repo = new LlmUsageRepository(ctx.db, auth.tenant.id);
+        const filter = {
+          ...(query.from ? { from: Date.parse(query.from) } : {}),
+          ...(query.to ? { to: Date.parse(query.to) } : {}),
+          ...(query.executionId ? { executionId: query.executionId } : {}),
+        };
+        const [totals, byModel, byTask, executions] = await Promise.all([repo.totals(filter), repo.byModel(filter), repo.byTask(filter), repo.byExecution(filter, query.limit)]);
+        const rows = query.executionId ? await repo.rowsOf(query.executionId) : undefined;
+        return {
+          totals: withUsd(totals),
+          byModel: byModel.map(withUsd),
+          byTask: byTask.map(withUsd),
+          executions: executions.map((e) => ({ ...withUsd(e), firstAt: new Date(e.firstAt).toISOString(), lastAt: new Date(e.lastAt).toISOString() })),
+          ...(rows
+            ? {
+                rows: rows
+                  .filter((r) => (filter.from === undefined || r.at >= filter.from) && (filter.to === undefined || r.at < filter.to))
+                  .map((r) => ({ stepId: r.stepId, provider: r.provider, model: r.model, task: r.task, promptTokens: r.promptTokens, completionTokens: r.completionTokens, costMicroUsd: r.costMicroUsd, at: new Date(r.at).toISOString() })),
+              }
+            : {}),
+        };
+      },
+    }),
+
+    route({
+      method: 'get',
+      path: '/llm-settings',
+      summary: 'The LLM provider chain settings (cross-border policy, credentials, models, timeout) and their defaults',
+      tag: 'ai',
+      access: 'tenant.read',
+      response: SettingsView,
+      async handler({ auth }) {
+        const tenant = await ctx.tenants.byId(auth.tenant.id);
+        if (!tenant) throw notFound('tenant');
+        return { settings: tenant.settings.llm ?? {}, defaults: DEFAULTS };
+      },
+    }),
+
+    route({
+      method: 'put',
+      path: '/llm-settings',
+      summary: 'Replace the LLM provider chain settings (owner only; omitted fields take their defaults)',
+      tag: 'ai',
+      access: 'tenant.update',
+      body: SettingsBody,
+      response: SettingsView,
+      errors: { 400: 'a named credential does not exist or is not of the provider’s type' },
+      async handler({ body, auth, req }) {
+        const llm = body as LlmSettings;
+        const problems: { path: string; code: string; message: string }[] = [];
+        const credentials = ctx.credentials(auth.tenant.id);
+        for (const [field, type] of [
+          ['groqCredential', 'groq'],
+          ['openaiCredential', 'openai'],
+        ] as const) {
+          const name = llm[field];
+          if (name === undefined) continue;
+          const found = await credentials.byName(name);
+          if (!found) problems.push({ path: `/body/${field}`, code: 'credential_not_found', message: `no credential named "${name}"` });
+          else if (found.type !== type) problems.push({ path: `/body/${field}`, code: 'credential_type_mismatch', message: `credential "${name}" is of type ${found.type}, not ${type}` });
+        }
+        if (problems.length) throw new ApiError(400, 'invalid_request', problems.map((p) => `${p.path}: ${p.message}`).join('; '), problems);
+        let settings: TenantSettings | undefined;
+        await ctx.db.sql.transaction(async (q) => {
+          const lock = ctx.db.dialect === 'postgres' ? ' FOR UPDATE' : '';
+          const rows = await q(`SELECT settings FROM tenants WHERE id = $1${lock}`, [auth.tenant.id]);
+          if (!rows[0]) throw notFound('tenant');
+          const before = JSON.parse(String(rows[0].settings ?? '{}')) as TenantSettings;
+          settings = { ...before, llm };
+          if (JSON.stringify(before.llm ?? {}) === JSON.stringify(llm)) return;
+          await ctx.tenants.update(auth.tenant.id, { settings }, q);
+          await ctx.audit(auth.tenant.id).record(
+            { actor: actorOf(auth), action: 'tenant.llm_settings_updated', target: `tenant:${auth.tenant.id}`, details: { from: before.llm ?? {}, to: llm }, requestId: requestIdOf(req) },
+            q,
+          );
+        });
+        if (settings) ctx.tenantSettings.set(auth.tenant.id, settings);
+        return { settings: llm, defaults: DEFAULTS };
+      },
+    }),
+  ];
+}
