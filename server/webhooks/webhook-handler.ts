@@ -118,7 +118,10 @@ export function createWebhookHandler(ctx: AppContext): (req: HookRequest) => Pro
     const slug = req.tenantSlug;
     const tenant = await tenants.get(slug, () => ctx.tenants.bySlug(slug));
     if (!tenant) throw noSuchHook();
-    ctx.tenantSettings.set(tenant.id, tenant.settings);
+    // A tenant created by another process since start: learn its settings (the SSRF policy).
+    // Never overwrite a known entry with this cache's copy, which may be older than a change
+    // this process just made (settings changes set the map; other processes' arrive by refresh).
+    if (!ctx.tenantSettings.has(tenant.id)) ctx.tenantSettings.set(tenant.id, tenant.settings);
     const path = req.path.replace(/^\/+|\/+$/g, '');
     const method = req.method.toUpperCase();
     const repo = ctx.flows(tenant.id);

@@ -302,6 +302,15 @@ describe('server: webhooks and executions API', function () {
     });
   });
 
+  it('a webhook never reverts tenant settings this process just changed (its tenant cache is older)', async () => {
+    await request(app).post('/hooks/demo/leads').send({ name: 'Cache', budget_sar: 1 }).expect(200);
+    const changed = { ...ctx.tenantSettings.get(demoId), retentionDays: 77 };
+    await ctx.tenants.updateSettings(demoId, changed);
+    ctx.tenantSettings.set(demoId, changed);
+    await request(app).post('/hooks/demo/leads').send({ name: 'Cache', budget_sar: 1 }).expect(200);
+    expect(ctx.tenantSettings.get(demoId)?.retentionDays).to.equal(77);
+  });
+
   describe('executions API', () => {
     let executionId: string;
     before(async () => {

@@ -19,6 +19,7 @@ import type { Flow, FlowError } from '../../engine/index.js';
 import type { Tenant } from '../../db/index.js';
 import { builtinTemplatesDir, placeholderSites, planImport, type TemplateDoc } from '../../server/templates/index.js';
 import { addMember, type TestMember } from '../helpers/api-auth.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 interface Received {
   method: string;
@@ -224,9 +225,12 @@ describe('server: templates API', function () {
         expect(fromExport.errors).to.deep.equal([]);
         expect(fromExport.flows).to.deep.equal(fromOriginal.flows);
 
-        // 4. Re-import the export into another fresh tenant, published, and run it.
+        // 4. Re-import the export into another fresh tenant, published, and run it. Before the
+        // import (so lead.created starts nothing yet): sends never deferred, and a contact with
+        // valid consents for the event-triggered templates to run for.
         const b = await freshTenant();
         const credsB = await credentialsFor(b);
+        const contactId = await sendableContact(b);
         const published = await request(app).post('/api/v1/templates/import').set(b.admin.headers).send({ template: back, credentials: credsB.mapping, variables, publish: true }).expect(201);
         remote.received.length = 0;
         for (const f of published.body.flows as { flowId: string; status: string; version: number }[]) {
@@ -235,6 +239,38 @@ describe('server: templates API', function () {
           const flow = (await ctx.flows(b.tenant.id).version(f.flowId, 1))!;
           const trigger = flow.nodes.find((n) => n.type.startsWith('trigger.'))!;
           let executionId: string;
+          if (trigger.type === 'trigger.event') {
+            const p = trigger.params as { event: string };
+            const res = await request(app)
+              .post('/api/v1/events')
+              .set(b.admin.headers)
+              .send({ id: `rt-${id}-${randomUUID()}`, type: p.event, subject: contactId, data: eventData(p.event, contactId) });
+            expect(res.status, JSON.stringify(res.body)).to.equal(202);
+            const started = (res.body.started as { flowId: string; executionId: string }[]).filter((s) => s.flowId === f.flowId);
+            expect(started, `${p.event} starts the template's flow`).to.have.length(1);
+            executionId = started[0]!.executionId;
+            // Event-driven templates wait (for a reply, a decision, progress) or finish; they never fail.
+            const status = await waitFor(async () => {
+              const e = await ctx.executions(b.tenant.id).get(executionId);
+              return e && ['waiting', 'succeeded', 'failed', 'cancelled'].includes(e.status) ? e.status : undefined;
+            }, 20_000);
+            const view = (await ctx.executions(b.tenant.id).get(executionId))!;
+            expect(status, JSON.stringify(view)).to.be.oneOf(['waiting', 'succeeded']);
+            expect(view.steps.filter((s) => s.status === 'failed'), JSON.stringify(view.steps)).to.deep.equal([]);
+            // Where it stands: the status and the node of its latest step (a wait, a decision, or the end).
+            const last = [...view.steps].sort((x, y) => x.seq - y.seq).at(-1)!;
+            expect(`${status}:${last.node}`, JSON.stringify(view.steps)).to.be.oneOf(EVENT_RUNS[id] ?? []);
+            // A flow whose first step after the trigger (delays that are already due aside) sends:
+            // the message is in the outbox, sent through the sandbox (the tenant has no provider).
+            const first = firstSend(flow);
+            if (first) {
+              const outbox = await request(app).get('/api/v1/outbox').query({ contactId, executionId }).set(b.admin.headers).expect(200);
+              const items = outbox.body.items as { channel: string; status: string; provider: string | null; contactId: string }[];
+              expect(items, JSON.stringify(outbox.body)).to.have.length.at.least(1);
+              expect(items[items.length - 1]).to.deep.include({ channel: first, status: 'sent', provider: 'sandbox', contactId });
+            }
+            continue;
+          }
           if (trigger.type === 'trigger.webhook') {
             const p = trigger.params as { path: string; method: string };
             expect(p.method, 'the round trip posts to webhooks').to.equal('POST');
@@ -260,8 +296,11 @@ describe('server: templates API', function () {
           const result = await ctx.runtime.result(executionId, true);
           expect(result.status, JSON.stringify(result.error)).to.equal('succeeded');
         }
-        // Every call reached the local server with tenant B's secret, none with tenant A's.
-        expect(remote.received.length).to.be.greaterThan(0);
+        // Every call reached the local server with tenant B's secret, none with tenant A's; a
+        // template without http.request calls nothing outside.
+        const callsOut = original.flows.some((f) => (f.definition as Flow).nodes.some((n) => n.type === 'http.request'));
+        if (callsOut) expect(remote.received.length).to.be.greaterThan(0);
+        else expect(remote.received).to.deep.equal([]);
         for (const r of remote.received) expect(r.path.startsWith(`/${id}/`), r.path).to.equal(true);
         const auth = remote.received.map((r) => r.authorization);
         for (const secret of credsB.secrets) expect(auth).to.include(`Bearer ${secret}`);
@@ -271,6 +310,66 @@ describe('server: templates API', function () {
       });
     }
   });
+
+  /** Tenant B's contact for event-triggered templates: every send allowed now, consents granted with evidence. */
+  async function sendableContact(t: TestTenant): Promise<string> {
+    const open = { respectBusinessHours: false, allowedHours: null };
+    const uncapped = { whatsapp: null, sms: null, email: null, call: null };
+    await request(app)
+      .put('/api/v1/send-policy')
+      .set(t.admin.headers)
+      .send({ channels: { whatsapp: open, email: open, sms: open, call: open }, caps: { perContactPerDay: uncapped, perTenantPerDay: uncapped } })
+      .expect(200);
+    const made = await request(app)
+      .post('/api/v1/contacts')
+      .set(t.admin.headers)
+      .send({ name: 'سارة العتيبي', phone: '+966501234567', email: 'sara@example.sa', company: 'شركة الرياض للتقنية' })
+      .expect(201);
+    const id = made.body.id as string;
+    const evidence = { formUrl: 'https://acme.sa/ar/contact', text: 'أوافق على تلقي الرسائل عبر واتساب والبريد — I agree to WhatsApp and email messages' };
+    for (const channel of ['whatsapp', 'email'])
+      for (const purpose of ['marketing', 'service']) await request(app).post(`/api/v1/contacts/${id}/consents/grant`).set(t.admin.headers).send({ channel, purpose, source: 'web_form', evidence }).expect(200);
+    return id;
+  }
+
+  /** The event data each trigger.event template expects (meetings: one hour ahead, so a 24 h reminder is already due). */
+  function eventData(type: string, contactId: string): unknown {
+    switch (type) {
+      case 'lead.created':
+        return { contact: { id: contactId, name: 'سارة العتيبي', company: 'شركة الرياض للتقنية', source: 'web_form' } };
+      case 'meeting.scheduled':
+        return { meeting: { id: randomUUID(), contactId, title: 'عرض توضيحي — Demo', startsAt: new Date(Date.now() + 3_600_000).toISOString(), durationMinutes: 30 } };
+      case 'deal.stage_changed':
+        return { deal: { id: randomUUID(), contactId, title: 'توريد أجهزة — Hardware supply', stage: 'proposal', valueSar: '125000.00', currency: 'SAR', ownerId: null }, from: 'qualified', to: 'proposal' };
+      case 'consent.expiring':
+        return { channel: 'whatsapp', purpose: 'marketing', expiresAt: new Date(Date.now() + 20 * 86_400_000).toISOString() };
+      default:
+        throw new Error(`the round-trip test has no sample data for event ${type}: add it`);
+    }
+  }
+
+  /** The channel of the send that runs first (through already-due delays), if the flow starts by sending. */
+  function firstSend(flow: Flow): string | undefined {
+    let node = flow.nodes.find((n) => n.type.startsWith('trigger.'));
+    for (let hops = 0; node && hops < flow.nodes.length; hops++) {
+      if (node.type.startsWith('send.')) return node.type.slice('send.'.length);
+      if (hops > 0 && node.type !== 'time.delay') return undefined;
+      const from: string = node.id;
+      const next = flow.edges.filter((e) => e.from.node === from);
+      if (next.length !== 1) return undefined;
+      node = flow.nodes.find((n) => n.id === next[0]!.to.node);
+    }
+    return undefined;
+  }
+
+  /** How each event-triggered template's run stands once it settles. */
+  const EVENT_RUNS: Record<string, string[]> = {
+    'new-lead-sequence': ['waiting:waitReply'], // the welcome is sent; it waits for a reply
+    'ai-lead-qualification': ['waiting:escalateHot', 'succeeded:nurture', 'succeeded:markCold'], // hot: a manager decides; warm: consented, nurtured; cold: tagged
+    'meeting-reminder': ['succeeded:reminded'], // the reminder time has passed: sent at once
+    'consent-repermission': ['waiting:waitReply'], // the renewal request is sent; it waits for a reply
+    'stalled-deal-escalation': ['waiting:waitProgress'], // waits for the next stage change
+  };
 
   /** What each built-in template does, seen from the outside. */
   const EXPECTED: Record<string, (received: Received[]) => void> = {
