@@ -44,11 +44,58 @@ export function redactExecutionState(state: unknown): unknown {
   };
 }
 
+/**
+ * Every other table that holds rows about a contact, and the column naming it. A new table
+ * keyed by contact belongs here, so the access request ("export") cannot miss it.
+ */
+export const CONTACT_TABLES: readonly { table: string; column: string }[] = [
+  { table: 'outbound_messages', column: 'contact_id' },
+  { table: 'inbound_messages', column: 'contact_id' },
+  { table: 'enrollments', column: 'contact_id' },
+  { table: 'escalations', column: 'contact_id' },
+  { table: 'deals', column: 'contact_id' },
+  { table: 'meetings', column: 'contact_id' },
+  { table: 'domain_events', column: 'subject' },
+];
+
+/** A stored row as exported: JSON text columns parsed, everything else as stored. */
+function exportRow(row: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(row)) {
+    if (typeof v === 'string' && /^[[{]/.test(v)) {
+      try {
+        out[k] = parseJsonColumn(v);
+        continue;
+      } catch {
+        // not JSON after all: keep the text
+      }
+    }
+    out[k] = v;
+  }
+  return out;
+}
+
 export class SubjectData {
   constructor(
     private readonly db: Database,
     readonly tenantId: string,
   ) {}
+
+  /** The contact's rows in every table of CONTACT_TABLES (and enrollment history), by table. */
+  async relatedRecords(contactId: string): Promise<Record<string, Record<string, unknown>[]>> {
+    const out: Record<string, Record<string, unknown>[]> = {};
+    for (const { table, column } of CONTACT_TABLES) {
+      const rows = await this.db.sql.query(`SELECT * FROM ${table} WHERE tenant_id = $1 AND ${column} = $2`, [this.tenantId, contactId]);
+      out[table] = rows.map(exportRow);
+    }
+    const enrollmentIds = (out.enrollments ?? []).map((e) => String(e.id));
+    out.enrollment_history = [];
+    for (const id of enrollmentIds) {
+      const rows = await this.db.sql.query('SELECT * FROM enrollment_history WHERE tenant_id = $1 AND enrollment_id = $2 ORDER BY at', [this.tenantId, id]);
+      out.enrollment_history.push(...rows.map(exportRow));
+    }
+    return out;
+  }
 
   /** Ids of the subject's executions, oldest first. */
   async executionIds(subject: string, options: { unfinishedOnly?: boolean } = {}): Promise<string[]> {

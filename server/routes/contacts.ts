@@ -229,6 +229,9 @@ const ExportAnswer = Type.Object(
     consentEvents: Type.Array(EventView, { description: 'oldest first' }),
     executions: Type.Array(Type.Unknown(), { description: 'executions whose subject is the contact, with their steps' }),
     auditEntries: Type.Array(Type.Unknown(), { description: 'audit log entries about the contact' }),
+    records: Type.Record(Type.String(), Type.Array(Type.Unknown()), {
+      description: 'the contact’s rows in every other table, by table: outbound and inbound messages, enrollments and their history, escalations, deals, meetings, domain events',
+    }),
   },
   { additionalProperties: false },
 );
@@ -638,11 +641,12 @@ export function contactRoutes(ctx: AppContext): RouteSpec[] {
         const tenantId = auth.tenant.id;
         const now = Date.now();
         const subject = new SubjectData(ctx.db, tenantId);
-        const [consents, events, executionIds, auditEntries] = await Promise.all([
+        const [consents, events, executionIds, auditEntries, records] = await Promise.all([
           ctx.consents(tenantId).list(contact.id),
           ctx.consents(tenantId).events(contact.id, { chronological: true }),
           subject.executionIds(contact.id),
           subject.auditEntries(contact.id),
+          subject.relatedRecords(contact.id),
         ]);
         const executions = [];
         for (const id of executionIds) {
@@ -657,6 +661,7 @@ export function contactRoutes(ctx: AppContext): RouteSpec[] {
           consentEvents: events.map(eventView),
           executions,
           auditEntries,
+          records,
         };
       },
     }),

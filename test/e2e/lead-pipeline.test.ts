@@ -138,8 +138,10 @@ describe('e2e: lead.created → ai.score → hot? escalate : consent.check → s
   }, 20_000, 50);
   const messagesTo = (phone: string) => ultramsg.requests.filter((r) => r.to.replace(/\D/g, '') === phone.replace(/\D/g, ''));
 
+  let hotContactId = '';
+
   it('a hot lead waits for a manager; approved, the WhatsApp message goes out through UltraMsg once', async () => {
-    const { executionId } = await newLead('سارة العتيبي', '+966501110001', true, { score: 91, tier: 'hot' });
+    const { executionId, contactId } = await newLead('سارة العتيبي', '+966501110001', true, { score: 91, tier: 'hot' });
     const escalation = await openEscalation(executionId);
     expect(messagesTo('+966501110001')).to.have.length(0);
     await request(app).post(`/api/v1/escalations/${escalation.id}/approve`).set(manager.headers).send({ note: 'اتصل بها اليوم' }).expect(200);
@@ -153,6 +155,16 @@ describe('e2e: lead.created → ai.score → hot? escalate : consent.check → s
     expect(sent).to.have.length(1);
     expect(sent[0]!.body).to.include('سارة العتيبي');
     expect(groq.requests.length).to.be.greaterThan(0);
+    hotContactId = contactId;
+  });
+
+  it('the contact’s access export holds its message, escalation and events (PDPL access request)', async () => {
+    const res = await request(app).get(`/api/v1/contacts/${hotContactId}/export`).set(admin.headers).expect(200);
+    const records = res.body.records as Record<string, Record<string, unknown>[]>;
+    expect(records.outbound_messages!.map((m) => m.status)).to.deep.equal(['sent']);
+    expect(records.escalations!.map((e) => e.status)).to.deep.equal(['approved']);
+    expect(records.domain_events!.map((e) => e.type)).to.include('lead.created');
+    expect(res.body.executions).to.have.length.greaterThan(0);
   });
 
   it('a hot lead the manager rejects gets no message', async () => {
