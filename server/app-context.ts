@@ -89,7 +89,7 @@ export async function createContext(config: Config, log: Logger, role: 'producer
   // The API process prunes executions past each tenant's retention period, hourly.
   const retention = role === 'producer' ? startRetentionPruning({ db, tenants, log }) : null;
   // The API process also expires consents past their 12 months (with an `expire` event), every 10 minutes.
-  const stopConsentExpiry = role === 'producer' ? startConsentExpirySweeper({ db, log }) : null;
+  const stopConsentExpiry = role === 'producer' ? startConsentExpirySweeper({ db, log, events: sales.events }) : null;
   // The API process times out escalations, re-delivers decisions and routes events left unrouted, every minute.
   const stopSalesSweepers = role === 'producer' ? sales.startSweepers() : null;
   return {

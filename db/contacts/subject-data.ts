@@ -81,6 +81,21 @@ export class SubjectData {
     readonly tenantId: string,
   ) {}
 
+  /**
+   * Erasure of what the sales records hold about the contact: escalation reasons, payloads,
+   * edits and notes, domain event data (its event ids and types stay, so the history still
+   * counts), meeting notes. Messages and executions are redacted by their own owners.
+   */
+  async redactRelated(contactId: string, q: Query): Promise<void> {
+    await q(
+      `UPDATE escalations SET reason = $1, payload = $2, edits = CASE WHEN edits IS NULL THEN NULL ELSE $2 END, decision_note = CASE WHEN decision_note IS NULL THEN NULL ELSE $1 END
+       WHERE tenant_id = $3 AND contact_id = $4`,
+      [ERASED_MESSAGE, ERASED_TEXT, this.tenantId, contactId],
+    );
+    await q('UPDATE domain_events SET data = $1 WHERE tenant_id = $2 AND subject = $3', [ERASED_TEXT, this.tenantId, contactId]);
+    await q('UPDATE meetings SET notes = NULL WHERE tenant_id = $1 AND contact_id = $2', [this.tenantId, contactId]);
+  }
+
   /** The contact's rows in every table of CONTACT_TABLES (and enrollment history), by table. */
   async relatedRecords(contactId: string): Promise<Record<string, Record<string, unknown>[]>> {
     const out: Record<string, Record<string, unknown>[]> = {};

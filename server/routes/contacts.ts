@@ -711,6 +711,7 @@ export function contactRoutes(ctx: AppContext): RouteSpec[] {
             await new InboundMessageRepository(ctx.db, tenantId).redactContact(contact.id, q); // their replies' sender and text (server/channels/)
             await consents.recordContactEvent({ contactId: contact.id, type: 'erasure', actor, source: 'erasure', details: { requestId, consentsWithdrawn: withdrawn }, at: Date.now() }, q);
           }
+          await subject.redactRelated(contact.id, q); // escalations, domain events, meeting notes (again on a repeated erase: harmless)
           await ctx.audit(tenantId).record({ actor, action: 'contact.erase', target: contact.id, details: { repeated: locked.erasedAt !== null, consentsWithdrawn: withdrawn, executionsCancelled: cancelled }, requestId }, q);
         });
         const redacted = await subject.redactExecutions(contact.id);

@@ -167,6 +167,18 @@ describe('e2e: lead.created → ai.score → hot? escalate : consent.check → s
     expect(res.body.executions).to.have.length.greaterThan(0);
   });
 
+  it('erasing the contact redacts its escalation and its events, keeping their records', async () => {
+    await request(app).post(`/api/v1/contacts/${hotContactId}/erase`).set(admin.headers).send({}).expect(200);
+    const res = await request(app).get(`/api/v1/contacts/${hotContactId}/export`).set(admin.headers).expect(200);
+    const records = res.body.records as Record<string, Record<string, unknown>[]>;
+    const escalation = records.escalations![0]!;
+    expect(escalation.status).to.equal('approved');
+    expect(escalation.payload).to.deep.equal({ redacted: 'contact_erased' });
+    expect(JSON.stringify(escalation)).to.not.include('اتصل بها اليوم');
+    expect(records.domain_events!.map((e) => e.data)).to.deep.equal(records.domain_events!.map(() => ({ redacted: 'contact_erased' })));
+    expect(JSON.stringify(res.body)).to.not.include('سارة العتيبي');
+  });
+
   it('a hot lead the manager rejects gets no message', async () => {
     const { executionId } = await newLead('Omar Haddad', '+966501110002', true, { score: 88, tier: 'hot' });
     const escalation = await openEscalation(executionId);
