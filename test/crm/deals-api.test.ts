@@ -3,18 +3,13 @@
 // flow), soft delete, sales reps limited to their own, tenant isolation, Riyadh times.
 import { expect } from 'chai';
 import request from 'supertest';
-import { pino } from 'pino';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import type { RequestListener } from 'node:http';
-import { createContext, type AppContext } from '../../server/app-context.js';
-import { createApp } from '../../server/app.js';
-import { loadConfig } from '../../server/config.js';
+import { type AppContext } from '../../server/app-context.js';
 import { canonicalSar, sarToHalalas } from '../../server/crm/money.js';
 import { DomainEventRepository } from '../../db/domain-event-repository.js';
 import { addMember, type TestMember } from '../helpers/api-auth.js';
-import { createTestDatabase, requirePostgres, type Dialect, type TestDatabase } from '../helpers/databases.js';
+import { requirePostgres, type Dialect } from '../helpers/databases.js';
+import { openApiEnv, type ApiEnv } from '../helpers/api-env.js';
 
 type Body = Record<string, unknown>;
 
@@ -32,8 +27,7 @@ describe('SAR amounts (pure)', () => {
 for (const dialect of ['sqlite', 'postgres'] as Dialect[]) {
   describe(`deals and meetings API (${dialect})`, function () {
     this.timeout(120_000);
-    let dataDir: string | undefined;
-    let pgDb: TestDatabase | undefined;
+    let env: ApiEnv | undefined;
     let ctx: AppContext;
     let app: RequestListener;
     let tenantId: string;
@@ -43,19 +37,9 @@ for (const dialect of ['sqlite', 'postgres'] as Dialect[]) {
     const events = (type: string) => new DomainEventRepository(ctx.db, tenantId).list({ type, limit: 100 });
 
     before(async function () {
-      let env: Record<string, string>;
-      if (dialect === 'postgres') {
-        await requirePostgres(this);
-        pgDb = await createTestDatabase('postgres');
-        await pgDb.db.close();
-        env = { TADFUQ_DATA_DIR: pgDb.dataDir, DATABASE_URL: pgDb.url! };
-      } else {
-        dataDir = await mkdtemp(path.join(os.tmpdir(), 'tadfuq-deals-'));
-        env = { TADFUQ_DATA_DIR: dataDir, DATABASE_URL: '' };
-      }
-      ctx = await createContext(loadConfig(env), pino({ level: 'silent' }));
-      await ctx.runtime.start();
-      app = createApp(ctx);
+      if (dialect === 'postgres') await requirePostgres(this);
+      env = await openApiEnv(dialect, 'deals');
+      ({ ctx, app } = env);
       tenantId = (await ctx.tenants.ensure('deals-a', 'Deals A')).id;
       const other = (await ctx.tenants.ensure('deals-b', 'Deals B')).id;
       m.manager = await addMember(ctx, tenantId, 'manager');
@@ -67,9 +51,7 @@ for (const dialect of ['sqlite', 'postgres'] as Dialect[]) {
     });
 
     after(async () => {
-      await ctx?.close();
-      if (dataDir) await rm(dataDir, { recursive: true, force: true });
-      await pgDb?.drop();
+      await env?.close();
     });
 
     async function createDeal(who: TestMember, body: Body): Promise<Body> {

@@ -5,19 +5,14 @@
 // permissions (managers and API keys with the scope; not reps), and tenant isolation.
 import { expect } from 'chai';
 import request from 'supertest';
-import { pino } from 'pino';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { RequestListener } from 'node:http';
-import { createContext, type AppContext } from '../../server/app-context.js';
-import { createApp } from '../../server/app.js';
-import { loadConfig } from '../../server/config.js';
+import { type AppContext } from '../../server/app-context.js';
 import { executionIdFor } from '../../server/events/event-router.js';
 import { DomainEventRepository } from '../../db/domain-event-repository.js';
 import { addMember, type TestMember } from '../helpers/api-auth.js';
-import { createTestDatabase, requirePostgres, type Dialect, type TestDatabase } from '../helpers/databases.js';
+import { requirePostgres, type Dialect } from '../helpers/databases.js';
+import { openApiEnv, type ApiEnv } from '../helpers/api-env.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 type Body = Record<string, unknown>;
@@ -38,8 +33,7 @@ function listener(name: string, event: string, filter?: string): unknown {
 for (const dialect of ['sqlite', 'postgres'] as Dialect[]) {
   describe(`event routing (${dialect})`, function () {
     this.timeout(120_000);
-    let dataDir: string | undefined;
-    let pgDb: TestDatabase | undefined;
+    let env: ApiEnv | undefined;
     let ctx: AppContext;
     let app: RequestListener;
     let tenantId: string;
@@ -51,19 +45,9 @@ for (const dialect of ['sqlite', 'postgres'] as Dialect[]) {
     const executionCount = async (tenant = tenantId): Promise<number> => Number((await ctx.db.sql.query('SELECT COUNT(*) AS n FROM executions WHERE tenant_id = $1', [tenant]))[0]?.n);
 
     before(async function () {
-      let env: Record<string, string>;
-      if (dialect === 'postgres') {
-        await requirePostgres(this);
-        pgDb = await createTestDatabase('postgres');
-        await pgDb.db.close();
-        env = { TADFUQ_DATA_DIR: pgDb.dataDir, DATABASE_URL: pgDb.url! };
-      } else {
-        dataDir = await mkdtemp(path.join(os.tmpdir(), 'tadfuq-events-'));
-        env = { TADFUQ_DATA_DIR: dataDir, DATABASE_URL: '' };
-      }
-      ctx = await createContext(loadConfig(env), pino({ level: 'silent' }));
-      await ctx.runtime.start();
-      app = createApp(ctx);
+      if (dialect === 'postgres') await requirePostgres(this);
+      env = await openApiEnv(dialect, 'events');
+      ({ ctx, app } = env);
       tenantId = (await ctx.tenants.ensure('events-a', 'Events A')).id;
       otherTenant = (await ctx.tenants.ensure('events-b', 'Events B')).id;
       m.admin = await addMember(ctx, tenantId, 'admin');
@@ -81,9 +65,7 @@ for (const dialect of ['sqlite', 'postgres'] as Dialect[]) {
     });
 
     after(async () => {
-      await ctx?.close();
-      if (dataDir) await rm(dataDir, { recursive: true, force: true });
-      await pgDb?.drop();
+      await env?.close();
     });
 
     it('one event starts every flow listening for its type (and only in its tenant)', async () => {

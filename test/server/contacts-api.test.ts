@@ -4,21 +4,16 @@
 // to their own contacts, roles, tenant isolation, CSV import, the access export and erasure.
 import { expect } from 'chai';
 import request from 'supertest';
-import { pino } from 'pino';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import type { RequestListener } from 'node:http';
-import { createContext, type AppContext } from '../../server/app-context.js';
-import { createApp } from '../../server/app.js';
-import { loadConfig } from '../../server/config.js';
+import { type AppContext } from '../../server/app-context.js';
 import { contactRoutes } from '../../server/routes/contacts.js';
 import { can, ROLES } from '../../server/auth/permissions.js';
 import type { RouteSpec } from '../../server/http/route.js';
 import { consentExpiry } from '../../engine/consent/consent-rule.js';
 import { ERASED, EXPIRY_ACTOR } from '../../db/contacts/index.js';
 import { addMember, type TestMember } from '../helpers/api-auth.js';
-import { createTestDatabase, requirePostgres, type Dialect, type TestDatabase } from '../helpers/databases.js';
+import { requirePostgres, type Dialect } from '../helpers/databases.js';
+import { openApiEnv, type ApiEnv } from '../helpers/api-env.js';
 import { minimalSample } from '../helpers/schema-sample.js';
 import { flow } from '../helpers/runtime-harness.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -32,8 +27,7 @@ type Body = Record<string, unknown>;
 for (const dialect of ['sqlite', 'postgres'] as Dialect[]) {
   describe(`contacts and consent API (${dialect})`, function () {
     this.timeout(120_000);
-    let dataDir: string | undefined;
-    let pgDb: TestDatabase | undefined;
+    let env: ApiEnv | undefined;
     let ctx: AppContext;
     let app: RequestListener;
     let tenantA: string;
@@ -48,19 +42,9 @@ for (const dialect of ['sqlite', 'postgres'] as Dialect[]) {
     }
 
     before(async function () {
-      let env: Record<string, string>;
-      if (dialect === 'postgres') {
-        await requirePostgres(this);
-        pgDb = await createTestDatabase('postgres');
-        await pgDb.db.close();
-        env = { TADFUQ_DATA_DIR: pgDb.dataDir, DATABASE_URL: pgDb.url! };
-      } else {
-        dataDir = await mkdtemp(path.join(os.tmpdir(), 'tadfuq-contacts-'));
-        env = { TADFUQ_DATA_DIR: dataDir, DATABASE_URL: '' };
-      }
-      ctx = await createContext(loadConfig(env), pino({ level: 'silent' }));
-      await ctx.runtime.start();
-      app = createApp(ctx);
+      if (dialect === 'postgres') await requirePostgres(this);
+      env = await openApiEnv(dialect, 'contacts');
+      ({ ctx, app } = env);
       tenantA = (await ctx.tenants.ensure('contacts-a', 'Contacts A')).id;
       tenantB = (await ctx.tenants.ensure('contacts-b', 'Contacts B')).id;
       m.owner = await addMember(ctx, tenantA, 'owner');
@@ -73,9 +57,7 @@ for (const dialect of ['sqlite', 'postgres'] as Dialect[]) {
     });
 
     after(async () => {
-      await ctx?.close();
-      if (dataDir) await rm(dataDir, { recursive: true, force: true });
-      await pgDb?.drop();
+      await env?.close();
     });
 
     it('creates a contact with its phone in E.164 and its email lower-cased; duplicates answer 409 naming the field', async () => {

@@ -5,16 +5,11 @@
 // tenant's ids answering 404.
 import { expect } from 'chai';
 import request from 'supertest';
-import { pino } from 'pino';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import type { RequestListener } from 'node:http';
-import { createContext, type AppContext } from '../../server/app-context.js';
-import { createApp } from '../../server/app.js';
-import { loadConfig } from '../../server/config.js';
+import { type AppContext } from '../../server/app-context.js';
 import { addMember, type TestMember } from '../helpers/api-auth.js';
-import { createTestDatabase, requirePostgres, type Dialect, type TestDatabase } from '../helpers/databases.js';
+import { requirePostgres, type Dialect } from '../helpers/databases.js';
+import { openApiEnv, type ApiEnv } from '../helpers/api-env.js';
 import { flow } from '../helpers/runtime-harness.js';
 import { waitFor } from '../helpers/wait-for.js';
 
@@ -43,8 +38,7 @@ const quietSequence = flow(
 for (const dialect of ['sqlite', 'postgres'] as Dialect[]) {
   describe(`enrollments API (${dialect})`, function () {
     this.timeout(120_000);
-    let dataDir: string | undefined;
-    let pgDb: TestDatabase | undefined;
+    let env: ApiEnv | undefined;
     let ctx: AppContext;
     let app: RequestListener;
     let tenantA: string;
@@ -70,19 +64,9 @@ for (const dialect of ['sqlite', 'postgres'] as Dialect[]) {
     const executionStatus = async (id: string) => (await ctx.executions(tenantA).get(id))?.status;
 
     before(async function () {
-      let env: Record<string, string>;
-      if (dialect === 'postgres') {
-        await requirePostgres(this);
-        pgDb = await createTestDatabase('postgres');
-        await pgDb.db.close();
-        env = { TADFUQ_DATA_DIR: pgDb.dataDir, DATABASE_URL: pgDb.url! };
-      } else {
-        dataDir = await mkdtemp(path.join(os.tmpdir(), 'tadfuq-enrollments-'));
-        env = { TADFUQ_DATA_DIR: dataDir, DATABASE_URL: '' };
-      }
-      ctx = await createContext(loadConfig(env), pino({ level: 'silent' }));
-      await ctx.runtime.start();
-      app = createApp(ctx);
+      if (dialect === 'postgres') await requirePostgres(this);
+      env = await openApiEnv(dialect, 'enrollments');
+      ({ ctx, app } = env);
       tenantA = (await ctx.tenants.ensure('enroll-a', 'Enroll A')).id;
       tenantB = (await ctx.tenants.ensure('enroll-b', 'Enroll B')).id;
       m.owner = await addMember(ctx, tenantA, 'owner');
@@ -97,9 +81,7 @@ for (const dialect of ['sqlite', 'postgres'] as Dialect[]) {
     });
 
     after(async () => {
-      await ctx?.close();
-      if (dataDir) await rm(dataDir, { recursive: true, force: true });
-      await pgDb?.drop();
+      await env?.close();
     });
 
     it('enrolls contacts by id (one execution each) and reports the ones it skips', async () => {

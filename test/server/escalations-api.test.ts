@@ -4,19 +4,14 @@
 // robin in turn, notifications to the assignee, and opening is idempotent per step.
 import { expect } from 'chai';
 import request from 'supertest';
-import { pino } from 'pino';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { RequestListener } from 'node:http';
-import { createContext, type AppContext } from '../../server/app-context.js';
-import { createApp } from '../../server/app.js';
-import { loadConfig } from '../../server/config.js';
+import { type AppContext } from '../../server/app-context.js';
 import type { EscalationAssignee } from '../../engine/index.js';
 import type { Escalation } from '../../db/escalation-repository.js';
 import { addMember, type TestMember } from '../helpers/api-auth.js';
-import { createTestDatabase, requirePostgres, type Dialect, type TestDatabase } from '../helpers/databases.js';
+import { requirePostgres, type Dialect } from '../helpers/databases.js';
+import { openApiEnv, type ApiEnv } from '../helpers/api-env.js';
 
 type Body = Record<string, unknown>;
 const HOUR = 3_600_000;
@@ -24,8 +19,7 @@ const HOUR = 3_600_000;
 for (const dialect of ['sqlite', 'postgres'] as Dialect[]) {
   describe(`escalations API (${dialect})`, function () {
     this.timeout(120_000);
-    let dataDir: string | undefined;
-    let pgDb: TestDatabase | undefined;
+    let env: ApiEnv | undefined;
     let ctx: AppContext;
     let app: RequestListener;
     let tenantA: string;
@@ -34,19 +28,9 @@ for (const dialect of ['sqlite', 'postgres'] as Dialect[]) {
     const api = () => request(app);
 
     before(async function () {
-      let env: Record<string, string>;
-      if (dialect === 'postgres') {
-        await requirePostgres(this);
-        pgDb = await createTestDatabase('postgres');
-        await pgDb.db.close();
-        env = { TADFUQ_DATA_DIR: pgDb.dataDir, DATABASE_URL: pgDb.url! };
-      } else {
-        dataDir = await mkdtemp(path.join(os.tmpdir(), 'tadfuq-esc-api-'));
-        env = { TADFUQ_DATA_DIR: dataDir, DATABASE_URL: '' };
-      }
-      ctx = await createContext(loadConfig(env), pino({ level: 'silent' }));
-      await ctx.runtime.start();
-      app = createApp(ctx);
+      if (dialect === 'postgres') await requirePostgres(this);
+      env = await openApiEnv(dialect, 'esc-api');
+      ({ ctx, app } = env);
       tenantA = (await ctx.tenants.ensure('esc-a', 'Escalations A')).id;
       tenantB = (await ctx.tenants.ensure('esc-b', 'Escalations B')).id;
       m.owner = await addMember(ctx, tenantA, 'owner');
@@ -58,9 +42,7 @@ for (const dialect of ['sqlite', 'postgres'] as Dialect[]) {
     });
 
     after(async () => {
-      await ctx?.close();
-      if (dataDir) await rm(dataDir, { recursive: true, force: true });
-      await pgDb?.drop();
+      await env?.close();
     });
 
     /** An escalation as an escalate step opens it (no execution behind it). */

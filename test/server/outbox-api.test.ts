@@ -5,18 +5,13 @@
 // a recording provider in place of the sandbox.
 import { expect } from 'chai';
 import request from 'supertest';
-import { pino } from 'pino';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import type { RequestListener } from 'node:http';
-import { createContext, type AppContext } from '../../server/app-context.js';
-import { createApp } from '../../server/app.js';
-import { loadConfig } from '../../server/config.js';
+import { type AppContext } from '../../server/app-context.js';
 import { ProviderError } from '../../server/channels/provider.js';
 import type { SendRequest, SendResult } from '../../engine/index.js';
 import { addMember, type TestMember } from '../helpers/api-auth.js';
-import { createTestDatabase, requirePostgres, type Dialect, type TestDatabase } from '../helpers/databases.js';
+import { requirePostgres, type Dialect } from '../helpers/databases.js';
+import { openApiEnv, type ApiEnv } from '../helpers/api-env.js';
 import { ALWAYS_OPEN, RecordingProvider, contact, grant, origin } from '../outbox-service/outbox-fixtures.js';
 
 type Body = Record<string, unknown>;
@@ -25,8 +20,7 @@ const DAY = 86_400_000;
 for (const dialect of ['sqlite', 'postgres'] as Dialect[]) {
   describe(`outbox API (${dialect})`, function () {
     this.timeout(120_000);
-    let dataDir: string | undefined;
-    let pgDb: TestDatabase | undefined;
+    let env: ApiEnv | undefined;
     let ctx: AppContext;
     let app: RequestListener;
     let tenantA: string;
@@ -41,19 +35,9 @@ for (const dialect of ['sqlite', 'postgres'] as Dialect[]) {
     const send = (tenantId: string, req: SendRequest): Promise<SendResult> => ctx.outbox.send(origin(tenantId), req, new AbortController().signal);
 
     before(async function () {
-      let env: Record<string, string>;
-      if (dialect === 'postgres') {
-        await requirePostgres(this);
-        pgDb = await createTestDatabase('postgres');
-        await pgDb.db.close();
-        env = { TADFUQ_DATA_DIR: pgDb.dataDir, DATABASE_URL: pgDb.url! };
-      } else {
-        dataDir = await mkdtemp(path.join(os.tmpdir(), 'tadfuq-outbox-api-'));
-        env = { TADFUQ_DATA_DIR: dataDir, DATABASE_URL: '' };
-      }
-      ctx = await createContext(loadConfig(env), pino({ level: 'silent' }));
-      await ctx.runtime.start();
-      app = createApp(ctx);
+      if (dialect === 'postgres') await requirePostgres(this);
+      env = await openApiEnv(dialect, 'outbox-api');
+      ({ ctx, app } = env);
       recorder = new RecordingProvider();
       ctx.outbox.providers.register(recorder, { rate: {}, account: () => 'sandbox' });
       tenantA = (await ctx.tenants.ensure('outbox-a', 'Outbox A', { sendPolicy: ALWAYS_OPEN } as never)).id;
@@ -91,9 +75,7 @@ for (const dialect of ['sqlite', 'postgres'] as Dialect[]) {
     });
 
     after(async () => {
-      await ctx?.close();
-      if (dataDir) await rm(dataDir, { recursive: true, force: true });
-      await pgDb?.drop();
+      await env?.close();
     });
 
     it('lists the tenant’s messages newest first, for every role that reads, with filters and cursor pages', async () => {
