@@ -94,7 +94,10 @@ export function meetingView(m: Meeting): MeetingView {
   };
 }
 
-/** A contact as flows see it in events ($trigger.contact) and crm.update outputs. */
+/**
+ * A contact as flows see it, everywhere: `$contact`, events' `$trigger.contact`, enrollment
+ * payloads and crm.update outputs (one shape, so an expression works whichever way it came).
+ */
 export function contactSnapshot(c: Contact): Record<string, unknown> {
   return {
     id: c.id,
@@ -109,7 +112,9 @@ export function contactSnapshot(c: Contact): Record<string, unknown> {
     tier: c.tier,
     tags: c.tags,
     attributes: c.attributes,
+    lastInboundAt: iso(c.lastInboundAt),
     createdAt: iso(c.createdAt),
     updatedAt: iso(c.updatedAt),
+    erased: c.erasedAt !== null,
   };
 }

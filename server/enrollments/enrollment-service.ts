@@ -25,6 +25,7 @@
 //   all; an opt-out or a consent withdrawal on a channel ends those of flows with a send node of
 //   that channel (`send.<channel>`), all when no channel is given. The execution is cancelled in
 //   the call.
+import { contactSnapshot } from '../crm/crm-views.js';
 import { v7 as uuidv7 } from 'uuid';
 import type { Logger } from 'pino';
 import { ReplayUnavailable, replayStepOf, validateFlow, type Flow, type HistoryStep, type NodeRegistry, type Runtime } from '../../engine/index.js';
@@ -78,25 +79,8 @@ export interface EnrollOptions {
   source?: string;
 }
 
-/** The contact's fields as flows see them: the trigger payload's `contact` and `$contact`. */
-export function contactFields(c: Contact): Record<string, unknown> {
-  return {
-    id: c.id,
-    name: c.name,
-    phone: c.phone,
-    email: c.email,
-    locale: c.locale,
-    company: c.company,
-    source: c.source,
-    ownerId: c.ownerId,
-    score: c.score,
-    tier: c.tier,
-    tags: c.tags,
-    attributes: c.attributes,
-    lastInboundAt: c.lastInboundAt === null ? null : new Date(c.lastInboundAt).toISOString(),
-    erased: c.erasedAt !== null,
-  };
-}
+/** The contact's fields as flows see them: the trigger payload's `contact` and `$contact` (one shape: crm-views). */
+export const contactFields = contactSnapshot;
 
 /** Where a paused enrollment resumes: a trimmed copy of its execution's history. */
 interface ResumePlan {
