@@ -12,6 +12,7 @@
 import type { Logger } from 'pino';
 import type { Database } from '../../db/index.js';
 import { expireDueConsents } from '../../db/contacts/index.js';
+import { startPeriodic } from '../periodic.js';
 
 export const CONSENT_SWEEP_INTERVAL_MS = 10 * 60 * 1000;
 export const EXPIRING_NOTICE_DAYS = 30;
@@ -40,26 +41,10 @@ export async function announceExpiringConsents(db: Database, events: ExpiringPub
 
 /** Start sweeping (first run right away); the timer does not keep the process alive. Returns stop(). */
 export function startConsentExpirySweeper(deps: { db: Database; log: Logger; events?: ExpiringPublisher }, intervalMs = CONSENT_SWEEP_INTERVAL_MS): () => void {
-  let running = false;
-  let stopped = false;
   const sweep = async (): Promise<void> => {
-    if (running || stopped) return;
-    running = true;
-    try {
-      const expired = await expireDueConsents(deps.db, Date.now());
-      if (expired) deps.log.info({ expired }, 'consents expired');
-      if (deps.events) await announceExpiringConsents(deps.db, deps.events, Date.now());
-    } catch (err) {
-      if (!stopped) deps.log.error({ err }, 'consent expiry sweep failed');
-    } finally {
-      running = false;
-    }
+    const expired = await expireDueConsents(deps.db, Date.now());
+    if (expired) deps.log.info({ expired }, 'consents expired');
+    if (deps.events) await announceExpiringConsents(deps.db, deps.events, Date.now());
   };
-  const timer = setInterval(() => void sweep(), intervalMs);
-  timer.unref();
-  void sweep();
-  return () => {
-    stopped = true;
-    clearInterval(timer);
-  };
+  return startPeriodic('consent expiry sweep', sweep, { intervalMs, log: deps.log, runNow: true });
 }

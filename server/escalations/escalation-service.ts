@@ -8,6 +8,7 @@
 // an ordinary engine wait (it survives restarts). The sweep marks escalations past their
 // deadline timed_out, those whose execution ended cancelled, and re-delivers decisions a
 // stopped process had not delivered.
+import { startPeriodic } from '../periodic.js';
 import type { Logger } from 'pino';
 import { NodeFailure, type EscalationGateway, type EscalationOpenRequest, type OpenedEscalation, type Runtime, type StepIdentity } from '../../engine/index.js';
 import type { Database } from '../../db/index.js';
@@ -358,23 +359,5 @@ export class EscalationService {
 
 /** Sweep every `intervalMs` (API process). Returns stop(). */
 export function startEscalationSweeper(service: EscalationService, log: Logger, intervalMs = 60_000): () => void {
-  let running = false;
-  let stopped = false;
-  const timer = setInterval(() => {
-    if (running || stopped) return;
-    running = true;
-    void service
-      .sweep()
-      .catch((err) => {
-        if (!stopped) log.error({ err }, 'escalation sweep failed');
-      })
-      .finally(() => {
-        running = false;
-      });
-  }, intervalMs);
-  timer.unref();
-  return () => {
-    stopped = true;
-    clearInterval(timer);
-  };
+  return startPeriodic('escalation sweep', () => service.sweep(), { intervalMs, log });
 }

@@ -5,6 +5,7 @@
 // node): starting again — a replayed event id, a retry after a crash, two identical requests at
 // once — conflicts with the execution already there and starts nothing new. Events with a
 // subject also resume wait.event steps waiting for that event about that contact.
+import { startPeriodic } from '../periodic.js';
 import { createHash } from 'node:crypto';
 import { v5 as uuidv5, v7 as uuidv7 } from 'uuid';
 import type { Logger } from 'pino';
@@ -192,23 +193,5 @@ export class EventRouter {
 
 /** Route unrouted events every `intervalMs` (API process). Returns stop(). */
 export function startEventSweeper(router: EventRouter, log: Logger, intervalMs = 60_000): () => void {
-  let running = false;
-  let stopped = false;
-  const timer = setInterval(() => {
-    if (running || stopped) return;
-    running = true;
-    void router
-      .sweep()
-      .catch((err) => {
-        if (!stopped) log.error({ err }, 'event sweep failed');
-      })
-      .finally(() => {
-        running = false;
-      });
-  }, intervalMs);
-  timer.unref();
-  return () => {
-    stopped = true;
-    clearInterval(timer);
-  };
+  return startPeriodic('event sweep', () => router.sweep(), { intervalMs, log });
 }
