@@ -8,6 +8,8 @@ import { TopBar } from './ui/top-bar';
 import { LoginPage } from './pages/login-page';
 import { FlowsPage } from './pages/flows-page';
 import { ExecutionsPage } from './pages/executions-page';
+import { EscalationsPage } from './pages/escalations-page';
+import { ContactsPage, ContactPage } from './pages/contacts-page';
 
 // The canvas pages (React Flow, forms, layout) load on first use: sign-in and lists stay light.
 const FlowEditorPage = lazy(() => import('./pages/flow-editor-page').then((m) => ({ default: m.FlowEditorPage })));
@@ -41,7 +43,16 @@ function Pages() {
       </p>
     );
   if (signedOut || route.page === 'login') return signedOut ? <LoginPage /> : null;
-  const current = route.page === 'flows' || route.page === 'flow' ? 'flows' : route.page === 'executions' || route.page === 'execution' ? 'executions' : null;
+  const current =
+    route.page === 'flows' || route.page === 'flow'
+      ? 'flows'
+      : route.page === 'executions' || route.page === 'execution'
+        ? 'executions'
+        : route.page === 'escalations'
+          ? 'escalations'
+          : route.page === 'contacts' || route.page === 'contact'
+            ? 'contacts'
+            : null;
   return (
     <div className="app">
       <a href="#main" className="skip-link">
@@ -60,6 +71,9 @@ function Pages() {
         {route.page === 'execution' && <ExecutionPage key={route.id} id={route.id} />}
       </Suspense>
       {route.page === 'executions' && <ExecutionsPage flowId={route.flowId} status={route.status} />}
+      {route.page === 'escalations' && <EscalationsPage />}
+      {route.page === 'contacts' && <ContactsPage q={route.q} />}
+      {route.page === 'contact' && <ContactPage key={route.id} id={route.id} />}
       {route.page === 'notFound' && (
         <main id="main" className="page">
           <p>{t('app.notFound')}</p>

@@ -1,4 +1,4 @@
-// A small history-API router: the editor has five pages, not worth a routing library.
+// A small history-API router: the editor has a handful of pages, not worth a routing library.
 import { useEffect, useState, type AnchorHTMLAttributes, type MouseEvent } from 'react';
 
 export type Route =
@@ -7,6 +7,9 @@ export type Route =
   | { page: 'flow'; id: string }
   | { page: 'executions'; flowId?: string; status?: string }
   | { page: 'execution'; id: string }
+  | { page: 'escalations' }
+  | { page: 'contacts'; q?: string }
+  | { page: 'contact'; id: string }
   | { page: 'notFound' };
 
 export function parseRoute(pathname: string, search: string): Route {
@@ -17,6 +20,9 @@ export function parseRoute(pathname: string, search: string): Route {
   if (parts[0] === 'flows' && parts[1]) return { page: 'flow', id: parts[1] };
   if (parts[0] === 'executions' && parts[1]) return { page: 'execution', id: parts[1] };
   if (parts[0] === 'executions') return { page: 'executions', flowId: q.get('flowId') ?? undefined, status: q.get('status') ?? undefined };
+  if (parts[0] === 'escalations' && parts.length === 1) return { page: 'escalations' };
+  if (parts[0] === 'contacts' && parts[1]) return { page: 'contact', id: parts[1] };
+  if (parts[0] === 'contacts') return { page: 'contacts', q: q.get('q') ?? undefined };
   return { page: 'notFound' };
 }
 

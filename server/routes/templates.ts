@@ -268,9 +268,9 @@ export function templateRoutes(ctx: AppContext): RouteSpec[] {
       summary: 'The built-in template gallery',
       tag: 'templates',
       access: 'flows.read',
-      response: Type.Object({ templates: Type.Array(Summary) }, { additionalProperties: false }),
+      response: Type.Object({ items: Type.Array(Summary) }, { additionalProperties: false }),
       async handler() {
-        return { templates: (await builtins()).templates.map(summarize) };
+        return { items: (await builtins()).templates.map(summarize) };
       },
     }),
     route({

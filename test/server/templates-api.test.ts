@@ -126,7 +126,7 @@ describe('server: templates API', function () {
       const { tenant } = await freshTenant();
       const viewer = await addMember(ctx, tenant.id, 'viewer');
       const res = await request(app).get('/api/v1/templates').set(viewer.headers).expect(200);
-      const templates = res.body.templates as { id: string; name: { en: string; ar: string }; nodeTypes: string[]; credentials: { type: string }[]; version: string }[];
+      const templates = res.body.items as { id: string; name: { en: string; ar: string }; nodeTypes: string[]; credentials: { type: string }[]; version: string }[];
       expect(templates).to.have.length(TEMPLATE_FILES.length);
       expect(TEMPLATE_FILES.length).to.be.at.least(2);
       for (const t of templates) {

@@ -136,3 +136,82 @@ export interface Execution extends ExecutionSummary { output: unknown; steps: St
 export interface TestRun { executionId: string; flowVersion: number; status: string; output: unknown; error: StepError | null; steps: Step[] }
 
 export interface Page<T> { items: T[]; nextCursor: string | null }
+
+export interface Escalation {
+  id: string;
+  kind: 'step' | 'bulk';
+  status: string;
+  priority: 'low' | 'normal' | 'high' | 'urgent';
+  reason: string;
+  payload: unknown;
+  assignment: string;
+  assignee: { userId: string | null; role: string | null };
+  executionId: string | null;
+  flowId: string | null;
+  nodeId: string | null;
+  contactId: string | null;
+  claimedBy: string | null;
+  claimedAt: string | null;
+  decidedBy: string | null;
+  decidedAt: string | null;
+  note: string | null;
+  edits: unknown;
+  dueAt: string | null;
+  createdAt: string;
+}
+
+export interface Contact {
+  id: string;
+  name: string;
+  phone: string | null;
+  email: string | null;
+  locale: Locale;
+  company: string | null;
+  source: string | null;
+  ownerId: string | null;
+  score: number | null;
+  tier: string | null;
+  tags: string[];
+  createdAt: string;
+  erasedAt: string | null;
+}
+
+export interface Consent {
+  channel: string;
+  purpose: string;
+  status: string;
+  grantedAt: string | null;
+  renewedAt: string | null;
+  withdrawnAt: string | null;
+  expiresAt: string | null;
+  source: string | null;
+  valid: boolean;
+  reason: string | null;
+}
+
+export interface ContactDetail extends Contact { consents: Consent[] }
+
+export interface ConsentEvent {
+  id: string;
+  channel: string | null;
+  purpose: string | null;
+  type: string;
+  actor: string;
+  source: string | null;
+  at: string;
+}
+
+export interface ConversationItem {
+  id: string;
+  direction: 'inbound' | 'outbound';
+  channel: string;
+  at: string;
+  text: string | null;
+  subject: string | null;
+  template: string | null;
+  status: string | null;
+  optOut: boolean;
+}
+
+/** Lists with `next` (escalations, contacts, consent events, conversation). */
+export interface NextPage<T> { items: T[]; next: string | null }

@@ -6,7 +6,9 @@ import { useI18n } from '../i18n/i18n';
 import { useNotify } from './notices';
 import type { MessageKey } from '../i18n/messages.en';
 
-export function TopBar({ current }: { current: 'flows' | 'executions' | null }) {
+export type Section = 'flows' | 'executions' | 'escalations' | 'contacts';
+
+export function TopBar({ current }: { current: Section | null }) {
   const session = useSession();
   const { t } = useI18n();
   const notify = useNotify();
@@ -40,6 +42,16 @@ export function TopBar({ current }: { current: 'flows' | 'executions' | null }) 
         <Link to="/executions" aria-current={current === 'executions' ? 'page' : undefined}>
           {t('nav.executions')}
         </Link>
+        {session.can('escalations.read') && (
+          <Link to="/escalations" aria-current={current === 'escalations' ? 'page' : undefined}>
+            {t('nav.escalations')}
+          </Link>
+        )}
+        {session.can('contacts.read') && (
+          <Link to="/contacts" aria-current={current === 'contacts' ? 'page' : undefined}>
+            {t('nav.contacts')}
+          </Link>
+        )}
       </nav>
       <div className="top-bar-end">
         <label className="tenant-switch">
