@@ -214,6 +214,23 @@ export class CrmService {
     }
   }
 
+  /**
+   * A lead corrected through the API (PATCH /contacts/:id): publishes lead.updated with the
+   * contact and the names of the changed fields (id `lead.updated:<contact id>:<updated at>`,
+   * one event per change). Never fails the caller: the correction is saved either way.
+   */
+  async leadUpdated(tenantId: string, contact: Contact, fields: string[], by: Actor): Promise<void> {
+    try {
+      await this.deps.events.publish(
+        tenantId,
+        { id: `lead.updated:${contact.id}:${contact.updatedAt}`, type: 'lead.updated', subject: contact.id, data: { contact: contactSnapshot(contact), fields, actor: by.actor } },
+        'crm',
+      );
+    } catch (err) {
+      this.deps.log.error({ err, tenantId, contactId: contact.id }, 'publishing lead.updated failed');
+    }
+  }
+
   /** Lead fields from a flow (crm.update): score, tier, owner, tags added/removed. Emits lead.updated. */
   async updateContact(tenantId: string, id: string, set: CrmSet, by: Actor): Promise<{ contact: Contact; changes: Changes; events: string[] }> {
     const fields = await this.contactFields(tenantId, set);

@@ -621,6 +621,8 @@ export function contactRoutes(ctx: AppContext): RouteSpec[] {
             if (changed.length) await ctx.audit(auth.tenant.id).record({ actor: actorOf(auth), action: 'contact.update', target: contact.id, details: { fields: changed }, requestId: requestIdOf(req) }, q);
           });
           if (!result) throw notFound('contact');
+          // lead.updated lets flows react to corrections (server/crm/, trigger.event).
+          if (changed.length) await ctx.crm.leadUpdated(auth.tenant.id, result, changed, { actor: actorOf(auth) });
           return contactView(result);
         } catch (err) {
           if (err instanceof DuplicateContactError) throw duplicate(err);

@@ -197,6 +197,17 @@ describe('e2e: lead.created → ai.score → hot? escalate : consent.check → s
     expect(messagesTo('+966501110003')).to.have.length(1);
   });
 
+  it('correcting a lead announces lead.updated with the changed fields', async () => {
+    const contact = await request(app).post('/api/v1/contacts').set(admin.headers).send({ name: 'Lina Farouk', phone: '+966501110009', locale: 'en' }).expect(201);
+    const id = contact.body.id as string;
+    await request(app).patch(`/api/v1/contacts/${id}`).set(admin.headers).send({ company: 'Najd Health' }).expect(200);
+    const events = await ctx.db.sql.query("SELECT data FROM domain_events WHERE subject = $1 AND type = 'lead.updated'", [id]);
+    expect(events).to.have.length(1);
+    const data = JSON.parse(String(events[0]!.data)) as { fields: string[]; contact: { company: string } };
+    expect(data.fields).to.deep.equal(['company']);
+    expect(data.contact.company).to.equal('Najd Health');
+  });
+
   it('a lead without consent is never messaged', async () => {
     const { executionId } = await newLead('فهد الدوسري', '+966501110004', false, { score: 20, tier: 'cold' });
     const done = await settled(executionId);
