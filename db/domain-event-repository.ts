@@ -64,12 +64,7 @@ export class DomainEventRepository {
       if (!stored) throw new Error(`domain event ${event.id} vanished`);
       return { event: stored, created: inserted.length > 0 };
     };
-    if (query) return run(query);
-    let result!: { event: DomainEvent; created: boolean };
-    await this.db.sql.transaction(async (q) => {
-      result = await run(q);
-    });
-    return result;
+    return query ? run(query) : this.db.sql.transaction(run);
   }
 
   async byId(id: string, query?: Query): Promise<DomainEvent | null> {

@@ -150,12 +150,7 @@ export class EnrollmentRepository {
   ) {}
 
   private async within<T>(query: Query | undefined, fn: (q: Query) => Promise<T>): Promise<T> {
-    if (query) return fn(query);
-    let result: T | undefined;
-    await this.db.sql.transaction(async (q) => {
-      result = await fn(q);
-    });
-    return result as T;
+    return query ? fn(query) : this.db.sql.transaction(fn);
   }
 
   private async appendHistory(q: Query, e: { enrollmentId: string; at: number; from: EnrollmentState | null; to: EnrollmentState; reason: string | null; actor: string; executionId: string | null; node: string | null }): Promise<void> {

@@ -219,12 +219,8 @@ export class FlowRepository {
   }
 
   /** Run `fn` in one transaction and return its result. */
-  async transaction<T>(fn: (q: Query) => Promise<T>): Promise<T> {
-    let result!: T;
-    await this.db.sql.transaction(async (q) => {
-      result = await fn(q);
-    });
-    return result;
+  transaction<T>(fn: (q: Query) => Promise<T>): Promise<T> {
+    return this.db.sql.transaction(fn);
   }
 
   /** A transaction that may publish: queued behind every other publish through this database handle. */

@@ -381,12 +381,8 @@ export class OutboxRepository implements DeliveryStatusSink {
     });
   }
 
-  private async transaction<T>(fn: (q: Query) => Promise<T>): Promise<T> {
-    let out!: T;
-    await this.db.sql.transaction(async (q) => {
-      out = await fn(q);
-    });
-    return out;
+  private transaction<T>(fn: (q: Query) => Promise<T>): Promise<T> {
+    return this.db.sql.transaction(fn);
   }
 }
 

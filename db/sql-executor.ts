@@ -14,8 +14,8 @@ export type Query = (sql: string, params?: unknown[]) => Promise<Row[]>;
 export interface SqlExecutor {
   readonly dialect: 'sqlite' | 'postgres';
   query: Query;
-  /** Run `fn` in one transaction on one connection; commit, or roll back on error. */
-  transaction(fn: (query: Query) => Promise<void>): Promise<void>;
+  /** Run `fn` in one transaction on one connection; commit and return its result, or roll back on error. */
+  transaction<T>(fn: (query: Query) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -61,14 +61,18 @@ export async function createSqliteExecutor(file: string): Promise<SqlExecutor> {
       const run = tail.then(async () => {
         await exec(writer, 'BEGIN IMMEDIATE');
         try {
-          await fn((sql, params) => all(writer, toSqlite(sql), params));
+          const result = await fn((sql, params) => all(writer, toSqlite(sql), params));
           await exec(writer, 'COMMIT');
+          return result;
         } catch (err) {
           await exec(writer, 'ROLLBACK').catch(() => undefined);
           throw err;
         }
       });
-      tail = run.catch(() => undefined);
+      tail = run.then(
+        () => undefined,
+        () => undefined,
+      );
       return run;
     },
     async close() {
@@ -93,8 +97,9 @@ export function createPgExecutor(connectionString: string, max = 10): SqlExecuto
       const client = await pool.connect();
       try {
         await client.query('BEGIN');
-        await fn(async (sql, params) => (await client.query(sql, params)).rows as Row[]);
+        const result = await fn(async (sql, params) => (await client.query(sql, params)).rows as Row[]);
         await client.query('COMMIT');
+        return result;
       } catch (err) {
         await client.query('ROLLBACK').catch(() => undefined);
         throw err;

@@ -198,12 +198,7 @@ export class ConsentRepository {
   ) {}
 
   private async within<T>(query: Query | undefined, fn: (q: Query) => Promise<T>): Promise<T> {
-    if (query) return fn(query);
-    let result: T | undefined;
-    await this.db.sql.transaction(async (q) => {
-      result = await fn(q);
-    });
-    return result as T;
+    return query ? fn(query) : this.db.sql.transaction(fn);
   }
 
   async get(contactId: string, channel: Channel, purpose: Purpose, query?: Query): Promise<Consent | null> {

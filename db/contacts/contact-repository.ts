@@ -130,12 +130,7 @@ export class ContactRepository {
 
   /** Run `fn` in the caller's transaction, or in a new one. */
   private async within<T>(query: Query | undefined, fn: (q: Query) => Promise<T>): Promise<T> {
-    if (query) return fn(query);
-    let result: T | undefined;
-    await this.db.sql.transaction(async (q) => {
-      result = await fn(q);
-    });
-    return result as T;
+    return query ? fn(query) : this.db.sql.transaction(fn);
   }
 
   private get forUpdate(): string {
