@@ -10,6 +10,10 @@ import { FlowsPage } from './pages/flows-page';
 import { ExecutionsPage } from './pages/executions-page';
 import { EscalationsPage } from './pages/escalations-page';
 import { ContactsPage, ContactPage } from './pages/contacts-page';
+import { TemplatesPage } from './pages/templates-page';
+import { ApprovalsPage } from './pages/approvals-page';
+import { CredentialsPage } from './pages/credentials-page';
+import { UsersPage } from './pages/users-page';
 
 // The canvas pages (React Flow, forms, layout) load on first use: sign-in and lists stay light.
 const FlowEditorPage = lazy(() => import('./pages/flow-editor-page').then((m) => ({ default: m.FlowEditorPage })));
@@ -52,7 +56,9 @@ function Pages() {
           ? 'escalations'
           : route.page === 'contacts' || route.page === 'contact'
             ? 'contacts'
-            : null;
+            : route.page === 'templates' || route.page === 'approvals' || route.page === 'credentials' || route.page === 'users'
+              ? route.page
+              : null;
   return (
     <div className="app">
       <a href="#main" className="skip-link">
@@ -74,6 +80,10 @@ function Pages() {
       {route.page === 'escalations' && <EscalationsPage />}
       {route.page === 'contacts' && <ContactsPage q={route.q} />}
       {route.page === 'contact' && <ContactPage key={route.id} id={route.id} />}
+      {route.page === 'templates' && <TemplatesPage />}
+      {route.page === 'approvals' && <ApprovalsPage />}
+      {route.page === 'credentials' && <CredentialsPage />}
+      {route.page === 'users' && <UsersPage />}
       {route.page === 'notFound' && (
         <main id="main" className="page">
           <p>{t('app.notFound')}</p>

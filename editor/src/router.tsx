@@ -10,6 +10,10 @@ export type Route =
   | { page: 'escalations' }
   | { page: 'contacts'; q?: string }
   | { page: 'contact'; id: string }
+  | { page: 'templates' }
+  | { page: 'approvals' }
+  | { page: 'credentials' }
+  | { page: 'users' }
   | { page: 'notFound' };
 
 export function parseRoute(pathname: string, search: string): Route {
@@ -22,6 +26,10 @@ export function parseRoute(pathname: string, search: string): Route {
   if (parts[0] === 'executions') return { page: 'executions', flowId: q.get('flowId') ?? undefined, status: q.get('status') ?? undefined };
   if (parts[0] === 'escalations' && parts.length === 1) return { page: 'escalations' };
   if (parts[0] === 'contacts' && parts[1]) return { page: 'contact', id: parts[1] };
+  if (parts[0] === 'templates' && parts.length === 1) return { page: 'templates' };
+  if (parts[0] === 'approvals' && parts.length === 1) return { page: 'approvals' };
+  if (parts[0] === 'settings' && parts[1] === 'credentials') return { page: 'credentials' };
+  if (parts[0] === 'settings' && parts[1] === 'users') return { page: 'users' };
   if (parts[0] === 'contacts') return { page: 'contacts', q: q.get('q') ?? undefined };
   return { page: 'notFound' };
 }

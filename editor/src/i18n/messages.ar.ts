@@ -1,7 +1,11 @@
 // كل نصوص المحرر المعروضة للمستخدم، بالعربية. المفاتيح نفسها في messages.en.ts.
-import type { Messages } from './messages.en';
+import type { CoreKey, Messages } from './messages.en';
+import * as templates from './areas/templates';
+import * as admin from './areas/admin';
+import * as approvals from './areas/approvals';
+import * as contactsMore from './areas/contacts-more';
 
-export const ar: Messages = {
+const core: Record<CoreKey, string> = {
   'app.title': 'تدفق — محرر التدفقات',
   'app.name': 'تدفق',
   'app.skipToContent': 'انتقل إلى المحتوى',
@@ -254,6 +258,10 @@ export const ar: Messages = {
   'mode.event': 'حدث',
   'nav.escalations': 'التصعيدات',
   'nav.contacts': 'جهات الاتصال',
+  'nav.templates': 'القوالب',
+  'nav.approvals': 'طلبات الاعتماد',
+  'nav.credentials': 'بيانات الاعتماد',
+  'nav.users': 'المستخدمون',
 
   'escalations.title': 'صندوق التصعيدات',
   'escalations.mine': 'المسندة إليّ فقط',
@@ -341,3 +349,5 @@ export const ar: Messages = {
   'consentEvent.blocked_send': 'إرسال محظور',
   'consentEvent.erasure': 'محو',
 };
+
+export const ar: Messages = { ...core, ...templates.ar, ...admin.ar, ...approvals.ar, ...contactsMore.ar };

@@ -1,5 +1,10 @@
 // Every user-facing string of the editor, in English. messages.ar.ts has the same keys.
-export const en = {
+import * as templates from './areas/templates';
+import * as admin from './areas/admin';
+import * as approvals from './areas/approvals';
+import * as contactsMore from './areas/contacts-more';
+
+const core = {
   'app.title': 'Tadfuq — flow editor',
   'app.name': 'Tadfuq',
   'app.skipToContent': 'Skip to content',
@@ -252,6 +257,10 @@ export const en = {
   'mode.event': 'Event',
   'nav.escalations': 'Escalations',
   'nav.contacts': 'Contacts',
+  'nav.templates': 'Templates',
+  'nav.approvals': 'Approvals',
+  'nav.credentials': 'Credentials',
+  'nav.users': 'Users',
 
   'escalations.title': 'Escalation inbox',
   'escalations.mine': 'Only mine',
@@ -339,6 +348,10 @@ export const en = {
   'consentEvent.blocked_send': 'Send blocked',
   'consentEvent.erasure': 'Erased',
 } as const;
+
+/** Each area (areas/*.ts) keeps its strings in both languages side by side. */
+export const en = { ...core, ...templates.en, ...admin.en, ...approvals.en, ...contactsMore.en } as const;
+export type CoreKey = keyof typeof core;
 
 export type MessageKey = keyof typeof en;
 export type Messages = Record<MessageKey, string>;

@@ -6,7 +6,7 @@ import { useI18n } from '../i18n/i18n';
 import { useNotify } from './notices';
 import type { MessageKey } from '../i18n/messages.en';
 
-export type Section = 'flows' | 'executions' | 'escalations' | 'contacts';
+export type Section = 'flows' | 'executions' | 'escalations' | 'contacts' | 'templates' | 'approvals' | 'credentials' | 'users';
 
 export function TopBar({ current }: { current: Section | null }) {
   const session = useSession();
@@ -50,6 +50,26 @@ export function TopBar({ current }: { current: Section | null }) {
         {session.can('contacts.read') && (
           <Link to="/contacts" aria-current={current === 'contacts' ? 'page' : undefined}>
             {t('nav.contacts')}
+          </Link>
+        )}
+        {session.can('templates.import') && (
+          <Link to="/templates" aria-current={current === 'templates' ? 'page' : undefined}>
+            {t('nav.templates')}
+          </Link>
+        )}
+        {session.can('flows.publish.classB') && (
+          <Link to="/approvals" aria-current={current === 'approvals' ? 'page' : undefined}>
+            {t('nav.approvals')}
+          </Link>
+        )}
+        {session.can('credentials.read') && (
+          <Link to="/settings/credentials" aria-current={current === 'credentials' ? 'page' : undefined}>
+            {t('nav.credentials')}
+          </Link>
+        )}
+        {session.can('users.read') && (
+          <Link to="/settings/users" aria-current={current === 'users' ? 'page' : undefined}>
+            {t('nav.users')}
           </Link>
         )}
       </nav>
