@@ -20,9 +20,14 @@ function newestMtime(dir) {
   return newest;
 }
 
+/** Where the build goes: dist/editor, or TADFUQ_EDITOR_OUT (parallel test runs each build their own; the server then needs TADFUQ_EDITOR_DIR). */
+export function outDir(base = root) {
+  return process.env.TADFUQ_EDITOR_OUT ? path.resolve(process.env.TADFUQ_EDITOR_OUT) : path.join(base, 'dist/editor');
+}
+
 /** Why the build must be (re)made, or null when it is up to date. */
 export function staleReason(base = root) {
-  const index = path.join(base, 'dist/editor/index.html');
+  const index = path.join(outDir(base), 'index.html');
   if (!fs.existsSync(index)) return 'no build yet';
   const built = fs.statSync(index).mtimeMs;
   const sources = Math.max(newestMtime(path.join(base, 'editor')), fs.statSync(path.join(base, 'package-lock.json')).mtimeMs);
@@ -36,10 +41,10 @@ export function ensureEditorBuild({ base = root, quiet = false } = {}) {
   const vite = path.join(base, 'node_modules/vite/bin/vite.js');
   if (!fs.existsSync(vite)) {
     console.warn(`editor: ${reason}, and vite is not installed (npm install): the server will answer 503 at /`);
-    return fs.existsSync(path.join(base, 'dist/editor/index.html'));
+    return fs.existsSync(path.join(outDir(base), 'index.html'));
   }
   if (!quiet) console.log(`editor: ${reason}; building…`);
-  const run = spawnSync(process.execPath, [vite, 'build', '--config', 'editor/vite.config.ts', '--logLevel', quiet ? 'error' : 'warn'], { cwd: base, stdio: 'inherit' });
+  const run = spawnSync(process.execPath, [vite, 'build', '--config', 'editor/vite.config.ts', '--outDir', outDir(base), '--emptyOutDir', '--logLevel', quiet ? 'error' : 'warn'], { cwd: base, stdio: 'inherit' });
   if (run.status !== 0) throw new Error(`editor build failed (exit ${run.status})`);
   return true;
 }
