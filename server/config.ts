@@ -32,7 +32,14 @@ export interface Config {
    * request's own host (fine when nothing rewrites it on the way in).
    */
   publicUrl: string | undefined;
+  /** Sign-in attempts one IP address may make per minute (TADFUQ_LOGIN_RATE_PER_MINUTE). */
+  loginRatePerMinute: number;
+  /** Sign-ups one IP address may make per hour (TADFUQ_SIGNUP_RATE_PER_HOUR). */
+  signupRatePerHour: number;
 }
+
+export const LOGIN_RATE_PER_MINUTE = 20;
+export const SIGNUP_RATE_PER_HOUR = 10;
 
 function int(value: string | undefined, fallback: number, name: string): number {
   if (value === undefined || value === '') return fallback;
@@ -77,5 +84,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secretKey: env.TADFUQ_SECRET_KEY || undefined,
     corsOrigins: (env.TADFUQ_CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
     publicUrl: publicUrl(env.TADFUQ_PUBLIC_URL),
+    loginRatePerMinute: int(env.TADFUQ_LOGIN_RATE_PER_MINUTE, LOGIN_RATE_PER_MINUTE, 'TADFUQ_LOGIN_RATE_PER_MINUTE'),
+    signupRatePerHour: int(env.TADFUQ_SIGNUP_RATE_PER_HOUR, SIGNUP_RATE_PER_HOUR, 'TADFUQ_SIGNUP_RATE_PER_HOUR'),
   };
 }

@@ -15,6 +15,7 @@ import { PERMISSIONS, type Permission } from '../auth/permissions.js';
 import { hashPassword } from '../auth/passwords.js';
 import { ACCESS_TOKEN_TTL_SECONDS, REFRESH_TOKEN_TTL_MS } from '../auth/tokens.js';
 import { RateLimiter } from '../auth/rate-limit.js';
+import { LOGIN_RATE_PER_MINUTE, SIGNUP_RATE_PER_HOUR } from '../config.js';
 import { LoginGuard, invalidCredentials } from '../auth/login-guard.js';
 import { localAuthenticator, signIn } from '../auth/passport.js';
 import { MembershipSchema, RoleSchema, SessionSchema, TenantRefSchema, TokensSchema, UserSchema, issueTokens, membershipsOf, sessionAnswer, userView, type Tokens } from '../auth/session.js';
@@ -34,9 +35,9 @@ import { InvitationRepository, invitationByHash, invitationStatus } from '../../
 import { normaliseEmail, type UserRecord } from '../../db/user-repository.js';
 
 /** Sign-in attempts (login, accepting an invitation) per IP and minute. */
-export const LOGIN_RATE = { limit: 20, windowMs: 60_000 };
+export const LOGIN_RATE = { limit: LOGIN_RATE_PER_MINUTE, windowMs: 60_000 };
 /** Sign-ups per IP and hour. */
-export const SIGNUP_RATE = { limit: 10, windowMs: 3_600_000 };
+export const SIGNUP_RATE = { limit: SIGNUP_RATE_PER_HOUR, windowMs: 3_600_000 };
 
 const SLUG_PATTERN = '^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$';
 /** Slugs appear in URLs (/hooks/:tenant/…): names the product may want for itself are kept back. */
@@ -107,8 +108,8 @@ function slugFrom(name: string): string {
 export function authRoutes(ctx: AppContext): RouteSpec[] {
   const guard = new LoginGuard(ctx);
   const authenticator = localAuthenticator(guard);
-  const loginLimiter = new RateLimiter(LOGIN_RATE);
-  const signupLimiter = new RateLimiter(SIGNUP_RATE);
+  const loginLimiter = new RateLimiter({ ...LOGIN_RATE, limit: ctx.config.loginRatePerMinute });
+  const signupLimiter = new RateLimiter({ ...SIGNUP_RATE, limit: ctx.config.signupRatePerHour });
   const refreshTokens = new RefreshTokenRepository(ctx.db);
   const tooManySignIns = 'too many sign-in attempts from your address: try again later';
 

@@ -26,7 +26,11 @@ export interface EditorServer {
 export async function startEditorServer(): Promise<EditorServer> {
   await buildEditor();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tadfuq-editor-'));
-  const server = await startServerProcess({ TADFUQ_DATA_DIR: dataDir, ...(process.env.TADFUQ_EDITOR_OUT ? { TADFUQ_EDITOR_DIR: path.resolve(process.env.TADFUQ_EDITOR_OUT) } : {}) });
+  const server = await startServerProcess({
+    TADFUQ_DATA_DIR: dataDir,
+    // Every browser suite signs in from 127.0.0.1 against one server: lift the per-IP limits.
+    TADFUQ_LOGIN_RATE_PER_MINUTE: '1000',
+    TADFUQ_SIGNUP_RATE_PER_HOUR: '1000', ...(process.env.TADFUQ_EDITOR_OUT ? { TADFUQ_EDITOR_DIR: path.resolve(process.env.TADFUQ_EDITOR_OUT) } : {}) });
   const origin = server.origin;
   const api = async <T>(token: string, method: string, url: string, body?: unknown): Promise<T> => {
     const res = await fetch(`${origin}/api/v1${url}`, {
