@@ -15,7 +15,11 @@ let env: Promise<EditorEnv> | null = null;
 async function start(): Promise<EditorEnv> {
   const [server, crm] = await Promise.all([startEditorServer(), startCounterServer()]);
   // The walks' http.request steps call the local "CRM": let the demo tenant reach loopback.
-  await server.api(await server.token('owner'), 'PATCH', '/tenant', { settings: { allowPrivateNetwork: true } });
+  const owner = await server.token('owner');
+  await server.api(owner, 'PATCH', '/tenant', { settings: { allowPrivateNetwork: true } });
+  // The walks send WhatsApp messages (to the sandbox) whatever the day and hour of the run, and
+  // several to one contact a day: no business hours, no per-contact cap for WhatsApp.
+  await server.api(owner, 'PUT', '/send-policy', { channels: { whatsapp: { respectBusinessHours: false, allowedHours: null } }, caps: { perContactPerDay: { whatsapp: null } } });
   const browser = await launchBrowser();
   return { server, crm, browser };
 }
