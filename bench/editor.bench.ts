@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { chromiumAvailable, launchBrowser } from '../test/editor/helpers/browser.js';
 import { startEditorServer } from '../test/editor/helpers/editor-server.js';
 import { signIn } from '../test/editor/helpers/editor-page.js';
-import { createBigFlow, measureOpen, type OpenTimings } from '../test/editor/helpers/big-flow.js';
+import { createBigFlow, measureOpen, measurePanZoom, type FrameTimings, type OpenTimings } from '../test/editor/helpers/big-flow.js';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
@@ -27,7 +27,11 @@ export async function main(argv: string[]): Promise<void> {
     await signIn(page, server.origin, 'admin');
     await measureOpen(page, `${server.origin}/flows/${id}`); // warm-up: caches, JIT
     const samples: OpenTimings[] = [];
-    for (let i = 0; i < runs; i++) samples.push(await measureOpen(page, `${server.origin}/flows/${id}`));
+    const gestures: FrameTimings[] = [];
+    for (let i = 0; i < runs; i++) {
+      samples.push(await measureOpen(page, `${server.origin}/flows/${id}`));
+      gestures.push(await measurePanZoom(page));
+    }
     if (samples.some((s) => s.nodes !== n)) throw new Error(`expected ${n} nodes on the canvas`);
     const line = (label: string, pick: (s: OpenTimings) => number) => {
       const xs = samples.map(pick);
@@ -38,6 +42,15 @@ export async function main(argv: string[]): Promise<void> {
     line('navigation → fit view done', (s) => s.fitViewMs);
     line('flow request → fit view done', (s) => s.loadToFitMs);
     line('flow answered → all nodes rendered', (s) => s.renderMs);
+    const frames = (label: string, pick: (g: FrameTimings) => number, unit = 'ms') => {
+      const xs = gestures.map(pick);
+      console.log(`${label.padEnd(38)} median ${median(xs).toFixed(unit === 'ms' ? 1 : 0).padStart(5)} ${unit.padEnd(2)}   min ${Math.min(...xs).toFixed(unit === 'ms' ? 1 : 0).padStart(5)} ${unit.padEnd(2)}   max ${Math.max(...xs).toFixed(unit === 'ms' ? 1 : 0).padStart(5)} ${unit}`);
+    };
+    console.log(`pan (40 drag steps) and zoom (30 wheel steps) over the whole flow, frame intervals per run:`);
+    frames('frame interval p50', (g) => g.p50Ms);
+    frames('frame interval p95', (g) => g.p95Ms);
+    frames('longest frame', (g) => g.maxMs);
+    frames('frames over 50 ms', (g) => g.longFrames, '');
   } finally {
     await browser.close();
     await server.stop();

@@ -17,7 +17,7 @@ import { screenshot, type Browser } from './helpers/browser.js';
 import type { EditorServer } from './helpers/editor-server.js';
 import { editorEnv } from './helpers/shared-env.js';
 import { LABELS, connect, dragFromPalette, htmlDir, node, selectNode, settled, signIn, useLanguage, type Lang } from './helpers/editor-page.js';
-import { createBigFlow, measureOpen } from './helpers/big-flow.js';
+import { createBigFlow, measureOpen, measurePanZoom } from './helpers/big-flow.js';
 
 /** The flow the walk builds: node ids as the editor names them, where they are dropped, and wiring. */
 const WALK = {
@@ -196,7 +196,8 @@ describe('editor in a browser (issue 9)', function () {
     // consent.check without a channel: a validation badge on the node, from the saved draft's problems.
     await settled(page);
     await node(page, 'check1').getByTestId('problem-badge').waitFor();
-    const flagged = await page.locator('.react-flow__node:has([data-testid=problem-badge])').evaluateAll((els) => els.map((e) => `${e.getAttribute('data-id')}: ${e.querySelector('[data-testid=problem-badge]')?.getAttribute('title')}`));
+    const flagged: string[] = [];
+    for (const n of await page.locator('.react-flow__node:has([data-testid=problem-badge])').all()) flagged.push(`${await n.getAttribute('data-id')}: ${await n.getByTestId('problem-badge').getAttribute('title')}`);
     expect(flagged, flagged.join(' | ')).to.have.length(1);
     await screenshot(page, `${lang}-2-editor-problem`);
     inspector = await selectNode(page, 'check1');
@@ -344,7 +345,7 @@ describe('editor in a browser (issue 9)', function () {
     await manager.close();
   });
 
-  it('opens a 200-node flow (time to first render and to fit view are printed, not asserted)', async () => {
+  it('opens a 200-node flow, pans and zooms it (times and frame intervals are printed, not asserted)', async () => {
     const token = await server.token('admin');
     const id = await createBigFlow(server, token, 200);
     const page = await browser.newPage();
@@ -352,6 +353,9 @@ describe('editor in a browser (issue 9)', function () {
     const t = await measureOpen(page, `${server.origin}/flows/${id}`);
     expect(t.nodes).to.equal(200);
     console.log(`      200 nodes: first node rendered ${t.firstRenderMs.toFixed(0)} ms, fit view ${t.fitViewMs.toFixed(0)} ms after navigation`);
+    const g = await measurePanZoom(page);
+    expect(g.frames).to.be.greaterThan(0);
+    console.log(`      pan and zoom: ${g.frames} frames, interval p50 ${g.p50Ms.toFixed(1)} ms, p95 ${g.p95Ms.toFixed(1)} ms, longest ${g.maxMs.toFixed(0)} ms, ${g.longFrames} over 50 ms`);
     await screenshot(page, '8-big-flow');
     await page.close();
   });

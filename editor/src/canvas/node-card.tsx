@@ -18,6 +18,12 @@ function NodeCardImpl({ id, data, selected }: NodeProps<FlowNode>) {
   const inSide = dir === 'rtl' ? Position.Right : Position.Left;
   const outSide = dir === 'rtl' ? Position.Left : Position.Right;
   const status = step?.status;
+  const portLabels = ports.map((port) => {
+    const label = info?.outputs?.find((o) => o.port === port)?.label;
+    return label ? text(label) : port;
+  });
+  // Room for the port labels beside the outputs, so a long one ("Blocked (no consent)") never covers the title.
+  const portRoom = ports.length > 1 ? `${Math.min(6, 1.2 + Math.max(...portLabels.map((l) => l.length)) * 0.4)}rem` : undefined;
   return (
     <div
       className={`node-card${ports.length > 1 ? ' multi-port' : ''}${selected ? ' is-selected' : ''}${nodeProblems.length ? ' has-problems' : ''}${status ? ` run-${status}` : ''}${info?.trigger ? ' is-trigger' : ''}`}
@@ -25,7 +31,7 @@ function NodeCardImpl({ id, data, selected }: NodeProps<FlowNode>) {
       data-node-id={id}
       data-node-type={data.nodeType}
       data-status={status ?? ''}
-      style={{ minHeight: Math.max(64, ports.length * 24 + 16) }}
+      style={{ minHeight: Math.max(64, ports.length * 24 + 16), paddingInlineEnd: portRoom }}
     >
       {!info?.trigger && <Handle type="target" position={inSide} id="in" className="port-handle in" aria-label={t('canvas.inputPort')} />}
       <div className="node-head">
@@ -57,13 +63,13 @@ function NodeCardImpl({ id, data, selected }: NodeProps<FlowNode>) {
         </div>
       )}
       {ports.map((port, i) => {
-        const label = info?.outputs?.find((o) => o.port === port)?.label;
+        const label = portLabels[i]!;
         const top = `${((i + 1) / (ports.length + 1)) * 100}%`;
         return (
           <div key={port}>
             {ports.length > 1 && (
-              <span className="port-label" style={{ top }}>
-                {label ? text(label) : port}
+              <span className="port-label" style={{ top }} title={label}>
+                {label}
               </span>
             )}
             <Handle
@@ -72,7 +78,7 @@ function NodeCardImpl({ id, data, selected }: NodeProps<FlowNode>) {
               id={port}
               style={{ top }}
               className={`port-handle out port-${port}`}
-              aria-label={t('canvas.outputPort', { port: label ? text(label) : port })}
+              aria-label={t('canvas.outputPort', { port: label })}
               data-port={port}
             />
           </div>

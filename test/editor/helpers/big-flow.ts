@@ -40,3 +40,48 @@ export async function measureOpen(page: Page, url: string): Promise<OpenTimings>
   const nodes = await page.locator('.react-flow__node').count();
   return { nodes, firstRenderMs: marks.measured, fitViewMs: marks.fit, loadToFitMs: marks.fit - marks.load, renderMs: marks.measured - marks.loaded };
 }
+
+export interface FrameTimings {
+  /** Animation frames seen during the gesture. */
+  frames: number;
+  p50Ms: number;
+  p95Ms: number;
+  maxMs: number;
+  /** Frames longer than 50 ms (a visible stutter). */
+  longFrames: number;
+}
+
+const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? NaN;
+
+/**
+ * Pans the open canvas by dragging its background, then zooms in and out with the wheel, while
+ * the page records the interval between animation frames: what "pans and zooms without visible
+ * stutter" means in numbers.
+ */
+export async function measurePanZoom(page: Page): Promise<FrameTimings> {
+  const canvas = page.getByTestId('canvas');
+  const box = (await canvas.boundingBox())!;
+  // A point of the empty background (not a node, edge or control) to start the drag from.
+  const start = (await page.evaluate(
+    `(() => { const r = ${JSON.stringify(box)};
+       for (let fy = 0.1; fy < 0.9; fy += 0.05) for (let fx = 0.1; fx < 0.9; fx += 0.05) {
+         const x = r.x + r.width * fx, y = r.y + r.height * fy;
+         if (document.elementFromPoint(x, y)?.classList.contains('react-flow__pane')) return { x, y };
+       }
+       return null; })()`,
+  )) as { x: number; y: number } | null;
+  if (!start) throw new Error('no empty canvas background to drag');
+  await page.evaluate(`(() => { window.__frames = []; window.__stop = false; let last = performance.now();
+    const tick = (t) => { window.__frames.push(t - last); last = t; if (!window.__stop) requestAnimationFrame(tick); };
+    requestAnimationFrame(tick); })()`);
+  await page.mouse.move(start.x, start.y);
+  await page.mouse.down();
+  for (let i = 1; i <= 40; i++) await page.mouse.move(start.x - i * 8, start.y - i * 4);
+  await page.mouse.up();
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  for (let i = 0; i < 15; i++) await page.mouse.wheel(0, -120);
+  for (let i = 0; i < 15; i++) await page.mouse.wheel(0, 120);
+  await page.waitForTimeout(300);
+  const frames = ((await page.evaluate('(() => { window.__stop = true; return window.__frames.slice(1); })()')) as number[]).filter((f) => f > 0);
+  return { frames: frames.length, p50Ms: percentile(frames, 0.5), p95Ms: percentile(frames, 0.95), maxMs: Math.max(...frames), longFrames: frames.filter((f) => f > 50).length };
+}
