@@ -22,6 +22,8 @@ import { useEditorShortcuts } from '../canvas/use-editor-shortcuts';
 import { RunPanel } from '../run/run-panel';
 import { runScope } from '../form/expression-preview';
 import { VersionsPanel } from '../run/versions-panel';
+import { listPublishRequests, memberNames, type PublishRequest } from '../api/approvals';
+import './approvals-page.css';
 
 export function FlowEditorPage({ id }: { id: string }) {
   const { me } = useSession();
@@ -81,6 +83,7 @@ function Workspace({ flow, types, reload }: { flow: FlowDetail; types: NodeTypeI
   const [run, setRun] = useState<TestRun | null>(null);
   const [tab, setTab] = useState<Tab>('node');
   const [versionsKey, setVersionsKey] = useState(0);
+  const [requestKey, setRequestKey] = useState(0);
   const [publishing, setPublishing] = useState(false);
   const base = useRef<FlowDoc>(flow.draft);
   const initial = useMemo(() => docToGraph(flow.draft, dir), []);
@@ -164,6 +167,7 @@ function Workspace({ flow, types, reload }: { flow: FlowDetail; types: NodeTypeI
         setMeta({ status: 'published', publishedVersion: answer.data.version.version, unpublishedChanges: false });
         setVersionsKey((k) => k + 1);
       } else notify(t('editor.publishRequested'), 'info');
+      setRequestKey((k) => k + 1);
     } catch (err) {
       const details = err instanceof ApiError && err.details.length ? ` (${err.details.length})` : '';
       notify(t('editor.publishFailed', { message: (err as Error).message + details }), 'error');
@@ -218,6 +222,7 @@ function Workspace({ flow, types, reload }: { flow: FlowDetail; types: NodeTypeI
           </button>
         )}
       </div>
+      <PublishRequestBanner flowId={flow.id} refreshKey={requestKey} />
       <div className="editor-body">
         {!readOnly && <Palette types={types} onAdd={addFromPalette} />}
         <FlowCanvas
@@ -289,5 +294,44 @@ function Workspace({ flow, types, reload }: { flow: FlowDetail; types: NodeTypeI
         </aside>
       </div>
     </main>
+  );
+}
+
+/** A pending publish request of this flow: admins get a link to review it, its requester "waiting for approval". */
+function PublishRequestBanner({ flowId, refreshKey }: { flowId: string; refreshKey: number }) {
+  const { t, dateTime } = useI18n();
+  const { can, me } = useSession();
+  const [request, setRequest] = useState<PublishRequest | null>(null);
+  const [requester, setRequester] = useState('');
+  const canDecide = can('flows.publish.classB');
+  const canReadUsers = can('users.read');
+  useEffect(() => {
+    let live = true;
+    listPublishRequests({ status: 'pending', flowId, limit: 1 })
+      .then(async ([first]) => {
+        if (!live) return;
+        setRequest(first ?? null);
+        if (first && canReadUsers) {
+          const names = await memberNames().catch(() => new Map<string, string>());
+          if (live) setRequester(names.get(first.requestedBy) ?? first.requestedBy);
+        }
+      })
+      .catch(() => undefined); // the banner is a hint: the editor works without it
+    return () => {
+      live = false;
+    };
+  }, [flowId, refreshKey, canReadUsers]);
+  if (!request) return null;
+  const mine = me !== null && request.requestedBy === `user:${me.user.id}`;
+  return (
+    <div className="request-banner" role="status" data-testid="publish-request-banner" data-request-id={request.id} data-mine={mine}>
+      <Icon name="warning" size={16} />
+      <p>{canDecide ? t('approvals.bannerAdmin', { name: mine ? (me?.user.name ?? '') : requester || request.requestedBy, at: dateTime(request.requestedAt) }) : mine ? t('approvals.bannerMine') : t('approvals.bannerOther')}</p>
+      {canDecide && (
+        <Link to={`/approvals?request=${encodeURIComponent(request.id)}`} className="button small" data-testid="banner-review">
+          {t('approvals.bannerReview')}
+        </Link>
+      )}
+    </div>
   );
 }
