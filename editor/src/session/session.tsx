@@ -1,5 +1,5 @@
 // Who is signed in, in which tenant, with which permissions; every page asks `can(...)`.
-import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { Fragment, createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { adoptSession, api, hasStoredSession, login, logout, onSessionChange, switchTenant } from '../api/client';
 import type { Locale, Me } from '../api/types';
 
@@ -27,6 +27,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const [status, setStatus] = useState<SessionState['status']>(hasStoredSession() ? 'loading' : 'signedOut');
   const [me, setMe] = useState<Me | null>(null);
   const [anonLocale, setAnonLocale] = useState<Locale>(storedLocale);
+  // Bumped by a tenant switch: the pages below remount, so none keeps the other tenant's data.
+  const [epoch, setEpoch] = useState(0);
 
   const loadMe = useCallback(async () => {
     const next = await api.get<Me>('/auth/me');
@@ -65,6 +67,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       switchTo: async (slug) => {
         await switchTenant(slug);
         await loadMe();
+        setEpoch((n) => n + 1);
       },
       setLocale: async (locale) => {
         localStorage.setItem(LOCALE_KEY, locale);
@@ -77,7 +80,11 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     };
   }, [status, me, anonLocale, loadMe]);
 
-  return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
+  return (
+    <SessionContext.Provider value={value}>
+      <Fragment key={epoch}>{children}</Fragment>
+    </SessionContext.Provider>
+  );
 }
 
 export function useSession(): SessionState {
