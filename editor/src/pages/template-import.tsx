@@ -1,17 +1,29 @@
-// Import a template file: pick the file, send it; the server answers every problem at once.
+// Import a template file: pick the file; when its manifest declares credentials or variables,
+// the import dialog asks for them (template-dialog.tsx), else it is sent straight away. The
+// server answers every problem at once.
 import { useRef, useState } from 'react';
 import { api, ApiError } from '../api/client';
+import { needsChoices, type ImportAnswer, type TemplateFile } from '../api/templates';
 import { useI18n } from '../i18n/i18n';
 import { useNotify } from '../ui/notices';
 import { Icon } from '../ui/icons';
+import { TemplateDialog } from './template-dialog';
 
-interface ImportAnswer { template: { id: string; version: string }; flows: { key: string; flowId: string; name: string; status: string }[] }
+/** Node types the template's flows use (for the dialog's publish permission). */
+function nodeTypesOf(template: TemplateFile): string[] {
+  const types = new Set<string>();
+  for (const f of Array.isArray(template.flows) ? template.flows : []) {
+    for (const n of Array.isArray(f?.definition?.nodes) ? f.definition.nodes : []) if (typeof n?.type === 'string') types.add(n.type);
+  }
+  return [...types];
+}
 
 export function TemplateImport({ onImported }: { onImported: () => void }) {
   const { t } = useI18n();
   const notify = useNotify();
   const input = useRef<HTMLInputElement>(null);
   const [busy, setBusy] = useState(false);
+  const [choosing, setChoosing] = useState<{ template: TemplateFile; nodeTypes: string[] } | null>(null);
   const onFile = async (file: File | undefined) => {
     if (!file) return;
     setBusy(true);
@@ -21,6 +33,10 @@ export function TemplateImport({ onImported }: { onImported: () => void }) {
         template = JSON.parse(await file.text());
       } catch {
         notify(t('flows.notJson'), 'error');
+        return;
+      }
+      if (needsChoices(template)) {
+        setChoosing({ template, nodeTypes: nodeTypesOf(template) });
         return;
       }
       const answer = await api.post<ImportAnswer>('/templates/import', { template });
@@ -35,9 +51,12 @@ export function TemplateImport({ onImported }: { onImported: () => void }) {
     }
   };
   return (
-    <label className={`button${busy ? ' is-busy' : ''}`}>
-      <Icon name="upload" size={16} /> {t('flows.import')}
-      <input ref={input} type="file" accept="application/json,.json" className="visually-hidden" aria-label={t('flows.importFile')} disabled={busy} onChange={(e) => void onFile(e.target.files?.[0])} data-testid="import-file" />
-    </label>
+    <>
+      <label className={`button${busy ? ' is-busy' : ''}`}>
+        <Icon name="upload" size={16} /> {t('flows.import')}
+        <input ref={input} type="file" accept="application/json,.json" className="visually-hidden" aria-label={t('flows.importFile')} disabled={busy} onChange={(e) => void onFile(e.target.files?.[0])} data-testid="import-file" />
+      </label>
+      {choosing && <TemplateDialog source={{ kind: 'file', template: choosing.template }} nodeTypes={choosing.nodeTypes} onClose={() => setChoosing(null)} />}
+    </>
   );
 }
