@@ -1,25 +1,28 @@
-// Contacts (read only): a searchable list, and a contact's consents with whether each permits
-// contact now, its consent trail, and its conversation across channels (oldest first).
+// Contacts: a searchable list with "new contact", and a contact's page: its fields (corrected
+// in a dialog), consents with whether each permits contact now (grant, renew, withdraw:
+// contact-consents.tsx), the consent trail, its enrollments in sequences
+// (contact-enrollments.tsx) and its conversation across channels (oldest first). What a member
+// may change follows their permissions (contacts.write, consent.manage, enrollments.manage).
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { api } from '../api/client';
-import type { ConsentEvent, Contact, ContactDetail, ConversationItem, NextPage } from '../api/types';
+import { contactsApi, type ConsentHistoryEvent, type ContactFullDetail } from '../api/contacts';
+import type { Contact, ConversationItem, NextPage } from '../api/types';
 import { useI18n } from '../i18n/i18n';
-import type { MessageKey } from '../i18n/messages.en';
 import { Link, navigate } from '../router';
+import { useSession } from '../session/session';
+import { useNotify } from '../ui/notices';
 import { StatusChip } from '../ui/status-chip';
-
-/** A message key's text, or the raw value when there is none (a channel or source we do not name). */
-function useLabel() {
-  const { t } = useI18n();
-  return (prefix: string, value: string | null | undefined) => {
-    if (!value) return '—';
-    const key = `${prefix}.${value}` as MessageKey;
-    return t(key) === key ? value : t(key);
-  };
-}
+import { ConsentHistory, ConsentsSection } from './contact-consents';
+import { EnrollmentsSection } from './contact-enrollments';
+import { ContactFormDialog } from './contact-form';
+import { useLabel, useVocabulary } from './contact-shared';
+import './contacts-page.css';
 
 export function ContactsPage({ q }: { q?: string }) {
   const { t, dateTime } = useI18n();
+  const { can } = useSession();
+  const notify = useNotify();
+  const [creating, setCreating] = useState(false);
   const [search, setSearch] = useState(q ?? '');
   const [page, setPage] = useState<NextPage<Contact> | null>(null);
   const [error, setError] = useState('');
@@ -50,7 +53,25 @@ export function ContactsPage({ q }: { q?: string }) {
     <main id="main" className="page contacts-page">
       <div className="page-head">
         <h1>{t('contacts.title')}</h1>
+        {can('contacts.write') && (
+          <div className="page-actions">
+            <button type="button" className="button primary" onClick={() => setCreating(true)} data-testid="contact-new">
+              {t('contacts2.new')}
+            </button>
+          </div>
+        )}
       </div>
+      {creating && (
+        <ContactFormDialog
+          contact={null}
+          onClose={() => setCreating(false)}
+          onSaved={(c) => {
+            setCreating(false);
+            notify(t('contacts2.created', { name: c.name }), 'success');
+            navigate(`/contacts/${encodeURIComponent(c.id)}`);
+          }}
+        />
+      )}
       <form className="filters" role="search" onSubmit={submit}>
         <label className="field grow">
           <span>{t('contacts.search')}</span>
@@ -82,10 +103,10 @@ export function ContactsPage({ q }: { q?: string }) {
                   <Link to={`/contacts/${encodeURIComponent(c.id)}`}>{c.name}</Link>
                 </td>
                 <td>
-                  <span dir="ltr">{c.phone ?? '—'}</span>
+                  <bdi dir="ltr">{c.phone ?? '—'}</bdi>
                 </td>
                 <td>
-                  <span dir="ltr">{c.email ?? '—'}</span>
+                  <bdi dir="ltr">{c.email ?? '—'}</bdi>
                 </td>
                 <td>{c.company ?? '—'}</td>
                 <td>{dateTime(c.createdAt)}</td>
@@ -106,17 +127,32 @@ export function ContactsPage({ q }: { q?: string }) {
 export function ContactPage({ id }: { id: string }) {
   const { t, dateTime } = useI18n();
   const label = useLabel();
-  const [contact, setContact] = useState<ContactDetail | null>(null);
-  const [events, setEvents] = useState<ConsentEvent[] | null>(null);
+  const { can } = useSession();
+  const notify = useNotify();
+  const vocab = useVocabulary();
+  const [contact, setContact] = useState<ContactFullDetail | null>(null);
+  const [events, setEvents] = useState<ConsentHistoryEvent[] | null>(null);
   const [thread, setThread] = useState<ConversationItem[] | null>(null);
+  const [editing, setEditing] = useState(false);
   const [error, setError] = useState('');
-  useEffect(() => {
-    const base = `/contacts/${encodeURIComponent(id)}`;
-    const fail = (err: Error) => setError(err.message);
-    api.get<ContactDetail>(base).then(setContact, fail);
-    api.get<NextPage<ConsentEvent>>(`${base}/consent-events`).then((p) => setEvents(p.items), fail);
-    api.get<NextPage<ConversationItem>>(`${base}/conversation`).then((p) => setThread(p.items), fail);
+  /** The contact with its consents, and the consent trail: read again after every change. */
+  const refresh = useCallback(async () => {
+    try {
+      const [detail, trail] = await Promise.all([contactsApi.detail(id), contactsApi.consentEvents(id)]);
+      setContact(detail);
+      setEvents(trail.items);
+    } catch (err) {
+      setError((err as Error).message);
+    }
   }, [id]);
+  useEffect(() => {
+    void refresh();
+    api.get<NextPage<ConversationItem>>(`/contacts/${encodeURIComponent(id)}/conversation`).then(
+      (p) => setThread(p.items),
+      (err: Error) => setError(err.message),
+    );
+  }, [id, refresh]);
+  const erased = contact?.erasedAt != null;
   return (
     <main id="main" className="page contact-page" data-testid="contact" data-contact-id={id}>
       <p>
@@ -131,86 +167,66 @@ export function ContactPage({ id }: { id: string }) {
         <>
           <div className="page-head">
             <h1>{contact.name}</h1>
+            {can('contacts.write') && !erased && (
+              <div className="page-actions">
+                <button type="button" className="button" onClick={() => setEditing(true)} data-testid="contact-edit">
+                  {t('contacts2.edit')}
+                </button>
+              </div>
+            )}
           </div>
-          <dl className="facts">
+          {erased && <p className="hint">{t('contacts2.erasedNote', { when: dateTime(contact.erasedAt) })}</p>}
+          <dl className="facts" data-testid="contact-facts">
             <dt>{t('contacts.colPhone')}</dt>
             <dd>
-              <span dir="ltr">{contact.phone ?? '—'}</span>
+              <bdi dir="ltr" data-testid="contact-phone-value">
+                {contact.phone ?? '—'}
+              </bdi>
             </dd>
             <dt>{t('contacts.colEmail')}</dt>
             <dd>
-              <span dir="ltr">{contact.email ?? '—'}</span>
+              <bdi dir="ltr">{contact.email ?? '—'}</bdi>
             </dd>
             <dt>{t('contacts.colCompany')}</dt>
             <dd>{contact.company ?? '—'}</dd>
+            {contact.source && (
+              <>
+                <dt>{t('contacts2.field.source')}</dt>
+                <dd>{contact.source}</dd>
+              </>
+            )}
+            {contact.tags.length > 0 && (
+              <>
+                <dt>{t('contacts2.field.tags')}</dt>
+                <dd className="tags">
+                  {contact.tags.map((tag) => (
+                    <span key={tag} className="badge">
+                      {tag}
+                    </span>
+                  ))}
+                </dd>
+              </>
+            )}
+            <dt>{t('contacts2.field.locale')}</dt>
+            <dd>{t(`contacts2.locale.${contact.locale}` as const)}</dd>
           </dl>
+          {editing && (
+            <ContactFormDialog
+              contact={contact}
+              onClose={() => setEditing(false)}
+              onSaved={(c) => {
+                setEditing(false);
+                notify(t('contacts2.saved', { name: c.name }), 'success');
+                void refresh();
+              }}
+            />
+          )}
         </>
       )}
       <div className="contact-sections">
-        <section aria-labelledby="consents-title">
-          <h2 id="consents-title">{t('contacts.consents')}</h2>
-          {contact && contact.consents.length === 0 ? (
-            <p className="empty">{t('contacts.noConsents')}</p>
-          ) : (
-            <table className="table" data-testid="consents">
-              <thead>
-                <tr>
-                  <th scope="col">{t('contacts.colChannel')}</th>
-                  <th scope="col">{t('contacts.colPurpose')}</th>
-                  <th scope="col">{t('contacts.colConsentStatus')}</th>
-                  <th scope="col">{t('contacts.colValid')}</th>
-                  <th scope="col">{t('contacts.colGranted')}</th>
-                  <th scope="col">{t('contacts.colExpires')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {contact?.consents.map((c) => (
-                  <tr key={`${c.channel}:${c.purpose}`} data-channel={c.channel} data-purpose={c.purpose} data-status={c.status} data-valid={String(c.valid)}>
-                    <td>
-                      <span className={`badge channel-${c.channel}`}>{label('channel', c.channel)}</span>
-                    </td>
-                    <td>{label('purpose', c.purpose)}</td>
-                    <td>{label('consentStatus', c.status)}</td>
-                    <td>{c.valid ? <span className="badge ok">{t('contacts.valid')}</span> : <span className="badge bad">{t('contacts.notValid', { reason: label('consentStatus', c.reason) })}</span>}</td>
-                    <td>{dateTime(c.grantedAt)}</td>
-                    <td>{dateTime(c.expiresAt)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
-        </section>
-        <section aria-labelledby="history-title">
-          <h2 id="history-title">{t('contacts.history')}</h2>
-          {events && events.length === 0 ? (
-            <p className="empty">{t('contacts.noHistory')}</p>
-          ) : (
-            <table className="table" data-testid="consent-history">
-              <thead>
-                <tr>
-                  <th scope="col">{t('contacts.colWhen')}</th>
-                  <th scope="col">{t('contacts.colEvent')}</th>
-                  <th scope="col">{t('contacts.colChannel')}</th>
-                  <th scope="col">{t('contacts.colPurpose')}</th>
-                  <th scope="col">{t('contacts.colActor')}</th>
-                  <th scope="col">{t('contacts.colSource')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {events?.map((e) => (
-                  <tr key={e.id} data-type={e.type} data-channel={e.channel ?? ''}>
-                    <td>{dateTime(e.at)}</td>
-                    <td>{label('consentEvent', e.type)}</td>
-                    <td>{e.channel ? <span className={`badge channel-${e.channel}`}>{label('channel', e.channel)}</span> : '—'}</td>
-                    <td>{label('purpose', e.purpose)}</td>
-                    <td>{e.actor}</td>
-                    <td>{e.source ?? '—'}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
-        </section>
+        <ConsentsSection contact={contact} vocab={vocab} canManage={can('consent.manage')} onChanged={refresh} />
+        <ConsentHistory events={events} />
+        {can('enrollments.read') && <EnrollmentsSection contactId={id} canManage={can('enrollments.manage')} erased={erased} />}
         <section aria-labelledby="thread-title">
           <h2 id="thread-title">{t('contacts.conversation')}</h2>
           {thread && thread.length === 0 ? (
