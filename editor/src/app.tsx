@@ -6,6 +6,7 @@ import { navigate, parseRoute, useLocationKey, Link } from './router';
 import { NoticeProvider } from './ui/notices';
 import { TopBar } from './ui/top-bar';
 import { LoginPage } from './pages/login-page';
+import { InvitePage } from './pages/invite-page';
 import { FlowsPage } from './pages/flows-page';
 import { ExecutionsPage } from './pages/executions-page';
 import { EscalationsPage } from './pages/escalations-page';
@@ -37,6 +38,7 @@ function Pages() {
   const route = parseRoute(location.pathname, location.search);
   const signedOut = session.status === 'signedOut';
   useEffect(() => {
+    if (route.page === 'invite') return; // open to everyone: the link carries the invitation
     if (signedOut && route.page !== 'login') navigate(`/login?next=${encodeURIComponent(location.pathname + location.search)}`, { replace: true });
     if (session.status === 'signedIn' && route.page === 'login') navigate('/flows', { replace: true });
   }, [signedOut, session.status, route.page]);
@@ -46,6 +48,7 @@ function Pages() {
         {t('app.loading')}
       </p>
     );
+  if (route.page === 'invite') return <InvitePage />;
   if (signedOut || route.page === 'login') return signedOut ? <LoginPage /> : null;
   const current =
     route.page === 'flows' || route.page === 'flow'

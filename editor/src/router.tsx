@@ -3,6 +3,7 @@ import { useEffect, useState, type AnchorHTMLAttributes, type MouseEvent } from 
 
 export type Route =
   | { page: 'login' }
+  | { page: 'invite' }
   | { page: 'flows' }
   | { page: 'flow'; id: string }
   | { page: 'executions'; flowId?: string; status?: string }
@@ -21,6 +22,7 @@ export function parseRoute(pathname: string, search: string): Route {
   const parts = pathname.split('/').filter(Boolean).map(decodeURIComponent);
   if (parts.length === 0 || (parts[0] === 'flows' && parts.length === 1)) return { page: 'flows' };
   if (parts[0] === 'login') return { page: 'login' };
+  if (parts[0] === 'invite' && parts.length === 1) return { page: 'invite' };
   if (parts[0] === 'flows' && parts[1]) return { page: 'flow', id: parts[1] };
   if (parts[0] === 'executions' && parts[1]) return { page: 'execution', id: parts[1] };
   if (parts[0] === 'executions') return { page: 'executions', flowId: q.get('flowId') ?? undefined, status: q.get('status') ?? undefined };

@@ -1,6 +1,6 @@
 // The settings pages in a real browser, on FRESH tenants signed up through the API (the demo
 // tenant is shared with other suites): credentials (write-only: the secret is never shown,
-// "replace secret" starts empty), users and roles (invite → accept through the API → change the
+// "replace secret" starts empty), users and roles (invite → the invitee accepts on the link's page → change the
 // role in the table; the last owner cannot demote themself), API keys (shown once, revoked),
 // in Arabic with one look in English; and the tenant switcher for a member of two tenants.
 import { randomBytes } from 'node:crypto';
@@ -25,7 +25,8 @@ const AR = {
   keyWarning: 'انسخ المفتاح الآن',
   noAccess: 'لا يتيح لك دورك الوصول إلى هذه الصفحة.',
   notInRole: 'ليست من صلاحيات الدور المختار.',
-  inviteWarning: 'يُعرض رمز الدعوة هذا مرة واحدة فقط',
+  inviteWarning: 'يُعرض رابط الدعوة هذا مرة واحدة فقط',
+  acceptInvite: 'قبول الدعوة',
 };
 const PASSWORD = 'admin-pages-2026!';
 
@@ -158,7 +159,7 @@ describe('admin pages in a browser: credentials, users and roles, API keys, tena
     }
   });
 
-  it('users in Arabic: invite (token shown once) → accepted through the API → role changed in the table; the last owner cannot demote themself; an API key shown once, then revoked', async () => {
+  it('users in Arabic: invite (link shown once) → accepted on the invitation page → role changed in the table; the last owner cannot demote themself; an API key shown once, then revoked', async () => {
     const page = await browser.newPage();
     const s = stamp();
     const memberEmail = `member-${s}@admin-pages.tadfuq.test`;
@@ -176,11 +177,32 @@ describe('admin pages in a browser: credentials, users and roles, API keys, tena
       const once = page.getByTestId('invitation-token');
       await once.waitFor();
       expect(await once.textContent()).to.include(AR.inviteWarning);
-      const token = (await once.getByTestId('once-value').textContent()) ?? '';
-      expect(token).to.match(/^tdf_inv_/);
+      const link = (await once.getByTestId('once-value').textContent()) ?? '';
+      expect(link).to.match(new RegExp(`^${server.origin}/invite#tdf_inv_`));
+      const token = link.slice(link.indexOf('#') + 1);
       await page.locator(`[data-testid=invitations-table] tr[data-email="${memberEmail}"]`).waitFor();
 
-      await publicPost(server.origin, '/auth/invitations/accept', { token, name: 'خالد الشمري', password: PASSWORD });
+      // The invitee opens the link in their own browser tab (signed out), gives a name and a
+      // password, and lands in the tenant's flows as a manager.
+      const invitee = await browser.newPage();
+      await invitee.goto(link);
+      await invitee.getByRole('heading', { name: 'انضم إلى فريقك في تدفق' }).waitFor();
+      expect(await htmlDir(invitee)).to.deep.equal({ dir: 'rtl', lang: 'ar' });
+      await invitee.getByTestId('invite-name').fill('خالد الشمري');
+      await invitee.getByTestId('invite-password').fill('short');
+      await invitee.getByRole('button', { name: AR.acceptInvite }).click();
+      await invitee.getByText('يحتاج الحساب الجديد إلى كلمة مرور من 10 أحرف على الأقل.').waitFor(); // refused beside the field, the form kept
+      expect(await invitee.getByTestId('invite-name').inputValue()).to.equal('خالد الشمري');
+      await invitee.getByTestId('invite-password').fill(PASSWORD);
+      await screenshot(invitee, 'admin-invite-ar');
+      await invitee.getByRole('button', { name: AR.acceptInvite }).click();
+      await invitee.waitForURL(/\/flows$/);
+      await invitee.getByTestId('tenant-switcher').waitFor();
+      expect(await invitee.getByTestId('tenant-switcher').inputValue()).to.equal(owner.tenant.slug);
+      await invitee.close();
+      // The link works once.
+      const again = await fetch(`${server.origin}/api/v1/auth/invitations/accept`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token, password: PASSWORD }) });
+      expect(again.status).to.be.within(400, 499);
       await page.reload();
       const member = page.locator(`[data-testid=members-table] tr[data-member-email="${memberEmail}"]`);
       await member.waitFor();

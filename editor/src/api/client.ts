@@ -116,6 +116,13 @@ export async function login(email: string, password: string, tenant?: string): P
   return session;
 }
 
+/** Accepts an invitation (a new account, or an existing one's password) and signs in to its tenant. */
+export async function acceptInvitation(token: string, password: string, name?: string): Promise<Session> {
+  const { data: session } = await send<Session>('POST', '/auth/invitations/accept', { token, password, ...(name ? { name } : {}) }, false);
+  adoptSession(session);
+  return session;
+}
+
 export async function logout(): Promise<void> {
   const refreshToken = sessionStorage.getItem(REFRESH_KEY);
   try {

@@ -16,6 +16,9 @@ import './admin-pages.css';
 
 const roleKey = (r: Role) => `role.${r}` as MessageKey;
 
+/** The link an invitee opens: the token in the fragment, which browsers never send to a server (no access logs). */
+const inviteLink = (token: string) => `${location.origin}/invite#${token}`;
+
 /** A value the API answers once (an invitation token, an API key): copy button and a warning. */
 function ShownOnce({ title, value, warning, onDismiss, testId }: { title: string; value: string; warning: string; onDismiss: () => void; testId: string }) {
   const { t } = useI18n();
@@ -309,7 +312,7 @@ function InvitationsSection({ canManage }: { canManage: boolean }) {
       {created && (
         <ShownOnce
           title={t('admin.inv.createdTitle', { email: bidi(created.email), role: t(roleKey(created.role)) })}
-          value={created.token}
+          value={inviteLink(created.token)}
           warning={t('admin.inv.tokenWarning', { expires: dateTime(created.expiresAt) })}
           onDismiss={() => setCreated(null)}
           testId="invitation-token"

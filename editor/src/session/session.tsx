@@ -1,6 +1,6 @@
 // Who is signed in, in which tenant, with which permissions; every page asks `can(...)`.
 import { Fragment, createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
-import { adoptSession, api, hasStoredSession, login, logout, onSessionChange, switchTenant } from '../api/client';
+import { acceptInvitation, adoptSession, api, hasStoredSession, login, logout, onSessionChange, switchTenant } from '../api/client';
 import type { Locale, Me } from '../api/types';
 
 const LOCALE_KEY = 'tadfuq.locale';
@@ -12,6 +12,8 @@ export interface SessionState {
   locale: Locale;
   can: (permission: string) => boolean;
   signIn: (email: string, password: string) => Promise<void>;
+  /** Accepts an invitation and signs in to the tenant that sent it. */
+  acceptInvitation: (token: string, password: string, name?: string) => Promise<void>;
   signOut: () => Promise<void>;
   switchTo: (slug: string) => Promise<void>;
   setLocale: (locale: Locale) => Promise<void>;
@@ -59,6 +61,10 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       can: (p) => permissions.has(p),
       signIn: async (email, password) => {
         await login(email, password);
+        await loadMe();
+      },
+      acceptInvitation: async (token, password, name) => {
+        await acceptInvitation(token, password, name);
         await loadMe();
       },
       signOut: async () => {
