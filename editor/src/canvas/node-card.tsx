@@ -33,7 +33,7 @@ function NodeCardImpl({ id, data, selected }: NodeProps<FlowNode>) {
       data-status={status ?? ''}
       style={{ minHeight: Math.max(64, ports.length * 24 + 16), paddingInlineEnd: portRoom }}
     >
-      {!info?.trigger && <Handle type="target" position={inSide} id="in" className="port-handle in" aria-label={t('canvas.inputPort')} />}
+      {!info?.trigger && <Handle type="target" position={inSide} id="in" className="port-handle in" role="img" aria-label={t('canvas.inputPort')} />}
       <div className="node-head">
         <span className={`node-icon cat-${info?.category ?? 'other'}`}>
           <Icon name={info?.icon ?? ''} size={18} />
@@ -78,6 +78,7 @@ function NodeCardImpl({ id, data, selected }: NodeProps<FlowNode>) {
               id={port}
               style={{ top }}
               className={`port-handle out port-${port}`}
+              role="img"
               aria-label={t('canvas.outputPort', { port: label })}
               data-port={port}
             />

@@ -54,7 +54,6 @@ export function Palette({ types, onAdd }: { types: NodeTypeInfo[]; onAdd: (info:
                   draggable
                   onDragStart={(e) => onDragStart(e, info)}
                   onClick={() => onAdd(info)}
-                  aria-label={t('palette.add', { name: text(info.label) })}
                   aria-describedby="palette-hint"
                   title={text(info.description)}
                   data-node-type={info.type}
@@ -63,6 +62,8 @@ export function Palette({ types, onAdd }: { types: NodeTypeInfo[]; onAdd: (info:
                     <Icon name={info.icon} size={16} />
                   </span>
                   <span className="palette-text">
+                    {/* "Add" for screen readers; the name stays the visible text (WCAG 2.5.3 label in name). */}
+                    <span className="visually-hidden">{t('palette.add')} </span>
                     <span className="palette-label">{text(info.label)}</span>
                     <span className="palette-type" dir="ltr">
                       {info.type}

@@ -135,7 +135,7 @@ const core: Record<CoreKey, string> = {
   'palette.search': 'ابحث في العقد',
   'palette.hint': 'اسحب عقدة إلى اللوحة، أو اضغط Enter لإضافتها بعد العقدة المحددة.',
   'palette.empty': 'لا توجد عقدة مطابقة.',
-  'palette.add': 'إضافة {name}',
+  'palette.add': 'إضافة',
   'category.trigger': 'المشغّلات',
   'category.logic': 'المنطق',
   'category.data': 'البيانات',

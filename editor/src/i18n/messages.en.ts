@@ -134,7 +134,7 @@ const core = {
   'palette.search': 'Search nodes',
   'palette.hint': 'Drag a node onto the canvas, or press Enter to add it after the selected node.',
   'palette.empty': 'No node matches.',
-  'palette.add': 'Add {name}',
+  'palette.add': 'Add',
   'category.trigger': 'Triggers',
   'category.logic': 'Logic',
   'category.data': 'Data',

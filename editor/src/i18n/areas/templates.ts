@@ -23,7 +23,7 @@ export const en = {
   'templates.previewLoading': 'Loading the template…',
   'templates.flowSteps': 'Steps of the flow “{name}”',
   'templates.use': 'Use template',
-  'templates.useNamed': 'Use the template {name}',
+  'templates.useNamed': 'Use template {name}',
   'templates.tag.whatsapp': 'WhatsApp',
   'templates.tag.email': 'Email',
   'templates.tag.sms': 'SMS',
