@@ -94,6 +94,12 @@ export class SubjectData {
     );
     await q('UPDATE domain_events SET data = $1 WHERE tenant_id = $2 AND subject = $3', [ERASED_TEXT, this.tenantId, contactId]);
     await q('UPDATE meetings SET notes = NULL WHERE tenant_id = $1 AND contact_id = $2', [this.tenantId, contactId]);
+    // Members' in-app notifications about its escalations repeat the reason in their titles.
+    await q(
+      `UPDATE notifications SET title_ar = $1, title_en = $1, body = NULL
+       WHERE tenant_id = $2 AND link IN (SELECT '/escalations/' || id FROM escalations WHERE tenant_id = $2 AND contact_id = $3)`,
+      [ERASED_MESSAGE, this.tenantId, contactId],
+    );
   }
 
   /** The contact's rows in every table of CONTACT_TABLES (and enrollment history), by table. */

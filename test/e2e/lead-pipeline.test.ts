@@ -167,8 +167,15 @@ describe('e2e: lead.created → ai.score → hot? escalate : consent.check → s
     expect(res.body.executions).to.have.length.greaterThan(0);
   });
 
-  it('erasing the contact redacts its escalation and its events, keeping their records', async () => {
+  it('erasing the contact redacts its escalation, the members’ notifications about it and its events, keeping their records', async () => {
+    const escalationId = ((await request(app).get(`/api/v1/contacts/${hotContactId}/export`).set(admin.headers).expect(200)).body.records.escalations as { id: string }[])[0]!.id;
+    type Notification = { title: { ar: string; en: string }; body: string | null; link: string | null };
+    const aboutIt = async () => ((await request(app).get('/api/v1/notifications').set(manager.headers).expect(200)).body.items as Notification[]).filter((n) => n.link === `/escalations/${escalationId}`);
+    expect((await aboutIt()).map((n) => n.title.ar).join()).to.include('عميل ساخن');
     await request(app).post(`/api/v1/contacts/${hotContactId}/erase`).set(admin.headers).send({}).expect(200);
+    const notifications = await aboutIt();
+    expect(notifications).to.have.length.greaterThan(0);
+    for (const n of notifications) expect(n).to.deep.include({ title: { ar: 'redacted: contact erased', en: 'redacted: contact erased' }, body: null });
     const res = await request(app).get(`/api/v1/contacts/${hotContactId}/export`).set(admin.headers).expect(200);
     const records = res.body.records as Record<string, Record<string, unknown>[]>;
     const escalation = records.escalations![0]!;
