@@ -48,6 +48,8 @@ export interface ImportRowError {
 
 export interface ImportOutcome {
   created: number;
+  /** Ids of the contacts created, in row order. */
+  createdIds: string[];
   updated: number;
   errors: ImportRowError[];
 }
@@ -82,10 +84,11 @@ const CONSENT_COLUMNS = ['id', 'tenant_id', 'contact_id', 'channel', 'purpose', 
 
 async function saveBatch(db: Database, tenantId: string, rows: ImportContact[], options: { actor: string; now: number }): Promise<ImportOutcome> {
   const { actor, now } = options;
-  const outcome: ImportOutcome = { created: 0, updated: 0, errors: [] };
+  const outcome: ImportOutcome = { created: 0, createdIds: [], updated: 0, errors: [] };
   const lock = db.dialect === 'postgres' ? ' FOR UPDATE' : '';
   await db.sql.transaction(async (q) => {
     outcome.created = 0;
+    outcome.createdIds = [];
     outcome.updated = 0;
     outcome.errors = [];
     const phones = rows.flatMap((r) => (r.phone ? [r.phone] : []));
@@ -131,6 +134,7 @@ async function saveBatch(db: Database, tenantId: string, rows: ImportContact[], 
         const id = uuidv7();
         inserts.push([id, tenantId, r.name, r.phone, r.email, r.locale ?? 'ar', r.company, r.source, null, null, null, JSON.stringify(r.tags ?? []), '{}', null, now, now]);
         outcome.created++;
+        outcome.createdIds.push(id);
         consentOwners.push({ contactId: id, isNew: true, row: r });
       }
     }
@@ -190,9 +194,10 @@ async function saveBatch(db: Database, tenantId: string, rows: ImportContact[], 
 /** Save parsed import rows (see the header comment for batching and matching). */
 export async function importContacts(db: Database, tenantId: string, rows: ImportContact[], options: { actor: string; now: number; batchSize?: number }): Promise<ImportOutcome> {
   const batchSize = Math.max(1, Math.floor(options.batchSize ?? 500));
-  const total: ImportOutcome = { created: 0, updated: 0, errors: [] };
+  const total: ImportOutcome = { created: 0, createdIds: [], updated: 0, errors: [] };
   const add = (o: ImportOutcome) => {
     total.created += o.created;
+    total.createdIds.push(...o.createdIds);
     total.updated += o.updated;
     total.errors.push(...o.errors);
   };

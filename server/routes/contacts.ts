@@ -208,6 +208,12 @@ const ImportBody = Type.Object(
         { additionalProperties: false, description: 'granted for every saved row without its own value in that consent column' },
       ),
     ),
+    announce: Type.Optional(
+      Type.Boolean({
+        default: false,
+        description: 'publish lead.created for each contact the import creates, so flows that start on new leads run for them (off by default: an import of existing customers should not start a welcome sequence; every send still checks consent)',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -566,10 +572,18 @@ export function contactRoutes(ctx: AppContext): RouteSpec[] {
         });
         const saved = await importContacts(ctx.db, auth.tenant.id, rows, { actor, now });
         const { created, updated } = saved;
+        if (body.announce) {
+          // After the import committed: flows start for contacts that exist. One at a time, in row order.
+          const contacts = ctx.contacts(auth.tenant.id);
+          for (const id of saved.createdIds) {
+            const contact = await contacts.byId(id);
+            if (contact) await ctx.crm.leadCreated(auth.tenant.id, contact, { actor });
+          }
+        }
         const errors: CsvRowError[] = [...parsed.errors, ...saved.errors];
         errors.sort((a, b) => a.row - b.row);
         const failed = new Set(errors.map((e) => e.row)).size;
-        await ctx.audit(auth.tenant.id).record({ actor, action: 'contacts.import', target: null, details: { rows: parsed.total, created, updated, failed, defaultConsent: body.defaultConsent ? `${body.defaultConsent.channel}:${body.defaultConsent.purpose}` : null }, requestId: importId });
+        await ctx.audit(auth.tenant.id).record({ actor, action: 'contacts.import', target: null, details: { rows: parsed.total, created, updated, failed, announced: body.announce ? created : 0, defaultConsent: body.defaultConsent ? `${body.defaultConsent.channel}:${body.defaultConsent.purpose}` : null }, requestId: importId });
         return { created, updated, failed, errors };
       },
     }),

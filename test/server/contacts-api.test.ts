@@ -344,6 +344,23 @@ for (const dialect of ['sqlite', 'postgres'] as Dialect[]) {
       expect(audit[0]!.details).to.deep.include({ rows: 8, created: 2, updated: 1, failed: 5 });
     });
 
+    it('announces lead.created for the contacts an import creates only when asked (announce: true), not for updated rows', async () => {
+      const leadEvents = async (ids: string[]) => (await ctx.db.sql.query("SELECT subject FROM domain_events WHERE tenant_id = $1 AND type = 'lead.created'", [tenantA])).map((r) => String(r.subject)).filter((id) => ids.includes(id));
+      const quiet = await api().post('/api/v1/contacts/import').set(m.manager.headers).send({ csv: 'name,phone\nسلمان,0555100001\n' }).expect(200);
+      expect(quiet.body).to.deep.include({ created: 1 });
+      const find = async (q: string) => ((await api().get(`/api/v1/contacts?q=${encodeURIComponent(q)}`).set(m.manager.headers).expect(200)).body.items as Body[])[0]!;
+      const salman = (await find('سلمان')).id as string;
+      expect(await leadEvents([salman])).to.deep.equal([]);
+      // Salman again (updated) and two new leads, announced.
+      const loud = await api().post('/api/v1/contacts/import').set(m.manager.headers).send({ csv: 'name,phone\nسلمان,0555100001\nريما,0555100002\nTariq,0555100003\n', announce: true }).expect(200);
+      expect(loud.body).to.deep.include({ created: 2, updated: 1 });
+      const rima = (await find('ريما')).id as string;
+      const tariq = (await find('Tariq')).id as string;
+      expect((await leadEvents([salman, rima, tariq])).sort()).to.deep.equal([rima, tariq].sort());
+      const audit = await ctx.audit(tenantA).list({ limit: 1, action: 'contacts.import' });
+      expect(audit[0]!.details).to.deep.include({ created: 2, announced: 2 });
+    });
+
     it('refuses an unusable CSV (400 listing the header problems) and one over 10,000 rows (413)', async () => {
       const header = await api().post('/api/v1/contacts/import').set(m.admin.headers).send({ csv: 'fullname,mobile\nx,1' }).expect(400);
       expect(header.body.error.code).to.equal('invalid_csv');
