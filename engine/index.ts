@@ -5,6 +5,7 @@ export { validateFlow, schemaErrors, paramsValidator, resolvedParamsValidator, t
 export { outputPortsOf } from './flow/ports.js';
 export * from './expressions/expression.js';
 export * from './node-contract/define-node.js';
+export * from './node-contract/param-text.js';
 export type * from './node-contract/sales-services.js';
 export { NodeRegistry } from './node-contract/node-registry.js';
 export * from './stepper/execution-state.js';

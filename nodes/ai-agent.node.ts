@@ -4,7 +4,7 @@
 // failure (misconfigured provider, no answer and no rules) leaves by `error` when it is
 // connected, else fails the step.
 import { Type } from '@sinclair/typebox';
-import { ERROR_PORT, LlmFailure, NodeFailure, defineNode, detectLocale, rulesOnlyLlm, schemaProblem, type FlowError, type JsonSchema, type LlmLocale } from '../engine/index.js';
+import { ERROR_PORT, LlmFailure, NodeFailure, choices, defineNode, label, detectLocale, rulesOnlyLlm, schemaProblem, type FlowError, type JsonSchema, type LlmLocale } from '../engine/index.js';
 import { OUT_PORT } from './shared/ports.js';
 import { AGENT_PRESETS, AGENT_ROLES, CUSTOM_AGENT_SCHEMA, contactNames, llmRecord, type AgentRole } from './ai-agent-presets.js';
 
@@ -13,11 +13,41 @@ export const MAX_INPUT_CHARS = 24_000;
 
 const params = Type.Object(
   {
-    role: Type.Union([...AGENT_ROLES.map((r) => Type.Literal(r)), Type.Literal('custom')], { description: 'The agent role (a preset) or "custom" (give instructions)' }),
-    instructions: Type.Optional(Type.String({ minLength: 1, maxLength: 8000, description: 'Extra instructions (required for "custom"); may be an expression' })),
-    input: Type.Optional(Type.Unknown({ description: 'What the agent works on, usually an expression ("=$", "=$nodes.score.output"). Default: the input item' })),
-    outputSchema: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'JSON Schema of the answer (default: the role’s)' })),
-    locale: Type.Optional(Type.Union([Type.Literal('auto'), Type.Literal('ar'), Type.Literal('en')], { default: 'auto', description: 'Language of the prompt and answer; auto: the contact’s, else the input’s script, else the workspace’s' })),
+    role: Type.Union(
+      [...AGENT_ROLES.map((r) => Type.Literal(r, label(AGENT_PRESETS[r].label.en, AGENT_PRESETS[r].label.ar))), Type.Literal('custom', label('Custom', 'مخصص'))],
+      label('Role', 'الدور', 'The agent role (a preset) or "custom" (give instructions)', 'دور الوكيل (أحد الأدوار الجاهزة) أو «مخصص» (مع تعليمات)'),
+    ),
+    instructions: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 8000,
+        ...label('Instructions', 'التعليمات', 'Extra instructions (required for "custom"); may be an expression', 'تعليمات إضافية (مطلوبة للدور «مخصص»)؛ ويمكن أن تكون تعبيرًا'),
+      }),
+    ),
+    input: Type.Optional(
+      Type.Unknown(
+        label(
+          'Input',
+          'المدخلات',
+          'What the agent works on, usually an expression ("=$", "=$nodes.score.output"). Default: the input item',
+          'ما يعمل عليه الوكيل، وعادةً تعبير ("=$" أو "=$nodes.score.output"). الافتراضي: عنصر الإدخال',
+        ),
+      ),
+    ),
+    outputSchema: Type.Optional(
+      Type.Record(Type.String(), Type.Unknown(), label('Output schema', 'مخطط المخرجات', 'JSON Schema of the answer (default: the role’s)', 'مخطط JSON للإجابة (الافتراضي: مخطط الدور)')),
+    ),
+    locale: Type.Optional(
+      Type.Union(choices(['auto', 'ar', 'en'] as const, { auto: ['Automatic', 'تلقائي'], ar: ['Arabic', 'العربية'], en: ['English', 'الإنجليزية'] }), {
+        default: 'auto',
+        ...label(
+          'Language',
+          'اللغة',
+          'Language of the prompt and answer; auto: the contact’s, else the input’s script, else the workspace’s',
+          'لغة التعليمات والإجابة؛ تلقائي: لغة جهة الاتصال، وإلا فلغة نص المدخلات، وإلا فلغة مساحة العمل',
+        ),
+      }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -8,6 +8,7 @@ import {
   LlmFailure,
   defineNode,
   detectLocale,
+  label,
   rulesOnlyLlm,
   scoreLeadByRules,
   tierOf,
@@ -22,18 +23,42 @@ import { contactNames, llmRecord } from './ai-agent-presets.js';
 const params = Type.Object(
   {
     lead: Type.Optional(
-      Type.Unknown({
-        description: 'The lead to score (an object or text); usually an expression such as "=$" or "=$trigger.lead". Default: the contact, else the trigger payload',
-      }),
+      Type.Unknown(
+        label(
+          'Lead',
+          'العميل المحتمل',
+          'The lead to score (an object or text); usually an expression such as "=$" or "=$trigger.lead". Default: the contact, else the trigger payload',
+          'العميل المحتمل المراد تقييمه (كائن أو نص)؛ وعادةً تعبير مثل "=$" أو "=$trigger.lead". الافتراضي: جهة الاتصال، وإلا فبيانات المشغّل',
+        ),
+      ),
     ),
-    conversation: Type.Optional(Type.Unknown({ description: 'Messages exchanged with the lead (text or a list), e.g. "=$nodes.inbox.output.messages"' })),
+    conversation: Type.Optional(
+      Type.Unknown(
+        label(
+          'Conversation',
+          'المحادثة',
+          'Messages exchanged with the lead (text or a list), e.g. "=$nodes.inbox.output.messages"',
+          'الرسائل المتبادلة مع العميل المحتمل (نص أو قائمة)، مثل "=$nodes.inbox.output.messages"',
+        ),
+      ),
+    ),
     thresholds: Type.Optional(
       Type.Object(
         {
-          hot: Type.Integer({ minimum: 1, maximum: 100, default: DEFAULT_THRESHOLDS.hot, description: 'Score from which a lead is hot' }),
-          warm: Type.Integer({ minimum: 0, maximum: 100, default: DEFAULT_THRESHOLDS.warm, description: 'Score from which a lead is warm' }),
+          hot: Type.Integer({
+            minimum: 1,
+            maximum: 100,
+            default: DEFAULT_THRESHOLDS.hot,
+            ...label('Hot from', 'ساخن ابتداءً من', 'Score from which a lead is hot', 'الدرجة التي يُعد العميل المحتمل ابتداءً منها ساخنًا'),
+          }),
+          warm: Type.Integer({
+            minimum: 0,
+            maximum: 100,
+            default: DEFAULT_THRESHOLDS.warm,
+            ...label('Warm from', 'دافئ ابتداءً من', 'Score from which a lead is warm', 'الدرجة التي يُعد العميل المحتمل ابتداءً منها دافئًا'),
+          }),
         },
-        { additionalProperties: false, default: { ...DEFAULT_THRESHOLDS } },
+        { additionalProperties: false, default: { ...DEFAULT_THRESHOLDS }, ...label('Thresholds', 'حدود التصنيف') },
       ),
     ),
   },

@@ -3,7 +3,7 @@
 // snippet is the body of an async function of (input, trigger, nodes, vars); what it returns
 // is the output on `out`. Only JSON crosses the boundary, copied both ways.
 import { Type } from '@sinclair/typebox';
-import { defineNode, ERROR_PORT, NodeFailure, type FlowError } from '../engine/index.js';
+import { defineNode, ERROR_PORT, label, NodeFailure, type FlowError } from '../engine/index.js';
 import { OUT_PORT } from './shared/ports.js';
 import { findSyntaxError } from './code/check-syntax.js';
 import { MAX_SOURCE_LENGTH, MEMORY_MB, TIMEOUT_MS } from './code/limits.js';
@@ -15,15 +15,29 @@ const params = Type.Object(
       maxLength: MAX_SOURCE_LENGTH,
       'x-editor': 'code',
       'x-language': 'javascript',
-      description:
+      ...label(
+        'Code',
+        'الشيفرة',
         'JavaScript: the body of an async function receiving input (the item), trigger, nodes and vars; what it returns is the output. console.log lines go to the step logs.',
+        'JavaScript: جسم دالة غير متزامنة تتلقى input (العنصر) وtrigger وnodes وvars؛ وما تُرجعه هو المخرج. وتذهب أسطر console.log إلى سجلات الخطوة.',
+      ),
       examples: ['return { ...input, total: input.items.reduce((sum, i) => sum + i.price, 0) };'],
     }),
     timeoutMs: Type.Optional(
-      Type.Integer({ minimum: TIMEOUT_MS.min, maximum: TIMEOUT_MS.max, default: TIMEOUT_MS.default, description: 'Stop the code after this many milliseconds' }),
+      Type.Integer({
+        minimum: TIMEOUT_MS.min,
+        maximum: TIMEOUT_MS.max,
+        default: TIMEOUT_MS.default,
+        ...label('Timeout (ms)', 'المهلة (بالمللي ثانية)', 'Stop the code after this many milliseconds', 'إيقاف الشيفرة بعد هذا العدد من المللي ثانية'),
+      }),
     ),
     memoryMb: Type.Optional(
-      Type.Integer({ minimum: MEMORY_MB.min, maximum: MEMORY_MB.max, default: MEMORY_MB.default, description: 'Memory the code may use, in MB' }),
+      Type.Integer({
+        minimum: MEMORY_MB.min,
+        maximum: MEMORY_MB.max,
+        default: MEMORY_MB.default,
+        ...label('Memory (MB)', 'الذاكرة (ميغابايت)', 'Memory the code may use, in MB', 'الذاكرة المسموح للشيفرة باستخدامها، بالميغابايت'),
+      }),
     ),
   },
   { additionalProperties: false },

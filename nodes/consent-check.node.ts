@@ -3,14 +3,19 @@
 // wrong_purpose, no_contact, erased). It only reads: the outbox checks consent again at send
 // time, so a flow without this node still never sends without consent.
 import { Type } from '@sinclair/typebox';
-import { CHANNELS, defineNode, Expr, NodeFailure } from '../engine/index.js';
+import { CHANNELS, choices, defineNode, Expr, label, NodeFailure } from '../engine/index.js';
 import { ContactIdParam, PurposeParam, contactIdOf } from './shared/send-node.js';
 
 export const CONSENT_CHANNELS = CHANNELS;
 
 const params = Type.Object(
   {
-    channel: Expr(Type.Union(CONSENT_CHANNELS.map((c) => Type.Literal(c)), { description: 'whatsapp, sms, email or call' })),
+    channel: Expr(
+      Type.Union(
+        choices(CONSENT_CHANNELS, { whatsapp: ['WhatsApp', 'واتساب'], sms: ['SMS', 'رسالة نصية'], email: ['Email', 'البريد الإلكتروني'], call: ['Call', 'مكالمة'] }),
+        label('Channel', 'القناة', 'whatsapp, sms, email or call', 'واتساب أو رسالة نصية أو بريد إلكتروني أو مكالمة'),
+      ),
+    ),
     purpose: PurposeParam,
     contactId: Type.Optional(ContactIdParam),
   },

@@ -7,40 +7,77 @@
 // (Idempotency-Key header) that stays the same when the step runs again.
 import { createHmac } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
-import { defineNode, ExpressionString, NodeFailure, type CrmSet, type CrmUpdateResult, type FlowError, type GuardedFetch } from '../engine/index.js';
+import { choices, defineNode, ExpressionString, label, NodeFailure, type ParamText, type CrmSet, type CrmUpdateResult, type FlowError, type GuardedFetch } from '../engine/index.js';
 import { OUT_PORT } from './shared/ports.js';
 
 export const CRM_TIERS = ['hot', 'warm', 'cold'] as const;
 export const CRM_DEAL_STAGES = ['lead', 'qualified', 'proposal', 'negotiation', 'won', 'lost'] as const;
 export const CRM_WEBHOOK_SIGNATURE_HEADER = 'X-Tadfuq-Signature';
 const TAG = Type.String({ minLength: 1, maxLength: 64 });
-const orExpr = <T extends Parameters<typeof Type.Union>[0]>(schemas: T, options: { description: string }) => Type.Optional(Type.Union([...schemas, ExpressionString], options));
+const orExpr = <T extends Parameters<typeof Type.Union>[0]>(schemas: T, options: ParamText) => Type.Optional(Type.Union([...schemas, ExpressionString], options));
+const TAGS = Type.Union([Type.Array(TAG, { maxItems: 50 }), ExpressionString]);
 
 const params = Type.Object(
   {
-    target: Type.Union([Type.Literal('contact'), Type.Literal('deal')], { description: 'contact: the lead; deal: a deal' }),
+    target: Type.Union(
+      choices(['contact', 'deal'] as const, { contact: ['Contact (lead)', 'جهة اتصال (عميل محتمل)'], deal: ['Deal', 'صفقة'] }),
+      label('Target', 'الهدف', 'contact: the lead; deal: a deal', 'جهة اتصال: العميل المحتمل؛ صفقة: إحدى الصفقات'),
+    ),
     id: Type.Optional(
-      Type.Union([Type.String({ minLength: 1, maxLength: 64 }), ExpressionString], {
-        description: 'The contact or deal id, e.g. =$trigger.data.deal.id. For a contact, default: the contact the execution runs for',
-      }),
+      Type.Union(
+        [Type.String({ minLength: 1, maxLength: 64 }), ExpressionString],
+        label(
+          'Id',
+          'المعرّف',
+          'The contact or deal id, e.g. =$trigger.data.deal.id. For a contact, default: the contact the execution runs for',
+          'معرّف جهة الاتصال أو الصفقة، مثل =$trigger.data.deal.id. لجهة الاتصال، الافتراضي: جهة الاتصال التي يعمل لها التنفيذ',
+        ),
+      ),
     ),
     set: Type.Object(
       {
-        score: orExpr([Type.Integer({ minimum: 0, maximum: 100 }), Type.Null()], { description: 'lead score 0–100 (contacts), null clears' }),
-        tier: orExpr([Type.Union(CRM_TIERS.map((t) => Type.Literal(t))), Type.Null()], { description: 'hot, warm or cold (contacts), null clears' }),
-        stage: orExpr([Type.Union(CRM_DEAL_STAGES.map((s) => Type.Literal(s)))], { description: `deal stage: ${CRM_DEAL_STAGES.join(', ')}` }),
-        owner: orExpr([Type.String({ minLength: 1, maxLength: 64 }), Type.Null()], { description: 'user id of the owner (a member), null clears' }),
+        score: orExpr(
+          [Type.Integer({ minimum: 0, maximum: 100 }), Type.Null()],
+          label('Score', 'الدرجة', 'lead score 0–100 (contacts), null clears', 'درجة العميل المحتمل من 0 إلى 100 (لجهات الاتصال)، والقيمة null تمسحها'),
+        ),
+        tier: orExpr(
+          [Type.Union(choices(CRM_TIERS, { hot: ['Hot', 'ساخن'], warm: ['Warm', 'دافئ'], cold: ['Cold', 'بارد'] })), Type.Null()],
+          label('Tier', 'التصنيف', 'hot, warm or cold (contacts), null clears', 'ساخن أو دافئ أو بارد (لجهات الاتصال)، والقيمة null تمسحه'),
+        ),
+        stage: orExpr(
+          [
+            Type.Union(
+              choices(CRM_DEAL_STAGES, {
+                lead: ['Lead', 'عميل محتمل'],
+                qualified: ['Qualified', 'مؤهَّل'],
+                proposal: ['Proposal', 'عرض سعر'],
+                negotiation: ['Negotiation', 'تفاوض'],
+                won: ['Won', 'رابحة'],
+                lost: ['Lost', 'خاسرة'],
+              }),
+            ),
+          ],
+          label('Stage', 'المرحلة', `deal stage: ${CRM_DEAL_STAGES.join(', ')}`, 'مرحلة الصفقة: عميل محتمل، مؤهَّل، عرض سعر، تفاوض، رابحة، خاسرة'),
+        ),
+        owner: orExpr(
+          [Type.String({ minLength: 1, maxLength: 64 }), Type.Null()],
+          label('Owner', 'المسؤول عنها', 'user id of the owner (a member), null clears', 'معرّف المستخدم المسؤول (أحد الأعضاء)، والقيمة null تمسحه'),
+        ),
         tags: Type.Optional(
           Type.Object(
             {
-              add: Type.Optional(Type.Union([Type.Array(TAG, { maxItems: 50 }), ExpressionString])),
-              remove: Type.Optional(Type.Union([Type.Array(TAG, { maxItems: 50 }), ExpressionString])),
+              add: Type.Optional(Type.Union(TAGS.anyOf, label('Add tags', 'وسوم تُضاف'))),
+              remove: Type.Optional(Type.Union(TAGS.anyOf, label('Remove tags', 'وسوم تُزال'))),
             },
-            { additionalProperties: false, description: 'tags to add and to remove (contacts)' },
+            { additionalProperties: false, ...label('Tags', 'الوسوم', 'tags to add and to remove (contacts)', 'الوسوم المراد إضافتها وإزالتها (لجهات الاتصال)') },
           ),
         ),
       },
-      { additionalProperties: false, minProperties: 1, description: 'The fields to change; fields left out stay as they are' },
+      {
+        additionalProperties: false,
+        minProperties: 1,
+        ...label('Changes', 'التغييرات', 'The fields to change; fields left out stay as they are', 'الحقول المراد تغييرها؛ وما لم يُذكر يبقى كما هو'),
+      },
     ),
   },
   { additionalProperties: false },

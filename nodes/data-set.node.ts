@@ -1,7 +1,7 @@
 // data.set: sets fields on the item. Names with dots set nested paths ("lead.tier"), merging
 // into existing objects; the input and the params are never mutated.
 import { Type } from '@sinclair/typebox';
-import { defineNode, NodeFailure, pointer, type FlowError } from '../engine/index.js';
+import { defineNode, label, NodeFailure, pointer, type FlowError } from '../engine/index.js';
 import { OUT_PORT } from './shared/ports.js';
 import { isPlainObject } from './shared/values.js';
 
@@ -54,10 +54,20 @@ export function setFields(base: Record<string, unknown>, fields: Record<string, 
 const params = Type.Object(
   {
     fields: Type.Record(Type.String({ minLength: 1, maxLength: 200 }), Type.Unknown(), {
-      description: 'Field name (dots for nested paths, e.g. "lead.tier") to a value or an expression starting with "="',
+      ...label(
+        'Fields',
+        'الحقول',
+        'Field name (dots for nested paths, e.g. "lead.tier") to a value or an expression starting with "="',
+        'اسم الحقل (بنقاط للمسارات المتداخلة، مثل "lead.tier") وقيمته، أو تعبير يبدأ بـ "="',
+      ),
       examples: [{ 'lead.tier': 'A', score: '=score + 10' }],
     }),
-    keepInput: Type.Optional(Type.Boolean({ default: true, description: 'Start from the input item (when it is an object) instead of an empty object' })),
+    keepInput: Type.Optional(
+      Type.Boolean({
+        default: true,
+        ...label('Keep input', 'الإبقاء على المدخلات', 'Start from the input item (when it is an object) instead of an empty object', 'البدء من عنصر الإدخال (إن كان كائنًا) بدلًا من كائن فارغ'),
+      }),
+    ),
   },
   { additionalProperties: false },
 );

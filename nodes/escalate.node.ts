@@ -6,7 +6,7 @@
 // timeout. A step that runs again (crash before its wait was committed) finds the escalation
 // its earlier run opened instead of opening a second one.
 import { Type } from '@sinclair/typebox';
-import { defineNode, Expr, ExpressionString, NodeFailure, type EscalationAssignee, type EscalationPriority, type FlowError } from '../engine/index.js';
+import { choices, defineNode, Expr, ExpressionString, label, NodeFailure, type EscalationAssignee, type EscalationPriority, type FlowError } from '../engine/index.js';
 
 export const ESCALATION_DECIDED_EVENT = 'escalation.decided';
 export const ESCALATION_ROLES = ['owner', 'admin', 'manager', 'sales_rep'] as const;
@@ -14,33 +14,91 @@ export const ESCALATION_PRIORITIES = ['low', 'normal', 'high', 'urgent'] as cons
 export const MAX_TIMEOUT_HOURS = 366 * 24;
 export const DEFAULT_TIMEOUT_HOURS = 24;
 
-const Role = Type.Union(ESCALATION_ROLES.map((r) => Type.Literal(r)), { description: 'a role that may decide escalations' });
+const ROLE_TEXT = {
+  owner: ['Owner', 'المالك'],
+  admin: ['Admin', 'المسؤول'],
+  manager: ['Manager', 'المدير'],
+  sales_rep: ['Sales rep', 'مندوب المبيعات'],
+} as const;
+
+const Role = Type.Union(choices(ESCALATION_ROLES, ROLE_TEXT), label('Role', 'الدور', 'A role that may decide escalations', 'دور يحق له البت في التصعيدات'));
+const Kind = <K extends string>(kind: K) => Type.Literal(kind, label('Kind', 'النوع'));
 
 const params = Type.Object(
   {
     assignee: Type.Union(
       [
-        Type.Object({ kind: Type.Literal('role'), role: Role }, { additionalProperties: false, title: 'Everyone with a role' }),
+        Type.Object({ kind: Kind('role'), role: Role }, { additionalProperties: false, ...label('Everyone with a role', 'كل من يحمل دورًا') }),
         Type.Object(
-          { kind: Type.Literal('user'), userId: Expr(Type.String({ minLength: 1, maxLength: 64, description: 'a member’s user id, e.g. =$trigger.contact.ownerId' })) },
-          { additionalProperties: false, title: 'One member' },
+          {
+            kind: Kind('user'),
+            userId: Expr(
+              Type.String({
+                minLength: 1,
+                maxLength: 64,
+                ...label('Member', 'العضو', 'a member’s user id, e.g. =$trigger.contact.ownerId', 'معرّف المستخدم لأحد الأعضاء، مثل =$trigger.contact.ownerId'),
+              }),
+            ),
+          },
+          { additionalProperties: false, ...label('One member', 'عضو محدد') },
         ),
-        Type.Object({ kind: Type.Literal('round_robin'), role: Role }, { additionalProperties: false, title: 'Members of a role in turn' }),
+        Type.Object({ kind: Kind('round_robin'), role: Role }, { additionalProperties: false, ...label('Members of a role in turn', 'أعضاء دور بالتناوب') }),
       ],
-      { description: 'Who decides: everyone holding a role, one member, or the members of a role in turn (round robin)' },
+      label(
+        'Assignee',
+        'المكلَّف',
+        'Who decides: everyone holding a role, one member, or the members of a role in turn (round robin)',
+        'من يتخذ القرار: كل من يحمل دورًا، أو عضو محدد، أو أعضاء دور بالتناوب',
+      ),
     ),
-    reason: Expr(Type.String({ minLength: 1, maxLength: 2000, description: 'Why a person must look, shown in the inbox and the notification, e.g. ="Hot lead: " & name' })),
+    reason: Expr(
+      Type.String({
+        minLength: 1,
+        maxLength: 2000,
+        ...label(
+          'Reason',
+          'السبب',
+          'Why a person must look, shown in the inbox and the notification, e.g. ="Hot lead: " & name',
+          'لماذا يجب أن يراجعه موظف، ويظهر في صندوق التصعيدات وفي الإشعار، مثل ="عميل ساخن: " & name',
+        ),
+      }),
+    ),
     priority: Type.Optional(
-      Type.Union([Type.Union(ESCALATION_PRIORITIES.map((p) => Type.Literal(p))), ExpressionString], { default: 'normal', description: 'low, normal, high or urgent' }),
+      Type.Union(
+        [
+          Type.Union(
+            choices(ESCALATION_PRIORITIES, {
+              low: ['Low', 'منخفضة'],
+              normal: ['Normal', 'عادية'],
+              high: ['High', 'مرتفعة'],
+              urgent: ['Urgent', 'عاجلة'],
+            }),
+          ),
+          ExpressionString,
+        ],
+        { default: 'normal', ...label('Priority', 'الأولوية', 'low, normal, high or urgent', 'منخفضة أو عادية أو مرتفعة أو عاجلة') },
+      ),
     ),
     timeoutHours: Type.Optional(
       Type.Union([Type.Number({ exclusiveMinimum: 0, maximum: MAX_TIMEOUT_HOURS }), ExpressionString], {
         default: DEFAULT_TIMEOUT_HOURS,
-        description: 'Hours to wait for a decision before leaving by "timeout" (fractions allowed; at most 366 days)',
+        ...label(
+          'Timeout (hours)',
+          'المهلة (بالساعات)',
+          'Hours to wait for a decision before leaving by "timeout" (fractions allowed; at most 366 days)',
+          'عدد الساعات لانتظار القرار قبل الخروج من «انتهاء المهلة» (تُقبل الكسور؛ بحد أقصى 366 يومًا)',
+        ),
       }),
     ),
     payload: Type.Optional(
-      Type.Unknown({ description: 'What the person reviews and may edit before approving, e.g. a message draft: ={"message": $nodes.draft.output.text}. Default: the input item' }),
+      Type.Unknown(
+        label(
+          'Payload',
+          'المحتوى',
+          'What the person reviews and may edit before approving, e.g. a message draft: ={"message": $nodes.draft.output.text}. Default: the input item',
+          'ما يراجعه الموظف ويمكنه تعديله قبل الموافقة، مثل مسودة رسالة: ={"message": $nodes.draft.output.text}. الافتراضي: عنصر الإدخال',
+        ),
+      ),
     ),
   },
   { additionalProperties: false },

@@ -3,7 +3,7 @@
 // `credential` names an http-bearer or http-header credential of the tenant: its header is
 // added at run time (never stored, and not sent on after a redirect to another origin).
 import { Type } from '@sinclair/typebox';
-import { CREDENTIAL_NAME_PATTERN, defineNode, ERROR_PORT, Expr, NodeFailure, pointer, type FlowError } from '../engine/index.js';
+import { CREDENTIAL_NAME_PATTERN, choices, defineNode, ERROR_PORT, Expr, label, NodeFailure, pointer, type FlowError } from '../engine/index.js';
 import { OUT_PORT } from './shared/ports.js';
 
 export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
@@ -16,26 +16,63 @@ const JSON_TYPE_RE = /^application\/(?:[\w.-]+\+)?json(?:\s*;|$)/i;
 
 const params = Type.Object(
   {
-    method: Type.Optional(Type.Union(HTTP_METHODS.map((m) => Type.Literal(m)), { default: 'GET' })),
-    url: Expr(Type.String({ pattern: '^https?://', maxLength: 4096, description: 'http:// or https:// URL' })),
+    method: Type.Optional(
+      Type.Union(
+        choices(HTTP_METHODS, {
+          GET: ['GET', 'GET (جلب)'],
+          POST: ['POST', 'POST (إرسال)'],
+          PUT: ['PUT', 'PUT (استبدال)'],
+          PATCH: ['PATCH', 'PATCH (تعديل جزئي)'],
+          DELETE: ['DELETE', 'DELETE (حذف)'],
+          HEAD: ['HEAD', 'HEAD (الترويسات فقط)'],
+          OPTIONS: ['OPTIONS', 'OPTIONS (الخيارات المتاحة)'],
+        }),
+        { default: 'GET', ...label('Method', 'الطريقة') },
+      ),
+    ),
+    url: Expr(Type.String({ pattern: '^https?://', maxLength: 4096, ...label('URL', 'الرابط (URL)', 'http:// or https:// URL', 'رابط يبدأ بـ http:// أو https://') })),
     headers: Type.Optional(
       Type.Record(Type.String({ minLength: 1, maxLength: 200 }), Expr(Type.String({ maxLength: 8192 })), {
         default: {},
-        description: 'Request headers; values may be expressions',
+        ...label('Headers', 'الترويسات', 'Request headers; values may be expressions', 'ترويسات الطلب؛ ويمكن أن تكون القيم تعبيرات'),
       }),
     ),
     body: Type.Optional(
-      Type.Unknown({ description: 'Request body: an object or array is sent as JSON, a string as it is; values may be expressions' }),
+      Type.Unknown(
+        label(
+          'Body',
+          'المحتوى',
+          'Request body: an object or array is sent as JSON, a string as it is; values may be expressions',
+          'محتوى الطلب: يُرسل الكائن أو المصفوفة بصيغة JSON، والنص كما هو؛ ويمكن أن تكون القيم تعبيرات',
+        ),
+      ),
     ),
-    timeoutMs: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_TIMEOUT_MS, default: 10_000, description: 'Give up after this many milliseconds' })),
-    failOnStatus: Type.Optional(Type.Boolean({ default: true, description: 'Fail the step when the answer is not 2xx' })),
+    timeoutMs: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: MAX_TIMEOUT_MS,
+        default: 10_000,
+        ...label('Timeout (ms)', 'المهلة (بالمللي ثانية)', 'Give up after this many milliseconds', 'التوقف بعد هذا العدد من المللي ثانية'),
+      }),
+    ),
+    failOnStatus: Type.Optional(
+      Type.Boolean({
+        default: true,
+        ...label('Fail on error status', 'الفشل عند رمز خطأ', 'Fail the step when the answer is not 2xx', 'إفشال الخطوة عندما لا يكون رمز الاستجابة 2xx'),
+      }),
+    ),
     credential: Type.Optional(
       Type.String({
         minLength: 1,
         maxLength: 100,
         pattern: CREDENTIAL_NAME_PATTERN,
         'x-credential-types': ['http-bearer', 'http-header'],
-        description: 'Name of an http-bearer credential (sets Authorization: Bearer …) or an http-header credential (sets its header)',
+        ...label(
+          'Credential',
+          'بيانات الاعتماد',
+          'Name of an http-bearer credential (sets Authorization: Bearer …) or an http-header credential (sets its header)',
+          'اسم بيانات اعتماد من نوع http-bearer (تضبط Authorization: Bearer …) أو http-header (تضبط ترويستها)',
+        ),
       }),
     ),
   },

@@ -1,6 +1,6 @@
 // logic.if: routes the input to `true` or `false` by the truthiness of a condition.
 import { Type } from '@sinclair/typebox';
-import { defineNode, type FlowError } from '../engine/index.js';
+import { defineNode, label, type FlowError } from '../engine/index.js';
 import { isConditionSource, isTruthy } from './shared/values.js';
 
 /**
@@ -11,7 +11,12 @@ import { isConditionSource, isTruthy } from './shared/values.js';
 const params = Type.Object(
   {
     condition: Type.Unknown({
-      description: 'true/false, or an expression starting with "=" (its result is tested: null, 0, "", [] and {} are false)',
+      ...label(
+        'Condition',
+        'الشرط',
+        'true/false, or an expression starting with "=" (its result is tested: null, 0, "", [] and {} are false)',
+        'true/false، أو تعبير يبدأ بـ "=" (تُختبر نتيجته: null و0 و"" و[] و{} تُعد خطأ)',
+      ),
       examples: ['=score >= 70', true],
     }),
   },

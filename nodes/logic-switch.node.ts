@@ -1,7 +1,7 @@
 // logic.switch: routes the input to the port of the first case whose condition holds, or to
 // `default`. Its output ports are the case ports plus `default`.
 import { Type, type Static } from '@sinclair/typebox';
-import { defineNode, pointer, type FlowError, type PortSpec } from '../engine/index.js';
+import { defineNode, label, pointer, type FlowError, type PortSpec } from '../engine/index.js';
 import { isConditionSource, isTruthy } from './shared/values.js';
 
 export const CASE_PORT_PATTERN = '^[a-z][a-z0-9_-]{0,31}$';
@@ -12,15 +12,15 @@ export const DEFAULT_PORT: PortSpec = { port: 'default', label: { en: 'Default',
 
 const Case = Type.Object(
   {
-    port: Type.String({ pattern: CASE_PORT_PATTERN, description: 'Output port name, e.g. "hot"' }),
-    condition: Type.Unknown({ description: 'true/false, or an expression starting with "="' }),
+    port: Type.String({ pattern: CASE_PORT_PATTERN, ...label('Port', 'المخرج', 'Output port name, e.g. "hot"', 'اسم منفذ الخروج، مثل "hot"') }),
+    condition: Type.Unknown(label('Condition', 'الشرط', 'true/false, or an expression starting with "="', 'true/false، أو تعبير يبدأ بـ "="')),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, ...label('Case', 'حالة') },
 );
 
 const params = Type.Object(
   {
-    cases: Type.Array(Case, { minItems: 1, maxItems: 64, description: 'Tested in order; the first true case wins' }),
+    cases: Type.Array(Case, { minItems: 1, maxItems: 64, ...label('Cases', 'الحالات', 'Tested in order; the first true case wins', 'تُختبر بالترتيب؛ وتُعتمد أول حالة يتحقق شرطها') }),
   },
   { additionalProperties: false },
 );

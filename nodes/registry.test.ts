@@ -20,6 +20,82 @@ function validFlow(doc: unknown): Flow {
   return result.flow;
 }
 
+type Schema = {
+  title?: unknown;
+  description?: unknown;
+  'x-ar'?: { title?: unknown; description?: unknown };
+  const?: unknown;
+  pattern?: string;
+  properties?: Record<string, Schema>;
+  patternProperties?: Record<string, Schema>;
+  additionalProperties?: unknown;
+  items?: Schema;
+  anyOf?: Schema[];
+};
+
+/** The expression branch of `Expr(…)` (engine/flow/flow.schema.ts ExpressionString): the engine's, never shown as a param. */
+const isExpressionBranch = (s: Schema) => s.pattern === '^=';
+
+/**
+ * Where a property's text is: on its schema, or — for `Expr(value)` without text of its own —
+ * on the value schema inside (the editor reads it the same way, editor/src/form/schema-prep.ts).
+ */
+function textHolder(s: Schema): Schema {
+  if (s.title !== undefined || !s.anyOf) return s;
+  const values = s.anyOf.filter((b) => !isExpressionBranch(b));
+  return values.length === 1 && values.length < s.anyOf.length ? textHolder(values[0]!) : s;
+}
+
+/** What lacks English or Arabic text in a params schema: properties at any depth, literal and object branches of unions. */
+function paramTextProblems(schema: Schema, at: string): string[] {
+  const problems: string[] = [];
+  const needsTitle = (s: Schema, where: string) => {
+    if (typeof s.title !== 'string' || s.title.trim() === '') problems.push(`${where}: no English title`);
+    if (typeof s['x-ar']?.title !== 'string' || !ARABIC.test(s['x-ar'].title)) problems.push(`${where}: no Arabic x-ar.title`);
+  };
+  const walk = (s: Schema, where: string) => {
+    if (isExpressionBranch(s)) return;
+    if (s.description !== undefined && (typeof s['x-ar']?.description !== 'string' || !ARABIC.test(s['x-ar'].description))) {
+      problems.push(`${where}: a description without an Arabic x-ar.description`);
+    }
+    for (const [key, prop] of Object.entries(s.properties ?? {})) {
+      needsTitle(textHolder(prop), `${where}/${key}`);
+      walk(prop, `${where}/${key}`);
+    }
+    for (const [i, branch] of (s.anyOf ?? []).entries()) {
+      if (branch.const !== undefined) needsTitle(branch, `${where}|${JSON.stringify(branch.const)}`);
+      else if (branch.properties) needsTitle(branch, `${where}|variant ${i}`);
+      walk(branch, `${where}|${i}`);
+    }
+    for (const [key, value] of Object.entries(s.patternProperties ?? {})) walk(value, `${where}{${key}}`);
+    if (s.additionalProperties && typeof s.additionalProperties === 'object') walk(s.additionalProperties as Schema, `${where}{*}`);
+    if (s.items) walk(s.items, `${where}[]`);
+  };
+  walk(schema, at);
+  return problems;
+}
+
+describe('param text check', () => {
+  it('finds what lacks a title, an Arabic title or an Arabic description, at any depth', () => {
+    const schema: Schema = {
+      properties: {
+        ok: { title: 'A', 'x-ar': { title: 'أ' } },
+        bare: {},
+        expr: { anyOf: [{ title: 'E', description: 'd', 'x-ar': { title: 'هـ' } }, { pattern: '^=' }] },
+        pick: { title: 'P', 'x-ar': { title: 'ب' }, anyOf: [{ const: 'x', title: 'X' }, { properties: { k: { title: 'K', 'x-ar': { title: 'ك' } } } }] },
+      },
+    };
+    expect(paramTextProblems(schema, 't')).to.deep.equal([
+      't/bare: no English title',
+      't/bare: no Arabic x-ar.title',
+      't/expr|0: a description without an Arabic x-ar.description',
+      't/pick|"x": no Arabic x-ar.title',
+      't/pick|variant 1: no English title',
+      't/pick|variant 1: no Arabic x-ar.title',
+    ]);
+  });
+});
+
 describe('core node registry', () => {
   it('registers every core node once, with bilingual metadata and ports', () => {
     const registry = createRegistry();
@@ -55,6 +131,11 @@ describe('core node registry', () => {
         for (const p of t.outputs) expect(p.label.ar, `${t.type}:${p.port}`).to.match(ARABIC);
       }
     }
+  });
+
+  it('gives every param, select option and union variant an English and an Arabic title (and description)', () => {
+    const problems = coreNodes.flatMap((t) => paramTextProblems(t.params as Schema, t.type));
+    expect(problems).to.deep.equal([]);
   });
 
   it('every node file has a test file beside it', () => {

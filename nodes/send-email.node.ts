@@ -1,16 +1,32 @@
 // send.email: an email through the outbox (ctx.send), with the tenant's SMTP credential (the
 // named one, else the first), else the sandbox. Ports: `sent`, `blocked`, `error`.
 import { Type } from '@sinclair/typebox';
-import { defineNode, Expr, type FlowError } from '../engine/index.js';
+import { defineNode, Expr, label, type FlowError } from '../engine/index.js';
 import { ContactIdParam, CredentialParam, PurposeParam, SEND_PORTS, sendAndRoute } from './shared/send-node.js';
 
 const params = Type.Object(
   {
     purpose: PurposeParam,
-    subject: Expr(Type.String({ minLength: 1, maxLength: 500, description: 'Subject line' })),
-    text: Type.Optional(Expr(Type.String({ minLength: 1, maxLength: 100_000, description: 'Plain-text body' }))),
-    html: Type.Optional(Expr(Type.String({ minLength: 1, maxLength: 500_000, description: 'HTML body (sent with the text as its alternative)' }))),
-    to: Type.Optional(Expr(Type.String({ minLength: 3, maxLength: 320, description: 'Address override; default: the contact’s email' }))),
+    subject: Expr(Type.String({ minLength: 1, maxLength: 500, ...label('Subject', 'الموضوع', 'Subject line', 'سطر الموضوع') })),
+    text: Type.Optional(Expr(Type.String({ minLength: 1, maxLength: 100_000, ...label('Text body', 'النص', 'Plain-text body', 'نص الرسالة العادي') }))),
+    html: Type.Optional(
+      Expr(
+        Type.String({
+          minLength: 1,
+          maxLength: 500_000,
+          ...label('HTML body', 'نص HTML', 'HTML body (sent with the text as its alternative)', 'نص الرسالة بصيغة HTML (يُرسل النص العادي بديلًا له)'),
+        }),
+      ),
+    ),
+    to: Type.Optional(
+      Expr(
+        Type.String({
+          minLength: 3,
+          maxLength: 320,
+          ...label('To', 'إلى', 'Address override; default: the contact’s email', 'عنوان بريد بدلًا من عنوان جهة الاتصال؛ الافتراضي: بريد جهة الاتصال'),
+        }),
+      ),
+    ),
     contactId: Type.Optional(ContactIdParam),
     credential: Type.Optional(CredentialParam(['smtp'])),
   },

@@ -2,14 +2,22 @@
 // (the named one, else the first), else the sandbox. SMS goes out only 09:00–21:00 by default
 // (the send policy); outside, the step waits. Ports: `sent`, `blocked`, `error`.
 import { Type } from '@sinclair/typebox';
-import { defineNode, Expr } from '../engine/index.js';
+import { defineNode, Expr, label } from '../engine/index.js';
 import { ContactIdParam, CredentialParam, PurposeParam, SEND_PORTS, sendAndRoute } from './shared/send-node.js';
 
 const params = Type.Object(
   {
     purpose: PurposeParam,
-    text: Expr(Type.String({ minLength: 1, maxLength: 1600, description: 'The message (long messages are sent in parts)' })),
-    to: Type.Optional(Expr(Type.String({ minLength: 3, maxLength: 40, description: 'Phone number override (E.164); default: the contact’s phone' }))),
+    text: Expr(Type.String({ minLength: 1, maxLength: 1600, ...label('Message', 'الرسالة', 'The message (long messages are sent in parts)', 'نص الرسالة (تُرسل الرسائل الطويلة على أجزاء)') })),
+    to: Type.Optional(
+      Expr(
+        Type.String({
+          minLength: 3,
+          maxLength: 40,
+          ...label('To', 'إلى', 'Phone number override (E.164); default: the contact’s phone', 'رقم هاتف بدلًا من رقم جهة الاتصال (بصيغة E.164)؛ الافتراضي: هاتف جهة الاتصال'),
+        }),
+      ),
+    ),
     contactId: Type.Optional(ContactIdParam),
     credential: Type.Optional(CredentialParam(['twilio'])),
   },

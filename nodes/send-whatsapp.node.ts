@@ -4,7 +4,7 @@
 // UltraMsg or Twilio credential (the named one, else the first), else the sandbox.
 // Ports: `sent`, `blocked` (no consent, no number — fails the step when not connected), `error`.
 import { Type } from '@sinclair/typebox';
-import { defineNode, Expr, type FlowError } from '../engine/index.js';
+import { defineNode, Expr, label, type FlowError } from '../engine/index.js';
 import { ContactIdParam, CredentialParam, PurposeParam, SEND_PORTS, sendAndRoute } from './shared/send-node.js';
 
 const params = Type.Object(
@@ -15,21 +15,44 @@ const params = Type.Object(
         Type.String({
           minLength: 1,
           maxLength: 4096,
-          description: 'Free text (only within 24 hours of the contact’s last message); with a template: the template’s approved text, its {{placeholders}} filled from the variables',
+          ...label(
+            'Message',
+            'الرسالة',
+            'Free text (only within 24 hours of the contact’s last message); with a template: the template’s approved text, its {{placeholders}} filled from the variables',
+            'نص حر (خلال 24 ساعة فقط من آخر رسالة من جهة الاتصال)؛ ومع قالب: نص القالب المعتمد، وتُملأ عناصره {{placeholders}} من المتغيرات',
+          ),
         }),
       ),
     ),
     template: Type.Optional(
       Type.Object(
         {
-          name: Type.String({ minLength: 1, maxLength: 512, description: 'The approved template’s name' }),
-          language: Type.Optional(Type.String({ minLength: 2, maxLength: 16, default: 'ar', description: 'Template language, e.g. ar or en' })),
-          variables: Type.Optional(Type.Record(Type.String({ minLength: 1, maxLength: 64 }), Expr(Type.String({ maxLength: 1024 })), { maxProperties: 50, description: 'Template variables; values may be expressions' })),
+          name: Type.String({ minLength: 1, maxLength: 512, ...label('Template name', 'اسم القالب', 'The approved template’s name', 'اسم القالب المعتمد') }),
+          language: Type.Optional(
+            Type.String({ minLength: 2, maxLength: 16, default: 'ar', ...label('Language', 'اللغة', 'Template language, e.g. ar or en', 'لغة القالب، مثل ar أو en') }),
+          ),
+          variables: Type.Optional(
+            Type.Record(Type.String({ minLength: 1, maxLength: 64 }), Expr(Type.String({ maxLength: 1024 })), {
+              maxProperties: 50,
+              ...label('Variables', 'المتغيرات', 'Template variables; values may be expressions', 'متغيرات القالب؛ ويمكن أن تكون القيم تعبيرات'),
+            }),
+          ),
         },
-        { additionalProperties: false, description: 'An approved WhatsApp template (required outside the 24-hour window)' },
+        {
+          additionalProperties: false,
+          ...label('Template', 'القالب', 'An approved WhatsApp template (required outside the 24-hour window)', 'قالب واتساب معتمد (مطلوب خارج نافذة الـ 24 ساعة)'),
+        },
       ),
     ),
-    to: Type.Optional(Expr(Type.String({ minLength: 3, maxLength: 40, description: 'Phone number override (E.164); default: the contact’s phone' }))),
+    to: Type.Optional(
+      Expr(
+        Type.String({
+          minLength: 3,
+          maxLength: 40,
+          ...label('To', 'إلى', 'Phone number override (E.164); default: the contact’s phone', 'رقم هاتف بدلًا من رقم جهة الاتصال (بصيغة E.164)؛ الافتراضي: هاتف جهة الاتصال'),
+        }),
+      ),
+    ),
     contactId: Type.Optional(ContactIdParam),
     credential: Type.Optional(CredentialParam(['ultramsg', 'twilio'])),
   },

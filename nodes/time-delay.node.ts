@@ -2,7 +2,7 @@
 // continues on `out` with the same item. The runtime persists the wait, so delays survive
 // restarts.
 import { Type } from '@sinclair/typebox';
-import { defineNode, Expr, NodeFailure, type FlowError } from '../engine/index.js';
+import { defineNode, Expr, label, NodeFailure, type FlowError } from '../engine/index.js';
 import { OUT_PORT } from './shared/ports.js';
 
 export const MAX_DELAY_SECONDS = 366 * 24 * 60 * 60;
@@ -10,13 +10,29 @@ export const MAX_DELAY_SECONDS = 366 * 24 * 60 * 60;
 const params = Type.Object(
   {
     seconds: Type.Optional(
-      Expr(Type.Number({ minimum: 0, maximum: MAX_DELAY_SECONDS, description: 'How long to wait, in seconds (at most 366 days)' })),
+      Expr(
+        Type.Number({
+          minimum: 0,
+          maximum: MAX_DELAY_SECONDS,
+          ...label('Seconds', 'الثواني', 'How long to wait, in seconds (at most 366 days)', 'مدة الانتظار بالثواني (بحد أقصى 366 يومًا)'),
+        }),
+      ),
     ),
     until: Type.Optional(
-      Expr(Type.String({ format: 'date-time', description: 'When to continue: an ISO 8601 date-time with offset, e.g. 2026-03-01T09:00:00+03:00' })),
+      Expr(
+        Type.String({
+          format: 'date-time',
+          ...label(
+            'Until',
+            'حتى',
+            'When to continue: an ISO 8601 date-time with offset, e.g. 2026-03-01T09:00:00+03:00',
+            'موعد المتابعة: تاريخ ووقت بصيغة ISO 8601 مع فرق التوقيت، مثل 2026-03-01T09:00:00+03:00',
+          ),
+        }),
+      ),
     ),
   },
-  { additionalProperties: false, description: 'Give exactly one of "seconds" or "until"' },
+  { additionalProperties: false, description: 'Give exactly one of "seconds" or "until"', 'x-ar': { description: 'حدّد أحدهما فقط: «الثواني» أو «حتى»' } },
 );
 
 function exactlyOne(p: { seconds?: unknown; until?: unknown }): boolean {

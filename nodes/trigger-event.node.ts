@@ -4,7 +4,7 @@
 // eventMatches() below; the node passes the event on: {id, type, subject, data, contact,
 // receivedAt, source}.
 import { Type } from '@sinclair/typebox';
-import { defineNode, evaluateExpression, isExpression, riyadhIso, type FlowError } from '../engine/index.js';
+import { defineNode, evaluateExpression, isExpression, label, riyadhIso, type FlowError } from '../engine/index.js';
 import { OUT_PORT } from './shared/ports.js';
 import { isConditionSource, isTruthy } from './shared/values.js';
 
@@ -34,11 +34,21 @@ const params = Type.Object(
       maxLength: EVENT_TYPE_MAX,
       pattern: EVENT_TYPE_PATTERN,
       examples: [...KNOWN_EVENTS],
-      description: `The event type that starts the flow: ${KNOWN_EVENTS.join(', ')}, or a custom type such as acme.invoice_paid`,
+      ...label(
+        'Event',
+        'الحدث',
+        `The event type that starts the flow: ${KNOWN_EVENTS.join(', ')}, or a custom type such as acme.invoice_paid`,
+        `نوع الحدث الذي يبدأ التدفق: ${KNOWN_EVENTS.join('، ')}، أو نوع مخصص مثل acme.invoice_paid`,
+      ),
     }),
     filter: Type.Optional(
       Type.Unknown({
-        description: 'Start only when this expression over the event is truthy, e.g. =data.to = "won" and $number(data.deal.valueSar) >= 100000',
+        ...label(
+          'Filter',
+          'عامل التصفية',
+          'Start only when this expression over the event is truthy, e.g. =data.to = "won" and $number(data.deal.valueSar) >= 100000',
+          'لا يبدأ التدفق إلا إذا تحقق هذا التعبير على الحدث، مثل =data.to = "won" and $number(data.deal.valueSar) >= 100000',
+        ),
         examples: ['=data.to = "won"', '=$number(data.deal.valueSar) >= 100000'],
       }),
     ),

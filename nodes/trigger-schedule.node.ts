@@ -3,7 +3,7 @@
 // fires it; this node passes the scheduler's payload on.
 import { Type } from '@sinclair/typebox';
 import { CronExpressionParser } from 'cron-parser';
-import { defineNode, type FlowError } from '../engine/index.js';
+import { defineNode, label, type FlowError } from '../engine/index.js';
 import { OUT_PORT } from './shared/ports.js';
 
 export const DEFAULT_TIMEZONE = 'Asia/Riyadh';
@@ -48,9 +48,21 @@ const params = Type.Object(
     cron: Type.String({
       minLength: 1,
       maxLength: 200,
-      description: 'Cron expression: minute hour day-of-month month day-of-week (an optional leading seconds field), e.g. "0 9 * * 0-4"',
+      ...label(
+        'Schedule (cron)',
+        'الجدول (cron)',
+        'Cron expression: minute hour day-of-month month day-of-week (an optional leading seconds field), e.g. "0 9 * * 0-4"',
+        'تعبير cron: الدقيقة الساعة يوم-الشهر الشهر يوم-الأسبوع (مع حقل ثوانٍ اختياري في البداية)، مثل "0 9 * * 0-4"',
+      ),
     }),
-    timezone: Type.Optional(Type.String({ minLength: 1, maxLength: 64, default: DEFAULT_TIMEZONE, description: 'IANA time zone the expression is read in' })),
+    timezone: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 64,
+        default: DEFAULT_TIMEZONE,
+        ...label('Time zone', 'المنطقة الزمنية', 'IANA time zone the expression is read in', 'المنطقة الزمنية (IANA) التي يُقرأ بها التعبير'),
+      }),
+    ),
   },
   { additionalProperties: false },
 );

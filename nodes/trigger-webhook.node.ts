@@ -2,7 +2,7 @@
 // server turns the request into `{ body, query, headers }`; this node passes it on with the
 // credentials removed from the headers (the server should already have done so).
 import { Type } from '@sinclair/typebox';
-import { CREDENTIAL_NAME_PATTERN, defineNode, type FlowError } from '../engine/index.js';
+import { CREDENTIAL_NAME_PATTERN, choices, defineNode, label, type FlowError } from '../engine/index.js';
 import { OUT_PORT } from './shared/ports.js';
 import { isPlainObject } from './shared/values.js';
 
@@ -45,13 +45,29 @@ const params = Type.Object(
   {
     path: Type.String({
       pattern: '^[A-Za-z0-9][A-Za-z0-9/_-]{0,199}$',
-      description: 'Path after /hooks/<tenant>/, without a leading slash, e.g. "leads/new"',
+      ...label('Path', 'المسار', 'Path after /hooks/<tenant>/, without a leading slash, e.g. "leads/new"', 'المسار بعد /hooks/<tenant>/ دون شرطة مائلة في أوله، مثل "leads/new"'),
     }),
-    method: Type.Optional(Type.Union(WEBHOOK_METHODS.map((m) => Type.Literal(m)), { default: 'POST', description: 'HTTP method to accept' })),
+    method: Type.Optional(
+      Type.Union(
+        choices(WEBHOOK_METHODS, {
+          GET: ['GET', 'GET (جلب)'],
+          POST: ['POST', 'POST (إرسال)'],
+          PUT: ['PUT', 'PUT (استبدال)'],
+          PATCH: ['PATCH', 'PATCH (تعديل جزئي)'],
+          DELETE: ['DELETE', 'DELETE (حذف)'],
+        }),
+        { default: 'POST', ...label('Method', 'الطريقة', 'HTTP method to accept', 'طريقة HTTP المقبولة') },
+      ),
+    ),
     respond: Type.Optional(
-      Type.Union([Type.Literal('immediately'), Type.Literal('onFinish')], {
+      Type.Union(choices(['immediately', 'onFinish'] as const, { immediately: ['Immediately', 'فورًا'], onFinish: ['When the run finishes', 'عند انتهاء التشغيل'] }), {
         default: 'immediately',
-        description: '"immediately": answer 202 when the run is queued; "onFinish": answer with the run result',
+        ...label(
+          'Respond',
+          'الرد',
+          '"immediately": answer 202 when the run is queued; "onFinish": answer with the run result',
+          '«فورًا»: الرد بـ 202 عند إدراج التشغيل في الطابور؛ «عند انتهاء التشغيل»: الرد بنتيجة التشغيل',
+        ),
       }),
     ),
     signature: Type.Optional(
@@ -62,18 +78,39 @@ const params = Type.Object(
             maxLength: 100,
             pattern: CREDENTIAL_NAME_PATTERN,
             'x-credential-types': ['webhook-hmac'],
-            description: 'Name of the webhook-hmac credential holding the shared secret',
+            ...label(
+              'Credential',
+              'بيانات الاعتماد',
+              'Name of the webhook-hmac credential holding the shared secret',
+              'اسم بيانات اعتماد webhook-hmac التي تحمل السر المشترك',
+            ),
           }),
           header: Type.Optional(
-            Type.String({ minLength: 1, maxLength: 100, pattern: HEADER_NAME_PATTERN, default: DEFAULT_SIGNATURE_HEADER, description: 'Header carrying the signature' }),
+            Type.String({
+              minLength: 1,
+              maxLength: 100,
+              pattern: HEADER_NAME_PATTERN,
+              default: DEFAULT_SIGNATURE_HEADER,
+              ...label('Header', 'الترويسة', 'Header carrying the signature', 'الترويسة التي تحمل التوقيع'),
+            }),
           ),
           toleranceSeconds: Type.Optional(
-            Type.Integer({ minimum: 1, maximum: 86_400, default: DEFAULT_SIGNATURE_TOLERANCE_SECONDS, description: 'Refuse signatures older (or further ahead) than this' }),
+            Type.Integer({
+              minimum: 1,
+              maximum: 86_400,
+              default: DEFAULT_SIGNATURE_TOLERANCE_SECONDS,
+              ...label('Tolerance (seconds)', 'السماحية (بالثواني)', 'Refuse signatures older (or further ahead) than this', 'رفض التواقيع الأقدم من هذه المدة (أو الأبعد منها في المستقبل)'),
+            }),
           ),
         },
         {
           additionalProperties: false,
-          description: `Require an HMAC-SHA256 signature: header "t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>"; unsigned, wrongly signed or stale requests are refused with 401 and start nothing`,
+          ...label(
+            'Signature',
+            'التوقيع',
+            `Require an HMAC-SHA256 signature: header "t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>"; unsigned, wrongly signed or stale requests are refused with 401 and start nothing`,
+            `اشتراط توقيع HMAC-SHA256: الترويسة "t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>"؛ وتُرفض الطلبات غير الموقعة أو ذات التوقيع الخاطئ أو القديم بالرمز 401 ولا تبدأ شيئًا`,
+          ),
         },
       ),
     ),

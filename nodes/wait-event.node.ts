@@ -9,7 +9,7 @@
 // reply", server/enrollments/) except in flows that wait for `message.received` themselves:
 // there the reply resumes this node ("wait for a reply, then continue").
 import { Type } from '@sinclair/typebox';
-import { defineNode, Expr, NodeFailure } from '../engine/index.js';
+import { defineNode, Expr, label, NodeFailure } from '../engine/index.js';
 import { MAX_DELAY_SECONDS } from './time-delay.node.js';
 
 /** The event inbound messages (WhatsApp, SMS, email replies) are delivered as. */
@@ -23,14 +23,41 @@ const params = Type.Object(
         pattern: EVENT_NAME_PATTERN,
         default: MESSAGE_RECEIVED,
         examples: [MESSAGE_RECEIVED, 'meeting.booked', 'deal.stage_changed'],
-        description: 'The domain event to wait for: message.received (a reply on any channel) or a custom name',
+        ...label(
+          'Event',
+          'الحدث',
+          'The domain event to wait for: message.received (a reply on any channel) or a custom name',
+          'الحدث المنتظر: message.received (رد على أي قناة) أو اسم مخصص',
+        ),
       }),
     ),
     timeoutSeconds: Type.Optional(
-      Expr(Type.Number({ minimum: 1, maximum: MAX_DELAY_SECONDS, description: 'Give up after this many seconds (at most 366 days) and continue on "timeout"; absent: wait without a limit' })),
+      Expr(
+        Type.Number({
+          minimum: 1,
+          maximum: MAX_DELAY_SECONDS,
+          ...label(
+            'Timeout (seconds)',
+            'المهلة (بالثواني)',
+            'Give up after this many seconds (at most 366 days) and continue on "timeout"; absent: wait without a limit',
+            'التوقف عن الانتظار بعد هذا العدد من الثواني (بحد أقصى 366 يومًا) والمتابعة من «انتهاء المهلة»؛ وإن تُرك فارغًا فالانتظار بلا حد',
+          ),
+        }),
+      ),
     ),
     correlation: Type.Optional(
-      Expr(Type.String({ minLength: 1, maxLength: 200, description: 'Which occurrence of the event resumes this wait; default: the execution’s contact id' })),
+      Expr(
+        Type.String({
+          minLength: 1,
+          maxLength: 200,
+          ...label(
+            'Correlation',
+            'مفتاح الربط',
+            'Which occurrence of the event resumes this wait; default: the execution’s contact id',
+            'أي وقوع للحدث يستأنف هذا الانتظار؛ الافتراضي: معرّف جهة الاتصال في التنفيذ',
+          ),
+        }),
+      ),
     ),
   },
   { additionalProperties: false },

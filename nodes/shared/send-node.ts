@@ -2,20 +2,38 @@
 // consent vocabulary, the contact a step is for, and turning the outbox's answer into a port.
 // Nodes never reach a provider: ctx.send() is the outbox (consent, windows, caps, at-most-once).
 import { Type } from '@sinclair/typebox';
-import { PURPOSES, CREDENTIAL_NAME_PATTERN, ERROR_PORT, Expr, NodeFailure, type NodeContext, type NodeResult, type PortSpec, type SendRequest, type SendResult } from '../../engine/index.js';
+import { PURPOSES, CREDENTIAL_NAME_PATTERN, ERROR_PORT, Expr, choices, label, NodeFailure, type NodeContext, type NodeResult, type PortSpec, type SendRequest, type SendResult } from '../../engine/index.js';
 
 /** Consent purposes (engine/consent/consent-rule.ts). */
 export const SEND_PURPOSES = PURPOSES;
 
 export const PurposeParam = Expr(
   Type.Union(
-    SEND_PURPOSES.map((p) => Type.Literal(p)),
-    { description: 'Why the contact is contacted; consent must be for this purpose: marketing, service or transactional' },
+    choices(SEND_PURPOSES, {
+      marketing: ['Marketing', 'تسويق'],
+      service: ['Service', 'خدمة'],
+      transactional: ['Transactional', 'معاملات'],
+    }),
+    label(
+      'Purpose',
+      'الغرض',
+      'Why the contact is contacted; consent must be for this purpose: marketing, service or transactional',
+      'سبب التواصل مع جهة الاتصال؛ ويجب أن تكون الموافقة لهذا الغرض: تسويق أو خدمة أو معاملات',
+    ),
   ),
 );
 
 export const ContactIdParam = Expr(
-  Type.String({ minLength: 1, maxLength: 64, description: 'The contact to message; default: the contact the execution runs for (e.g. =$trigger.body.contactId)' }),
+  Type.String({
+    minLength: 1,
+    maxLength: 64,
+    ...label(
+      'Contact',
+      'جهة الاتصال',
+      'The contact to message; default: the contact the execution runs for (e.g. =$trigger.body.contactId)',
+      'جهة الاتصال المراد مراسلتها؛ الافتراضي: جهة الاتصال التي يعمل لها التنفيذ (مثل =$trigger.body.contactId)',
+    ),
+  }),
 );
 
 export const CredentialParam = (types: string[]) =>
@@ -24,7 +42,12 @@ export const CredentialParam = (types: string[]) =>
     maxLength: 100,
     pattern: CREDENTIAL_NAME_PATTERN,
     'x-credential-types': types,
-    description: `Name of the ${types.join(' or ')} credential to send with; default: the workspace's first such credential, else the sandbox (records, sends nothing)`,
+    ...label(
+      'Credential',
+      'بيانات الاعتماد',
+      `Name of the ${types.join(' or ')} credential to send with; default: the workspace's first such credential, else the sandbox (records, sends nothing)`,
+      `اسم بيانات اعتماد ${types.join(' أو ')} المستخدمة في الإرسال؛ الافتراضي: أول بيانات اعتماد من هذا النوع في مساحة العمل، وإلا فبيئة التجربة (تسجّل ولا ترسل شيئًا)`,
+    ),
   });
 
 export const SEND_PORTS: PortSpec[] = [

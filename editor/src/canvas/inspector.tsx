@@ -4,13 +4,15 @@ import { memo, useMemo } from 'react';
 import Form from '@rjsf/core';
 import validator from '@rjsf/validator-ajv8';
 import type { IChangeEvent } from '@rjsf/core';
-import type { NodeTypeInfo, Problem, Step } from '../api/types';
+import type { Locale, NodeTypeInfo, Problem, Step } from '../api/types';
 import { useI18n } from '../i18n/i18n';
 import { Icon } from '../ui/icons';
 import { JsonView } from '../ui/json-view';
 import { StatusChip } from '../ui/status-chip';
 import { ExpressionField } from '../form/expression-field';
 import { KeyValueField } from '../form/key-value-field';
+import { CredentialField } from '../form/credential-field';
+import { VariantField, VariantSelect } from '../form/variant-field';
 import { prepare, problemsToErrorSchema } from '../form/schema-prep';
 import { translator } from '../form/rjsf-strings';
 import { widgets } from '../form/widgets';
@@ -18,15 +20,20 @@ import { PreviewContext, type PreviewScope } from '../form/expression-preview';
 import { outputPorts, type CanvasEdge, type FlowNodeData } from './graph';
 import type { GraphActions } from './use-flow-graph';
 
-const fields = { expression: ExpressionField, keyValue: KeyValueField };
-const prepared = new WeakMap<object, ReturnType<typeof prepare>>();
+const fields = { expression: ExpressionField, keyValue: KeyValueField, credential: CredentialField, AnyOfField: VariantField };
+const formWidgets = { ...widgets, variantSelect: VariantSelect };
+/** Per params schema (the node type's, from /node-types) and language. */
+const prepared = new WeakMap<object, Map<Locale, ReturnType<typeof prepare>>>();
 
-function preparedFor(info: NodeTypeInfo) {
-  let p = prepared.get(info.params);
+function preparedFor(info: NodeTypeInfo, locale: Locale) {
+  let byLocale = prepared.get(info.params);
+  if (!byLocale) prepared.set(info.params, (byLocale = new Map()));
+  let p = byLocale.get(locale);
   if (!p) {
-    p = prepare(info.params as Parameters<typeof prepare>[0]);
+    p = prepare(info.params as Parameters<typeof prepare>[0], locale);
     p.uiSchema['ui:submitButtonOptions'] = { norender: true };
-    prepared.set(info.params, p);
+    p.uiSchema['ui:globalOptions'] = { optionValueFormat: 'realValue' };
+    byLocale.set(locale, p);
   }
   return p;
 }
@@ -54,7 +61,7 @@ export const Inspector = memo(InspectorImpl);
 function InspectorImpl({ id, data, info, problems, step, readOnly, choices, edges, graph, run = null }: Props) {
   const node = { id, data };
   const { t, text, locale, duration } = useI18n();
-  const form = info ? preparedFor(info) : null;
+  const form = info ? preparedFor(info, locale) : null;
   const extraErrors = useMemo(() => problemsToErrorSchema(problems), [problems]);
   const otherProblems = problems.filter((p) => !/^\/nodes\/\d+\/params\//.test(p.path));
   const hasParams = form && Object.keys((form.schema.properties as object | undefined) ?? {}).length > 0;
@@ -98,13 +105,13 @@ function InspectorImpl({ id, data, info, problems, step, readOnly, choices, edge
         {form && hasParams && (
           <PreviewContext.Provider value={scope}>
             <Form
-              key={node.id}
+              key={`${node.id}:${locale}`}
               schema={form.schema}
               uiSchema={form.uiSchema}
               formData={node.data.params}
               validator={validator}
               fields={fields}
-              widgets={widgets}
+              widgets={formWidgets}
               extraErrors={extraErrors as never}
               showErrorList={false}
               noHtml5Validate

@@ -46,18 +46,19 @@ export function ExpressionField(props: FieldProps) {
   };
   const SchemaField = registry.fields.SchemaField!;
   const description = typeof schema.description === 'string' ? schema.description : '';
+  const title = typeof schema.title === 'string' && schema.title !== '' ? schema.title : name;
   return (
     <div className="expr-field">
       <div className="field-head">
         <label htmlFor={id} className="control-label">
-          {name}
+          {title}
           {required && <span className="required">*</span>}
         </label>
         <button
           type="button"
           className={`fx-toggle${exprMode ? ' is-on' : ''}`}
           aria-pressed={exprMode}
-          aria-label={t('form.expressionToggle', { name })}
+          aria-label={t('form.expressionToggle', { name: title })}
           title={t('form.expressionHint')}
           onClick={toggle}
           disabled={readonly || disabled}
@@ -84,7 +85,7 @@ export function ExpressionField(props: FieldProps) {
       ) : literal === 'json' ? (
         <JsonInput id={id} value={formData} onChange={set} readOnly={readonly || disabled} describedBy={description ? `${id}__description` : undefined} />
       ) : (
-        <SchemaField {...props} uiSchema={{ ...(options.innerUi ?? {}), 'ui:options': { label: false } }} errorSchema={{}} />
+        <SchemaField {...props} uiSchema={{ ...(options.innerUi ?? {}), 'ui:options': { ...((options.innerUi?.['ui:options'] as object | undefined) ?? {}), label: false } }} errorSchema={{}} />
       )}
       {exprMode && isExpression(formData) && <ExpressionPreview source={formData} />}
       {description && (

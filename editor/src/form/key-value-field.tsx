@@ -40,10 +40,11 @@ export function KeyValueField({ formData, onChange, fieldPathId, name, schema, u
   };
   const locked = readonly || disabled;
   const description = typeof schema.description === 'string' ? schema.description : '';
+  const title = typeof schema.title === 'string' && schema.title !== '' ? schema.title : name;
   return (
     <fieldset className="kv-field" aria-describedby={description ? `${id}__description` : undefined}>
       <legend className="control-label">
-        {name}
+        {title}
         {required && <span className="required">*</span>}
       </legend>
       {rows.map((row, i) => (
@@ -52,7 +53,7 @@ export function KeyValueField({ formData, onChange, fieldPathId, name, schema, u
             className="form-control kv-key"
             dir="ltr"
             value={row.key}
-            aria-label={t('form.kvKey', { name, n: i + 1 })}
+            aria-label={t('form.kvKey', { name: title, n: i + 1 })}
             placeholder={t('form.kvKeyPlaceholder')}
             readOnly={locked}
             onChange={(e) => update(rows.map((r, j) => (j === i ? { ...r, key: e.target.value } : r)))}

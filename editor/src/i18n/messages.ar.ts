@@ -196,6 +196,8 @@ const core: Record<CoreKey, string> = {
   'inspector.onErrorContinue': 'تابع عبر منفذ الخطأ',
 
   'form.expressionToggle': 'استخدم تعبيرًا للحقل {name}',
+  'form.credentialDefault': 'الافتراضي (أول بيانات اعتماد من هذا النوع، وإلا فبيئة التجربة)',
+  'form.credentialMissing': '{name} (غير موجودة)',
   'form.expressionHint': 'تعبير (JSONata): ‎$trigger و ‎$nodes.<id>.output و ‎$vars و ‎$now',
   'form.expressionPlaceholder': 'مثال: budget >= 50000',
   'form.preview': 'معاينة (آخر تشغيل تجريبي):',

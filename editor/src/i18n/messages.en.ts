@@ -195,6 +195,8 @@ const core = {
   'inspector.onErrorContinue': 'Continue on the error port',
 
   'form.expressionToggle': 'Use an expression for {name}',
+  'form.credentialDefault': 'Default (first such credential, else sandbox)',
+  'form.credentialMissing': '{name} (not found)',
   'form.expressionHint': 'Expression (JSONata): $trigger, $nodes.<id>.output, $vars, $now',
   'form.expressionPlaceholder': 'e.g. budget >= 50000',
   'form.preview': 'Preview (last test run):',

@@ -66,7 +66,16 @@ export async function settled(page: Page): Promise<string> {
 export { LABELS };
 export type { Lang };
 
-/** A form field in the inspector by its param name (labels read "url" or "url*" when required). */
+/**
+ * A form field in the inspector by its param name, whatever its label says (labels are
+ * localized): the input, select or textarea rjsf gives the id `p-<node id>_<name>` (nested
+ * params: "template.name" → `p-<node>_template_name`); for a union of objects, its variant
+ * picker (`…__anyof_select`). Works for text inputs, selects, checkboxes and expression fields.
+ */
 export function field(inspector: Locator, name: string): Locator {
-  return inspector.getByLabel(new RegExp(`^${name}\\s*\\*?$`));
+  const path = name.split('.').join('_');
+  const ids = [path, `${path}__anyof_select`, `${path}__oneof_select`]
+    .map((suffix) => `@id = concat('p-', ancestor::*[@data-testid='inspector'][1]/@data-node-id, '_${suffix}')`)
+    .join(' or ');
+  return inspector.locator(`xpath=.//*[(self::input or self::select or self::textarea) and (${ids})]`);
 }
