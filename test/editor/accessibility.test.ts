@@ -42,7 +42,7 @@ describe('editor accessibility (axe-core, WCAG 2.1 A/AA) in a browser (issue 9)'
   });
 
   /** The main pages, each with what shows it is loaded. */
-  async function pages(): Promise<{ name: string; path: string; ready: string }[]> {
+  async function pages(): Promise<{ name: string; path: string; ready: string; select?: boolean }[]> {
     const token = await server.token('admin');
     const flows = await server.api<{ items: { id: string; name: string }[] }>(token, 'GET', '/flows?limit=50');
     const flow = flows.items.find((f) => /Lead intake/.test(f.name)) ?? flows.items[0]!;
@@ -50,6 +50,7 @@ describe('editor accessibility (axe-core, WCAG 2.1 A/AA) in a browser (issue 9)'
     return [
       { name: 'flows', path: '/flows', ready: '[data-testid=flows-table]' },
       { name: 'flow editor', path: `/flows/${flow.id}`, ready: '.react-flow__node' },
+      { name: 'flow editor, a node’s form open', path: `/flows/${flow.id}`, ready: '.react-flow__node', select: true },
       { name: 'executions', path: '/executions', ready: 'main h1' },
       { name: 'escalations', path: '/escalations', ready: 'main h1' },
       { name: 'contacts', path: '/contacts', ready: 'main h1' },
@@ -74,6 +75,10 @@ describe('editor accessibility (axe-core, WCAG 2.1 A/AA) in a browser (issue 9)'
     for (const p of await pages()) {
       await page.goto(`${server.origin}${p.path}`);
       await page.locator(p.ready).first().waitFor();
+      if (p.select) {
+        await page.locator('.react-flow__node .node-head').nth(1).click();
+        await page.getByTestId('inspector').waitFor();
+      }
       await page.waitForTimeout(300); // lists finish loading
       const found = await audit(page);
       if (found.length) problems.push(`${p.name} (${p.path}):\n${describeViolations(found)}`);

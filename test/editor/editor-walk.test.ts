@@ -86,17 +86,10 @@ async function expression(inspector: Locator, name: string, source: string): Pro
   await (await param(inspector, name)).fill(source);
 }
 
-/** The escalate node's assignee: everyone holding a role. */
+/** The escalate node's assignee (a union of objects: rjsf's variant picker): everyone holding a role. */
 async function setAssignee(inspector: Locator, role: string): Promise<void> {
-  const variant = inspector.locator(`select[id^="${await fieldId(inspector, 'assignee')}"][id$="select"]`);
-  if ((await variant.count()) > 0) {
-    await variant.selectOption({ index: 0 });
-    await (await param(inspector, 'assignee_role')).selectOption(role);
-    return;
-  }
-  const toggle = inspector.locator('.expr-field').filter({ has: inspector.page().locator(`label[for="${await fieldId(inspector, 'assignee')}"]`) }).first().locator('.fx-toggle').first();
-  if ((await toggle.getAttribute('aria-pressed')) === 'true') await toggle.click();
-  await (await param(inspector, 'assignee')).fill(JSON.stringify({ kind: 'role', role }));
+  await inspector.locator(`select[id="${await fieldId(inspector, 'assignee')}__anyof_select"]`).selectOption({ index: 0 });
+  await (await param(inspector, 'assignee_role')).selectOption(role);
 }
 
 interface Api {

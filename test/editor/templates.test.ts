@@ -37,7 +37,7 @@ const AR = {
 const EN = {
   nav: 'Templates',
   leadRouting: 'Inbound lead routing',
-  use: 'Use the template Inbound lead routing',
+  use: 'Use template Inbound lead routing',
   notifyUrl: 'URL of your CRM or chat webhook for hot leads',
   webhookPath: 'Webhook path (after /hooks/<workspace>/)',
   importButton: 'Import',
