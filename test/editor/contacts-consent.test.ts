@@ -231,8 +231,17 @@ describe('contacts: create, consent and enrollments in a browser', function () {
     await screenshot(page, 'contacts-enrollments-ar');
 
     // English labels once (ltr), then back to Arabic.
+    // A deal of the contact: its SAR value (a decimal string in the API) shown exactly, never through a float.
+    await server.api(manager, 'POST', '/deals', { title: 'توريد أجهزة', contactId, stage: 'proposal', valueSar: '123456789.01', probability: 60 });
+    await page.reload();
+    const deal = page.locator('[data-testid=deals] tr[data-stage=proposal]');
+    await deal.waitFor();
+    expect(await deal.getByTestId('deal-value').textContent()).to.match(/123,456,789\.01/).and.to.include('ر.س');
+    expect(await deal.textContent()).to.include('عرض سعر');
+
     await useLanguage(page, 'en');
     expect(await htmlDir(page)).to.deep.equal({ dir: 'ltr', lang: 'en' });
+    expect(await deal.getByTestId('deal-value').textContent()).to.match(/SAR\s?123,456,789\.01/);
     await page.getByRole('heading', { name: EN.consents, exact: true }).waitFor();
     await page.getByRole('heading', { name: EN.sequences, exact: true }).waitFor();
     await page.getByRole('button', { name: EN.grant, exact: true }).waitFor();

@@ -18,6 +18,8 @@ export interface I18n {
   text: (value: Text | undefined) => string;
   number: (n: number) => string;
   percent: (n: number) => string;
+  /** A money amount given as a decimal string ("125000.50", as the API sends it): formatted exactly, never through a float. */
+  money: (amount: string | null | undefined, currency?: string) => string;
   dateTime: (iso: string | null | undefined) => string;
   duration: (ms: number | null | undefined) => string;
 }
@@ -42,6 +44,11 @@ export function makeI18n(locale: Locale): I18n {
     text: (value) => (value ? value[locale] || value.en || value.ar : ''),
     number: (n) => num.format(n),
     percent: (n) => pct.format(n),
+    money: (amount, currency = 'SAR') => {
+      if (amount === null || amount === undefined || amount === '') return '—';
+      // Intl formats a decimal string digit for digit (no binary rounding of 123456789.01).
+      return new Intl.NumberFormat(intl, { style: 'currency', currency, minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(amount as unknown as number);
+    },
     dateTime: (iso) => (iso ? dt.format(new Date(iso)) : '—'),
     duration: (d) => {
       if (d === null || d === undefined) return '—';

@@ -3,6 +3,7 @@
 // contact-consents.tsx), the consent trail, its enrollments in sequences
 // (contact-enrollments.tsx) and its conversation across channels (oldest first). What a member
 // may change follows their permissions (contacts.write, consent.manage, enrollments.manage).
+import { DealsSection } from './contact-deals';
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { api } from '../api/client';
 import { contactsApi, type ConsentHistoryEvent, type ContactFullDetail } from '../api/contacts';
@@ -226,6 +227,7 @@ export function ContactPage({ id }: { id: string }) {
       <div className="contact-sections">
         <ConsentsSection contact={contact} vocab={vocab} canManage={can('consent.manage')} onChanged={refresh} />
         <ConsentHistory events={events} />
+        {can('deals.read') && <DealsSection contactId={id} />}
         {can('enrollments.read') && <EnrollmentsSection contactId={id} canManage={can('enrollments.manage')} erased={erased} />}
         <section aria-labelledby="thread-title">
           <h2 id="thread-title">{t('contacts.conversation')}</h2>

@@ -2,6 +2,20 @@
 // Contacts: creating and correcting a contact, consent changes, enrollments. Phone examples in
 // Arabic text sit in left-to-right isolates (U+2066 … U+2069), like <bdi dir="ltr">.
 export const en = {
+  'contacts2.deals.title': 'Deals',
+  'contacts2.deals.empty': 'No deals with this contact.',
+  'contacts2.deals.colTitle': 'Deal',
+  'contacts2.deals.colStage': 'Stage',
+  'contacts2.deals.colValue': 'Value',
+  'contacts2.deals.colProbability': 'Probability',
+  'contacts2.deals.colClose': 'Expected close',
+  'contacts2.deals.colUpdated': 'Updated',
+  'contacts2.deals.stage.lead': 'Lead',
+  'contacts2.deals.stage.qualified': 'Qualified',
+  'contacts2.deals.stage.proposal': 'Proposal',
+  'contacts2.deals.stage.negotiation': 'Negotiation',
+  'contacts2.deals.stage.won': 'Won',
+  'contacts2.deals.stage.lost': 'Lost',
   'contacts2.new': 'New contact',
   'contacts2.newTitle': 'New contact',
   'contacts2.edit': 'Edit contact',
@@ -153,6 +167,20 @@ export const en = {
 } as const;
 
 export const ar: Record<keyof typeof en, string> = {
+  'contacts2.deals.title': 'الصفقات',
+  'contacts2.deals.empty': 'لا صفقات مع جهة الاتصال هذه.',
+  'contacts2.deals.colTitle': 'الصفقة',
+  'contacts2.deals.colStage': 'المرحلة',
+  'contacts2.deals.colValue': 'القيمة',
+  'contacts2.deals.colProbability': 'الاحتمال',
+  'contacts2.deals.colClose': 'الإغلاق المتوقع',
+  'contacts2.deals.colUpdated': 'آخر تحديث',
+  'contacts2.deals.stage.lead': 'عميل محتمل',
+  'contacts2.deals.stage.qualified': 'مؤهَّل',
+  'contacts2.deals.stage.proposal': 'عرض سعر',
+  'contacts2.deals.stage.negotiation': 'تفاوض',
+  'contacts2.deals.stage.won': 'رابحة',
+  'contacts2.deals.stage.lost': 'خاسرة',
   'contacts2.new': 'جهة اتصال جديدة',
   'contacts2.newTitle': 'جهة اتصال جديدة',
   'contacts2.edit': 'تعديل جهة الاتصال',
