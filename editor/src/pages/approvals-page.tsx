@@ -24,6 +24,7 @@ import { useSession } from '../session/session';
 import { useNotify } from '../ui/notices';
 import { VersionDiff, type Comparison } from '../run/version-diff';
 import './approvals-page.css';
+import { ErrorNotice } from '../ui/error-notice';
 
 function initialSelection(): string | null {
   return new URLSearchParams(location.search).get('request');
@@ -127,11 +128,7 @@ export function ApprovalsPage() {
         </div>
       </div>
       <p className="muted">{canDecide ? t('approvals.intro') : t('approvals.introReadOnly')}</p>
-      {error && (
-        <p className="form-error" role="alert">
-          {t('app.error', { message: error })}
-        </p>
-      )}
+      <ErrorNotice message={error} />
       <div className="split">
         <div className="split-main">
           {items && items.length === 0 ? (
@@ -267,11 +264,7 @@ function RequestReview({ id, onClose }: { id: string; onClose: () => void }) {
           {t('app.close')}
         </button>
       </div>
-      {error && (
-        <p className="form-error" role="alert">
-          {t('app.error', { message: error })}
-        </p>
-      )}
+      <ErrorNotice message={error} />
       {!state && !error && <p className="muted">{t('app.loading')}</p>}
       {state && (
         <>

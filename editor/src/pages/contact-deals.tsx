@@ -4,6 +4,7 @@
 import { useEffect, useState } from 'react';
 import { api } from '../api/client';
 import { useI18n } from '../i18n/i18n';
+import { ErrorNotice } from '../ui/error-notice';
 
 export interface Deal {
   id: string;
@@ -29,11 +30,7 @@ export function DealsSection({ contactId }: { contactId: string }) {
   return (
     <section aria-labelledby="deals-title">
       <h2 id="deals-title">{t('contacts2.deals.title')}</h2>
-      {error && (
-        <p className="form-error" role="alert">
-          {t('app.error', { message: error })}
-        </p>
-      )}
+      <ErrorNotice message={error} />
       {deals && deals.length === 0 && <p className="empty">{t('contacts2.deals.empty')}</p>}
       {deals && deals.length > 0 && (
         <table className="table" data-testid="deals">

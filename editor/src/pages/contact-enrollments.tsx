@@ -11,6 +11,7 @@ import { Link } from '../router';
 import { ConfirmDialog } from '../ui/confirm';
 import { useNotify } from '../ui/notices';
 import { Field, useActorName, useLabel, useProblemText } from './contact-shared';
+import { ErrorNotice } from '../ui/error-notice';
 
 /** The status-chip colour of each state (styles.css names them after execution statuses). */
 const CHIP: Record<EnrollmentState, string> = {
@@ -84,11 +85,7 @@ export function EnrollmentsSection({ contactId, canManage, erased }: { contactId
   return (
     <section aria-labelledby="enrollments-title" data-testid="enrollments-section">
       <h2 id="enrollments-title">{t('contacts2.enrollments')}</h2>
-      {error && (
-        <p className="form-error" role="alert">
-          {t('app.error', { message: error })}
-        </p>
-      )}
+      <ErrorNotice message={error} />
       {items && items.length === 0 ? (
         <p className="empty">{t('contacts2.noEnrollments')}</p>
       ) : (

@@ -18,6 +18,7 @@ import { EnrollmentsSection } from './contact-enrollments';
 import { ContactFormDialog } from './contact-form';
 import { useLabel, useVocabulary } from './contact-shared';
 import './contacts-page.css';
+import { ErrorNotice } from '../ui/error-notice';
 
 export function ContactsPage({ q }: { q?: string }) {
   const { t, dateTime } = useI18n();
@@ -79,11 +80,7 @@ export function ContactsPage({ q }: { q?: string }) {
           <input type="search" value={search} onChange={(e) => setSearch(e.target.value)} maxLength={200} data-testid="contacts-search" />
         </label>
       </form>
-      {error && (
-        <p className="form-error" role="alert">
-          {t('app.error', { message: error })}
-        </p>
-      )}
+      <ErrorNotice message={error} />
       {page && page.items.length === 0 ? (
         <p className="empty">{t('contacts.empty')}</p>
       ) : (
@@ -159,11 +156,7 @@ export function ContactPage({ id }: { id: string }) {
       <p>
         <Link to="/contacts">{t('contacts.back')}</Link>
       </p>
-      {error && (
-        <p className="form-error" role="alert">
-          {t('app.error', { message: error })}
-        </p>
-      )}
+      <ErrorNotice message={error} />
       {contact && (
         <>
           <div className="page-head">

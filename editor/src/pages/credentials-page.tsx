@@ -13,6 +13,7 @@ import { useSession } from '../session/session';
 import { ConfirmDialog } from '../ui/confirm';
 import { useNotify } from '../ui/notices';
 import './admin-pages.css';
+import { ErrorNotice } from '../ui/error-notice';
 
 // ---------------------------------------------------------------- shared with the users page
 
@@ -380,11 +381,7 @@ export function CredentialsPage() {
       </div>
       <p className="hint">{t('admin.cred.intro')}</p>
       {!canWrite && <p className="hint">{t('admin.cred.readOnly')}</p>}
-      {error && (
-        <p className="form-error" role="alert">
-          {t('app.error', { message: error })}
-        </p>
-      )}
+      <ErrorNotice message={error} />
       {items && items.length === 0 ? (
         <p className="empty">{t('admin.cred.empty')}</p>
       ) : (

@@ -11,6 +11,7 @@ import { useSession } from '../session/session';
 import { JsonView } from '../ui/json-view';
 import { useNotify } from '../ui/notices';
 import { StatusChip } from '../ui/status-chip';
+import { ErrorNotice } from '../ui/error-notice';
 
 const PENDING = 'open,claimed';
 
@@ -59,11 +60,7 @@ export function EscalationsPage() {
           </button>
         </div>
       </div>
-      {error && (
-        <p className="form-error" role="alert">
-          {t('app.error', { message: error })}
-        </p>
-      )}
+      <ErrorNotice message={error} />
       <div className="split">
         <div className="split-main">
           {page && page.items.length === 0 ? (

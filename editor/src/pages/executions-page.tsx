@@ -6,6 +6,7 @@ import { useI18n } from '../i18n/i18n';
 import type { MessageKey } from '../i18n/messages.en';
 import { Link, navigate } from '../router';
 import { StatusChip } from '../ui/status-chip';
+import { ErrorNotice } from '../ui/error-notice';
 
 const STATUSES = ['queued', 'running', 'waiting', 'succeeded', 'failed', 'cancelled'];
 
@@ -83,11 +84,7 @@ export function ExecutionsPage({ flowId, status }: { flowId?: string; status?: s
           </select>
         </label>
       </div>
-      {error && (
-        <p className="form-error" role="alert">
-          {t('app.error', { message: error })}
-        </p>
-      )}
+      <ErrorNotice message={error} />
       {page && page.items.length === 0 ? (
         <p className="empty">{t('executions.empty')}</p>
       ) : (

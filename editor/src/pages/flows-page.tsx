@@ -12,6 +12,7 @@ import { ConfirmDialog } from '../ui/confirm';
 import { Icon } from '../ui/icons';
 import { downloadJson, fileSlug } from '../ui/download';
 import { TemplateImport } from './template-import';
+import { ErrorNotice } from '../ui/error-notice';
 
 export function FlowsPage() {
   const { t, number, percent, dateTime } = useI18n();
@@ -137,11 +138,7 @@ export function FlowsPage() {
           </select>
         </label>
       </div>
-      {error && (
-        <p className="form-error" role="alert">
-          {t('app.error', { message: error })}
-        </p>
-      )}
+      <ErrorNotice message={error} />
       {page && items.length === 0 ? (
         <p className="empty">{q || status ? t('flows.noMatch') : t('flows.empty')}</p>
       ) : (

@@ -13,6 +13,7 @@ import { useSession } from '../session/session';
 import { Icon } from '../ui/icons';
 import { TemplateDialog } from './template-dialog';
 import './templates-page.css';
+import { ErrorNotice } from '../ui/error-notice';
 
 /** Tags a template gets from the node types it uses (first match per tag). */
 const TAGS: { tag: string; match: (type: string) => boolean }[] = [
@@ -119,11 +120,7 @@ export function TemplatesPage() {
           <input type="search" placeholder={t('templates.search')} aria-label={t('templates.search')} value={q} onChange={(e) => setQ(e.target.value)} maxLength={200} data-testid="templates-search" />
         </label>
       </div>
-      {error && (
-        <p className="form-error" role="alert">
-          {t('app.error', { message: error })}
-        </p>
-      )}
+      <ErrorNotice message={error} />
       {items === null && !error && (
         <p className="empty" aria-busy="true">
           {t('app.loading')}

@@ -13,6 +13,7 @@ import { ConfirmDialog } from '../ui/confirm';
 import { useNotify } from '../ui/notices';
 import { FieldError, NoAccess, OtherProblems, actorName, bidi, useProblemText } from './credentials-page';
 import './admin-pages.css';
+import { ErrorNotice } from '../ui/error-notice';
 
 const roleKey = (r: Role) => `role.${r}` as MessageKey;
 
@@ -131,11 +132,7 @@ function MembersSection({ canManage }: { canManage: boolean }) {
   return (
     <section aria-labelledby="members-title" className="admin-section">
       <h2 id="members-title">{t('admin.users.members')}</h2>
-      {error && (
-        <p className="form-error" role="alert">
-          {t('app.error', { message: error })}
-        </p>
-      )}
+      <ErrorNotice message={error} />
       <table className="table" data-testid="members-table" aria-busy={members ? undefined : true}>
         <thead>
           <tr>
@@ -318,11 +315,7 @@ function InvitationsSection({ canManage }: { canManage: boolean }) {
           testId="invitation-token"
         />
       )}
-      {error && (
-        <p className="form-error" role="alert">
-          {t('app.error', { message: error })}
-        </p>
-      )}
+      <ErrorNotice message={error} />
       <h3>{t('admin.inv.pending')}</h3>
       {items && items.length === 0 ? (
         <p className="empty">{t('admin.inv.empty')}</p>
@@ -515,11 +508,7 @@ function ApiKeysSection() {
           testId="api-key-once"
         />
       )}
-      {error && (
-        <p className="form-error" role="alert">
-          {t('app.error', { message: error })}
-        </p>
-      )}
+      <ErrorNotice message={error} />
       {items && items.length === 0 ? (
         <p className="empty">{t('admin.keys.empty')}</p>
       ) : (
