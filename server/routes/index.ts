@@ -4,6 +4,7 @@ import type { AppContext } from '../app-context.js';
 import type { RouteSpec } from '../http/route.js';
 import { authRoutes } from './auth.js';
 import { userRoutes } from './users.js';
+import { roleRoutes } from './roles.js';
 import { apiKeyRoutes } from './api-keys.js';
 import { tenantRoutes } from './tenant.js';
 import { flowRoutes } from './flows.js';
@@ -28,6 +29,7 @@ export function apiRoutes(ctx: AppContext): RouteSpec[] {
   return [
     ...authRoutes(ctx),
     ...userRoutes(ctx),
+    ...roleRoutes(ctx),
     ...apiKeyRoutes(ctx),
     ...tenantRoutes(ctx),
     ...flowRoutes(ctx),

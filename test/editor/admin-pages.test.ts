@@ -10,6 +10,7 @@ import { screenshot, type Browser } from './helpers/browser.js';
 import type { EditorServer } from './helpers/editor-server.js';
 import { editorEnv } from './helpers/shared-env.js';
 import { htmlDir, useLanguage } from './helpers/editor-page.js';
+import { PERMISSIONS } from '../../server/auth/permissions.js';
 
 // Written out on purpose: the test checks that the Arabic UI really shows Arabic.
 const AR = {
@@ -241,6 +242,9 @@ describe('admin pages in a browser: credentials, users and roles, API keys, tena
       expect(await page.getByTestId('key-create').isDisabled()).to.equal(true); // no scope yet
       await page.getByTestId('key-scopes-toggle').click();
       const scopes = page.getByTestId('key-scopes');
+      // Each scope reads in Arabic (GET /roles), and says when the chosen role does not hold it.
+      expect(await scopes.locator('label[data-scope="flows.read"]').textContent()).to.include(PERMISSIONS['flows.read'].ar);
+      expect(await scopes.locator('label[data-scope="flows.write"]').textContent()).to.include('ليست من صلاحيات دور');
       await scopes.locator('input[value="flows.write"]').check();
       await page.getByTestId('key-create').click();
       expect(await scopes.locator('label.scope.has-error').textContent()).to.include('flows.write').and.to.include(AR.notInRole);

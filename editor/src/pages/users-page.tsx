@@ -364,13 +364,28 @@ function InvitationsSection({ canManage }: { canManage: boolean }) {
 
 // ---------------------------------------------------------------- API keys
 
+/** A row of GET /roles: a permission, the roles holding it, its label. */
+interface RolePermission {
+  id: string;
+  roles: Role[];
+  label: { en: string; ar: string };
+}
+
 function ApiKeysSection() {
-  const { t, dateTime, number } = useI18n();
+  const { t, text, dateTime, number } = useI18n();
   const session = useSession();
   const notify = useNotify();
   const roles = keyRoles(session.me?.role);
   // Scopes offered: your own permissions (a key never gets more); the server says which are not in the key's role.
   const offered = [...(session.me?.permissions ?? [])].sort();
+  // What each permission means (ar/en) and which roles hold it: GET /roles.
+  const [table, setTable] = useState<Map<string, RolePermission>>(new Map());
+  useEffect(() => {
+    api
+      .get<{ permissions: RolePermission[] }>('/roles')
+      .then((r) => setTable(new Map(r.permissions.map((p) => [p.id, p]))))
+      .catch(() => undefined); // the codes alone still work
+  }, []);
   const [items, setItems] = useState<ApiKey[] | null>(null);
   const [error, setError] = useState('');
   const [name, setName] = useState('');
@@ -482,10 +497,14 @@ function ApiKeysSection() {
             <div className="scope-list">
               {offered.map((s) => {
                 const p = scopeProblem(s);
+                const meaning = table.get(s);
+                const outsideRole = meaning !== undefined && !meaning.roles.includes(role);
                 return (
-                  <label key={s} className={`check scope${p ? ' has-error' : ''}`}>
+                  <label key={s} className={`check scope${p ? ' has-error' : ''}`} data-scope={s}>
                     <input type="checkbox" value={s} checked={scopes.includes(s)} onChange={(e) => setScopes((list) => (e.target.checked ? [...list, s] : list.filter((x) => x !== s)))} aria-invalid={p ? true : undefined} />
+                    {meaning && <span className="scope-label">{text(meaning.label)}</span>}
                     <code dir="ltr">{s}</code>
+                    {outsideRole && <span className="muted small">{t('admin.keys.notInRole', { role: t(roleKey(role)) })}</span>}
                     {p && <span className="form-error small">{problemText(p)}</span>}
                   </label>
                 );
