@@ -7,6 +7,7 @@ import type { Problem } from '../api/types';
 import { useI18n } from '../i18n/i18n';
 import type { MessageKey } from '../i18n/messages.en';
 import { useSession } from '../session/session';
+import { useProblemText } from '../ui/problem-text';
 
 /** A message key's text, or the raw value when there is none (a channel or source we do not name). */
 export function useLabel() {
@@ -80,38 +81,7 @@ export function useActorName(): (actor: string) => string {
   };
 }
 
-const PROBLEM_KEYS: Record<string, MessageKey> = {
-  invalid_phone: 'contacts2.problem.invalidPhone',
-  invalid_email: 'contacts2.problem.invalidEmail',
-  required: 'contacts2.problem.required',
-  invalid_tag: 'contacts2.problem.invalidTag',
-  too_many_tags: 'contacts2.problem.tooManyTags',
-  owner_not_allowed: 'contacts2.problem.ownerNotAllowed',
-  empty_evidence: 'contacts2.problem.emptyEvidence',
-  in_future: 'contacts2.problem.inFuture',
-  expired: 'contacts2.problem.grantedTooLongAgo',
-  renew_not_allowed: 'contacts2.problem.renewNotAllowed',
-  flow_not_published: 'contacts2.problem.flowNotPublished',
-  flow_paused: 'contacts2.problem.flowPaused',
-  no_manual_trigger: 'contacts2.problem.noManualTrigger',
-  enrollment_state: 'contacts2.problem.enrollmentState',
-  enrollment_ended: 'contacts2.problem.enrollmentEnded',
-  pause_failed: 'contacts2.problem.pauseFailed',
-  resume_unavailable: 'contacts2.problem.resumeUnavailable',
-  contact_erased: 'contacts2.problem.contactErased',
-};
-
-/** A problem (or an error's code) as a sentence in the UI's language; the server's text otherwise. */
-export function useProblemText(): (problem: Pick<Problem, 'code' | 'message'> & { path?: string }) => string {
-  const { t } = useI18n();
-  return (p) => {
-    if (p.code === 'duplicate' || p.code === 'duplicate_contact') {
-      return t(p.path?.endsWith('/email') ? 'contacts2.problem.duplicateEmail' : 'contacts2.problem.duplicatePhone');
-    }
-    const key = PROBLEM_KEYS[p.code];
-    return key ? t(key) : p.message;
-  };
-}
+export { useProblemText };
 
 /**
  * An error of a form's call split in two: the problems of the fields the form shows (by field),

@@ -14,6 +14,7 @@ import { ConfirmDialog } from '../ui/confirm';
 import { useNotify } from '../ui/notices';
 import './admin-pages.css';
 import { ErrorNotice } from '../ui/error-notice';
+import { useProblemText } from '../ui/problem-text';
 
 // ---------------------------------------------------------------- shared with the users page
 
@@ -45,15 +46,7 @@ export function ModalDialog({ title, onClose, children, testId }: { title: strin
   );
 }
 
-/** A problem's text in the user's language where its code is known, else the server's message. */
-export function useProblemText(): (p: Problem) => string {
-  const { t } = useI18n();
-  return (p) => {
-    const key = `admin.err.${p.code}` as MessageKey;
-    const known = t(key);
-    return known === key ? t('admin.err.other', { message: p.message }) : known;
-  };
-}
+export { useProblemText };
 
 export function FieldError({ problem, id }: { problem: Problem | undefined; id: string }) {
   const text = useProblemText();
