@@ -54,6 +54,7 @@ const SALES = {
     whatsappText: 'أهلًا بك! يسعدنا تواصلك معنا، هل يناسبك عرض تجريبي هذا الأسبوع؟',
     escalationReason: 'عميل ساخن ردّ على رسالة الواتساب',
     decisionNote: 'اتصل به اليوم',
+    required: 'هذا الحقل مطلوب.',
   },
   en: {
     nodes: {
@@ -68,6 +69,7 @@ const SALES = {
     whatsappText: 'Welcome! Would a demo this week suit you?',
     escalationReason: 'Hot lead replied on WhatsApp',
     decisionNote: 'Call them today',
+    required: 'Required.',
   },
 } as const;
 
@@ -194,7 +196,8 @@ describe('editor in a browser (issue 9)', function () {
     expect(flagged, flagged.join(' | ')).to.have.length(1);
     await screenshot(page, `${lang}-2-editor-problem`);
     inspector = await selectNode(page, 'check1');
-    await inspector.locator('.error-detail').first().waitFor(); // the problem shown on the field too
+    // The problem shown on the field too, in the user's language (the API's own message is English).
+    expect(await inspector.locator('.error-detail').first().textContent()).to.include(L.required);
     await (await param(inspector, 'channel')).selectOption('whatsapp');
     expect(await settled(page)).to.equal(L.readyToPublish);
     expect(await node(page, 'check1').getByTestId('problem-badge').count()).to.equal(0);

@@ -19,6 +19,7 @@ import { widgets } from '../form/widgets';
 import { PreviewContext, type PreviewScope } from '../form/expression-preview';
 import { outputPorts, type CanvasEdge, type FlowNodeData } from './graph';
 import type { GraphActions } from './use-flow-graph';
+import { useFlowProblemText } from '../ui/problem-text';
 
 const fields = { expression: ExpressionField, keyValue: KeyValueField, credential: CredentialField, AnyOfField: VariantField };
 const formWidgets = { ...widgets, variantSelect: VariantSelect };
@@ -62,7 +63,8 @@ function InspectorImpl({ id, data, info, problems, step, readOnly, choices, edge
   const node = { id, data };
   const { t, text, locale, duration } = useI18n();
   const form = info ? preparedFor(info, locale) : null;
-  const extraErrors = useMemo(() => problemsToErrorSchema(problems), [problems]);
+  const problemText = useFlowProblemText();
+  const extraErrors = useMemo(() => problemsToErrorSchema(problems.map((p) => ({ path: p.path, message: problemText(p) }))), [problems, problemText]);
   const otherProblems = problems.filter((p) => !/^\/nodes\/\d+\/params\//.test(p.path));
   const hasParams = form && Object.keys((form.schema.properties as object | undefined) ?? {}).length > 0;
   const translate = useMemo(() => translator(locale), [locale]);
@@ -93,7 +95,7 @@ function InspectorImpl({ id, data, info, problems, step, readOnly, choices, edge
         <div className="problems" role="group" aria-label={t('inspector.nodeProblems')}>
           {otherProblems.map((p, i) => (
             <p key={i} className="problem">
-              <Icon name="warning" size={14} /> {p.message}
+              <Icon name="warning" size={14} /> {problemText(p)}
             </p>
           ))}
         </div>

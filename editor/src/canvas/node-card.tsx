@@ -6,10 +6,12 @@ import { useCanvasInfo, preview } from './canvas-context';
 import { outputPorts, type FlowNode } from './graph';
 import { Icon } from '../ui/icons';
 import { useI18n } from '../i18n/i18n';
+import { useFlowProblemText } from '../ui/problem-text';
 
 function NodeCardImpl({ id, data, selected }: NodeProps<FlowNode>) {
   const { types, dir, problems, steps } = useCanvasInfo();
   const { t, text, duration } = useI18n();
+  const problemText = useFlowProblemText();
   const info = types.get(data.nodeType);
   const ports = outputPorts(info, data.params);
   const nodeProblems = problems.get(id) ?? [];
@@ -43,7 +45,7 @@ function NodeCardImpl({ id, data, selected }: NodeProps<FlowNode>) {
           <span className="node-id" dir="ltr">{id}</span>
         </span>
         {nodeProblems.length > 0 && (
-          <span className="badge badge-problem" role="img" aria-label={t('canvas.problems', { n: nodeProblems.length })} title={nodeProblems.map((p) => p.message).join('\n')} data-testid="problem-badge">
+          <span className="badge badge-problem" role="img" aria-label={t('canvas.problems', { n: nodeProblems.length })} title={nodeProblems.map(problemText).join('\n')} data-testid="problem-badge">
             <Icon name="warning" size={14} /> {nodeProblems.length}
           </span>
         )}

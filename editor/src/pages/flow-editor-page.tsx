@@ -24,6 +24,7 @@ import { runScope } from '../form/expression-preview';
 import { VersionsPanel } from '../run/versions-panel';
 import { listPublishRequests, memberNames, type PublishRequest } from '../api/approvals';
 import './approvals-page.css';
+import { useFlowProblemText } from '../ui/problem-text';
 
 export function FlowEditorPage({ id }: { id: string }) {
   const { me } = useSession();
@@ -71,6 +72,7 @@ const NO_PROBLEMS: Problem[] = [];
 
 function Workspace({ flow, types, reload }: { flow: FlowDetail; types: NodeTypeInfo[]; reload: () => void }) {
   const { t, dir } = useI18n();
+  const problemText = useFlowProblemText();
   const { can } = useSession();
   const notify = useNotify();
   const { fitView, screenToFlowPosition } = useReactFlow();
@@ -280,7 +282,7 @@ function Workspace({ flow, types, reload }: { flow: FlowDetail; types: NodeTypeI
                       <h3>{t('editor.flowProblems')}</h3>
                       {overall.map((p, i) => (
                         <p key={i} className="problem">
-                          <Icon name="warning" size={14} /> {p.message}
+                          <Icon name="warning" size={14} /> {problemText(p)}
                         </p>
                       ))}
                     </div>

@@ -2,6 +2,7 @@
 // messages are English; the codes are stable, so the editor translates the ones people meet and
 // shows the server's text (wrapped: "Not accepted: …") for the rest.
 import type { Problem } from '../api/types';
+import { useCallback } from 'react';
 import { useI18n } from '../i18n/i18n';
 import type { MessageKey } from '../i18n/messages.en';
 
@@ -45,4 +46,44 @@ export function useProblemText(): (problem: ProblemLike) => string {
     const key = PROBLEM_KEYS[p.code];
     return key ? t(key) : t('admin.err.other', { message: p.message });
   };
+}
+
+/** Flow validation codes (engine/flow/validate-flow.ts, nodes' check()) people meet while editing. */
+const FLOW_PROBLEM_KEYS: Record<string, MessageKey> = {
+  required: 'flowProblem.required',
+  unknown_property: 'flowProblem.unknown_property',
+  unknown_node_type: 'flowProblem.unknown_node_type',
+  unsupported_type_version: 'flowProblem.unsupported_type_version',
+  unknown_node: 'flowProblem.unknown_node',
+  unknown_port: 'flowProblem.unknown_port',
+  duplicate_id: 'flowProblem.duplicate_id',
+  no_trigger: 'flowProblem.no_trigger',
+  trigger_has_no_input: 'flowProblem.trigger_has_no_input',
+  unreachable: 'flowProblem.unreachable',
+  cycle: 'flowProblem.cycle',
+  expression_syntax: 'flowProblem.expression_syntax',
+  invalid_value: 'flowProblem.invalid_value',
+  invalid_type: 'flowProblem.invalid_value',
+};
+
+/** Codes whose server message carries the detail (a bound, a pattern, a parse error). */
+const DETAILED = new Set(['invalid_value', 'invalid_type', 'expression_syntax']);
+
+/**
+ * A draft's problem in the user's language: a sentence for the code, and the server's detail
+ * after it when the code alone does not say everything ("must be >= 1", "give text or a
+ * template"). Unknown codes keep the server's message.
+ */
+export function useFlowProblemText(): (problem: ProblemLike) => string {
+  const { t } = useI18n();
+  // Stable per language, so memoised views (the inspector's field errors) follow it.
+  return useCallback(
+    (p: ProblemLike) => {
+      const key = FLOW_PROBLEM_KEYS[p.code];
+      if (!key) return p.message;
+      const withDetail = DETAILED.has(p.code) || (p.code === 'required' && !/^[\w.$-]+ is required$/.test(p.message));
+      return withDetail ? `${t(key)} (${p.message})` : t(key);
+    },
+    [t],
+  );
 }
