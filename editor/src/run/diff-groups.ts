@@ -1,9 +1,8 @@
 // Two flow documents → a change list people can read, grouped by node: nodes added, removed or
 // changed (each changed field with its path and old and new values), edges added or removed,
 // flow-level fields (name, settings…), sticky notes, and nodes that only moved. Pure: no React,
-// no API. Also applies an RFC 6902 patch (the server's diff) to a document.
-import type { FlowDoc, FlowEdgeDoc, FlowNodeDoc } from '../api/types';
-import type { PatchOp } from '../api/approvals';
+// no API. (The server's JSON Patch is applied with fast-json-patch, in version-diff.tsx.)
+import type { FlowDoc, FlowEdgeDoc, FlowNodeDoc } from '../api/types.js'; // .js: also compiled by the root tsconfig (test/editor/diff-groups.test.ts)
 
 /** One changed value; `undefined` on a side means the field is absent there. */
 export interface ValueChange { path: string; before: unknown; after: unknown }
@@ -134,58 +133,4 @@ export function diffFlows(before: FlowDoc | null, after: FlowDoc): FlowChanges {
   const notes = noteChanges(b?.meta?.notes, after.meta?.notes);
   const count = flow.length + nodes.length + edges.length + notes.added + notes.removed + notes.changed + (moved.length ? 1 : 0);
   return { first: b === null, flow, nodes, edges, notes, moved, count };
-}
-
-// ---- RFC 6902 ----
-
-function pointer(path: string): string[] {
-  if (path === '') return [];
-  return path
-    .slice(1)
-    .split('/')
-    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
-}
-
-function walk(doc: unknown, segments: string[]): unknown {
-  let at = doc;
-  for (const s of segments) at = Array.isArray(at) ? at[Number(s)] : isObj(at) ? at[s] : undefined;
-  return at;
-}
-
-function put(parent: unknown, key: string, value: unknown, insert: boolean): void {
-  if (Array.isArray(parent)) {
-    const i = key === '-' ? parent.length : Number(key);
-    if (insert) parent.splice(i, 0, value);
-    else parent[i] = value;
-  } else if (isObj(parent)) parent[key] = value;
-}
-
-function drop(parent: unknown, key: string): unknown {
-  if (Array.isArray(parent)) return parent.splice(Number(key), 1)[0];
-  if (isObj(parent)) {
-    const v = parent[key];
-    delete parent[key];
-    return v;
-  }
-  return undefined;
-}
-
-/** Applies add/remove/replace/move/copy in order to a copy of `doc` ("test" ops are skipped). */
-export function applyPatch<T>(doc: T, patch: PatchOp[]): T {
-  let root: unknown = structuredClone(doc);
-  for (const op of patch) {
-    const to = pointer(op.path);
-    const value = op.op === 'move' || op.op === 'copy' ? structuredClone(walk(root, pointer(op.from ?? ''))) : structuredClone(op.value);
-    if (op.op === 'test') continue;
-    if (op.op === 'move') drop(walk(root, pointer(op.from ?? '').slice(0, -1)), pointer(op.from ?? '').at(-1) ?? '');
-    if (to.length === 0) {
-      root = op.op === 'remove' ? undefined : value;
-      continue;
-    }
-    const parent = walk(root, to.slice(0, -1));
-    const key = to.at(-1)!;
-    if (op.op === 'remove') drop(parent, key);
-    else put(parent, key, value, op.op !== 'replace');
-  }
-  return root as T;
 }

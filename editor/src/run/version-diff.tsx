@@ -3,7 +3,8 @@
 // Values, paths and ids are code: shown left-to-right (<bdi dir="ltr">) inside the page's text.
 // A "raw" toggle shows the server's JSON Patch. Used by the versions tab and the approvals page.
 import { useEffect, useMemo, useState, type ReactNode } from 'react';
-import { applyPatch, diffFlows, type EdgeChange, type NodeChange, type ValueChange } from './diff-groups';
+import { applyPatch, deepClone, type Operation } from 'fast-json-patch';
+import { diffFlows, type EdgeChange, type NodeChange, type ValueChange } from './diff-groups';
 import { getDiff, getVersion, type PatchOp } from '../api/approvals';
 import { loadNodeTypes } from '../api/node-types';
 import type { FlowDoc, NodeTypeInfo } from '../api/types';
@@ -17,7 +18,7 @@ export interface Comparison { before: FlowDoc | null; after: FlowDoc; patch: Pat
 /** Version `from` against version `to` or the draft: the patch is the server's, "after" follows from it. */
 export async function loadComparison(flowId: string, from: number, to: number | 'draft'): Promise<Comparison> {
   const [before, diff] = await Promise.all([getVersion(flowId, from), getDiff(flowId, from, to)]);
-  const after = to === 'draft' ? applyPatch(before.definition, diff.patch) : (await getVersion(flowId, to)).definition;
+  const after = to === 'draft' ? applyPatch(deepClone(before.definition) as typeof before.definition, diff.patch as Operation[]).newDocument : (await getVersion(flowId, to)).definition;
   return { before: before.definition, after, patch: diff.patch };
 }
 
