@@ -198,6 +198,7 @@ describe('admin pages in a browser: credentials, users and roles, API keys, tena
       await screenshot(invitee, 'admin-invite-ar');
       await invitee.getByRole('button', { name: AR.acceptInvite }).click();
       await invitee.waitForURL(/\/flows$/);
+      await invitee.getByTestId('notice').filter({ hasText: 'أهلًا بك في' }).waitFor();
       await invitee.getByTestId('tenant-switcher').waitFor();
       expect(await invitee.getByTestId('tenant-switcher').inputValue()).to.equal(owner.tenant.slug);
       await invitee.close();

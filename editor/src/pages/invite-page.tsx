@@ -33,9 +33,10 @@ export function InvitePage() {
     setError('');
     setProblems([]);
     try {
-      await session.acceptInvitation(token, password, name.trim() || undefined);
+      const tenant = await session.acceptInvitation(token, password, name.trim() || undefined);
       history.replaceState(null, '', '/invite'); // the token is spent: keep it out of the history
       navigate('/flows', { replace: true });
+      notify(t('invite.joined', { tenant }), 'success');
     } catch (err) {
       if (err instanceof ApiError && err.status === 410) setError(t('invite.gone'));
       else if (err instanceof ApiError && err.status === 401) setError(t('invite.wrongPassword'));
@@ -45,7 +46,6 @@ export function InvitePage() {
       setBusy(false);
     }
   };
-  useNotifyOnJoin(session.me?.tenant.name, notify, t);
   const other = session.locale === 'ar' ? 'en' : 'ar';
   return (
     <main id="main" className="login-page">
@@ -93,13 +93,4 @@ export function InvitePage() {
       </form>
     </main>
   );
-}
-
-/** Once signed in through the invitation, greet the new member in the workspace's name. */
-function useNotifyOnJoin(tenant: string | undefined, notify: ReturnType<typeof useNotify>, t: ReturnType<typeof useI18n>['t']) {
-  const [greeted, setGreeted] = useState(false);
-  if (tenant && !greeted && location.pathname === '/flows') {
-    setGreeted(true);
-    notify(t('invite.joined', { tenant }), 'success');
-  }
 }

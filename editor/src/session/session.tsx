@@ -12,8 +12,8 @@ export interface SessionState {
   locale: Locale;
   can: (permission: string) => boolean;
   signIn: (email: string, password: string) => Promise<void>;
-  /** Accepts an invitation and signs in to the tenant that sent it. */
-  acceptInvitation: (token: string, password: string, name?: string) => Promise<void>;
+  /** Accepts an invitation and signs in to the tenant that sent it; answers the tenant's name. */
+  acceptInvitation: (token: string, password: string, name?: string) => Promise<string>;
   signOut: () => Promise<void>;
   switchTo: (slug: string) => Promise<void>;
   setLocale: (locale: Locale) => Promise<void>;
@@ -64,8 +64,9 @@ export function SessionProvider({ children }: { children: ReactNode }) {
         await loadMe();
       },
       acceptInvitation: async (token, password, name) => {
-        await acceptInvitation(token, password, name);
+        const session = await acceptInvitation(token, password, name);
         await loadMe();
+        return session.tenant.name;
       },
       signOut: async () => {
         await logout();
