@@ -67,27 +67,11 @@ export interface OutboxMessage {
 }
 
 /** What a new or re-decided row holds (the rest is derived). */
-export interface OutboxWrite {
-  executionId: string | null;
-  flowId: string | null;
-  nodeId: string | null;
-  stepId: string;
-  contactId: string;
-  channel: string;
-  purpose: string;
-  to: string | null;
-  provider: string | null;
-  credentialName: string | null;
-  template: OutboxTemplate | null;
-  text: string | null;
-  subject: string | null;
-  html: string | null;
-  status: OutboxStatus;
-  blockedReason?: string | null;
-  error?: OutboxError | null;
-  deferredUntil?: number | null;
-  reservedAt?: number | null;
-}
+export type OutboxWrite = Pick<
+  OutboxMessage,
+  'executionId' | 'flowId' | 'nodeId' | 'stepId' | 'contactId' | 'channel' | 'purpose' | 'to' | 'provider' | 'credentialName' | 'template' | 'text' | 'subject' | 'html' | 'status'
+> &
+  Partial<Pick<OutboxMessage, 'blockedReason' | 'error' | 'deferredUntil' | 'reservedAt'>>;
 
 export interface OutboxFilter {
   contactId?: string;
