@@ -29,3 +29,10 @@ export async function addMember(ctx: AppContext, tenantId: string, role: Role, e
   const token = ctx.tokens.issueAccess(userId, tenantId);
   return { userId, email, password: cachedHash.password, role, token, headers: { Authorization: `Bearer ${token}` } };
 }
+
+/** Several members of one tenant, made one after another in the order given: `{ rep1: 'sales_rep', … }`. */
+export async function addMembers<K extends string>(ctx: AppContext, tenantId: string, roles: Record<K, Role>): Promise<Record<K, TestMember>> {
+  const out = {} as Record<K, TestMember>;
+  for (const [key, role] of Object.entries(roles) as [K, Role][]) out[key] = await addMember(ctx, tenantId, role);
+  return out;
+}

@@ -11,7 +11,7 @@ import { can, ROLES } from '../../server/auth/permissions.js';
 import type { RouteSpec } from '../../server/http/route.js';
 import { consentExpiry } from '../../engine/consent/consent-rule.js';
 import { ERASED, EXPIRY_ACTOR } from '../../db/contacts/index.js';
-import { addMember, type TestMember } from '../helpers/api-auth.js';
+import { addMember, addMembers, type TestMember } from '../helpers/api-auth.js';
 import { requirePostgres, type Dialect } from '../helpers/databases.js';
 import { openApiEnv, type ApiEnv } from '../helpers/api-env.js';
 import { minimalSample } from '../helpers/schema-sample.js';
@@ -47,12 +47,7 @@ for (const dialect of ['sqlite', 'postgres'] as Dialect[]) {
       ({ ctx, app } = env);
       tenantA = (await ctx.tenants.ensure('contacts-a', 'Contacts A')).id;
       tenantB = (await ctx.tenants.ensure('contacts-b', 'Contacts B')).id;
-      m.owner = await addMember(ctx, tenantA, 'owner');
-      m.admin = await addMember(ctx, tenantA, 'admin');
-      m.manager = await addMember(ctx, tenantA, 'manager');
-      m.rep1 = await addMember(ctx, tenantA, 'sales_rep');
-      m.rep2 = await addMember(ctx, tenantA, 'sales_rep');
-      m.viewer = await addMember(ctx, tenantA, 'viewer');
+      Object.assign(m, await addMembers(ctx, tenantA, { owner: 'owner', admin: 'admin', manager: 'manager', rep1: 'sales_rep', rep2: 'sales_rep', viewer: 'viewer' }));
       m.ownerB = await addMember(ctx, tenantB, 'owner');
     });
 

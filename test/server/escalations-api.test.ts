@@ -9,7 +9,7 @@ import type { RequestListener } from 'node:http';
 import { type AppContext } from '../../server/app-context.js';
 import type { EscalationAssignee } from '../../engine/index.js';
 import type { Escalation } from '../../db/escalation-repository.js';
-import { addMember, type TestMember } from '../helpers/api-auth.js';
+import { addMember, addMembers, type TestMember } from '../helpers/api-auth.js';
 import { requirePostgres, type Dialect } from '../helpers/databases.js';
 import { openApiEnv, type ApiEnv } from '../helpers/api-env.js';
 
@@ -33,11 +33,7 @@ for (const dialect of ['sqlite', 'postgres'] as Dialect[]) {
       ({ ctx, app } = env);
       tenantA = (await ctx.tenants.ensure('esc-a', 'Escalations A')).id;
       tenantB = (await ctx.tenants.ensure('esc-b', 'Escalations B')).id;
-      m.owner = await addMember(ctx, tenantA, 'owner');
-      m.manager = await addMember(ctx, tenantA, 'manager');
-      m.rep1 = await addMember(ctx, tenantA, 'sales_rep');
-      m.rep2 = await addMember(ctx, tenantA, 'sales_rep');
-      m.viewer = await addMember(ctx, tenantA, 'viewer');
+      Object.assign(m, await addMembers(ctx, tenantA, { owner: 'owner', manager: 'manager', rep1: 'sales_rep', rep2: 'sales_rep', viewer: 'viewer' }));
       m.ownerB = await addMember(ctx, tenantB, 'owner');
     });
 

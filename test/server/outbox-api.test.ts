@@ -9,7 +9,7 @@ import type { RequestListener } from 'node:http';
 import { type AppContext } from '../../server/app-context.js';
 import { ProviderError } from '../../server/channels/provider.js';
 import type { SendRequest, SendResult } from '../../engine/index.js';
-import { addMember, type TestMember } from '../helpers/api-auth.js';
+import { addMember, addMembers, type TestMember } from '../helpers/api-auth.js';
 import { requirePostgres, type Dialect } from '../helpers/databases.js';
 import { openApiEnv, type ApiEnv } from '../helpers/api-env.js';
 import { ALWAYS_OPEN, RecordingProvider, contact, grant, origin } from '../outbox-service/outbox-fixtures.js';
@@ -42,11 +42,7 @@ for (const dialect of ['sqlite', 'postgres'] as Dialect[]) {
       ctx.outbox.providers.register(recorder, { rate: {}, account: () => 'sandbox' });
       tenantA = (await ctx.tenants.ensure('outbox-a', 'Outbox A', { sendPolicy: ALWAYS_OPEN } as never)).id;
       tenantB = (await ctx.tenants.ensure('outbox-b', 'Outbox B', { sendPolicy: ALWAYS_OPEN } as never)).id;
-      m.owner = await addMember(ctx, tenantA, 'owner');
-      m.admin = await addMember(ctx, tenantA, 'admin');
-      m.manager = await addMember(ctx, tenantA, 'manager');
-      m.rep = await addMember(ctx, tenantA, 'sales_rep');
-      m.viewer = await addMember(ctx, tenantA, 'viewer');
+      Object.assign(m, await addMembers(ctx, tenantA, { owner: 'owner', admin: 'admin', manager: 'manager', rep: 'sales_rep', viewer: 'viewer' }));
       m.ownerB = await addMember(ctx, tenantB, 'owner');
 
       const now = Date.now();
