@@ -10,7 +10,8 @@ import { useI18n } from '../i18n/i18n';
 import { Link } from '../router';
 import { ConfirmDialog } from '../ui/confirm';
 import { useNotify } from '../ui/notices';
-import { Field, useActorName, useLabel, useProblemText } from './contact-shared';
+import { Field, useActorName, useLabel } from './contact-shared';
+import { useProblemText } from '../ui/problem-text';
 import { ErrorNotice } from '../ui/error-notice';
 
 /** The status-chip colour of each state (styles.css names them after execution statuses). */

@@ -81,8 +81,6 @@ export function useActorName(): (actor: string) => string {
   };
 }
 
-export { useProblemText };
-
 /**
  * An error of a form's call split in two: the problems of the fields the form shows (by field),
  * and a sentence for everything else (other fields, an error without details, a network failure).

@@ -46,8 +46,6 @@ export function ModalDialog({ title, onClose, children, testId }: { title: strin
   );
 }
 
-export { useProblemText };
-
 export function FieldError({ problem, id }: { problem: Problem | undefined; id: string }) {
   const text = useProblemText();
   if (!problem) return null;

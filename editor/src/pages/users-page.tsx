@@ -11,7 +11,8 @@ import type { MessageKey } from '../i18n/messages.en';
 import { useSession } from '../session/session';
 import { ConfirmDialog } from '../ui/confirm';
 import { useNotify } from '../ui/notices';
-import { FieldError, NoAccess, OtherProblems, actorName, bidi, useProblemText } from './credentials-page';
+import { FieldError, NoAccess, OtherProblems, actorName, bidi } from './credentials-page';
+import { useProblemText } from '../ui/problem-text';
 import './admin-pages.css';
 import { ErrorNotice } from '../ui/error-notice';
 
