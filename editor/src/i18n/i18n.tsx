@@ -34,6 +34,7 @@ export function makeI18n(locale: Locale): I18n {
   const ms = unit('millisecond');
   const sec = unit('second');
   const min = unit('minute');
+  const moneyFormats = new Map<string, Intl.NumberFormat>(); // one formatter per currency, made on first use
   return {
     locale,
     dir: locale === 'ar' ? 'rtl' : 'ltr',
@@ -46,8 +47,10 @@ export function makeI18n(locale: Locale): I18n {
     percent: (n) => pct.format(n),
     money: (amount, currency = 'SAR') => {
       if (amount === null || amount === undefined || amount === '') return '—';
+      let format = moneyFormats.get(currency);
+      if (!format) moneyFormats.set(currency, (format = new Intl.NumberFormat(intl, { style: 'currency', currency, minimumFractionDigits: 2, maximumFractionDigits: 2 })));
       // Intl formats a decimal string digit for digit (no binary rounding of 123456789.01).
-      return new Intl.NumberFormat(intl, { style: 'currency', currency, minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(amount as unknown as number);
+      return format.format(amount as unknown as number);
     },
     dateTime: (iso) => (iso ? dt.format(new Date(iso)) : '—'),
     duration: (d) => {
