@@ -4,6 +4,7 @@ export * from './flow/flow-error.js';
 export { validateFlow, schemaErrors, paramsValidator, resolvedParamsValidator, type ValidationResult } from './flow/validate-flow.js';
 export { outputPortsOf } from './flow/ports.js';
 export * from './expressions/expression.js';
+export * from './expressions/expression-budget.js';
 export * from './node-contract/define-node.js';
 export * from './node-contract/param-text.js';
 export type * from './node-contract/sales-services.js';

@@ -17,6 +17,7 @@ import { TERMINAL_STATUSES, type StepperEvent, type Advance, type Command, type 
 import type { ExecutionMeta, ExecutionWrite, RunStore, StoredExecution, WaitRow } from './run-store.js';
 import { runStep, type CredentialResolver, type StepRunnerDeps } from './step-runner.js';
 import { createGuardedFetch } from './guarded-fetch.js';
+import { expressionLimits } from '../expressions/expression-budget.js';
 import { KeyedLock } from './keyed-lock.js';
 import { ExecutionConflict } from '../errors/execution-conflict.error.js';
 import { MemoryRateLimiter, type RateLimiter } from './rate-limiter.js';
@@ -34,6 +35,8 @@ const silent: Logger = { info() {}, warn() {}, error() {} };
 
 export interface TenantPolicy {
   allowPrivateNetwork: boolean;
+  /** Wall time of one expression evaluation (the tenant's setting, already clamped to the server's ceiling). */
+  expressionTimeoutMs?: number;
 }
 
 /** One finished node run, for metrics. */
@@ -179,13 +182,14 @@ export abstract class ExecutionDriver {
     this.observeStep = options.observeStep;
     this.onFinished = options.onFinished;
     const loadContact = options.contact;
-    const policy = options.tenantPolicy ?? (() => ({ allowPrivateNetwork: false }));
+    const policy: (tenantId: string) => TenantPolicy = options.tenantPolicy ?? (() => ({ allowPrivateNetwork: false }));
     const guarded = createGuardedFetch({ allowPrivateNetwork: false });
     const open = createGuardedFetch({ allowPrivateNetwork: true });
     this.deps = {
       registry: this.registry,
       http: (meta) => (policy(meta.tenantId).allowPrivateNetwork ? open : guarded),
       vars: (meta) => options.vars?.(meta.tenantId) ?? {},
+      expressionLimits: (meta) => expressionLimits(policy(meta.tenantId).expressionTimeoutMs),
       contact: (meta) => (loadContact && meta.subject ? this.contactOf(meta, loadContact) : null),
       now: this.now,
       maxOutputBytes: options.maxOutputBytes ?? 1024 * 1024,

@@ -6,6 +6,7 @@ import type { GuardedFetch, NodeContext, NodeResult, NodeType } from '../node-co
 import type { ExecutionState, StepError, StepperEvent } from '../stepper/execution-state.js';
 import type { ExecutionMeta } from './run-store.js';
 import { ExpressionError, resolveParams, type ExpressionScope } from '../expressions/expression.js';
+import type { ExpressionLimits } from '../expressions/expression-budget.js';
 import { resolvedParamsValidator, schemaErrors } from '../flow/validate-flow.js';
 import { NodeFailure } from '../errors/node-failure.error.js';
 import { riyadhIso } from '../time/riyadh.js';
@@ -20,6 +21,8 @@ export interface StepRunnerDeps {
   registry: NodeRegistry;
   http(meta: ExecutionMeta): GuardedFetch;
   vars(meta: ExecutionMeta): Record<string, unknown>;
+  /** The budget of the tenant's expressions; DEFAULT_EXPRESSION_LIMITS when absent. */
+  expressionLimits?(meta: ExecutionMeta): ExpressionLimits;
   /** `$contact` and ctx.contact of a run: the subject's fields (may load them), or null. */
   contact(meta: ExecutionMeta): unknown;
   now(): Date;
@@ -133,7 +136,7 @@ export function toStepError(err: unknown): StepError {
     };
   }
   if (err instanceof ExpressionError) {
-    return { code: 'expression_error', message: err.message, path: err.path, retryable: false };
+    return { code: err.code, message: err.message, path: err.path, retryable: false };
   }
   const e = err as { name?: string; message?: string };
   if (e?.name === 'AbortError' || e?.name === 'TimeoutError') return { code: 'timeout', message: e.message ?? 'aborted', retryable: true };
@@ -186,6 +189,7 @@ export async function runStep(
       contact: await deps.contact(run.meta),
       now: riyadhIso(deps.now()),
       execution: { id: run.meta.id, flowId: run.meta.flowId, stepId: `${run.meta.id}:${cmd.seq}` },
+      ...(deps.expressionLimits ? { limits: deps.expressionLimits(run.meta) } : {}),
     };
     const params = await resolveParams(node.params ?? {}, scope);
     const validate = resolvedParamsValidator(nodeType);
