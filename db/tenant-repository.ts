@@ -13,6 +13,8 @@ export interface TenantSettings {
   timezone?: string;
   /** Days finished executions are kept before pruning (1–3650; unset: 30, see db/execution-pruner.ts). */
   retentionDays?: number;
+  /** Wall time of one expression evaluation (ms); unset: 100. Capped by the server (TADFUQ_EXPRESSION_TIMEOUT_MAX_MS). */
+  expressionTimeoutMs?: number;
   /** Recipients above which a send is a bulk send needing approval (Class B); unset: the default. */
   bulkSendThreshold?: number;
   /** Extra opt-out words for inbound replies, added to the defaults (server/channels/opt-out-words.ts). */

@@ -22,6 +22,8 @@ export interface Config {
   workerMetricsPort: number;
   /** How long an `onFinish` webhook waits for the flow before answering 202 running. */
   webhookWaitMs: number;
+  /** Ceiling of a tenant's expression timeout (ms). */
+  expressionTimeoutMaxMs: number;
   /** TADFUQ_SECRET_KEY (32 bytes, hex or base64); absent: generated into <data dir>/secret.key. */
   secretKey: string | undefined;
   /** Origins allowed to call the API from a browser (TADFUQ_CORS_ORIGINS, comma-separated; none by default). */
@@ -81,6 +83,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     missedTicks: missedTicks(env.TADFUQ_MISSED_TICKS),
     workerMetricsPort: int(env.TADFUQ_WORKER_METRICS_PORT, 0, 'TADFUQ_WORKER_METRICS_PORT'),
     webhookWaitMs: int(env.TADFUQ_WEBHOOK_WAIT_MS, 30_000, 'TADFUQ_WEBHOOK_WAIT_MS'),
+    expressionTimeoutMaxMs: int(env.TADFUQ_EXPRESSION_TIMEOUT_MAX_MS, 1000, 'TADFUQ_EXPRESSION_TIMEOUT_MAX_MS'),
     secretKey: env.TADFUQ_SECRET_KEY || undefined,
     corsOrigins: (env.TADFUQ_CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
     publicUrl: publicUrl(env.TADFUQ_PUBLIC_URL),

@@ -2,7 +2,7 @@
 // DATABASE_URL and REDIS_URL are set, in which case queue mode (BullMQ): the API process is a
 // producer and `npm run worker` processes run the executions.
 import type { Logger } from 'pino';
-import { EmbeddedRuntime, NodeFailure, QueueRuntime, type CredentialResolver, type CrmGateway, type EscalationGateway, type NodeRegistry, type Outbox, type Runtime, type ScheduleSpec, type StepObservation } from '../engine/index.js';
+import { DEFAULT_EXPRESSION_LIMITS, EmbeddedRuntime, NodeFailure, QueueRuntime, type CredentialResolver, type CrmGateway, type EscalationGateway, type NodeRegistry, type Outbox, type Runtime, type ScheduleSpec, type StepObservation } from '../engine/index.js';
 import { CredentialRepository, type Sealer } from '../db/credential-repository.js';
 import { SecretBoxError } from './security/secret-box.js';
 import { createRuntimeLlm } from './llm/index.js';
@@ -76,7 +76,14 @@ export function createRuntime(
     store: new SqlRunStore(db.sql),
     registry,
     logger: log,
-    tenantPolicy: (tenantId: string) => ({ allowPrivateNetwork: tenantSettings.get(tenantId)?.allowPrivateNetwork === true }),
+    tenantPolicy: (tenantId: string) => {
+      const settings = tenantSettings.get(tenantId);
+      return {
+        allowPrivateNetwork: settings?.allowPrivateNetwork === true,
+        // The tenant's expression budget, never above the server's ceiling.
+        expressionTimeoutMs: Math.min(settings?.expressionTimeoutMs ?? DEFAULT_EXPRESSION_LIMITS.timeoutMs, config.expressionTimeoutMaxMs),
+      };
+    },
     // $contact from the contacts table; enrollments end with their executions.
     ...enrollmentRuntimeOptions(db, log),
   };

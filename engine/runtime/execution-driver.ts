@@ -189,7 +189,8 @@ export abstract class ExecutionDriver {
       registry: this.registry,
       http: (meta) => (policy(meta.tenantId).allowPrivateNetwork ? open : guarded),
       vars: (meta) => options.vars?.(meta.tenantId) ?? {},
-      expressionLimits: (meta) => expressionLimits(policy(meta.tenantId).expressionTimeoutMs),
+      // The policy has already capped the tenant's timeout at the server's ceiling.
+      expressionLimits: (meta) => expressionLimits(policy(meta.tenantId).expressionTimeoutMs, Number.POSITIVE_INFINITY),
       contact: (meta) => (loadContact && meta.subject ? this.contactOf(meta, loadContact) : null),
       now: this.now,
       maxOutputBytes: options.maxOutputBytes ?? 1024 * 1024,

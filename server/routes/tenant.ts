@@ -17,6 +17,11 @@ const SettingsFields = {
   timezone: Type.String({ minLength: 1, maxLength: 64, description: 'IANA time zone, e.g. Asia/Riyadh' }),
   allowPrivateNetwork: Type.Boolean({ description: 'let http.request reach private, loopback and link-local addresses' }),
   retentionDays: Type.Integer({ minimum: 1, maximum: 3650, description: 'days executions are kept' }),
+  expressionTimeoutMs: Type.Integer({
+    minimum: 10,
+    maximum: 60_000,
+    description: 'wall time of one expression evaluation in ms (default 100); the server caps it at TADFUQ_EXPRESSION_TIMEOUT_MAX_MS (default 1000)',
+  }),
   bulkSendThreshold: Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'recipients above which a send needs approval (Class B)' }),
   optOutWords: Type.Array(Type.String({ minLength: 1, maxLength: 60, pattern: '[\\p{L}\\p{N}]' }), {
     maxItems: 50,
@@ -43,6 +48,7 @@ const SettingsSchema = Type.Object({
   timezone: Type.Optional(SettingsFields.timezone),
   allowPrivateNetwork: Type.Optional(SettingsFields.allowPrivateNetwork),
   retentionDays: Type.Optional(SettingsFields.retentionDays),
+  expressionTimeoutMs: Type.Optional(SettingsFields.expressionTimeoutMs),
   bulkSendThreshold: Type.Optional(SettingsFields.bulkSendThreshold),
   optOutWords: Type.Optional(SettingsFields.optOutWords),
   crm: Type.Optional(SettingsFields.crm),
@@ -54,6 +60,7 @@ const SettingsPatch = Type.Object(
     timezone: nullable(SettingsFields.timezone),
     allowPrivateNetwork: nullable(SettingsFields.allowPrivateNetwork),
     retentionDays: nullable(SettingsFields.retentionDays),
+    expressionTimeoutMs: nullable(SettingsFields.expressionTimeoutMs),
     bulkSendThreshold: nullable(SettingsFields.bulkSendThreshold),
     optOutWords: nullable(SettingsFields.optOutWords),
     crm: nullable(SettingsFields.crm),
