@@ -4,7 +4,8 @@
 // every change (grant, renew, withdraw, expire), every blocked send and every erasure. Every
 // change to a consent writes its event in the same transaction. The trail is append-only:
 // this repository has no method that updates or deletes an event, and the database refuses
-// UPDATE and DELETE on consent_events (a trigger, migration 008).
+// UPDATE and DELETE on consent_events (a trigger, migration 008) — except the erasure sweep's
+// rewrite of an erased contact's identifying values (migration 015; personal-data-sweep.ts).
 //
 // The rule itself (which transitions exist, when a consent is valid) is the pure module
 // engine/consent/consent-rule.ts, imported here so the repository, the API and the outbox

@@ -11,3 +11,5 @@ export {
 } from './consent-repository.js';
 export { importContacts, type ImportContact, type ImportConsent, type ImportOutcome, type ImportRowError } from './contact-import.js';
 export { SubjectData, ERASED, redactExecutionState, redactError } from './subject-data.js';
+export { personalDataMatcher, phoneDigits, scrubValue, scrubColumn, holdsPersonalData, type PersonalDataMatcher, type PersonalIdentifiers } from './personal-data.js';
+export { sweepPersonalData, unfinishedExecutionsHolding, SWEEP_TABLES, NO_CONTACT_DATA_TABLES, type SweepTable, type SweepResult } from './personal-data-sweep.js';

@@ -1,7 +1,8 @@
 // What the database holds about one contact outside the contacts and consents tables:
 // executions whose subject is the contact (with their steps) and audit entries naming it.
 // Erasure (PDPL "erase") anonymises the executions' stored payloads here, in batches; the
-// access request ("export") lists them.
+// access request ("export") lists them. What the contact's own records miss (its phone inside
+// other rows) is the erasure sweep's: personal-data-sweep.ts.
 import type { Database } from '../database.js';
 import { parseJsonColumn, type Query } from '../sql-executor.js';
 import { OutboxRepository } from '../outbox-repository.js';

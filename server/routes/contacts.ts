@@ -1,8 +1,9 @@
 // Contacts (leads) and their PDPL consents, tenant-scoped: another tenant's contact answers
 // 404, and so does another rep's contact to a sales rep (sales reps see and change only the
 // contacts they own). Data subject rights: GET …/export (access), PATCH (correction),
-// POST …/erase (erasure: anonymise the contact and its execution payloads, withdraw its
-// consents, keep the consent trail and the audit entry). Consent changes go through
+// POST …/erase (erasure: server/contacts/erasure-service.ts — anonymise the contact, redact
+// every stored value holding its phone, email or name, withdraw its consents, keep the shape
+// of the consent trail and the audit entry). Consent changes go through
 // ConsentRepository, which writes each change's consent event in the same transaction.
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { ApiError, notFound } from '../api-error.js';
@@ -27,7 +28,7 @@ import {
   type Purpose,
 } from '../../engine/consent/consent-rule.js';
 import { LOCALES, MAX_TAGS, TAG_PATTERN, TIERS, checkTags, normaliseEmail, normalisePhone } from '../consent/contact-fields.js';
-import { InboundMessageRepository } from '../../db/inbound-message-repository.js';
+import { ContactNotFound, ErasureService } from '../contacts/erasure-service.js';
 import { CsvFileError, MAX_IMPORT_ROWS, parseContactCsv, type CsvRowError } from '../consent/csv-import.js';
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
@@ -256,6 +257,13 @@ const EraseAnswer = Type.Object(
       },
       { additionalProperties: false },
     ),
+    sweep: Type.Object(
+      {
+        rows: Type.Integer({ description: 'rows where a value holding the phone (any spelling), the email or the name was replaced by a keyed hash' }),
+        tables: Type.Record(Type.String(), Type.Integer(), { description: 'those rows by table' }),
+      },
+      { additionalProperties: false },
+    ),
   },
   { additionalProperties: false },
 );
@@ -390,6 +398,7 @@ function consentRefused(err: ConsentChangeRefused): ApiError {
 }
 
 export function contactRoutes(ctx: AppContext): RouteSpec[] {
+  const erasure = new ErasureService(ctx);
   /** The contact if the caller may see it: same tenant, and a sales rep's own. */
   async function visibleContact(auth: Auth, id: string): Promise<Contact> {
     const contact = await ctx.contacts(auth.tenant.id).byId(id);
@@ -691,53 +700,14 @@ export function contactRoutes(ctx: AppContext): RouteSpec[] {
       response: EraseAnswer,
       async handler({ params, auth, req }) {
         const contact = await visibleContact(auth, params.id);
-        const tenantId = auth.tenant.id;
-        const actor = actorOf(auth);
-        const requestId = requestIdOf(req);
-        const subject = new SubjectData(ctx.db, tenantId);
-        // Stop what is still running for the contact first: no message reaches an erased person,
-        // and a finished execution's stored data can be redacted without a worker writing it back.
-        // Its enrollments end first (state cancelled, reason erased), cancelling their executions.
         try {
-          await ctx.contactExits.exit(tenantId, contact.id, 'erased');
+          const outcome = await erasure.erase(auth.tenant.id, contact, { actor: actorOf(auth), requestId: requestIdOf(req) });
+          const after = await ctx.contacts(auth.tenant.id).byId(contact.id);
+          return { contact: contactView(after!), ...outcome };
         } catch (err) {
-          ctx.log.error({ err, contactId: contact.id }, 'ending an erased contact’s enrollments failed');
+          if (err instanceof ContactNotFound) throw notFound('contact');
+          throw err;
         }
-        let cancelled = 0;
-        for (const id of await subject.executionIds(contact.id, { unfinishedOnly: true })) {
-          try {
-            if (await ctx.runtime.cancel(id, 'contact erased')) cancelled++;
-          } catch (err) {
-            ctx.log.error({ err, executionId: id }, 'cancelling an erased contact’s execution failed');
-          }
-        }
-        let withdrawn = 0;
-        const alreadyErased = contact.erasedAt !== null;
-        await ctx.db.sql.transaction(async (q) => {
-          const locked = await ctx.contacts(tenantId).lock(contact.id, q);
-          if (!locked) throw notFound('contact');
-          if (locked.erasedAt === null) {
-            const consents = ctx.consents(tenantId);
-            for (const c of await consents.list(contact.id, q)) {
-              if (c.status === 'withdrawn') continue;
-              await consents.withdraw(contact.id, c.channel, c.purpose, { actor, source: 'erasure', details: { reason: 'erasure', requestId } }, q);
-              withdrawn++;
-            }
-            await ctx.contacts(tenantId).anonymise(contact.id, q);
-            await new InboundMessageRepository(ctx.db, tenantId).redactContact(contact.id, q); // their replies' sender and text (server/channels/)
-            await consents.recordContactEvent({ contactId: contact.id, type: 'erasure', actor, source: 'erasure', details: { requestId, consentsWithdrawn: withdrawn }, at: Date.now() }, q);
-          }
-          await subject.redactRelated(contact.id, q); // escalations, domain events, meeting notes (again on a repeated erase: harmless)
-          await ctx.audit(tenantId).record({ actor, action: 'contact.erase', target: contact.id, details: { repeated: locked.erasedAt !== null, consentsWithdrawn: withdrawn, executionsCancelled: cancelled }, requestId }, q);
-        });
-        const redacted = await subject.redactExecutions(contact.id);
-        const after = await ctx.contacts(tenantId).byId(contact.id);
-        return {
-          contact: contactView(after!),
-          alreadyErased,
-          consentsWithdrawn: withdrawn,
-          executions: { cancelled, redacted: redacted.executions, steps: redacted.steps, pending: redacted.skipped },
-        };
       },
     }),
     route({

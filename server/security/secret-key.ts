@@ -35,7 +35,7 @@ export function loadSecretKey(options: { secretKey?: string | undefined; dataDir
   return parseSecretKey(fs.readFileSync(file, 'utf8'));
 }
 
-export type KeyPurpose = 'credentials' | 'access-token' | 'api-key' | 'webhook';
+export type KeyPurpose = 'credentials' | 'access-token' | 'api-key' | 'webhook' | 'erasure';
 
 export function deriveKey(master: Buffer, purpose: KeyPurpose): Buffer {
   return Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), `tadfuq:${purpose}`, 32));

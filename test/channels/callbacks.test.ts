@@ -475,8 +475,11 @@ for (const dialect of DIALECTS) {
       await ultramsgHook().send(ultramsgEvent('message_received', ultra.instanceId, { data: { id, from: waId(c), body: 'رقمي الآخر 0551112222' } }));
       const erase = await request(app).post(`/api/v1/contacts/${c.id}/erase`).set(owner.headers).send();
       expect(erase.status, JSON.stringify(erase.body)).to.equal(200);
-      const stored = await new InboundMessageRepository(ctx.db, tenantId).byProviderId('ultramsg', id);
+      // The row stays; its provider id (which embeds the number) is now a keyed hash.
+      expect(await new InboundMessageRepository(ctx.db, tenantId).byProviderId('ultramsg', id)).to.equal(null);
+      const [stored] = await new InboundMessageRepository(ctx.db, tenantId).forContact(c.id, { limit: 5 });
       expect(stored).to.deep.include({ contactId: c.id, from: null, body: null });
+      expect(stored!.providerMessageId).to.match(/^erased:[0-9a-f]{16}$/);
       expect(stored!.redactedAt).to.be.a('number');
       const thread = await request(app).get(`/api/v1/contacts/${c.id}/conversation`).set(owner.headers);
       expect(thread.body.items.map((i: { text: string | null }) => i.text)).to.deep.equal([null]);

@@ -138,6 +138,21 @@ for (const dialect of DIALECTS) {
       expect(Object.getOwnPropertyNames(ConsentRepository.prototype).filter((m) => /update|delete|remove|edit/i.test(m))).to.deep.equal([]);
     });
 
+    it('lets erasure rewrite only an erased contact’s event values (actor, source, evidence, details), never its id, type, channel, purpose or time, and never delete it', async () => {
+      const c = await contacts.create({ name: 'trail erased', phone: '+966551000020' });
+      await consents.grant(c.id, 'whatsapp', 'marketing', { actor: 'user:1', source: 'web_form', evidence: { ip: '10.0.0.2' } });
+      const scrub = () => t.db.sql.transaction((q) => q(`UPDATE consent_events SET evidence = '{"ip":"erased:0"}', actor = 'erased:1' WHERE contact_id = $1`, [c.id])).catch((e: unknown) => e);
+      expect(await scrub(), 'a contact not erased keeps its trail as written').to.be.instanceOf(Error);
+      await t.db.sql.transaction((q) => contacts.anonymise(c.id, q));
+      expect(await scrub()).to.not.be.instanceOf(Error);
+      expect((await consents.events(c.id, {}))[0]).to.deep.include({ type: 'grant', channel: 'whatsapp', purpose: 'marketing', actor: 'erased:1', evidence: { ip: 'erased:0' } });
+      for (const change of ["type = 'withdraw'", "channel = 'sms'", "purpose = 'service'", 'at = at + 1', "contact_id = 'other'", "id = 'other'"]) {
+        expect(await t.db.sql.transaction((q) => q(`UPDATE consent_events SET ${change} WHERE contact_id = $1`, [c.id])).catch((e: unknown) => e), change).to.be.instanceOf(Error);
+      }
+      expect(await t.db.sql.transaction((q) => q('DELETE FROM consent_events WHERE contact_id = $1', [c.id])).catch((e: unknown) => e)).to.be.instanceOf(Error);
+      expect(await consents.events(c.id, {})).to.have.length(1);
+    });
+
     it('check() applies the rule to the stored consent', async () => {
       const c = await contacts.create({ name: 'check', phone: '+966551000011' });
       const at = Date.parse('2026-01-01T00:00:00Z');

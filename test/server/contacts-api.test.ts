@@ -384,16 +384,17 @@ for (const dialect of ['sqlite', 'postgres'] as Dialect[]) {
         const greet = await flows.publish(flow([start, { id: 'greet', type: 'data.set', params: { fields: { greeting: '="مرحبا " & name' } } }], [['start', 'out', 'greet']]), { flowId: 'contact-greet' });
         const fail = await flows.publish(flow([start, { id: 'boom', type: 'data.set', params: { fields: { x: "=$error('cannot reach ' & phone)" } } }], [['start', 'out', 'boom']]), { flowId: 'contact-fail' });
         const wait = await flows.publish(flow([start, { id: 'later', type: 'time.delay', params: { seconds: 3600 } }], [['start', 'out', 'later']]), { flowId: 'contact-wait' });
-        const run = async (p: typeof greet, subject: string) =>
-          (await ctx.runtime.startExecution({ tenantId: tenantA, flowId: p.flowId, flowVersion: p.version, flow: p.flow, trigger: 'start', payload: { name, phone }, mode: 'manual', subject })).executionId;
+        const run = async (p: typeof greet, subject: string, payload: Body = { name, phone }) =>
+          (await ctx.runtime.startExecution({ tenantId: tenantA, flowId: p.flowId, flowVersion: p.version, flow: p.flow, trigger: 'start', payload, mode: 'manual', subject })).executionId;
         executions.done = await run(greet, contactId);
         executions.failed = await run(fail, contactId);
         executions.waiting = await run(wait, contactId);
         await ctx.runtime.result(executions.done, true, 20_000);
         await ctx.runtime.result(executions.failed, true, 20_000);
         await waitFor(async () => (await ctx.executions(tenantA).summary(executions.waiting))?.status === 'waiting', 20_000);
-        // Someone else's execution, which erasure must not touch.
-        await run(greet, 'another-contact');
+        // Someone else's execution, which erasure must not touch, and one about someone else that quotes her number.
+        await ctx.runtime.result(await run(greet, 'another-contact', { name: 'Other Person', phone: '+966556999999' }), true, 20_000);
+        await ctx.runtime.result(await run(greet, 'third-contact', { name: 'Third Person', note: 'her sister is on 055 600 0001' }), true, 20_000);
       });
 
       it('exports everything held about the contact (access request)', async () => {
@@ -442,7 +443,10 @@ for (const dialect of ['sqlite', 'postgres'] as Dialect[]) {
         expect((await ctx.db.sql.query('SELECT * FROM contacts WHERE id = $1', [contactId])).map((r) => JSON.stringify(r)).join()).to.not.include(name).and.not.include('1234567890');
         // Another subject's execution keeps its data.
         const others = await ctx.db.sql.query("SELECT s.output FROM execution_steps s JOIN executions e ON e.id = s.execution_id WHERE e.subject = 'another-contact'");
-        expect(JSON.stringify(others)).to.include(name);
+        expect(JSON.stringify(others)).to.include('مرحبا Other Person').and.include('+966556999999');
+        // …but her number quoted in another execution is replaced by a keyed hash, the rest kept.
+        const third = JSON.stringify(await ctx.db.sql.query("SELECT s.input, s.output FROM execution_steps s JOIN executions e ON e.id = s.execution_id WHERE e.subject = 'third-contact'"));
+        expect(third).to.include('مرحبا Third Person').and.match(/erased:[0-9a-f]{16}/).and.not.include('600 0001');
 
         // The consent trail is kept: grants, the blocked send, the withdrawals and the erasure.
         const events = await api().get(`/api/v1/contacts/${contactId}/consent-events`).set(m.owner.headers).expect(200);
