@@ -63,14 +63,21 @@ export type TriggerEventParams = { event: string; filter?: unknown };
  * flow will get): same type, and the filter (an expression over the event, or a boolean)
  * truthy. A filter that fails to evaluate does not match. Pure but for the clock.
  */
-export async function eventMatches(p: TriggerEventParams, event: { type: string } & Record<string, unknown>, now: Date): Promise<boolean> {
+export async function eventMatches(
+  p: TriggerEventParams,
+  event: { type: string } & Record<string, unknown>,
+  now: Date,
+  onFilterError?: (err: { code: string; message: string; path: string }) => void,
+): Promise<boolean> {
   if (p.event !== event.type) return false;
   if (p.filter === undefined) return true;
   if (!isExpression(p.filter)) return isTruthy(p.filter);
   try {
     const value = await evaluateExpression(p.filter, { input: event, trigger: event, nodes: {}, vars: {}, contact: event.contact ?? null, now: riyadhIso(now) }, '/params/filter');
     return isTruthy(value);
-  } catch {
+  } catch (err) {
+    const e = err as { code?: string; message?: string; path?: string };
+    onFilterError?.({ code: e.code ?? 'expression_error', message: e.message ?? String(err), path: e.path ?? '/params/filter' });
     return false;
   }
 }

@@ -148,7 +148,10 @@ export class EventRouter {
       for (const node of flow.nodes) {
         if (node.type !== 'trigger.event') continue;
         const params = (node.params ?? {}) as { event: string; filter?: unknown };
-        if (!(await eventMatches(params, payload, this.now()))) continue;
+        // A filter that fails (an error, or a hostile expression stopped by its budget) does not match; say why.
+        const onFilterError = (e: { code: string; message: string; path: string }): void =>
+          this.deps.log.warn({ tenantId, flowId, nodeId: node.id, eventId: event.id, code: e.code, path: e.path, err: e.message }, 'event filter failed');
+        if (!(await eventMatches(params, payload, this.now(), onFilterError))) continue;
         const executionId = executionIdFor(tenantId, event.id, flowId, node.id);
         started.push({ flowId, nodeId: node.id, executionId });
         // Already there (a replay): leave it be. A start racing another one conflicts below.

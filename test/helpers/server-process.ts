@@ -11,6 +11,8 @@ export interface ServerProcess {
   origin: string;
   child: ChildProcess;
   stderr(): string;
+  /** What the process logged (pino JSON lines) so far. */
+  stdout(): string;
   kill(signal: NodeJS.Signals): Promise<void>;
 }
 
@@ -48,6 +50,7 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
     origin,
     child,
     stderr: () => err,
+    stdout: () => out,
     kill: (signal) => killAndWait(child, signal),
   };
 }
@@ -71,6 +74,7 @@ export async function startWorkerProcess(env: Record<string, string>): Promise<S
     origin: '',
     child,
     stderr: () => err,
+    stdout: () => out,
     kill: (signal) => killAndWait(child, signal),
   };
 }
