@@ -9,6 +9,8 @@ import { route, type RouteSpec } from '../http/route.js';
 import { actorOf } from '../auth/auth-context.js';
 import { LOCALES, NameSchema, requestIdOf, stringEnum } from '../auth/route-helpers.js';
 import type { TenantSettings } from '../../db/tenant-repository.js';
+import { hostRefusal } from '../../engine/index.js';
+import { PRIVATE_TARGET_MESSAGE } from '../security/credential-types.js';
 
 const nullable = <T extends TSchema>(schema: T) => Type.Optional(Type.Union([schema, Type.Null()]));
 
@@ -117,6 +119,21 @@ export function tenantRoutes(ctx: AppContext): RouteSpec[] {
             if (value === null) delete settings[key];
             else settings[key] = value;
             if (before[key] !== settings[key]) changes[key] = { from: before[key] ?? null, to: settings[key] ?? null };
+          }
+          // A CRM webhook on a literal private address is refused when set, unless the settings
+          // (as they will be) allow private networks; the connection-time guard is the real check.
+          const hookUrl = body.settings?.crm?.externalWebhook?.url;
+          if (hookUrl !== undefined) {
+            let host = '';
+            try {
+              host = new URL(hookUrl).hostname;
+            } catch {
+              throw new ApiError(400, 'invalid_request', '/body/settings/crm/externalWebhook/url: not a URL', [{ path: '/body/settings/crm/externalWebhook/url', code: 'invalid_value', message: 'not a URL' }]);
+            }
+            if (hostRefusal(host, { allowPrivateNetwork: settings.allowPrivateNetwork === true })) {
+              const path = '/body/settings/crm/externalWebhook/url';
+              throw new ApiError(400, 'invalid_request', `${path}: ${PRIVATE_TARGET_MESSAGE}`, [{ path, code: 'address_not_allowed', message: PRIVATE_TARGET_MESSAGE }]);
+            }
           }
           const name = body.name?.trim() ?? String(row.name);
           if (name !== row.name) changes.name = { from: row.name, to: name };
