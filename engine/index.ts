@@ -33,6 +33,7 @@ export {
   type EgressPolicy,
   type GuardedConnectOptions,
   type LookupFunction,
+  type Resolver,
 } from './runtime/egress-guard.js';
 export { NodeFailure } from './errors/node-failure.error.js';
 export { FlowInvalidError } from './errors/flow-invalid.error.js';

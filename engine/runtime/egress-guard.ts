@@ -139,19 +139,21 @@ export function hostRefusal(host: string, policy: EgressPolicy): EgressRefused |
 
 type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | dns.LookupAddress[], family?: number) => void;
 export type LookupFunction = (hostname: string, options: dns.LookupOptions, callback: LookupCallback) => void;
+/** The resolver under the hook (dns.lookup; tests give a fake one to play DNS answers). */
+export type Resolver = (hostname: string, options: dns.LookupAllOptions, callback: (err: NodeJS.ErrnoException | null, addresses: dns.LookupAddress[]) => void) => void;
 
 /**
  * A DNS lookup for net/tls.connect that refuses non-public answers (every address of the
  * answer is checked, so happy eyeballs cannot pick an unchecked one). The address checked is
  * the one connected to: rebinding after an earlier check does not help.
  */
-export function checkedLookup(policy: EgressPolicy): LookupFunction {
+export function checkedLookup(policy: EgressPolicy, resolve: Resolver = dns.lookup): LookupFunction {
   return (hostname, options, callback) => {
     const early = hostRefusal(hostname, policy);
     if (early) return process.nextTick(() => callback(early as unknown as NodeJS.ErrnoException, ''));
-    dns.lookup(hostname, { ...options, all: true }, (err, addresses) => {
+    resolve(hostname, { ...options, all: true }, (err, addresses) => {
       if (err) return callback(err, '');
-      const list = addresses as dns.LookupAddress[];
+      const list = addresses;
       const bad = policy.allowPrivateNetwork ? undefined : list.find((a) => !isPublicAddress(a.address));
       if (bad) return callback(new EgressRefused(hostname, bad.address) as unknown as NodeJS.ErrnoException, '');
       if (options.all) return callback(null, list);
@@ -168,6 +170,8 @@ export interface DispatcherOptions {
   /** TCP/TLS connect timeout (undici's default: 10 s). */
   connectTimeoutMs?: number;
   keepAliveTimeoutMs?: number;
+  /** The resolver under the lookup hook (tests). */
+  resolve?: Resolver;
 }
 
 /**
@@ -177,7 +181,7 @@ export interface DispatcherOptions {
 export function egressDispatcher(policy: EgressPolicy, options: DispatcherOptions = {}): Dispatcher {
   const base = buildConnector({
     ...(options.connectTimeoutMs !== undefined ? { timeout: options.connectTimeoutMs } : {}),
-    ...(policy.allowPrivateNetwork ? {} : { lookup: DENY_LOOKUP as never }),
+    ...(policy.allowPrivateNetwork ? {} : { lookup: (options.resolve ? checkedLookup(policy, options.resolve) : DENY_LOOKUP) as never }),
   });
   return new Agent({
     keepAliveTimeout: options.keepAliveTimeoutMs ?? 10_000,
