@@ -17,7 +17,9 @@ const nullable = <T extends TSchema>(schema: T) => Type.Optional(Type.Union([sch
 const SettingsFields = {
   locale: stringEnum(LOCALES, { description: 'default language of the tenant' }),
   timezone: Type.String({ minLength: 1, maxLength: 64, description: 'IANA time zone, e.g. Asia/Riyadh' }),
-  allowPrivateNetwork: Type.Boolean({ description: 'let http.request reach private, loopback and link-local addresses' }),
+  allowPrivateNetwork: Type.Boolean({
+    description: 'let outbound connections (http.request, the CRM webhook, LLM and messaging-provider base URLs, SMTP hosts) reach private, loopback and link-local addresses',
+  }),
   retentionDays: Type.Integer({ minimum: 1, maximum: 3650, description: 'days executions are kept' }),
   bulkSendThreshold: Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'recipients above which a send needs approval (Class B)' }),
   optOutWords: Type.Array(Type.String({ minLength: 1, maxLength: 60, pattern: '[\\p{L}\\p{N}]' }), {
