@@ -7,7 +7,7 @@ import type { LlmSettings } from '../engine/index.js';
 import { models } from './models.js';
 
 export interface TenantSettings {
-  /** Lets http.request reach private, loopback and link-local addresses (off by default). */
+  /** Lets every outbound connection a tenant aims (http.request, CRM webhook, LLM / provider base URLs, SMTP) reach private addresses (off by default; engine/runtime/egress-guard.ts). */
   allowPrivateNetwork?: boolean;
   locale?: 'ar' | 'en';
   timezone?: string;

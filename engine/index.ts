@@ -17,7 +17,25 @@ export { ExecutionDriver, type Runtime, type StepObservation, type DriverOptions
 export { EmbeddedRuntime, type EmbeddedRuntimeOptions } from './runtime/embedded-runtime.js';
 export { KeyedLock } from './runtime/keyed-lock.js';
 export { runStep, toStepError, formatLog, type StepRunnerDeps, type CredentialResolver } from './runtime/step-runner.js';
-export { createGuardedFetch, isPublicAddress } from './runtime/guarded-fetch.js';
+export {
+  createGuardedFetch,
+  isPublicAddress,
+  literalAddress,
+  isLocalhostName,
+  hostRefusal,
+  checkedLookup,
+  egressDispatcher,
+  dispatcherFor,
+  egressRefusalIn,
+  guardedConnect,
+  EgressRefused,
+  DENY_PRIVATE,
+  ALLOW_PRIVATE,
+  type EgressPolicy,
+  type GuardedConnectOptions,
+  type LookupFunction,
+  type Resolver,
+} from './runtime/egress-guard.js';
 export { NodeFailure } from './errors/node-failure.error.js';
 export { FlowInvalidError } from './errors/flow-invalid.error.js';
 export { ExecutionConflict } from './errors/execution-conflict.error.js';

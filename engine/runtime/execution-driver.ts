@@ -16,7 +16,7 @@ import { replayStart, type ReplayPlan } from '../stepper/replay.js';
 import { TERMINAL_STATUSES, type StepperEvent, type Advance, type Command, type ExecutionState, type ExecutionStatus, type StepError, type StepRecord } from '../stepper/execution-state.js';
 import type { ExecutionMeta, ExecutionWrite, RunStore, StoredExecution, WaitRow } from './run-store.js';
 import { runStep, type CredentialResolver, type StepRunnerDeps } from './step-runner.js';
-import { createGuardedFetch } from './guarded-fetch.js';
+import { createGuardedFetch } from './egress-guard.js';
 import { expressionLimits } from '../expressions/expression-budget.js';
 import { KeyedLock } from './keyed-lock.js';
 import { ExecutionConflict } from '../errors/execution-conflict.error.js';

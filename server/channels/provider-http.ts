@@ -7,14 +7,24 @@
 // - anything after the request may have been written (a reset or close mid-answer, the overall
 //   timeout or an abort while waiting, a body cut short) → NOT definite: the message may have
 //   gone out, so the outbox marks it uncertain and never sends it again.
-import { Agent, fetch } from 'undici';
+//
+// Every connection goes through the egress guard (engine/runtime/egress-guard.ts) with the
+// tenant's policy: a base URL on a private address (literal, or a name resolving to one) is
+// refused before connecting — `address_not_allowed`, definite, not retryable.
+import { fetch, type Dispatcher } from 'undici';
+import { egressDispatcher, egressRefusalIn, hostRefusal, type EgressPolicy } from '../../engine/index.js';
 import { ProviderError } from './provider.js';
 
 export const DEFAULT_PROVIDER_TIMEOUT_MS = 15_000;
 const CONNECT_TIMEOUT_MS = 10_000;
 
-/** One pool for every provider call (keep-alive to the providers' API hosts). */
-const dispatcher = new Agent({ connect: { timeout: CONNECT_TIMEOUT_MS }, keepAliveTimeout: 10_000 });
+/** One pool per egress policy for every provider call (keep-alive to the providers' API hosts). */
+const guarded = egressDispatcher({ allowPrivateNetwork: false }, { connectTimeoutMs: CONNECT_TIMEOUT_MS });
+const open = egressDispatcher({ allowPrivateNetwork: true }, { connectTimeoutMs: CONNECT_TIMEOUT_MS });
+const dispatcherFor = (egress: EgressPolicy): Dispatcher => (egress.allowPrivateNetwork ? open : guarded);
+
+/** The guard's refusal as a provider failure: nothing was sent, and sending again will not help. */
+const refusedError = (provider: string, message: string): ProviderError => new ProviderError('address_not_allowed', `${provider}: ${message}`, true, false);
 
 export interface HttpAnswer {
   status: number;
@@ -54,6 +64,8 @@ function causeCode(err: unknown): string | undefined {
 /** Map a transport failure (fetch threw, or reading the answer failed) to a ProviderError. */
 export function transportError(err: unknown, provider: string, signal: AbortSignal, started: boolean): ProviderError {
   if (err instanceof ProviderError) return err;
+  const refused = egressRefusalIn(err);
+  if (refused) return refusedError(provider, refused.message);
   if (!started) return new ProviderError('aborted', `${provider}: the send was aborted before the request started`, true, true);
   if (signal.aborted) return new ProviderError('aborted', `${provider}: the send was aborted while the request was in flight; the message may have been sent`, false, false);
   const name = (err as { name?: string })?.name;
@@ -68,8 +80,16 @@ export function transportError(err: unknown, provider: string, signal: AbortSign
  * One request to a provider, answered as text whatever the status (the caller interprets
  * 4xx/5xx). Throws ProviderError for transport failures only.
  */
-export async function providerRequest(provider: string, request: ProviderRequest, signal: AbortSignal): Promise<HttpAnswer> {
+export async function providerRequest(provider: string, request: ProviderRequest, signal: AbortSignal, egress: EgressPolicy): Promise<HttpAnswer> {
   if (signal.aborted) throw transportError(signal.reason, provider, signal, false);
+  let host: string;
+  try {
+    host = new URL(request.url).hostname;
+  } catch {
+    throw new ProviderError('invalid_credential', `${provider}: the request URL is not a URL`, true, false);
+  }
+  const refused = hostRefusal(host, egress);
+  if (refused) throw refusedError(provider, refused.message);
   const combined = AbortSignal.any([signal, AbortSignal.timeout(request.timeoutMs ?? DEFAULT_PROVIDER_TIMEOUT_MS)]);
   try {
     const res = await fetch(request.url, {
@@ -78,7 +98,7 @@ export async function providerRequest(provider: string, request: ProviderRequest
       body: request.body,
       redirect: 'manual',
       signal: combined,
-      dispatcher,
+      dispatcher: dispatcherFor(egress),
     });
     const text = await res.text();
     const headers: Record<string, string> = {};

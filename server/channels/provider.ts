@@ -2,6 +2,7 @@
 // records instead of sending). One call per message; the outbox owns consent, idempotency and
 // bookkeeping, a provider only speaks its protocol.
 import type { SendChannel } from '../../engine/outbox/send-contract.js';
+import type { EgressPolicy } from '../../engine/index.js';
 
 export interface OutboundMessage {
   channel: SendChannel;
@@ -52,7 +53,12 @@ export interface ChannelProvider {
   readonly channels: readonly SendChannel[];
   /** The credential type (server/security/credential-types.ts) it sends with; null for the sandbox. */
   readonly credentialType: string | null;
-  send(message: OutboundMessage, credential: Record<string, string>, signal: AbortSignal): Promise<ProviderSendResult>;
+  /**
+   * `egress` is the tenant's egress policy (allowPrivateNetwork): every connection the provider
+   * opens goes through the egress guard with it (engine/runtime/egress-guard.ts), so a
+   * credential's baseUrl or SMTP host cannot reach private addresses the tenant does not allow.
+   */
+  send(message: OutboundMessage, credential: Record<string, string>, signal: AbortSignal, egress: EgressPolicy): Promise<ProviderSendResult>;
 }
 
 // Delivery updates are an outbox concept (the outbox repository in db/ applies them).

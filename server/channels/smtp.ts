@@ -11,7 +11,15 @@
 // definite (4yz retryable, 5yz not); no connection, DNS failure, TLS failure or a connect /
 // greeting timeout is definite and retryable (nothing was sent); a connection lost or a socket
 // timeout while talking to the server is uncertain (the server may have accepted the message).
+//
+// Egress: nodemailer opens its own sockets, so the transport gets our socket instead (its
+// documented `getSocket` hook, as a proxy would): guardedConnect() resolves the host, refuses a
+// non-public address unless the tenant allows private networks (address_not_allowed, definite,
+// not retryable), and connects to the checked address; nodemailer then speaks SMTP on it and
+// negotiates TLS (secure or STARTTLS) with the credential's host name as servername.
 import nodemailer from 'nodemailer';
+import type SMTPTransport from 'nodemailer/lib/smtp-transport';
+import { egressRefusalIn, guardedConnect, type EgressPolicy } from '../../engine/index.js';
 import type { ChannelProvider, OutboundMessage, ProviderSendResult } from './provider.js';
 import { ProviderError } from './provider.js';
 import { messageText, renderTemplate } from './message-text.js';
@@ -41,8 +49,12 @@ interface SmtpError {
 /** A nodemailer error as a ProviderError (see the header). */
 export function smtpError(err: unknown, abortedBeforeStart: boolean): ProviderError {
   if (err instanceof ProviderError) return err;
+  const refused = egressRefusalIn(err);
+  if (refused) return new ProviderError('address_not_allowed', `smtp: ${refused.message}`, true, false);
   const e = (err ?? {}) as SmtpError;
   const text = `smtp: ${(e.message ?? String(err)).slice(0, 500)}`;
+  // A failure of our own connect (getSocket, before nodemailer saw a socket): nothing was sent.
+  if (e.code && NOT_CONNECTED.has(e.code)) return new ProviderError('unreachable', text, true, true);
   switch (e.code) {
     case 'EAUTH':
     case 'ENOAUTH':
@@ -91,7 +103,7 @@ export class SmtpProvider implements ChannelProvider {
 
   constructor(private readonly options: SmtpOptions = {}) {}
 
-  async send(message: OutboundMessage, credential: Record<string, string>, signal: AbortSignal): Promise<ProviderSendResult> {
+  async send(message: OutboundMessage, credential: Record<string, string>, signal: AbortSignal, egress: EgressPolicy): Promise<ProviderSendResult> {
     if (message.channel !== 'email') throw new ProviderError('unsupported_channel', `smtp sends email only, not ${message.channel}`, true, false);
     const c = credential as unknown as { host?: string; port?: number | string; secure?: boolean | string; user?: string; pass?: string; from?: string };
     if (!c.host || !c.port || !c.from) throw new ProviderError('invalid_credential', 'smtp: the credential needs host, port and from', true, false);
@@ -105,13 +117,28 @@ export class SmtpProvider implements ChannelProvider {
     }
     const messageId = messageIdFor(message.referenceId, c.from);
     if (signal.aborted) throw new ProviderError('aborted', 'smtp: the send was aborted before it started', true, true);
+    const port = Number(c.port);
+    const connectTimeoutMs = this.options.connectionTimeoutMs ?? 10_000;
+    const host = c.host;
+    // The only way this transport connects: through the egress guard (see the header).
+    const getSocket: SMTPTransport.Options['getSocket'] = (_options, callback) => {
+      guardedConnect({ host, port, policy: egress, timeoutMs: connectTimeoutMs, signal }).then(
+        (connection) => callback(null, { connection }),
+        (err: unknown) => {
+          const e = err as { code?: string; timeoutType?: string };
+          if (e?.code === 'ETIMEDOUT') e.timeoutType = 'CONNECT_TIMEOUT';
+          callback(err as Error, false);
+        },
+      );
+    };
     const transport = nodemailer.createTransport({
-      host: c.host,
-      port: Number(c.port),
+      host,
+      port,
+      getSocket,
       secure: c.secure === true || c.secure === 'true',
       auth: c.user ? { user: c.user, pass: c.pass ?? '' } : undefined,
-      connectionTimeout: this.options.connectionTimeoutMs ?? 10_000,
-      greetingTimeout: this.options.connectionTimeoutMs ?? 10_000,
+      connectionTimeout: connectTimeoutMs,
+      greetingTimeout: connectTimeoutMs,
       socketTimeout: this.options.socketTimeoutMs ?? 30_000,
     });
     try {

@@ -16,6 +16,7 @@
 // required for WhatsApp outside the 24-hour window); any other template is rendered from the
 // message text and its variables (message-text.ts).
 import twilio from 'twilio';
+import type { EgressPolicy } from '../../engine/index.js';
 import type { ChannelProvider, OutboundMessage, ProviderSendResult } from './provider.js';
 import { ProviderError } from './provider.js';
 import { messageText } from './message-text.js';
@@ -55,6 +56,7 @@ export class TwilioHttpClient {
   constructor(
     private readonly signal: AbortSignal,
     private readonly base: URL | null,
+    private readonly egress: EgressPolicy,
     private readonly timeoutMs?: number,
   ) {}
 
@@ -77,7 +79,7 @@ export class TwilioHttpClient {
       const type = headers['Content-Type'] ?? 'application/x-www-form-urlencoded';
       body = type === 'application/json' ? JSON.stringify(opts.data) : formOf(opts.data).toString();
     }
-    const answer = await providerRequest('twilio', { method: opts.method.toUpperCase(), url: target.toString(), headers, body, timeoutMs: this.timeoutMs ?? opts.timeout }, this.signal);
+    const answer = await providerRequest('twilio', { method: opts.method.toUpperCase(), url: target.toString(), headers, body, timeoutMs: this.timeoutMs ?? opts.timeout }, this.signal, this.egress);
     return { statusCode: answer.status, body: answer.text, headers: answer.headers };
   }
 }
@@ -126,7 +128,7 @@ export class TwilioProvider implements ChannelProvider {
 
   constructor(private readonly options: TwilioOptions = {}) {}
 
-  async send(message: OutboundMessage, credential: Record<string, string>, signal: AbortSignal): Promise<ProviderSendResult> {
+  async send(message: OutboundMessage, credential: Record<string, string>, signal: AbortSignal, egress: EgressPolicy): Promise<ProviderSendResult> {
     if (message.channel !== 'sms' && message.channel !== 'whatsapp') throw new ProviderError('unsupported_channel', `twilio sends SMS and WhatsApp, not ${message.channel}`, true, false);
     const { accountSid, authToken } = credential;
     if (!accountSid || !authToken) throw new ProviderError('invalid_credential', 'twilio: the credential needs accountSid and authToken', true, false);
@@ -147,7 +149,7 @@ export class TwilioProvider implements ChannelProvider {
 
     let base: URL | null = null;
     if (credential.baseUrl) base = baseUrlOf(credential, TWILIO_API, 'twilio');
-    const httpClient = new TwilioHttpClient(signal, base, this.options.timeoutMs);
+    const httpClient = new TwilioHttpClient(signal, base, egress, this.options.timeoutMs);
     let client: ReturnType<typeof twilio>;
     try {
       client = twilio(accountSid, authToken, { httpClient: httpClient as unknown as NonNullable<Parameters<typeof twilio>[2]>['httpClient'] });

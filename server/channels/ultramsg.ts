@@ -15,6 +15,7 @@
 // template message is sent as chat text rendered from the template text and its variables
 // (message-text.ts). The credential: {instanceId, token, baseUrl?, webhookSecret?}; `baseUrl`
 // (default https://api.ultramsg.com) points it at a self-hosted gateway or the local test server.
+import type { EgressPolicy } from '../../engine/index.js';
 import type { ChannelProvider, OutboundMessage, ProviderSendResult } from './provider.js';
 import { ProviderError } from './provider.js';
 import { messageText } from './message-text.js';
@@ -45,7 +46,7 @@ export class UltraMsgProvider implements ChannelProvider {
 
   constructor(private readonly options: UltraMsgOptions = {}) {}
 
-  async send(message: OutboundMessage, credential: Record<string, string>, signal: AbortSignal): Promise<ProviderSendResult> {
+  async send(message: OutboundMessage, credential: Record<string, string>, signal: AbortSignal, egress: EgressPolicy): Promise<ProviderSendResult> {
     if (message.channel !== 'whatsapp') throw new ProviderError('unsupported_channel', `ultramsg sends WhatsApp only, not ${message.channel}`, true, false);
     const { instanceId, token } = credential;
     if (!instanceId || !token) throw new ProviderError('invalid_credential', 'ultramsg: the credential needs instanceId and token', true, false);
@@ -62,6 +63,7 @@ export class UltraMsgProvider implements ChannelProvider {
         timeoutMs: this.options.timeoutMs,
       },
       signal,
+      egress,
     );
     let json: Record<string, unknown> | null = null;
     try {

@@ -22,6 +22,7 @@ import {
   type SendOrigin,
   type SendRequest,
   type SendResult,
+  type EgressPolicy,
 } from '../../engine/index.js';
 import type { Database } from '../../db/database.js';
 import type { Query } from '../../db/sql-executor.js';
@@ -76,6 +77,11 @@ export interface OutboxServiceOptions {
   publicUrl?: string | undefined;
   /** Defaults to process.env.TADFUQ_TEST_CRASH_AT (tests only). */
   crashAt?: CrashPoint | null;
+  /**
+   * The tenant's egress policy for provider connections (base URLs, SMTP hosts). Default: the
+   * tenant's `allowPrivateNetwork` setting, read fresh from the database for every real send.
+   */
+  egress?: (tenantId: string) => Promise<EgressPolicy>;
 }
 
 interface ResolvedProvider {
@@ -130,6 +136,7 @@ export class OutboxService implements Outbox {
   private readonly crashAt: CrashPoint | null;
   private readonly publicUrl: string | undefined;
   private readonly slugs = new Map<string, string>();
+  private readonly egress: (tenantId: string) => Promise<EgressPolicy>;
 
   constructor(options: OutboxServiceOptions) {
     this.db = options.db;
@@ -138,6 +145,9 @@ export class OutboxService implements Outbox {
     this.now = options.now ?? (() => new Date());
     this.log = options.log;
     this.publicUrl = options.publicUrl;
+    this.egress =
+      options.egress ??
+      (async (tenantId) => ({ allowPrivateNetwork: (await new TenantRepository(this.db).byId(tenantId))?.settings.allowPrivateNetwork === true }));
     const env = process.env[CRASH_ENV];
     this.crashAt = options.crashAt !== undefined ? options.crashAt : env === 'after_pending' || env === 'after_provider_call' ? env : null;
   }
@@ -328,6 +338,8 @@ export class OutboxService implements Outbox {
     if (hooks.rateLimit && (limits.perSecond !== undefined || limits.perDay !== undefined)) {
       await hooks.rateLimit(`${row.channel}:${provider.name}:${entry.account(data)}`, limits);
     }
+    // Read before the row is marked sending: a failed read leaves the row pending (safe to retry).
+    const egress: EgressPolicy = provider.credentialType === null ? { allowPrivateNetwork: false } : await this.egress(repo.tenantId);
     await this.crash('after_pending');
     if (!(await repo.markSending(row.id, this.now().getTime(), { name: provider.name, credentialName }))) {
       // Another attempt took the row meanwhile: never call the provider a second time.
@@ -347,7 +359,7 @@ export class OutboxService implements Outbox {
     if (callback) message.statusCallbackUrl = callback;
     let answer;
     try {
-      answer = await provider.send(message, data, signal);
+      answer = await provider.send(message, data, signal, egress);
     } catch (err) {
       const now = this.now().getTime();
       if (err instanceof ProviderError && err.definite) {

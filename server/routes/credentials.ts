@@ -11,7 +11,7 @@ import { ApiError, notFound } from '../api-error.js';
 import type { AppContext } from '../app-context.js';
 import { actorOf } from '../auth/auth-context.js';
 import { route, type RouteSpec } from '../http/route.js';
-import { CREDENTIAL_TYPES, CREDENTIAL_TYPE_NAMES, checkCredentialData, credentialFields, credentialType } from '../security/credential-types.js';
+import { CREDENTIAL_TYPES, CREDENTIAL_TYPE_NAMES, checkCredentialData, credentialFields, credentialType, egressProblems } from '../security/credential-types.js';
 
 const Localized = Type.Object({ en: Type.String(), ar: Type.String() }, { additionalProperties: false });
 
@@ -75,9 +75,16 @@ function requestIdOf(req: Request): string | null {
   return id === undefined || id === null ? null : String(id);
 }
 
-/** 400 with every problem of `data` under /body/data (paths and messages, never values). */
-function checkData(type: string, data: unknown): void {
-  const errors = checkCredentialData(type, data, '/body/data');
+/**
+ * 400 with every problem of `data` under /body/data (paths and messages, never values): its
+ * schema, then connection targets on private addresses the tenant does not allow.
+ */
+async function checkData(ctx: AppContext, tenantId: string, type: string, data: unknown): Promise<void> {
+  let errors = checkCredentialData(type, data, '/body/data');
+  if (!errors.length) {
+    const allowPrivateNetwork = (await ctx.tenants.byId(tenantId))?.settings.allowPrivateNetwork === true;
+    errors = egressProblems(type, data, '/body/data', { allowPrivateNetwork });
+  }
   if (errors.length) throw new ApiError(400, 'invalid_request', errors.map((e) => `${e.path}: ${e.message}`).join('; '), errors);
 }
 
@@ -146,7 +153,7 @@ export function credentialRoutes(ctx: AppContext): RouteSpec[] {
       errors: { 409: 'the tenant already has a credential with this name' },
       async handler({ body, auth, req }) {
         if (!credentialType(body.type)) throw new ApiError(400, 'invalid_request', `unknown credential type "${body.type}"`, [{ path: '/body/type', code: 'invalid_value', message: 'unknown credential type' }]);
-        checkData(body.type, body.data);
+        await checkData(ctx, auth.tenant.id, body.type, body.data);
         const repo = ctx.credentials(auth.tenant.id);
         let created!: CredentialMeta;
         try {
@@ -178,7 +185,7 @@ export function credentialRoutes(ctx: AppContext): RouteSpec[] {
         const repo = ctx.credentials(auth.tenant.id);
         const current = await repo.get(params.id);
         if (!current) throw notFound('credential');
-        checkData(current.type, body.data);
+        await checkData(ctx, auth.tenant.id, current.type, body.data);
         let replaced = null as CredentialMeta | null;
         await ctx.db.sql.transaction(async (q) => {
           replaced = await repo.replace(params.id, body.data, q);

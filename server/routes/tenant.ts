@@ -9,13 +9,17 @@ import { route, type RouteSpec } from '../http/route.js';
 import { actorOf } from '../auth/auth-context.js';
 import { LOCALES, NameSchema, requestIdOf, stringEnum } from '../auth/route-helpers.js';
 import type { TenantSettings } from '../../db/tenant-repository.js';
+import { hostRefusal } from '../../engine/index.js';
+import { PRIVATE_TARGET_MESSAGE } from '../security/credential-types.js';
 
 const nullable = <T extends TSchema>(schema: T) => Type.Optional(Type.Union([schema, Type.Null()]));
 
 const SettingsFields = {
   locale: stringEnum(LOCALES, { description: 'default language of the tenant' }),
   timezone: Type.String({ minLength: 1, maxLength: 64, description: 'IANA time zone, e.g. Asia/Riyadh' }),
-  allowPrivateNetwork: Type.Boolean({ description: 'let http.request reach private, loopback and link-local addresses' }),
+  allowPrivateNetwork: Type.Boolean({
+    description: 'let outbound connections (http.request, the CRM webhook, LLM and messaging-provider base URLs, SMTP hosts) reach private, loopback and link-local addresses',
+  }),
   retentionDays: Type.Integer({ minimum: 1, maximum: 3650, description: 'days executions are kept' }),
   expressionTimeoutMs: Type.Integer({
     minimum: 10,
@@ -124,6 +128,21 @@ export function tenantRoutes(ctx: AppContext): RouteSpec[] {
             if (value === null) delete settings[key];
             else settings[key] = value;
             if (before[key] !== settings[key]) changes[key] = { from: before[key] ?? null, to: settings[key] ?? null };
+          }
+          // A CRM webhook on a literal private address is refused when set, unless the settings
+          // (as they will be) allow private networks; the connection-time guard is the real check.
+          const hookUrl = body.settings?.crm?.externalWebhook?.url;
+          if (hookUrl !== undefined) {
+            let host = '';
+            try {
+              host = new URL(hookUrl).hostname;
+            } catch {
+              throw new ApiError(400, 'invalid_request', '/body/settings/crm/externalWebhook/url: not a URL', [{ path: '/body/settings/crm/externalWebhook/url', code: 'invalid_value', message: 'not a URL' }]);
+            }
+            if (hostRefusal(host, { allowPrivateNetwork: settings.allowPrivateNetwork === true })) {
+              const path = '/body/settings/crm/externalWebhook/url';
+              throw new ApiError(400, 'invalid_request', `${path}: ${PRIVATE_TARGET_MESSAGE}`, [{ path, code: 'address_not_allowed', message: PRIVATE_TARGET_MESSAGE }]);
+            }
           }
           const name = body.name?.trim() ?? String(row.name);
           if (name !== row.name) changes.name = { from: row.name, to: name };

@@ -4,7 +4,7 @@
 // no field value, secret or not, is ever sent back by the API.
 import { Type, type TObject } from '@sinclair/typebox';
 import Ajv2020Module, { type ValidateFunction } from 'ajv/dist/2020.js';
-import { schemaErrors, type FlowError, type Localized } from '../../engine/index.js';
+import { hostRefusal, schemaErrors, type EgressPolicy, type FlowError, type Localized } from '../../engine/index.js';
 
 export interface CredentialType {
   type: string;
@@ -132,4 +132,33 @@ export function checkCredentialData(type: string, data: unknown, basePath = ''):
     validators.set(type, validate);
   }
   return validate(data) ? [] : schemaErrors(validate.errors, basePath);
+}
+
+export const PRIVATE_TARGET_MESSAGE =
+  'a private, loopback, link-local or other non-public address: this workspace does not allow private networks (an owner can allow them in the workspace settings)';
+
+/**
+ * Connection targets in valid `data` (a `baseUrl`, an smtp `host`) that are literal non-public
+ * addresses in any spelling, or localhost names: refused when saved unless the tenant allows
+ * private networks. Only a convenience (an early, precise 400): the real guard runs on every
+ * connection (engine/runtime/egress-guard.ts), where a name resolving to a private address is
+ * refused too.
+ */
+export function egressProblems(type: string, data: unknown, basePath: string, policy: EgressPolicy): FlowError[] {
+  if (policy.allowPrivateNetwork || !data || typeof data !== 'object') return [];
+  const d = data as Record<string, unknown>;
+  const problems: FlowError[] = [];
+  if (typeof d.baseUrl === 'string' && d.baseUrl !== '') {
+    let host: string | null = null;
+    try {
+      host = new URL(d.baseUrl).hostname;
+    } catch {
+      problems.push({ path: `${basePath}/baseUrl`, code: 'invalid_value', message: 'not a URL' });
+    }
+    if (host !== null && hostRefusal(host, policy)) problems.push({ path: `${basePath}/baseUrl`, code: 'address_not_allowed', message: PRIVATE_TARGET_MESSAGE });
+  }
+  if (type === 'smtp' && typeof d.host === 'string' && hostRefusal(d.host, policy)) {
+    problems.push({ path: `${basePath}/host`, code: 'address_not_allowed', message: PRIVATE_TARGET_MESSAGE });
+  }
+  return problems;
 }

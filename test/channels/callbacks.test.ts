@@ -87,7 +87,7 @@ for (const dialect of DIALECTS) {
       ctx.outbox.providers.register(new SmtpProvider({ connectionTimeoutMs: 3000, socketTimeoutMs: 3000 }), { account: (c) => `${c.host}:${c.user}` });
       app = createApp(ctx);
       [ultra, tw, mail] = await Promise.all([startFakeUltraMsg(), startFakeTwilio(), startFakeSmtp()]);
-      tenantId = (await ctx.tenants.ensure('chan-a', 'Channels A', { sendPolicy: OPEN_POLICY } as TenantSettings)).id;
+      tenantId = (await ctx.tenants.ensure('chan-a', 'Channels A', { sendPolicy: OPEN_POLICY, allowPrivateNetwork: true } as TenantSettings)).id;
       const tenantB = (await ctx.tenants.ensure('chan-b', 'Channels B')).id;
       owner = await addMember(ctx, tenantId, 'owner');
       rep = await addMember(ctx, tenantId, 'sales_rep');

@@ -113,6 +113,14 @@ describe('crm.update in flows (embedded runtime)', function () {
   it('POSTs the change to the external CRM webhook set in the tenant settings (signed)', async () => {
     const app = createApp(ctx);
     await request(app).post('/api/v1/credentials').set(owner.headers).send({ name: 'crm-signing', type: 'webhook-hmac', data: { secret: SECRET } }).expect(201);
+    // A literal private address is refused when set, unless the same settings allow private networks.
+    const refused = await request(app)
+      .patch('/api/v1/tenant')
+      .set(owner.headers)
+      .send({ settings: { crm: { externalWebhook: { url: `http://[::ffff:127.0.0.1]:${new URL(server.url).port}/tadfuq/changes` } } } })
+      .expect(400);
+    expect(refused.body.error.details).to.have.length(1);
+    expect(refused.body.error.details[0]).to.include({ path: '/body/settings/crm/externalWebhook/url', code: 'address_not_allowed' });
     const patched = await request(app)
       .patch('/api/v1/tenant')
       .set(owner.headers)

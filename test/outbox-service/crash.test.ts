@@ -71,7 +71,7 @@ for (const dialect of DIALECTS) {
       tdb = await createTestDatabase(dialect);
       fake = await startFakeUltraMsg();
       const db = tdb.db;
-      tenantId = (await new TenantRepository(db).ensure('crash', 'Crash tenant', { sendPolicy: ALWAYS_OPEN } as never)).id;
+      tenantId = (await new TenantRepository(db).ensure('crash', 'Crash tenant', { sendPolicy: ALWAYS_OPEN, allowPrivateNetwork: true } as never)).id;
       await new CredentialRepository(db, SecretBox.forCredentials(parseSecretKey(SECRET_KEY)), tenantId).create({
         name: 'WhatsApp',
         type: 'ultramsg',

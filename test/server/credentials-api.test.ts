@@ -233,6 +233,22 @@ for (const dialect of DIALECTS) {
         expect((await api(admin).get('/credentials').expect(200)).body.items).to.have.length(4);
       });
 
+      it('refuses a baseUrl or smtp host on a literal private address (any spelling) unless the tenant allows private networks', async () => {
+        // "other" does not allow private networks (acme does: its loopback fakes are fine).
+        for (const [type, data, path] of [
+          ['ultramsg', { instanceId: 'i1', token: 't', baseUrl: 'http://[::127.0.0.1]:8080/' }, '/body/data/baseUrl'],
+          ['twilio', { accountSid: 'AC1', authToken: 't', baseUrl: 'https://0x7f.1' }, '/body/data/baseUrl'],
+          ['groq', { apiKey: 'k', baseUrl: 'https://169.254.169.254/v1' }, '/body/data/baseUrl'],
+          ['openai', { apiKey: 'k', baseUrl: 'https://api.localhost' }, '/body/data/baseUrl'],
+          ['smtp', { host: '0177.0.0.1', port: 25, secure: false, user: 'u', pass: 'p', from: 'a@b.example' }, '/body/data/host'],
+        ] as const) {
+          const res = keep(await api(outsider).post('/credentials', { name: `private-${type}`, type, data }).expect(400));
+          expect(res.body.error.code, type).to.equal('invalid_request');
+          expect(res.body.error.details, type).to.deep.equal([{ path, code: 'address_not_allowed', message: res.body.error.details[0].message }]);
+          expect(res.body.error.details[0].message).to.include('private networks');
+        }
+      });
+
       it('answers 409 for a name the tenant already uses, and another tenant may use it', async () => {
         const dup = keep(await api(admin).post('/credentials', { name: 'crm-api', type: 'groq', data: { apiKey: 'k' } }).expect(409));
         expect(dup.body.error.code).to.equal('name_taken');

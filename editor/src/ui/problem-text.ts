@@ -17,6 +17,7 @@ const PROBLEM_KEYS: Record<string, MessageKey> = {
   not_held: 'admin.err.not_held',
   forbidden: 'admin.err.forbidden',
   not_found: 'admin.err.not_found',
+  address_not_allowed: 'admin.err.address_not_allowed',
   invalid_phone: 'contacts2.problem.invalidPhone',
   invalid_email: 'contacts2.problem.invalidEmail',
   invalid_tag: 'contacts2.problem.invalidTag',

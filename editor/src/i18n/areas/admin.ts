@@ -25,6 +25,7 @@ export const en = {
   'admin.err.not_held': 'You do not have this permission yourself.',
   'admin.err.forbidden': 'Your role does not allow this.',
   'admin.err.not_found': 'It no longer exists: reload the page.',
+  'admin.err.address_not_allowed': 'This address is on a private network (loopback, internal or link-local). Only an owner can allow private networks, in the workspace settings.',
   'admin.err.other': 'Not accepted: {message}',
 
   'admin.cred.intro': 'Secrets that steps use by name (API tokens, passwords). They are encrypted at rest and write-only: once saved, no one can read them back, here or through the API.',
@@ -153,6 +154,7 @@ export const ar: Record<keyof typeof en, string> = {
   'admin.err.not_held': 'لا تملك هذه الصلاحية بنفسك.',
   'admin.err.forbidden': 'لا يسمح دورك بهذا الإجراء.',
   'admin.err.not_found': 'لم يعد موجودًا: أعد تحميل الصفحة.',
+  'admin.err.address_not_allowed': 'هذا العنوان على شبكة خاصة (عنوان محلي أو داخلي أو رابط محلي). لا يسمح بالشبكات الخاصة إلا مالك مساحة العمل، من إعداداتها.',
   'admin.err.other': 'لم يُقبل: {message}',
 
   'admin.cred.intro': 'أسرار تستخدمها الخطوات بأسمائها (رموز الواجهات البرمجية وكلمات المرور). تُخزَّن مشفّرة وهي للكتابة فقط: بعد حفظها لا يمكن لأحد قراءتها، لا هنا ولا عبر الواجهة البرمجية.',
