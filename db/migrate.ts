@@ -14,6 +14,7 @@ import * as inboundMessages from './migrations/011-inbound-messages.js';
 import * as enrollments from './migrations/012-enrollments.js';
 import * as llmUsage from './migrations/013-llm-usage.js';
 import * as escalationsEventsCrm from './migrations/014-escalations-events-crm.js';
+import * as executionStarts from './migrations/015-execution-starts.js';
 
 /** Migrations are listed here (not globbed) so they work the same from source and from dist/. */
 const migrations = [
@@ -31,6 +32,7 @@ const migrations = [
   { name: '012-enrollments', ...enrollments },
   { name: '013-llm-usage', ...llmUsage },
   { name: '014-escalations-events-crm', ...escalationsEventsCrm },
+  { name: '015-execution-starts', ...executionStarts },
 ];
 
 export function migrator(sequelize: Sequelize): Umzug<QueryInterface> {
