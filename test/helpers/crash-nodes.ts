@@ -1,0 +1,49 @@
+// Node types that take their process down, for the quarantine suites (engine/README.md,
+// "Quarantine"). Registered only by test harnesses and the test server entries
+// (crash-server-main.ts, crash-worker-main.ts), never by the product.
+import { Type } from '@sinclair/typebox';
+import { defineNode, type Localized, type NodeType } from '../../engine/index.js';
+
+const text = (en: string, ar: string): Localized => ({ en, ar });
+const out = [{ port: 'out', label: text('out', 'خرج') }];
+
+/** Kills its own process with SIGKILL, every time it runs (a step that crashes the runtime). */
+export const killNode = defineNode({
+  type: 'test.kill',
+  category: 'data',
+  label: text('Kill the process (test)', 'إنهاء العملية (اختبار)'),
+  description: text('SIGKILLs the process that runs it', 'ينهي العملية التي تشغّله بالإشارة SIGKILL'),
+  icon: 'x',
+  params: Type.Object({}),
+  outputs: out,
+  async execute() {
+    process.kill(process.pid, 'SIGKILL');
+    return new Promise<never>(() => undefined);
+  },
+});
+
+/** The same with side effects: bracketed by commits like http.request. */
+export const killEffectNode = { ...killNode, type: 'test.kill-effect', sideEffects: true };
+
+/** Runs of test.hang in this process (the in-process suites count attempts with it). */
+export const hangRuns = { count: 0 };
+
+/**
+ * Never finishes (a wedged process, as seen from the runtime): an in-process suite abandons the
+ * runtime running it and starts another on the same store, as a restart would.
+ */
+export const hangNode = defineNode({
+  type: 'test.hang',
+  category: 'data',
+  label: text('Hang (test)', 'توقّف (اختبار)'),
+  description: text('Never finishes', 'لا ينتهي أبدًا'),
+  icon: 'x',
+  params: Type.Object({}),
+  outputs: out,
+  async execute() {
+    hangRuns.count++;
+    return new Promise<never>(() => undefined);
+  },
+});
+
+export const crashNodeTypes: readonly NodeType[] = [killNode, killEffectNode, hangNode].map((n) => n as unknown as NodeType);

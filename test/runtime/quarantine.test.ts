@@ -1,0 +1,171 @@
+// Quarantine, in process (engine/README.md, "Quarantine"): a step that never gives its process
+// back is started at most 3 times (the original run and two retries after restarts); the next
+// restart fails its execution with crashed_repeatedly, naming the step, and runs nothing. A
+// "restart" here abandons the runtime stuck in the step and starts a new one on the same
+// database; test/runtime/quarantine-process.test.ts does it with real SIGKILLed processes.
+import { expect } from 'chai';
+import { EmbeddedRuntime, MAX_SEGMENT_STARTS, NodeRegistry, type Flow } from '../../engine/index.js';
+import { ExecutionRepository, FlowRepository, SqlRunStore, TenantRepository, type Database } from '../../db/index.js';
+import { coreNodes } from '../../nodes/registry.js';
+import { DIALECTS, createTestDatabase, requirePostgres, type TestDatabase } from '../helpers/databases.js';
+import { flow } from '../helpers/runtime-harness.js';
+import { waitFor } from '../helpers/wait-for.js';
+import { crashNodeTypes, hangRuns } from '../helpers/crash-nodes.js';
+
+for (const dialect of DIALECTS) {
+  describe(`quarantine of executions that keep hanging their runtime, on ${dialect}`, function () {
+    this.timeout(20_000);
+    const registry = new NodeRegistry([...coreNodes, ...crashNodeTypes]);
+    let tdb: TestDatabase;
+    let tenantId: string;
+    /** Every handle opened: the abandoned runtimes keep theirs until the suite ends. */
+    const handles: Database[] = [];
+
+    before(async function () {
+      if (dialect === 'postgres') await requirePostgres(this);
+      tdb = await createTestDatabase(dialect);
+      handles.push(tdb.db);
+      tenantId = (await new TenantRepository(tdb.db).ensure('q', 'Quarantine')).id;
+    });
+    after(async () => {
+      for (const db of handles) await db.close().catch(() => undefined);
+      await tdb?.drop();
+    });
+
+    /** A runtime as a freshly started process has it: on its own database handle, resuming what is unfinished. */
+    async function boot(): Promise<{ runtime: EmbeddedRuntime; db: Database }> {
+      const db = await tdb.reopen();
+      handles.push(db);
+      const runtime = new EmbeddedRuntime({ store: new SqlRunStore(db.sql), registry, pollIntervalMs: 100 });
+      await runtime.start();
+      return { runtime, db };
+    }
+
+    /** Abandon a runtime stuck in a step, as a killed process is: its timers stop, its step never returns. */
+    function abandon(runtime: EmbeddedRuntime): void {
+      void runtime.stop();
+    }
+
+    async function publish(doc: unknown): Promise<{ flowId: string; version: number; flow: Flow }> {
+      return new FlowRepository(tdb.db, registry, tenantId).publish(doc);
+    }
+
+    async function startIn(runtime: EmbeddedRuntime, doc: unknown, payload: unknown = {}): Promise<string> {
+      const p = await publish(doc);
+      const { executionId } = await runtime.startExecution({ tenantId, flowId: p.flowId, flowVersion: p.version, flow: p.flow, trigger: 'start', payload, mode: 'manual', durable: true });
+      return executionId;
+    }
+
+    const execution = (id: string) => new ExecutionRepository(tdb.db, tenantId).get(id);
+    const starts = async (id: string): Promise<number> => Number((await tdb.db.sql.query('SELECT starts FROM executions WHERE id = $1', [id]))[0]!.starts);
+
+    /** Restart until the execution is over (each restart's runtime hangs in the step again, or ends it): how many restarts it took. */
+    async function restartUntilOver(id: string, first: EmbeddedRuntime): Promise<{ restarts: number; last: EmbeddedRuntime }> {
+      let current = first;
+      for (let restarts = 1; restarts <= MAX_SEGMENT_STARTS + 1; restarts++) {
+        abandon(current);
+        ({ runtime: current } = await boot());
+        const seen = await waitFor(async () => {
+          const v = await execution(id);
+          if (v && ['failed', 'succeeded'].includes(v.status)) return 'over';
+          return hangRuns.count >= restarts + 1 ? 'hung again' : null;
+        }, 5_000, 20);
+        if (seen === 'over') return { restarts, last: current };
+      }
+      throw new Error('never quarantined');
+    }
+
+    it('fails a pure step that hangs on every start with crashed_repeatedly after its third start, and runs it no more', async () => {
+      const doc = flow(
+        [
+          { id: 'start', type: 'trigger.manual' },
+          { id: 'prep', type: 'data.set', params: { fields: { prepared: true } } },
+          { id: 'stuck', type: 'test.hang' },
+          { id: 'after', type: 'data.set', params: { fields: { unreachable: true } } },
+        ],
+        [['start', 'out', 'prep'], ['prep', 'out', 'stuck'], ['stuck', 'out', 'after']],
+      );
+      hangRuns.count = 0;
+      const { runtime } = await boot();
+      const id = await startIn(runtime, doc);
+      await waitFor(() => hangRuns.count === 1, 5_000, 10);
+      // The start was counted when the execution was committed, before any step ran.
+      expect(await starts(id)).to.equal(1);
+
+      const { restarts, last } = await restartUntilOver(id, runtime);
+      expect(hangRuns.count, 'runs of the hanging step').to.equal(MAX_SEGMENT_STARTS);
+      expect(restarts, 'the restart that quarantines it').to.equal(MAX_SEGMENT_STARTS);
+      const v = (await execution(id))!;
+      expect(v.status).to.equal('failed');
+      expect(v.error).to.include({ code: 'crashed_repeatedly', node: 'stuck' });
+      expect(v.error!.message).to.match(/step "stuck" was in flight each of the 3 times/);
+      const stuck = v.steps.find((s) => s.node === 'stuck')!;
+      expect(stuck).to.include({ status: 'failed' });
+      expect(stuck.error).to.include({ code: 'crashed_repeatedly' });
+      expect(v.steps.map((s) => s.node)).to.deep.equal(['start', 'prep', 'stuck']);
+
+      // A further restart finds nothing to resume, and the runtime runs other executions.
+      abandon(last);
+      const { runtime: fresh } = await boot();
+      const ok = await startIn(fresh, flow([{ id: 'start', type: 'trigger.manual' }, { id: 'set', type: 'data.set', params: { fields: { ok: true } } }], [['start', 'out', 'set']]));
+      expect((await fresh.result(ok, true)).status).to.equal('succeeded');
+      expect(hangRuns.count).to.equal(MAX_SEGMENT_STARTS);
+      await fresh.stop();
+    });
+
+    it('counts the starts of a segment woken by a timer, so a hanging step after a delay is quarantined too', async () => {
+      const doc = flow(
+        [
+          { id: 'start', type: 'trigger.manual' },
+          { id: 'pause', type: 'time.delay', params: { seconds: 0.1 } },
+          { id: 'stuck', type: 'test.hang' },
+        ],
+        [['start', 'out', 'pause'], ['pause', 'out', 'stuck']],
+      );
+      hangRuns.count = 0;
+      const { runtime } = await boot();
+      const id = await startIn(runtime, doc);
+      await waitFor(() => hangRuns.count === 1, 5_000, 10);
+      expect(await starts(id), 'counted when the timer woke it, before the step ran').to.equal(1);
+      const { restarts } = await restartUntilOver(id, runtime);
+      expect(restarts).to.equal(MAX_SEGMENT_STARTS);
+      expect(hangRuns.count).to.equal(MAX_SEGMENT_STARTS);
+      expect((await execution(id))!.error).to.include({ code: 'crashed_repeatedly', node: 'stuck' });
+    });
+
+    it('resets the count when a segment reaches a wait, and ignores the node\'s onError', async () => {
+      // One restart mid-segment (counted), then the segment ends on a delay: the count is back to 0.
+      const doc = flow(
+        [
+          { id: 'start', type: 'trigger.manual' },
+          { id: 'pause', type: 'time.delay', params: { seconds: 3600 } },
+        ],
+        [['start', 'out', 'pause']],
+      );
+      const { runtime } = await boot();
+      const id = await startIn(runtime, doc);
+      await runtime.result(id);
+      expect((await execution(id))!.status).to.equal('waiting');
+      expect(await starts(id)).to.equal(0);
+      await runtime.stop();
+
+      // onError "continue" would route a failure on: a step that takes the process down must not be passed.
+      hangRuns.count = 0;
+      const routed = flow(
+        [
+          { id: 'start', type: 'trigger.manual' },
+          { id: 'stuck', type: 'test.hang', onError: 'continue' },
+          { id: 'after', type: 'data.set', params: { fields: { passed: true } } },
+        ],
+        [['start', 'out', 'stuck'], ['stuck', 'out', 'after']],
+      );
+      const { runtime: r2 } = await boot();
+      const id2 = await startIn(r2, routed);
+      await waitFor(() => hangRuns.count === 1, 5_000, 10);
+      await restartUntilOver(id2, r2);
+      const v = (await execution(id2))!;
+      expect(v.status).to.equal('failed');
+      expect(v.steps.map((s) => s.node)).to.deep.equal(['start', 'stuck']);
+    });
+  });
+}
