@@ -40,13 +40,18 @@ describe('queue schedules: exactly one execution per tick across 3 processes', f
   it('fires each of at least 20 ticks exactly once', async () => {
     const env = { DATABASE_URL: tdb.url!, REDIS_URL, TADFUQ_QUEUE_PREFIX: prefix, TADFUQ_DATA_DIR: tdb.dataDir };
     const metricsPort = await freePort();
-    const started = await Promise.all([
+    // Every process that came up is kept for after() to kill, even when another one did not
+    // (Promise.all would drop them: a worker left running after the suite, under load).
+    const starting = await Promise.allSettled([
       startServerProcess(env),
       startServerProcess(env),
       startServerProcess(env),
       startWorkerProcess({ ...env, TADFUQ_WORKER_METRICS_PORT: String(metricsPort) }),
     ]);
-    processes.push(...started);
+    for (const s of starting) if (s.status === 'fulfilled') processes.push(s.value);
+    const failed = starting.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) throw failed.reason;
+    const started = processes;
     await new Promise((r) => setTimeout(r, 23_000));
     // Metrics: steps are counted on the worker that ran them; the API reports the queue.
     const workerMetrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
