@@ -1,13 +1,17 @@
 // Node types that take their process down, for the quarantine suites (engine/README.md,
 // "Quarantine"). Registered only by test harnesses and the test server entries
 // (crash-server-main.ts, crash-worker-main.ts), never by the product.
+import { appendFileSync } from 'node:fs';
 import { Type } from '@sinclair/typebox';
 import { defineNode, type Localized, type NodeType } from '../../engine/index.js';
 
 const text = (en: string, ar: string): Localized => ({ en, ar });
 const out = [{ port: 'out', label: text('out', 'خرج') }];
 
-/** Kills its own process with SIGKILL, every time it runs (a step that crashes the runtime). */
+/**
+ * Kills its own process with SIGKILL, every time it runs (a step that crashes the runtime).
+ * With TEST_KILL_LOG set, it first appends a line to that file (runs are counted across processes).
+ */
 export const killNode = defineNode({
   type: 'test.kill',
   category: 'data',
@@ -16,7 +20,8 @@ export const killNode = defineNode({
   icon: 'x',
   params: Type.Object({}),
   outputs: out,
-  async execute() {
+  async execute(ctx) {
+    if (process.env.TEST_KILL_LOG) appendFileSync(process.env.TEST_KILL_LOG, `${ctx.node.id}\n`);
     process.kill(process.pid, 'SIGKILL');
     return new Promise<never>(() => undefined);
   },

@@ -67,6 +67,7 @@ export async function startServerProcess(env: Record<string, string>, entry = 's
     }, 30_000, 50);
     const base = `http://127.0.0.1:${port}`;
     await waitFor(async () => {
+      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`server exited (${child.exitCode ?? child.signalCode}): ${err}`);
       try {
         return (await fetch(`${base}/healthz`)).ok;
       } catch {
