@@ -2,15 +2,21 @@
 // back is started at most 3 times (the original run and two retries after restarts); the next
 // restart fails its execution with crashed_repeatedly, naming the step, and runs nothing. A
 // "restart" here abandons the runtime stuck in the step and starts a new one on the same
-// database; test/runtime/quarantine-process.test.ts does it with real SIGKILLed processes.
+// database (in queue mode: a worker stops renewing its lease and taking jobs, and the
+// reconciler hands the execution to the next); test/runtime/quarantine-process.test.ts does it
+// with real SIGKILLed processes.
 import { expect } from 'chai';
-import { EmbeddedRuntime, MAX_SEGMENT_STARTS, NodeRegistry, type Flow } from '../../engine/index.js';
+import { randomBytes } from 'node:crypto';
+import type { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { EmbeddedRuntime, MAX_SEGMENT_STARTS, NodeRegistry, QueueRuntime, type Flow } from '../../engine/index.js';
 import { ExecutionRepository, FlowRepository, SqlRunStore, TenantRepository, type Database } from '../../db/index.js';
 import { coreNodes } from '../../nodes/registry.js';
 import { DIALECTS, createTestDatabase, requirePostgres, type TestDatabase } from '../helpers/databases.js';
 import { flow } from '../helpers/runtime-harness.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { crashNodeTypes, hangRuns } from '../helpers/crash-nodes.js';
+import { REDIS_URL, flushPrefix, requireRedis } from '../helpers/redis.js';
 
 for (const dialect of DIALECTS) {
   describe(`quarantine of executions that keep hanging their runtime, on ${dialect}`, function () {
@@ -169,3 +175,86 @@ for (const dialect of DIALECTS) {
     });
   });
 }
+
+describe('quarantine in queue mode: a drive job whose step hangs every worker that takes it', function () {
+  this.timeout(30_000);
+  const registry = new NodeRegistry([...coreNodes, ...crashNodeTypes]);
+  const prefix = `tq-quar-${randomBytes(4).toString('hex')}`;
+  const queue = { redisUrl: REDIS_URL, prefix, reconcileIntervalMs: 150, reconcileGraceMs: 150, leaseMs: 600 };
+  let tdb: TestDatabase;
+  let tenantId: string;
+  let producer: QueueRuntime | undefined;
+  const workers: QueueRuntime[] = [];
+  const handles: Database[] = [];
+
+  before(async function () {
+    await requirePostgres(this);
+    await requireRedis(this);
+    tdb = await createTestDatabase('postgres');
+    handles.push(tdb.db);
+    tenantId = (await new TenantRepository(tdb.db).ensure('q', 'Quarantine')).id;
+  });
+  after(async () => {
+    for (const w of workers) await kill(w);
+    await producer?.stop();
+    for (const db of handles) await db.close().catch(() => undefined);
+    await tdb?.drop();
+    await flushPrefix(prefix).catch(() => undefined);
+  });
+
+  async function worker(): Promise<QueueRuntime> {
+    const db = await tdb.reopen();
+    handles.push(db);
+    const w = new QueueRuntime({ store: new SqlRunStore(db.sql), registry, role: 'worker', ...queue });
+    workers.push(w);
+    await w.start();
+    return w;
+  }
+
+  /** What a SIGKILL does to a worker, short of the process: it stops taking jobs, renewing leases and answering. */
+  async function kill(w: QueueRuntime): Promise<void> {
+    const inner = w as unknown as { worker: Worker | null; heartbeat: NodeJS.Timeout | null; reconciler: NodeJS.Timeout | null; stopping: boolean; redis: Redis; subscriber: Redis | null };
+    if (inner.stopping) return;
+    inner.stopping = true;
+    clearInterval(inner.heartbeat ?? undefined);
+    clearInterval(inner.reconciler ?? undefined);
+    await inner.worker?.close(true).catch(() => undefined);
+    await w.queue.close().catch(() => undefined);
+    inner.subscriber?.disconnect();
+    inner.redis.disconnect();
+  }
+
+  it('counts each worker that took it, and the fourth fails it with crashed_repeatedly', async () => {
+    hangRuns.count = 0;
+    const db = await tdb.reopen();
+    handles.push(db);
+    producer = new QueueRuntime({ store: new SqlRunStore(db.sql), registry, role: 'producer', ...queue });
+    await producer.start();
+    const published = await new FlowRepository(tdb.db, registry, tenantId).publish(
+      flow(
+        [
+          { id: 'start', type: 'trigger.manual' },
+          { id: 'stuck', type: 'test.hang' },
+        ],
+        [['start', 'out', 'stuck']],
+      ),
+    );
+    const { executionId } = await producer.startExecution({ tenantId, flowId: published.flowId, flowVersion: published.version, flow: published.flow, trigger: 'start', payload: {}, mode: 'manual' });
+    // Each worker hangs in the step, then "dies"; the reconciler hands the execution to the next.
+    for (let n = 1; n <= MAX_SEGMENT_STARTS; n++) {
+      const w = await worker();
+      await waitFor(() => hangRuns.count === n, 10_000, 20);
+      await kill(w);
+    }
+    await worker();
+    const result = await producer.result(executionId, true, 10_000);
+    expect(result.status).to.equal('failed');
+    expect(result.error).to.include({ code: 'crashed_repeatedly', node: 'stuck' });
+    expect(hangRuns.count).to.equal(MAX_SEGMENT_STARTS);
+    const v = (await new ExecutionRepository(tdb.db, tenantId).get(executionId))!;
+    expect(v.steps.map((s) => [s.node, s.status])).to.deep.equal([
+      ['start', 'succeeded'],
+      ['stuck', 'failed'],
+    ]);
+  });
+});
