@@ -137,6 +137,11 @@ export interface ActiveRun {
    * `running` mark and the steps before it are not run again.
    */
   careful: boolean;
+  /**
+   * Steps this careful run found `running` (in flight when a process died). One of them
+   * finishing is progress: the segment's count restarts at this run (1).
+   */
+  suspects?: Set<number>;
 }
 
 /**
@@ -429,6 +434,7 @@ export abstract class ExecutionDriver {
     run.starts = stored.starts;
     run.startCounted = false;
     run.careful = stored.starts > 0;
+    if (run.careful) run.suspects = new Set(stored.state.tokens.filter((t) => t.status === 'running').map((t) => t.seq));
     return run;
   }
 
@@ -496,6 +502,8 @@ export abstract class ExecutionDriver {
           this.observe(run, node?.type ?? 'unknown', event);
           // A step that failed because we aborted it is cancelled, not failed.
           if (run.cancelRequested && event.type === 'stepFailed') continue;
+          // The step in flight at the last crash came back: it was not what kills the process.
+          if (run.suspects?.delete(cmd.seq)) run.starts = 1;
           queue.push(...this.apply(run, advance(run.flow, run.state, event)));
           if (bracketed) await this.flush(run);
         } else if (cmd.type === 'sleep' || cmd.type === 'wait') {

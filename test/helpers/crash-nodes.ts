@@ -51,4 +51,22 @@ export const hangNode = defineNode({
   },
 });
 
-export const crashNodeTypes: readonly NodeType[] = [killNode, killEffectNode, hangNode].map((n) => n as unknown as NodeType);
+/** Runs of test.hang-twice in this process. */
+export const hangTwiceRuns = { count: 0 };
+
+/** Never finishes on its first two runs in this process, then passes its input on: innocent, but in flight at two crashes. */
+export const hangTwiceNode = defineNode({
+  type: 'test.hang-twice',
+  category: 'data',
+  label: text('Hang twice (test)', 'توقّف مرتين (اختبار)'),
+  description: text('Never finishes on its first two runs, then passes its input on', 'لا ينتهي في أول تشغيلين ثم يمرّر مدخله'),
+  icon: 'x',
+  params: Type.Object({}),
+  outputs: out,
+  async execute(ctx) {
+    if (++hangTwiceRuns.count <= 2) return new Promise<never>(() => undefined);
+    return { port: 'out', output: ctx.input };
+  },
+});
+
+export const crashNodeTypes: readonly NodeType[] = [killNode, killEffectNode, hangNode, hangTwiceNode].map((n) => n as unknown as NodeType);

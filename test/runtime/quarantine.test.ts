@@ -15,7 +15,7 @@ import { coreNodes } from '../../nodes/registry.js';
 import { DIALECTS, createTestDatabase, requirePostgres, type TestDatabase } from '../helpers/databases.js';
 import { flow } from '../helpers/runtime-harness.js';
 import { waitFor } from '../helpers/wait-for.js';
-import { crashNodeTypes, hangRuns } from '../helpers/crash-nodes.js';
+import { crashNodeTypes, hangRuns, hangTwiceRuns } from '../helpers/crash-nodes.js';
 import { REDIS_URL, flushPrefix, requireRedis } from '../helpers/redis.js';
 
 for (const dialect of DIALECTS) {
@@ -137,6 +137,42 @@ for (const dialect of DIALECTS) {
       expect(restarts).to.equal(MAX_SEGMENT_STARTS);
       expect(hangRuns.count).to.equal(MAX_SEGMENT_STARTS);
       expect((await execution(id))!.error).to.include({ code: 'crashed_repeatedly', node: 'stuck' });
+    });
+
+    it('counts again from the start that gets the step in flight at the last crash past it (progress)', async () => {
+      // `slow` is in flight at the first two crashes but then finishes; `stuck` after it still
+      // gets its own three starts before the execution is quarantined, naming it.
+      const doc = flow(
+        [
+          { id: 'start', type: 'trigger.manual' },
+          { id: 'slow', type: 'test.hang-twice' },
+          { id: 'stuck', type: 'test.hang' },
+        ],
+        [['start', 'out', 'slow'], ['slow', 'out', 'stuck']],
+      );
+      hangRuns.count = 0;
+      hangTwiceRuns.count = 0;
+      let { runtime } = await boot();
+      const id = await startIn(runtime, doc);
+      const runs = (): number => hangRuns.count + hangTwiceRuns.count;
+      // Each start hangs in a step (runs grows) or ends the execution.
+      for (let seen = 0, n = 1; ; n++) {
+        await waitFor(async () => runs() > seen || ['failed', 'succeeded'].includes((await execution(id))!.status), 5_000, 20);
+        if ((await execution(id))!.status === 'failed') break;
+        seen = runs();
+        expect(n, 'starts before the quarantine').to.be.lessThan(10);
+        abandon(runtime);
+        ({ runtime } = await boot());
+      }
+      expect(hangTwiceRuns.count, 'runs of slow').to.equal(3);
+      expect(hangRuns.count, 'runs of stuck').to.equal(MAX_SEGMENT_STARTS);
+      const v = (await execution(id))!;
+      expect(v.error).to.include({ code: 'crashed_repeatedly', node: 'stuck' });
+      expect(v.steps.map((s) => [s.node, s.status])).to.deep.equal([
+        ['start', 'succeeded'],
+        ['slow', 'succeeded'],
+        ['stuck', 'failed'],
+      ]);
     });
 
     it('resets the count when a segment reaches a wait, and ignores the node\'s onError', async () => {
