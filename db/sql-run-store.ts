@@ -62,8 +62,8 @@ async function deleteIds(q: Query, table: string, ids: string[]): Promise<void> 
 }
 
 // replay_of is written when the row is created and never updated.
-const EXECUTION_COLUMNS = ['id', 'tenant_id', 'flow_id', 'flow_version', 'status', 'mode', 'subject', 'state', 'output', 'error', 'started_at', 'finished_at', 'updated_at', 'rev', 'lease_owner', 'lease_until', 'replay_of'];
-const EXECUTION_UPDATES = ['status', 'state', 'output', 'error', 'finished_at', 'updated_at', 'rev', 'lease_owner', 'lease_until'];
+const EXECUTION_COLUMNS = ['id', 'tenant_id', 'flow_id', 'flow_version', 'status', 'mode', 'subject', 'state', 'output', 'error', 'started_at', 'finished_at', 'updated_at', 'rev', 'lease_owner', 'lease_until', 'replay_of', 'starts'];
+const EXECUTION_UPDATES = ['status', 'state', 'output', 'error', 'finished_at', 'updated_at', 'rev', 'lease_owner', 'lease_until', 'starts'];
 const STEP_COLUMNS = ['id', 'tenant_id', 'execution_id', 'seq', 'node_id', 'node_type', 'attempt', 'status', 'port', 'input', 'output', 'error', 'logs', 'started_at', 'finished_at'];
 const STEP_UPDATES = ['attempt', 'status', 'port', 'output', 'error', 'logs', 'started_at', 'finished_at'];
 const WAIT_COLUMNS = ['id', 'tenant_id', 'execution_id', 'seq', 'kind', 'due_at', 'event', 'correlation'];
@@ -120,7 +120,7 @@ export class SqlRunStore implements RunStore {
     for (const w of writes) {
       const s = w.state;
       if (executions.has(w.meta.id)) throw new Error(`two writes of execution ${w.meta.id} in one batch`);
-      executions.set(w.meta.id, [w.meta.id, w.meta.tenantId, w.meta.flowId, w.meta.flowVersion, w.status, w.meta.mode, w.meta.subject, persistedState(s), json(w.output), json(w.error), ms(s.startedAt) ?? now, ms(s.finishedAt), now, w.rev, w.lease?.owner ?? null, w.lease?.until ?? null, w.meta.replayOf ?? null]);
+      executions.set(w.meta.id, [w.meta.id, w.meta.tenantId, w.meta.flowId, w.meta.flowVersion, w.status, w.meta.mode, w.meta.subject, persistedState(s), json(w.output), json(w.error), ms(s.startedAt) ?? now, ms(s.finishedAt), now, w.rev, w.lease?.owner ?? null, w.lease?.until ?? null, w.meta.replayOf ?? null, w.starts]);
       for (const step of w.steps) steps.set(step.id, stepRow(w.meta.tenantId, step, json));
       for (const id of w.clearWaits) {
         waits.delete(id);
@@ -181,7 +181,7 @@ export class SqlRunStore implements RunStore {
     // Accepted but the trigger step has not run yet: the payload is its pending input.
     if (state.trigger === null) state.trigger = state.tokens.find((t) => t.seq === 0)?.input ?? null;
     const lease = row.lease_owner ? { owner: String(row.lease_owner), until: Number(row.lease_until) } : null;
-    return { meta: metaOf(row), state, rev: Number(row.rev ?? 0), lease, updatedAt: Number(row.updated_at) };
+    return { meta: metaOf(row), state, rev: Number(row.rev ?? 0), lease, updatedAt: Number(row.updated_at), starts: Number(row.starts ?? 0) };
   }
 
   async dueWaits(before: number, limit: number): Promise<WaitRow[]> {

@@ -13,7 +13,7 @@ export * from './stepper/execution-state.js';
 export { advance, initialState, pendingRuns, backoffMs } from './stepper/stepper.js';
 export { replayStart, replayStepOf, type HistoryStep, type ReplayPlan } from './stepper/replay.js';
 export type * from './runtime/run-store.js';
-export { ExecutionDriver, type Runtime, type StepObservation, type DriverOptions, type ActiveRun, type StartRequest, type ExecutionResult, type Logger, type TenantPolicy } from './runtime/execution-driver.js';
+export { ExecutionDriver, MAX_SEGMENT_STARTS, type Runtime, type StepObservation, type DriverOptions, type ActiveRun, type StartRequest, type ExecutionResult, type Logger, type TenantPolicy } from './runtime/execution-driver.js';
 export { EmbeddedRuntime, type EmbeddedRuntimeOptions } from './runtime/embedded-runtime.js';
 export { KeyedLock } from './runtime/keyed-lock.js';
 export { runStep, toStepError, formatLog, type StepRunnerDeps, type CredentialResolver } from './runtime/step-runner.js';

@@ -130,7 +130,28 @@ export interface ActiveRun {
   pending: Pending;
   /** The subject's fields, loaded at the segment's first step (DriverOptions.contact). */
   contact?: Promise<unknown>;
+  /** StoredExecution.starts as this run writes it (quarantine). */
+  starts: number;
+  /** This run is counted in `starts`: committed before its first step, or nothing to resume if it dies. */
+  startCounted: boolean;
+  /**
+   * Commit around every step, not only around side effects: set when resuming a segment that
+   * was started before and never ended, so a step that takes the process down is named by its
+   * `running` mark and the steps before it are not run again.
+   */
+  careful: boolean;
+  /**
+   * Steps this careful run found `running` (in flight when a process died). One of them
+   * finishing is progress: the segment's count restarts at this run (1).
+   */
+  suspects?: Set<number>;
 }
+
+/**
+ * A segment started this many times without reaching a wait or the end (the original run and
+ * two retries) is not started again: its execution fails with `crashed_repeatedly`.
+ */
+export const MAX_SEGMENT_STARTS = 3;
 
 interface Waiter {
   untilTerminal: boolean;
@@ -223,7 +244,8 @@ export abstract class ExecutionDriver {
       const stored = await this.store.loadExecution(executionId);
       if (!stored || TERMINAL_STATUSES.includes(stored.state.status) || !accept(stored)) return;
       const flow = await this.flowFor(stored.meta);
-      const run = this.newRun(stored.meta, flow, stored.state, stored.rev);
+      const run = this.resumedRun(stored, flow);
+      if (stored.starts >= MAX_SEGMENT_STARTS) return this.quarantine(run);
       await this.drive(run, pendingRuns(stored.state));
     });
   }
@@ -256,6 +278,9 @@ export abstract class ExecutionDriver {
       .run(id, async () => {
         const at = seeded ? seeded.state.startedAt : this.now().toISOString();
         const run = this.newRun(meta, req.flow, initialState(id, at), 0);
+        // Its first commit (the durable one, if asked) already counts the start: if the process
+        // dies before any commit there is nothing to resume.
+        run.starts = this.drivesNewExecutions() ? 1 : 0;
         const first = this.apply(run, seeded ?? advance(req.flow, run.state, { type: 'start', trigger: req.trigger, payload: req.payload, at }));
         try {
           if (req.durable) await this.flush(run);
@@ -376,7 +401,8 @@ export abstract class ExecutionDriver {
       const stored = await this.store.loadExecution(executionId);
       if (!stored) return;
       const flow = await this.flowFor(stored.meta);
-      const run = this.newRun(stored.meta, flow, stored.state, stored.rev);
+      const run = this.resumedRun(stored, flow);
+      if (!TERMINAL_STATUSES.includes(stored.state.status) && stored.starts >= MAX_SEGMENT_STARTS) return this.quarantine(run);
       const commands = this.apply(run, advance(flow, run.state, event));
       await this.drive(run, commands);
     });
@@ -404,7 +430,40 @@ export abstract class ExecutionDriver {
   }
 
   protected newRun(meta: ExecutionMeta, flow: Flow, state: ExecutionState, rev: number): ActiveRun {
-    return { meta, flow, state, rev, abort: new AbortController(), cancelRequested: null, pending: emptyPending() };
+    return { meta, flow, state, rev, abort: new AbortController(), cancelRequested: null, pending: emptyPending(), starts: 0, startCounted: true, careful: false };
+  }
+
+  /** A run of a stored execution that is about to be driven: its start is counted before its first step. */
+  private resumedRun(stored: StoredExecution, flow: Flow): ActiveRun {
+    const run = this.newRun(stored.meta, flow, stored.state, stored.rev);
+    run.starts = stored.starts;
+    run.startCounted = false;
+    run.careful = stored.starts > 0;
+    if (run.careful) run.suspects = new Set(stored.state.tokens.filter((t) => t.status === 'running').map((t) => t.seq));
+    return run;
+  }
+
+  /** Whether startExecution drives what it starts here (a queue producer only enqueues it). */
+  protected drivesNewExecutions(): boolean {
+    return true;
+  }
+
+  /**
+   * Give up on an execution whose segment was started MAX_SEGMENT_STARTS times without ending:
+   * each time, its process died or hung with a step in flight. Fail it with `crashed_repeatedly`,
+   * naming the step its last (careful) start left `running`, so that no restart runs it again.
+   */
+  private async quarantine(run: ActiveRun): Promise<void> {
+    const inFlight = run.state.tokens.find((t) => t.status === 'running') ?? run.state.tokens.find((t) => t.status === 'ready');
+    const what = inFlight ? `step "${inFlight.node}"` : 'a step';
+    const error: StepError = {
+      code: 'crashed_repeatedly',
+      message: `${what} was in flight each of the ${run.starts} times its process was killed or stopped responding; the execution is quarantined and will not be resumed`,
+      retryable: false,
+    };
+    this.log.warn({ executionId: run.meta.id, node: inFlight?.node, starts: run.starts }, 'quarantining an execution that keeps killing its process');
+    const commands = this.apply(run, advance(run.flow, run.state, { type: 'quarantine', ...(inFlight ? { seq: inFlight.seq } : {}), error, at: this.now().toISOString() }));
+    await this.drive(run, commands);
   }
 
   protected apply(run: ActiveRun, adv: Advance): Command[] {
@@ -430,7 +489,17 @@ export abstract class ExecutionDriver {
         if (cmd.type === 'run') {
           const node = indexFlow(run.flow).find(cmd.node);
           const effectful = !!node && !!this.registry.get(node.type)?.sideEffects;
-          if (effectful) {
+          // Bracketed by commits: a side effect, or any step of a careful run.
+          const bracketed = effectful || run.careful;
+          if (!run.startCounted) {
+            // Count this start durably before any step runs: a process killed by the step has
+            // counted it (quarantine). A bracketed step's running mark carries the count.
+            run.starts += 1;
+            run.startCounted = true;
+            run.pending.dirty = true;
+            if (!bracketed) await this.flush(run);
+          }
+          if (bracketed) {
             this.apply(run, advance(run.flow, run.state, { type: 'stepStarted', seq: cmd.seq, at: this.now().toISOString() }));
             await this.flush(run);
           }
@@ -438,8 +507,10 @@ export abstract class ExecutionDriver {
           this.observe(run, node?.type ?? 'unknown', event);
           // A step that failed because we aborted it is cancelled, not failed.
           if (run.cancelRequested && event.type === 'stepFailed') continue;
+          // The step in flight at the last crash came back: it was not what kills the process.
+          if (run.suspects?.delete(cmd.seq)) run.starts = 1;
           queue.push(...this.apply(run, advance(run.flow, run.state, event)));
-          if (effectful) await this.flush(run);
+          if (bracketed) await this.flush(run);
         } else if (cmd.type === 'sleep' || cmd.type === 'wait') {
           run.pending.clearWaits.delete(cmd.stepId);
           run.pending.waits.set(cmd.stepId, {
@@ -488,6 +559,8 @@ export abstract class ExecutionDriver {
       // Released when the execution ends or suspends: nobody is driving it any more.
       lease: terminal || run.state.status === 'waiting' ? null : this.lease(),
       status: run.state.status,
+      // A segment that reached a wait or the end is over: the next one counts from zero.
+      starts: terminal || run.state.status === 'waiting' ? 0 : run.starts,
       state: run.state,
       output: run.state.output,
       error: run.state.error,

@@ -14,7 +14,7 @@ import { randomUUID } from 'node:crypto';
 import { DelayedError, Queue, Worker, type Job, type ConnectionOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { ExecutionWrite } from './run-store.js';
-import { ExecutionDriver, type ActiveRun, type DriverOptions, type Settled, type StartRequest } from './execution-driver.js';
+import { ExecutionDriver, MAX_SEGMENT_STARTS, type ActiveRun, type DriverOptions, type Settled, type StartRequest } from './execution-driver.js';
 import type { Command } from '../stepper/execution-state.js';
 import { ExecutionConflict } from '../errors/execution-conflict.error.js';
 import type { ExecutionMeta } from './run-store.js';
@@ -150,7 +150,10 @@ export class QueueRuntime extends ExecutionDriver {
         concurrency: this.options.concurrency,
         lockDuration: 30_000,
         stalledInterval: 5_000,
-        maxStalledCount: 1_000,
+        // A job whose worker dies (or hangs past its lock) is retried as often as a segment may
+        // start (quarantine): past that BullMQ fails the job, the reconciler re-drives the
+        // execution and the driver fails it with crashed_repeatedly instead of running it again.
+        maxStalledCount: MAX_SEGMENT_STARTS - 1,
       });
       this.worker.on('error', (err) => this.log.error({ err }, 'worker error'));
       // Keep the leases of long steps alive; a dead worker's expire and the reconciler re-drives.
@@ -177,6 +180,10 @@ export class QueueRuntime extends ExecutionDriver {
     await this.queue.close();
     await this.subscriber?.quit().catch(() => undefined);
     await this.redis.quit().catch(() => undefined);
+  }
+
+  protected override drivesNewExecutions(): boolean {
+    return this.options.role === 'worker';
   }
 
   /** Producers always commit before answering: the worker must find the execution. */

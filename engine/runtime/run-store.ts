@@ -25,6 +25,11 @@ export interface StoredExecution {
   lease: { owner: string; until: number } | null;
   /** Epoch ms of the last commit. */
   updatedAt: number;
+  /**
+   * How many times the current segment was started without reaching a wait or the end: 0 while
+   * the execution waits, counted durably before a step runs (quarantine, engine/README.md).
+   */
+  starts: number;
 }
 
 export interface WaitRow {
@@ -51,6 +56,8 @@ export interface ExecutionWrite {
   /** The process driving the execution and until when (queue mode); null releases it. */
   lease: { owner: string; until: number } | null;
   status: ExecutionStatus;
+  /** StoredExecution.starts as of this write (0 when the execution waits or is over). */
+  starts: number;
   state: ExecutionState;
   output: unknown;
   error: StepError | null;

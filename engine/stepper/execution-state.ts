@@ -91,7 +91,12 @@ export type StepperEvent =
   // the same step (a retry re-arms it) must not start the next attempt early.
   | { type: 'timerFired'; seq: number; at: string; due?: number }
   | { type: 'eventReceived'; seq: number; payload: unknown; at: string }
-  | { type: 'cancel'; at: string; reason?: string };
+  | { type: 'cancel'; at: string; reason?: string }
+  // The runtime gave up on the execution: its segment was started too often without ending
+  // (a step kills or wedges its process). `seq` names the step in flight, when known. The
+  // execution fails with `error` whatever the node's onError says: routing the failure would
+  // let the flow continue past a step that takes the process down.
+  | { type: 'quarantine'; seq?: number; error: StepError; at: string };
 
 export type Command =
   | { type: 'run'; seq: number; stepId: string; node: string; input: unknown; attempt: number }

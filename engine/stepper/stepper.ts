@@ -267,6 +267,17 @@ export function advance(flow: Flow, state: ExecutionState, event: StepperEvent):
       s.finish('cancelled', event.at, { code: 'cancelled', message: event.reason ?? 'execution cancelled' });
       break;
     }
+    case 'quarantine': {
+      const token = event.seq === undefined ? undefined : s.token(event.seq);
+      if (!token) {
+        s.finish('failed', event.at, event.error);
+        break;
+      }
+      s.remove(token.seq);
+      s.record(token, { status: 'failed', error: event.error, finishedAt: event.at });
+      s.finish('failed', event.at, { ...event.error, node: token.node });
+      break;
+    }
   }
   s.settle(event.at);
   return { state: s.state, commands: s.commands, steps: s.steps };

@@ -1,13 +1,11 @@
 // The `tadfuq` command as users run it: `node bin/tadfuq.js validate|run …` in a child process.
 import { expect } from 'chai';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const fixture = (name: string): string => path.join('test', 'fixtures', name);
-const execFileAsync = promisify(execFile);
 
 interface CliResult {
   code: number;
@@ -16,21 +14,30 @@ interface CliResult {
   ms: number;
 }
 
-/** Runs the CLI and resolves with its exit code and output (a non-zero exit is not an error). */
+/**
+ * Runs the CLI and resolves with its exit code and output (a non-zero exit is not an error).
+ * bin/tadfuq.js starts Node again (--no-node-snapshot) and waits for it: the CLI runs in its own
+ * process group, and a run past the time limit is killed with the whole group, so the inner
+ * process cannot outlive the test.
+ */
 async function tadfuq(...args: string[]): Promise<CliResult> {
   const started = Date.now();
-  try {
-    const { stdout, stderr } = await execFileAsync(process.execPath, ['bin/tadfuq.js', ...args], {
-      cwd: root,
-      env: { ...process.env, NODE_OPTIONS: '' },
-      timeout: 15_000,
-    });
-    return { code: 0, stdout, stderr, ms: Date.now() - started };
-  } catch (err) {
-    const e = err as { code?: unknown; stdout?: string; stderr?: string; killed?: boolean };
-    if (typeof e.code !== 'number' || e.killed) throw err;
-    return { code: e.code, stdout: e.stdout ?? '', stderr: e.stderr ?? '', ms: Date.now() - started };
-  }
+  const child = spawn(process.execPath, ['bin/tadfuq.js', ...args], { cwd: root, env: { ...process.env, NODE_OPTIONS: '' }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    process.kill(-child.pid!, 'SIGKILL');
+  }, 15_000);
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (c, sig) => resolve([c, sig]));
+  }).finally(() => clearTimeout(timer));
+  if (timedOut || code === null) throw new Error(`tadfuq ${args.join(' ')}: ${timedOut ? 'timed out' : `killed by ${signal}`}; stderr: ${stderr}`);
+  return { code, stdout, stderr, ms: Date.now() - started };
 }
 
 interface StepOut {

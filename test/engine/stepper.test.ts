@@ -497,6 +497,35 @@ describe('stepper', () => {
     });
   });
 
+  describe('quarantine', () => {
+    const crashed: StepError = { code: 'crashed_repeatedly', message: 'in flight each time', retryable: false };
+
+    it('fails the step in flight and the execution, naming the node, and clears the other waits', () => {
+      const flow = valid(
+        flowOf({ n1: 't.trigger', n2: { type: 't.delay', params: { seconds: 5 } }, n3: { type: 't.pass', onError: 'continue' } }, ['n1 -> n2', 'n1 -> n3']),
+      );
+      const w = run(flow, [ok(0, 'out', 'in'), { type: 'stepSuspended', seq: 1, wait: { until: at(99), resume: { port: 'out', output: 1 } }, startedAt: at(2), at: at(2) }, { type: 'stepStarted', seq: 2, at: at(3) }]);
+      const q = step(flow, w.state, { type: 'quarantine', seq: 2, error: crashed, at: at(10) });
+      // onError "continue" is not honoured: the execution must not carry on past the step.
+      expect(q.state).to.deep.include({ status: 'failed', error: { ...crashed, node: 'n3' }, finishedAt: at(10), tokens: [] });
+      expect(q.steps.map((s) => [s.seq, s.node, s.status, s.error?.code ?? null])).to.deep.equal([
+        [2, 'n3', 'failed', 'crashed_repeatedly'],
+        [1, 'n2', 'cancelled', null],
+      ]);
+      expect(q.commands).to.deep.equal([
+        { type: 'clearWait', seq: 1, stepId: 'exec-1:1' },
+        { type: 'finish', status: 'failed', output: null, error: { ...crashed, node: 'n3' } },
+      ]);
+    });
+
+    it('fails the execution without a node when no step is named, and is ignored once it is over', () => {
+      const flow = valid(chain('t.trigger', 't.pass'));
+      const q = step(flow, start(flow).state, { type: 'quarantine', error: crashed, at: at(1) });
+      expect(q.state).to.deep.include({ status: 'failed', error: crashed });
+      expect(step(flow, q.state, { type: 'quarantine', error: crashed, at: at(2) }).state).to.equal(q.state);
+    });
+  });
+
   describe('redelivery and unknown steps', () => {
     it('ignores events for a seq that does not exist', () => {
       const flow = valid(chain('t.trigger', 't.pass'));

@@ -7,6 +7,32 @@ import { waitFor } from './wait-for.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
+/**
+ * Children spawned here and not yet exited. A child must never outlive the test run
+ * (test/setup/process-guard.ts fails the run if one does): one that does not come up is killed
+ * before the error is thrown, and whatever is left when mocha exits is SIGKILLed.
+ */
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
+function track(child: ChildProcess): ChildProcess {
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+  return child;
+}
+
+/** Wait for a freshly spawned child to be ready; if it never is, kill it before failing. */
+async function readyOrKilled<T>(child: ChildProcess, ready: () => Promise<T>): Promise<T> {
+  try {
+    return await ready();
+  } catch (err) {
+    await killAndWait(child, 'SIGKILL');
+    throw err;
+  }
+}
+
 export interface ServerProcess {
   origin: string;
   child: ChildProcess;
@@ -20,12 +46,14 @@ export interface ServerProcess {
  * Starts the server on a port the kernel picks (PORT=0) and reads it from the "up" log line:
  * fixed ports collide with the ephemeral ports of outgoing connections.
  */
-export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--no-node-snapshot', '--import', 'tsx', path.join(root, 'server/main.ts')], {
-    cwd: root,
-    env: { ...process.env, PORT: '0', DATABASE_URL: '', ...env, LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+export async function startServerProcess(env: Record<string, string>, entry = 'server/main.ts'): Promise<ServerProcess> {
+  const child = track(
+    spawn(process.execPath, ['--no-node-snapshot', '--import', 'tsx', path.join(root, entry)], {
+      cwd: root,
+      env: { ...process.env, PORT: '0', DATABASE_URL: '', ...env, LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
   let out = '';
   let err = '';
   child.stdout!.on('data', (d: Buffer) => {
@@ -33,19 +61,23 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
     if (process.env.TEST_SERVER_STDOUT) process.stdout.write(d);
   });
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const port = await waitFor(() => {
-    if (child.exitCode !== null) throw new Error(`server exited (${child.exitCode}): ${err}`);
-    const up = out.split('\n').find((line) => line.includes('tadfuq is up'));
-    return up ? Number((JSON.parse(up) as { port: number }).port) : null;
-  }, 30_000, 50);
-  const origin = `http://127.0.0.1:${port}`;
-  await waitFor(async () => {
-    try {
-      return (await fetch(`${origin}/healthz`)).ok;
-    } catch {
-      return false;
-    }
-  }, 10_000, 50);
+  const origin = await readyOrKilled(child, async () => {
+    const port = await waitFor(() => {
+      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`server exited (${child.exitCode ?? child.signalCode}): ${err}`);
+      const up = out.split('\n').find((line) => line.includes('tadfuq is up'));
+      return up ? Number((JSON.parse(up) as { port: number }).port) : null;
+    }, 30_000, 50);
+    const base = `http://127.0.0.1:${port}`;
+    await waitFor(async () => {
+      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`server exited (${child.exitCode ?? child.signalCode}): ${err}`);
+      try {
+        return (await fetch(`${base}/healthz`)).ok;
+      } catch {
+        return false;
+      }
+    }, 10_000, 50);
+    return base;
+  });
   return {
     origin,
     child,
@@ -56,20 +88,24 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
 }
 
 /** A queue-mode worker (`server/worker.ts`); ready once it logs that it is up. */
-export async function startWorkerProcess(env: Record<string, string>): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--no-node-snapshot', '--import', 'tsx', path.join(root, 'server/worker.ts')], {
-    cwd: root,
-    env: { ...process.env, LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+export async function startWorkerProcess(env: Record<string, string>, entry = 'server/worker.ts'): Promise<ServerProcess> {
+  const child = track(
+    spawn(process.execPath, ['--no-node-snapshot', '--import', 'tsx', path.join(root, entry)], {
+      cwd: root,
+      env: { ...process.env, LOG_LEVEL: 'info', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
   let out = '';
   let err = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  await waitFor(() => {
-    if (child.exitCode !== null) throw new Error(`worker exited (${child.exitCode}): ${err}`);
-    return out.includes('worker is up');
-  }, 30_000, 100);
+  await readyOrKilled(child, () =>
+    waitFor(() => {
+      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`worker exited (${child.exitCode ?? child.signalCode}): ${err}`);
+      return out.includes('worker is up');
+    }, 30_000, 100),
+  );
   return {
     origin: '',
     child,
@@ -79,11 +115,14 @@ export async function startWorkerProcess(env: Record<string, string>): Promise<S
   };
 }
 
+/** Signal the child and wait for it to exit; one that ignores a gentler signal for 10 s gets SIGKILL. */
 async function killAndWait(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((r) => child.once('exit', r));
   child.kill(signal);
+  const escalate = signal === 'SIGKILL' ? undefined : setTimeout(() => child.kill('SIGKILL'), 10_000);
   await exited;
+  clearTimeout(escalate);
 }
 
 /** A port free right now (bound by the kernel, then released), for a worker's metrics. */

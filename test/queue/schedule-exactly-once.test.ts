@@ -40,13 +40,19 @@ describe('queue schedules: exactly one execution per tick across 3 processes', f
   it('fires each of at least 20 ticks exactly once', async () => {
     const env = { DATABASE_URL: tdb.url!, REDIS_URL, TADFUQ_QUEUE_PREFIX: prefix, TADFUQ_DATA_DIR: tdb.dataDir };
     const metricsPort = await freePort();
-    const started = await Promise.all([
-      startServerProcess(env),
-      startServerProcess(env),
-      startServerProcess(env),
-      startWorkerProcess({ ...env, TADFUQ_WORKER_METRICS_PORT: String(metricsPort) }),
+    // Every process is kept for after() to kill as soon as it is up, even when another one never
+    // comes up (Promise.all dropped the others: a worker was left running after the suite, under
+    // load). One that never comes up is killed by the helper.
+    const keep = (p: ServerProcess): ServerProcess => (processes.push(p), p);
+    const starting = await Promise.allSettled([
+      startServerProcess(env).then(keep),
+      startServerProcess(env).then(keep),
+      startServerProcess(env).then(keep),
+      startWorkerProcess({ ...env, TADFUQ_WORKER_METRICS_PORT: String(metricsPort) }).then(keep),
     ]);
-    processes.push(...started);
+    const failed = starting.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) throw failed.reason;
+    const started = starting.map((s) => (s as PromiseFulfilledResult<ServerProcess>).value);
     await new Promise((r) => setTimeout(r, 23_000));
     // Metrics: steps are counted on the worker that ran them; the API reports the queue.
     const workerMetrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();

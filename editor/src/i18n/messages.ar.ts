@@ -269,6 +269,7 @@ const core: Record<CoreKey, string> = {
   'executions.version': 'الإصدار',
   'executions.testVersion': 'تشغيل تجريبي',
   'executions.output': 'المخرج النهائي',
+  'executions.crashedRepeatedly': 'توقفت العملية التي تشغّل هذه الخطوة (انهارت أو علِقت) في كل مرة من المرات الثلاث التي بدأت فيها، فأُوقف التنفيذ نهائيًا. أصلح الخطوة (تعبير أو شيفرة لا تنتهي أو تستهلك ذاكرة كبيرة)، ثم أعد تشغيل التنفيذ إن لزم.',
   'executions.timeline': 'تسلسل الخطوات',
   'executions.cancel': 'إلغاء التنفيذ',
   'executions.cancelled': 'أُلغي التنفيذ.',

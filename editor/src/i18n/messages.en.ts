@@ -268,6 +268,7 @@ const core = {
   'executions.version': 'Version',
   'executions.testVersion': 'test run',
   'executions.output': 'Final output',
+  'executions.crashedRepeatedly': 'The process running this step stopped (crashed or hung) each of the 3 times it was started, so the execution was stopped for good. Fix the step (an expression or code that never ends, or uses too much memory), then replay the execution if needed.',
   'executions.timeline': 'Step timeline',
   'executions.cancel': 'Cancel execution',
   'executions.cancelled': 'Execution cancelled.',

@@ -143,6 +143,7 @@ function ExecutionView({ execution, doc, types, reload }: { execution: Execution
               {execution.error.code}: {execution.error.message}
             </p>
           )}
+          {execution.error?.code === 'crashed_repeatedly' && <p className="muted">{t('executions.crashedRepeatedly')}</p>}
           {selected ? (
             <Inspector id={selected.id} data={selected.data} info={typeMap.get(selected.data.nodeType)} problems={[]} step={steps.get(selected.id)} readOnly choices={[]} edges={graph.graph.edges} graph={null} />
           ) : (
