@@ -37,6 +37,9 @@ export const EXPRESSION_TIMEOUT_CEILING_MS = 1000;
 /** Longest stretch an evaluation runs before it lets the event loop turn. */
 export const SLICE_MS = 5;
 
+/** On a starved machine the wall-clock deadline stretches up to this many times the budget. */
+const MAX_STARVED_FACTOR = 30;
+
 export type ExpressionLimitCode = 'expression_timeout' | 'expression_too_deep' | 'expression_too_large';
 
 export class ExpressionLimitError extends Error {
@@ -126,11 +129,15 @@ export class EvaluationBudget {
   private deadline: number;
   private sliceStart: number;
   private built = 0;
+  private readonly started: number;
+  private readonly cpuAtStart: NodeJS.CpuUsage;
 
   constructor(readonly limits: ExpressionLimits) {
     const now = performance.now();
+    this.started = now;
     this.deadline = now + limits.timeoutMs;
     this.sliceStart = now;
+    this.cpuAtStart = process.cpuUsage();
   }
 
   /** Deadline check for synchronous loops (regex matches) that cannot yield. */
@@ -138,7 +145,20 @@ export class EvaluationBudget {
     if (performance.now() > this.deadline) this.timeout();
   };
 
-  timeout(): never {
+  /**
+   * Past the wall-clock deadline: fail, unless the process itself did not get the CPU for that
+   * long (the machine is overloaded, or it was paused): then the deadline moves by the time it
+   * lost. CPU time accrues whenever the expression runs, so a runaway still ends.
+   */
+  timeout(): void {
+    const used = process.cpuUsage(this.cpuAtStart);
+    const cpuMs = (used.user + used.system) / 1000;
+    const now = performance.now();
+    const lost = this.limits.timeoutMs - cpuMs;
+    if (lost > 1 && now - this.started < this.limits.timeoutMs * MAX_STARVED_FACTOR) {
+      this.deadline = now + lost;
+      return;
+    }
     throw new ExpressionLimitError('expression_timeout', `expression ran longer than ${this.limits.timeoutMs} ms`);
   }
 
