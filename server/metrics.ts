@@ -6,13 +6,13 @@
 // Private by default: /metrics names every tenant's id and activity. metricsRefusal() answers
 // who may read it (API and worker alike): with TADFUQ_METRICS_TOKEN, `Authorization: Bearer
 // <token>` only; without it, loopback clients only.
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { QueueRuntime, type Runtime, type StepObservation } from '../engine/index.js';
 import type { Database } from '../db/index.js';
-import { ApiError } from './api-error.js';
+import { ApiError, errorBody } from './api-error.js';
 
 export interface Metrics {
   registry: Registry;
@@ -77,6 +77,22 @@ export function metricsRefusal(req: Pick<IncomingMessage, 'headers' | 'socket'>,
   }
   if (isLoopback(req.socket?.remoteAddress)) return null;
   return new ApiError(403, 'forbidden', 'only this host may read /metrics unless TADFUQ_METRICS_TOKEN is set — لا يقرأ /metrics إلا هذا الخادم ما لم يُضبط TADFUQ_METRICS_TOKEN');
+}
+
+/** A worker's metrics port (TADFUQ_WORKER_METRICS_PORT): /metrics, private like the API's. */
+export function metricsListener(registry: Registry, token: string | undefined): (req: IncomingMessage, res: ServerResponse) => void {
+  const json = { 'Content-Type': 'application/json; charset=utf-8' };
+  return (req, res) => {
+    if (req.url?.split('?')[0] !== '/metrics') {
+      return void res.writeHead(404, json).end(JSON.stringify(errorBody(new ApiError(404, 'not_found', 'only /metrics is served here'))));
+    }
+    const refusal = metricsRefusal(req, token);
+    if (refusal) return void res.writeHead(refusal.status, { ...refusal.headers, ...json }).end(JSON.stringify(errorBody(refusal)));
+    registry.metrics().then(
+      (body) => res.writeHead(200, { 'Content-Type': registry.contentType }).end(body),
+      () => res.writeHead(500, json).end(JSON.stringify(errorBody(new ApiError(500, 'internal', 'internal error')))),
+    );
+  };
 }
 
 export function createMetrics(): Metrics {

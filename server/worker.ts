@@ -5,8 +5,7 @@ import { loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import http from 'node:http';
 import { createContext } from './app-context.js';
-import { errorBody } from './api-error.js';
-import { metricsRefusal } from './metrics.js';
+import { metricsListener } from './metrics.js';
 
 const config = loadConfig();
 const log = createLogger(config.logLevel);
@@ -16,13 +15,8 @@ await ctx.runtime.start();
 const metricsServer =
   config.workerMetricsPort > 0
     ? http
-        .createServer((req, res) => {
-          if (req.url !== '/metrics') return void res.writeHead(404).end();
-          // Private like the API's /metrics: bearer token, or loopback clients without one.
-          const refusal = metricsRefusal(req, config.metricsToken);
-          if (refusal) return void res.writeHead(refusal.status, { ...refusal.headers, 'Content-Type': 'application/json; charset=utf-8' }).end(JSON.stringify(errorBody(refusal)));
-          void ctx.metrics.registry.metrics().then((body) => res.writeHead(200, { 'Content-Type': ctx.metrics.registry.contentType }).end(body));
-        })
+        // Private like the API's /metrics: bearer token, or loopback clients without one.
+        .createServer(metricsListener(ctx.metrics.registry, config.metricsToken))
         .listen(config.workerMetricsPort, config.host)
     : null;
 metricsServer?.on('error', (err) => log.warn({ err }, 'worker metrics endpoint unavailable'));
