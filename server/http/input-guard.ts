@@ -14,8 +14,10 @@ import { ApiError } from '../api-error.js';
 export const MAX_JSON_DEPTH = 64;
 
 /** C0 controls and DEL: never in ids, slugs, tenants, emails, keys, path parameters. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f]/;
 /** C0 controls but tab, newline and carriage return, and DEL: never in text. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL_IN_TEXT = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 
 export type StringRule = 'token' | 'text';
