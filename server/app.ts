@@ -62,7 +62,7 @@ export function createApp(ctx: AppContext): RequestListener {
       res.status(503).json({ status: 'not_ready', reason: 'database', message: 'the database does not answer — قاعدة البيانات لا تستجيب' });
       return;
     }
-    res.json({ status: 'ready', database: ctx.db.dialect, lagMs });
+    res.json({ status: 'ready', database: ctx.db.dialect });
   });
 
   // Private: bearer token (TADFUQ_METRICS_TOKEN) or, without one, loopback clients only.
