@@ -122,9 +122,43 @@ export function paramAndQueryProblems(params: Record<string, unknown>, query: Re
         out.push(controlProblem(`/query/${pointerSegment(name)}`, c));
         break;
       }
+      const cursor = name === 'cursor' && typeof v === 'string' ? cursorProblem(v) : null;
+      if (cursor) {
+        out.push(cursor);
+        break;
+      }
     }
   }
   return out;
+}
+
+/**
+ * Cursors are base64url JSON this API issued; a forged one carries ids into queries. Refuse one
+ * whose decoded strings hold a control character (a NUL was a PostgreSQL 500) or that nests
+ * deeper than a cursor ever does; anything else is left to the route's own decoder.
+ */
+export function cursorProblem(text: string, path = '/query/cursor'): FlowError | null {
+  if (!/^[A-Za-z0-9_-]+$/.test(text)) return null;
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+  } catch {
+    return null;
+  }
+  const stack: { v: unknown; depth: number }[] = [{ v: value, depth: 0 }];
+  while (stack.length) {
+    const { v, depth } = stack.pop()!;
+    if (depth > 4) return { path, code: 'invalid_cursor', message: 'pass the `next` of the previous page' };
+    if (typeof v === 'string') {
+      if (controlCharacter(v, 'token')) return { path, code: 'invalid_cursor', message: 'pass the `next` of the previous page' };
+    } else if (v !== null && typeof v === 'object') {
+      for (const [k, child] of Object.entries(v)) {
+        if (controlCharacter(k, 'token')) return { path, code: 'invalid_cursor', message: 'pass the `next` of the previous page' };
+        stack.push({ v: child, depth: depth + 1 });
+      }
+    }
+  }
+  return null;
 }
 
 type Schema = Record<string, unknown>;

@@ -10,6 +10,7 @@ import { DIALECTS, requirePostgres } from '../helpers/databases.js';
 import { seedDemoTenant } from '../../seeds/demo-tenant.js';
 import { MAX_JSON_DEPTH, guardStrings, jsonProblem, CONTROL_KEYWORD } from '../../server/http/input-guard.js';
 import { toApiError } from '../../server/api-error.js';
+import { apiRoutes } from '../../server/routes/index.js';
 
 const DEEP = 25_000;
 /** `{"a":{"a":…1…}}` nested `n` objects deep, as text (building it as a value would be recursion-free too, but slower). */
@@ -49,6 +50,15 @@ describe('bad input: the server’s checks', () => {
     expect(s.properties.contactIds!.items![CONTROL_KEYWORD]).to.equal('token');
     expect(s.properties.at![CONTROL_KEYWORD]).to.equal('token');
     expect(s.properties.data).to.deep.equal({});
+  });
+
+  it('PostgreSQL refusing a NUL (22021, 22P05) that got past the checks is a 400, not a 500', () => {
+    for (const code of ['22021', '22P05']) {
+      const e = toApiError(Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), { code }), () => undefined);
+      expect(e.status).to.equal(400);
+    }
+    const sequelizeWrapped = toApiError({ name: 'SequelizeDatabaseError', original: { code: '22021' } }, () => undefined);
+    expect(sequelizeWrapped.status).to.equal(400);
   });
 
   it('a stack overflow escaping a handler is a 400 too_deep, not a 500', () => {
@@ -119,6 +129,30 @@ for (const dialect of DIALECTS) {
         expectControl(await api('post', '/api/v1/events').send({ id: 'e-1', type: 'acme.x', data: { note: 'a\u0000b' } }), '/body/data/note');
         const text = await api('post', '/api/v1/contacts').send({ name: 'Sara\tAl-Harbi\nRiyadh', phone: '0551234567' });
         expect(text.status, JSON.stringify(text.body)).to.equal(201);
+      });
+
+      it('a forged cursor carrying a NUL (base64url JSON) → 400 invalid_cursor on every list', async () => {
+        const forged = (v: unknown): string => Buffer.from(JSON.stringify(v)).toString('base64url');
+        const lists = apiRoutes(env.ctx)
+          .filter((r) => r.method === 'get' && !r.path.includes(':') && 'cursor' in ((JSON.parse(JSON.stringify(r.query ?? {})) as { properties?: object }).properties ?? {}))
+          .map((r) => r.path.slice(1));
+        expect(lists).to.include.members(['contacts', 'executions', 'meetings', 'enrollments', 'flows']);
+        for (const list of lists) {
+          for (const v of [{ id: '\u0000', at: 1, t: 1, startsAt: 1 }, '\u0000', [1, '\u0000'], ['\u0000', 1]]) {
+            const res = await api('get', `/api/v1/${list}?cursor=${forged(v)}`);
+            expect(res.status, `${list} ${JSON.stringify(v)}: ${JSON.stringify(res.body)}`).to.equal(400);
+            expect(res.body.error.details[0]).to.include({ path: '/query/cursor', code: 'invalid_cursor' });
+          }
+        }
+      });
+
+      it('an API key with the sales_rep role lists (nothing of) others’ records instead of a 500', async () => {
+        const created = await api('post', '/api/v1/api-keys').send({ name: 'rep-key', role: 'sales_rep', scopes: ['contacts.read', 'deals.read', 'outbox.read', 'enrollments.read', 'meetings.read'] }).expect(201);
+        const key = (created.body as { key: string }).key;
+        for (const list of ['contacts', 'deals', 'outbox', 'enrollments', 'meetings']) {
+          const res = await request(env.app).get(`/api/v1/${list}`).set('X-API-Key', key);
+          expect(res.status, `${list}: ${JSON.stringify(res.body)}`).to.equal(200);
+        }
       });
     });
 

@@ -34,6 +34,8 @@ const PARAM_STRINGS = [...['\u0000', 'a\u0000b', '\u0001\u001b', 'x\u007f', '\t\
 const VIEWER_PARAM_STRINGS = ['%00', '__proto__', 'x'.repeat(5_000), '%FF%FE'];
 /** The query values tried for every declared query name. */
 const QUERY_STRINGS = ['a\u0000b', '\u0001', 'x'.repeat(5_000), '__proto__', '1e400', '-1'];
+/** Cursors as this API encodes them (base64url JSON), forged: NUL ids, wrong shapes, deep. */
+const FORGED_CURSORS = [{ id: '\u0000', at: 1 }, [1, '\u0000'], '\u0000', [[[[[[[[1]]]]]]]], { id: 'x'.repeat(5000) }, [Infinity, null]].map((v) => Buffer.from(JSON.stringify(v)).toString('base64url'));
 /** Already percent-encoded: invalid UTF-8, a lone surrogate, a broken escape. */
 const RAW_ENCODED = ['%FF%FE', '%ED%A0%80', '%E0%A4%A', '%25%00'];
 
@@ -237,7 +239,7 @@ describe('hostile input: every route and webhook answers < 500 with the error en
         const declared = Object.keys(((plain(r.query) as { properties?: object }).properties ?? {}) as object);
         const queryNames = member === owner && declared.length && !isSlow(r) ? [...declared, 'unexpected'] : [];
         for (const q of queryNames) {
-          for (const h of [...QUERY_STRINGS.map(encodeURIComponent), RAW_ENCODED[0]!]) {
+          for (const h of [...QUERY_STRINGS.map(encodeURIComponent), RAW_ENCODED[0]!, ...(q === 'cursor' ? FORGED_CURSORS : [])]) {
             await hit(`${label} query ${q}`, { method: r.method, url: `${validUrl(r)}?${encodeURIComponent(q)}=${h}&${encodeURIComponent(q)}=${h}`, headers: member.headers, body, type });
           }
         }
