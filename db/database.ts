@@ -1,10 +1,10 @@
 // Opens the store the configuration asks for: PostgreSQL when DATABASE_URL is set, else a
 // SQLite file under the data directory. Migrations run on open.
-import fs from 'node:fs';
 import path from 'node:path';
 import { Sequelize } from 'sequelize';
 import { migrate } from './migrate.js';
 import { createPgExecutor, createSqliteExecutor, type SqlExecutor } from './sql-executor.js';
+import { createPrivateFile, securePrivateDir } from './private-dir.js';
 
 export interface DatabaseConfig {
   /** postgres://… ; when absent, SQLite under dataDir. */
@@ -32,8 +32,10 @@ export async function openDatabase(config: DatabaseConfig): Promise<Database> {
     const sql = createPgExecutor(config.databaseUrl);
     return { dialect: 'postgres', sequelize, sql, close: async () => void (await Promise.all([sql.close(), sequelize.close()])) };
   }
-  fs.mkdirSync(config.dataDir, { recursive: true });
+  // Private (0700, files 0600): the store holds password hashes and contacts (private-dir.ts).
+  securePrivateDir(config.dataDir);
   const file = sqliteFile(config.dataDir);
+  createPrivateFile(file);
   // Set WAL and the busy timeout before Sequelize opens its own connection.
   const sql = await createSqliteExecutor(file);
   const sequelize = new Sequelize({
@@ -44,5 +46,6 @@ export async function openDatabase(config: DatabaseConfig): Promise<Database> {
     retry: { match: [/SQLITE_BUSY/], max: 20 },
   });
   await migrate(sequelize);
+  securePrivateDir(config.dataDir); // the -wal/-shm journals SQLite just created
   return { dialect: 'sqlite', sequelize, sql, close: async () => void (await Promise.all([sql.close(), sequelize.close()])) };
 }

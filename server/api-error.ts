@@ -38,8 +38,32 @@ export function toApiError(err: unknown, onUnexpected: (err: unknown) => void): 
     return new ApiError(400, 'invalid_json', 'request body is not valid JSON', [{ path: '/body', code: 'invalid_json', message: parserError.message ?? 'invalid JSON' }]);
   }
   if (parserError?.status && parserError.status >= 400 && parserError.status < 500) return new ApiError(parserError.status, 'bad_request', parserError.message ?? 'bad request');
+  if (isUnstorableText(err)) {
+    // PostgreSQL refused a NUL (or another character it cannot store) in a value: the checks of
+    // server/http/input-guard.ts should have refused it first; a value from the caller still.
+    onUnexpected(err);
+    return new ApiError(400, 'invalid_request', 'a value holds a character that cannot be stored (NUL) — قيمة تحوي محرفًا لا يمكن تخزينه', [{ path: '', code: 'control_character', message: 'NUL is not allowed' }]);
+  }
+  if (isStackOverflow(err)) {
+    // Input nested past what some recursive code handles (the depth limit of server/http/input-guard.ts
+    // should have refused it first): the caller's input, not a server fault. Still logged.
+    onUnexpected(err);
+    return new ApiError(400, 'too_deep', 'the request is nested too deeply to process — الطلب متداخل بعمق لا يمكن معالجته', [{ path: '', code: 'too_deep', message: 'nested too deeply' }]);
+  }
   onUnexpected(err);
   return new ApiError(500, 'internal', 'internal error');
+}
+
+/** PostgreSQL's 22021 (invalid byte sequence: 0x00 in text) and 22P05 (\u0000 in jsonb). */
+function isUnstorableText(err: unknown): boolean {
+  const e = err as { code?: unknown; original?: { code?: unknown }; parent?: { code?: unknown } } | null;
+  const code = e?.code ?? e?.original?.code ?? e?.parent?.code;
+  return code === '22021' || code === '22P05';
+}
+
+/** V8's "Maximum call stack size exceeded". */
+export function isStackOverflow(err: unknown): boolean {
+  return err instanceof RangeError && /call stack/i.test(err.message);
 }
 
 export function errorBody(e: ApiError): { error: { code: string; message: string; details: FlowError[] } } {

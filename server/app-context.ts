@@ -1,9 +1,11 @@
 // Everything a request handler needs, built once per process.
+import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { NodeRegistry, Runtime } from '../engine/index.js';
 import { createRegistry } from '../nodes/registry.js';
 import { setDefaultSandboxPool } from '../nodes/code/index.js';
 import { ExecutionRepository, FlowRepository, TenantRepository, openDatabase, type Database, type TenantSettings } from '../db/index.js';
+import { securePrivateDir } from '../db/private-dir.js';
 import type { Config } from './config.js';
 import { createCredentialResolver, createRuntime, createScheduleSync, type ScheduleSync } from './runtime-factory.js';
 import { CredentialRepository } from '../db/credential-repository.js';
@@ -65,6 +67,8 @@ export interface AppContext {
 export async function createContext(config: Config, log: Logger, role: 'producer' | 'worker' = 'producer'): Promise<AppContext> {
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const secretKey = loadSecretKey({ secretKey: config.secretKey, dataDir: config.dataDir });
+  // 0700/0600 also on PostgreSQL, where the data directory holds secret.key (db/private-dir.ts).
+  if (existsSync(config.dataDir)) securePrivateDir(config.dataDir);
   const registry = createRegistry();
   const tenants = new TenantRepository(db);
   const tenantSettings = new Map<string, TenantSettings>();
@@ -126,6 +130,7 @@ export async function createContext(config: Config, log: Logger, role: 'producer
       await runtime.stop();
       await setDefaultSandboxPool(undefined); // stops the code step's sandbox processes, if started
       await db.close();
+      metrics.stop();
     },
   };
 }

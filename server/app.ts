@@ -14,6 +14,8 @@ import { apiDocsRouter } from './http/api-docs.js';
 import { editorStatic } from './http/editor-static.js';
 import { apiRoutes } from './routes/index.js';
 import { version } from './version.js';
+import { metricsRefusal } from './metrics.js';
+import { controlCharacter, controlProblem } from './http/input-guard.js';
 
 const REQUEST_ID = /^[\w.-]{1,64}$/;
 
@@ -43,12 +45,30 @@ export function createApp(ctx: AppContext): RequestListener {
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
+  // Readiness (load balancers): 503 with a reason while the event loop lags past
+  // TADFUQ_READY_MAX_LAG_MS over the last seconds, or the database does not answer.
+  // /healthz stays a pure liveness probe.
   app.get('/readyz', async (_req, res) => {
-    await ctx.db.sql.query('SELECT 1');
+    const lagMs = ctx.metrics.loop.lagMs();
+    const maxLagMs = ctx.config.readyMaxLagMs;
+    if (maxLagMs > 0 && lagMs > maxLagMs) {
+      res.status(503).json({ status: 'not_ready', reason: 'event_loop_lag', message: `the event loop lagged ${lagMs} ms (more than ${maxLagMs} ms) in the last seconds — تأخرت حلقة الأحداث ${lagMs} ms`, lagMs, maxLagMs });
+      return;
+    }
+    try {
+      await ctx.db.sql.query('SELECT 1');
+    } catch (err) {
+      ctx.log.error({ err }, 'readiness: the database does not answer');
+      res.status(503).json({ status: 'not_ready', reason: 'database', message: 'the database does not answer — قاعدة البيانات لا تستجيب' });
+      return;
+    }
     res.json({ status: 'ready', database: ctx.db.dialect });
   });
 
-  app.get('/metrics', async (_req, res) => {
+  // Private: bearer token (TADFUQ_METRICS_TOKEN) or, without one, loopback clients only.
+  app.get('/metrics', async (req, res) => {
+    const refusal = metricsRefusal(req, ctx.config.metricsToken);
+    if (refusal) throw refusal;
     res.setHeader('Content-Type', ctx.metrics.registry.contentType);
     res.send(await ctx.metrics.registry.metrics());
   });
@@ -56,6 +76,19 @@ export function createApp(ctx: AppContext): RequestListener {
   const routes = apiRoutes(ctx);
   app.use('/api/v1', apiDocsRouter(routes, version));
   app.use('/api/v1', authenticate(ctx), mountRoutes(routes));
+  // Paths no API route matched (API routes check their own parameters, with precise pointers):
+  // a control character in the path is the caller's mistake, 400 before anything reads the disk.
+  app.use((req, _res, next) => {
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(req.path);
+    } catch {
+      return next(new ApiError(400, 'invalid_path', 'the path is not valid percent-encoding', [{ path: '/path', code: 'invalid_path', message: 'malformed percent-encoding' }]));
+    }
+    const c = controlCharacter(decoded, 'token');
+    if (c) return next(new ApiError(400, 'invalid_request', 'the path holds a control character', [controlProblem('/path', c)]));
+    next();
+  });
   app.use(editorStatic());
   app.use((req, _res, next) => next(new ApiError(404, 'not_found', `no route for ${req.method} ${req.path}`)));
   app.use(errorHandler(ctx.log));

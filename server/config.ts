@@ -38,10 +38,15 @@ export interface Config {
   loginRatePerMinute: number;
   /** Sign-ups one IP address may make per hour (TADFUQ_SIGNUP_RATE_PER_HOUR). */
   signupRatePerHour: number;
+  /** Bearer token /metrics (API and worker) requires (TADFUQ_METRICS_TOKEN); unset: loopback clients only. */
+  metricsToken: string | undefined;
+  /** /readyz answers 503 while the event loop lagged more than this over the last seconds (TADFUQ_READY_MAX_LAG_MS; 0: never). */
+  readyMaxLagMs: number;
 }
 
 export const LOGIN_RATE_PER_MINUTE = 20;
 export const SIGNUP_RATE_PER_HOUR = 10;
+export const READY_MAX_LAG_MS = 500;
 
 function int(value: string | undefined, fallback: number, name: string): number {
   if (value === undefined || value === '') return fallback;
@@ -89,5 +94,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: publicUrl(env.TADFUQ_PUBLIC_URL),
     loginRatePerMinute: int(env.TADFUQ_LOGIN_RATE_PER_MINUTE, LOGIN_RATE_PER_MINUTE, 'TADFUQ_LOGIN_RATE_PER_MINUTE'),
     signupRatePerHour: int(env.TADFUQ_SIGNUP_RATE_PER_HOUR, SIGNUP_RATE_PER_HOUR, 'TADFUQ_SIGNUP_RATE_PER_HOUR'),
+    metricsToken: env.TADFUQ_METRICS_TOKEN || undefined,
+    readyMaxLagMs: int(env.TADFUQ_READY_MAX_LAG_MS, READY_MAX_LAG_MS, 'TADFUQ_READY_MAX_LAG_MS'),
   };
 }

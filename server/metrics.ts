@@ -1,19 +1,112 @@
 // Prometheus metrics (prom-client): step latency and outcomes by node type and tenant, and,
-// collected at scrape time, queue depth by state (queue mode) and executions by status.
+// collected at scrape time, queue depth by state (queue mode) and executions by status; the
+// process's own (prom-client's default collectors, tadfuq_process_*: CPU, memory, GC, event-loop
+// delay nodejs_eventloop_lag_{p50,p90,p99,max}_seconds) and the event-loop lag /readyz uses.
+//
+// Private by default: /metrics names every tenant's id and activity. metricsRefusal() answers
+// who may read it (API and worker alike): with TADFUQ_METRICS_TOKEN, `Authorization: Bearer
+// <token>` only; without it, loopback clients only.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { QueueRuntime, type Runtime, type StepObservation } from '../engine/index.js';
 import type { Database } from '../db/index.js';
+import { ApiError, errorBody } from './api-error.js';
 
 export interface Metrics {
   registry: Registry;
   observeStep(o: StepObservation): void;
   /** Attach what is read at scrape time (after the runtime exists). */
   bind(runtime: Runtime, db: Database): void;
+  /** Event-loop lag over the last few seconds (what /readyz compares with its threshold). */
+  loop: LoopMonitor;
+  /** Stop the event-loop monitor. */
+  stop(): void;
+}
+
+/** The event loop's largest delay over a recent window (LOOP_WINDOW_MS), from perf_hooks. */
+export interface LoopMonitor {
+  /** Largest delay past the sampling interval seen in the window, in ms. */
+  lagMs(): number;
+  stop(): void;
+}
+
+/** How far back /readyz and tadfuq_event_loop_lag_seconds look: five one-second buckets. */
+export const LOOP_WINDOW_MS = 5_000;
+const LOOP_BUCKET_MS = 1_000;
+const LOOP_RESOLUTION_MS = 10;
+
+export function createLoopMonitor(windowMs = LOOP_WINDOW_MS, bucketMs = LOOP_BUCKET_MS): LoopMonitor {
+  const histogram = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
+  histogram.enable();
+  const buckets: number[] = [];
+  const keep = Math.max(1, Math.round(windowMs / bucketMs));
+  const rotate = setInterval(() => {
+    buckets.push(histogram.count > 0 ? histogram.max : 0);
+    if (buckets.length > keep) buckets.shift();
+    histogram.reset();
+  }, bucketMs);
+  rotate.unref();
+  return {
+    lagMs() {
+      const maxNs = Math.max(histogram.count > 0 ? histogram.max : 0, ...buckets);
+      // The histogram records the time between timer ticks: subtract the tick itself.
+      return Math.max(0, Math.round(maxNs / 1e6 - LOOP_RESOLUTION_MS));
+    },
+    stop() {
+      clearInterval(rotate);
+      histogram.disable();
+    },
+  };
+}
+
+const isLoopback = (address: string | undefined): boolean => !!address && (/^127\./.test(address) || address === '::1' || /^::ffff:127\./i.test(address));
+
+const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
+
+/**
+ * Why this request may not read /metrics (401 without the right bearer token when one is
+ * configured, 403 from another host when none is), or null when it may. Constant-time compare.
+ */
+export function metricsRefusal(req: Pick<IncomingMessage, 'headers' | 'socket'>, token: string | undefined): ApiError | null {
+  if (token) {
+    const given = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
+    if (timingSafeEqual(digest(given), digest(token))) return null;
+    return new ApiError(401, 'unauthorized', 'send Authorization: Bearer <TADFUQ_METRICS_TOKEN> to read /metrics — أرسل رمز المقاييس لقراءة /metrics', [], { 'WWW-Authenticate': 'Bearer realm="metrics"' });
+  }
+  if (isLoopback(req.socket?.remoteAddress)) return null;
+  return new ApiError(403, 'forbidden', 'only this host may read /metrics unless TADFUQ_METRICS_TOKEN is set — لا يقرأ /metrics إلا هذا الخادم ما لم يُضبط TADFUQ_METRICS_TOKEN');
+}
+
+/** A worker's metrics port (TADFUQ_WORKER_METRICS_PORT): /metrics, private like the API's. */
+export function metricsListener(registry: Registry, token: string | undefined): (req: IncomingMessage, res: ServerResponse) => void {
+  const json = { 'Content-Type': 'application/json; charset=utf-8' };
+  return (req, res) => {
+    if (req.url?.split('?')[0] !== '/metrics') {
+      return void res.writeHead(404, json).end(JSON.stringify(errorBody(new ApiError(404, 'not_found', 'only /metrics is served here'))));
+    }
+    const refusal = metricsRefusal(req, token);
+    if (refusal) return void res.writeHead(refusal.status, { ...refusal.headers, ...json }).end(JSON.stringify(errorBody(refusal)));
+    registry.metrics().then(
+      (body) => res.writeHead(200, { 'Content-Type': registry.contentType }).end(body),
+      () => res.writeHead(500, json).end(JSON.stringify(errorBody(new ApiError(500, 'internal', 'internal error')))),
+    );
+  };
 }
 
 export function createMetrics(): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'tadfuq_process_' });
+  const loop = createLoopMonitor();
+  new Gauge({
+    name: 'tadfuq_event_loop_lag_seconds',
+    help: `Largest event-loop delay over the last ${LOOP_WINDOW_MS / 1000} s (what /readyz compares with TADFUQ_READY_MAX_LAG_MS)`,
+    registers: [registry],
+    collect() {
+      this.set(loop.lagMs() / 1000);
+    },
+  });
   const steps = new Counter({ name: 'tadfuq_steps_total', help: 'Node runs by outcome', labelNames: ['tenant', 'node_type', 'status'], registers: [registry] });
   const latency = new Histogram({
     name: 'tadfuq_step_duration_seconds',
@@ -68,6 +161,10 @@ export function createMetrics(): Metrics {
     bind(r, d) {
       runtime = r;
       db = d;
+    },
+    loop,
+    stop() {
+      loop.stop();
     },
   };
 }

@@ -5,6 +5,7 @@ import { loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import http from 'node:http';
 import { createContext } from './app-context.js';
+import { metricsListener } from './metrics.js';
 
 const config = loadConfig();
 const log = createLogger(config.logLevel);
@@ -14,10 +15,8 @@ await ctx.runtime.start();
 const metricsServer =
   config.workerMetricsPort > 0
     ? http
-        .createServer((req, res) => {
-          if (req.url !== '/metrics') return void res.writeHead(404).end();
-          void ctx.metrics.registry.metrics().then((body) => res.writeHead(200, { 'Content-Type': ctx.metrics.registry.contentType }).end(body));
-        })
+        // Private like the API's /metrics: bearer token, or loopback clients without one.
+        .createServer(metricsListener(ctx.metrics.registry, config.metricsToken))
         .listen(config.workerMetricsPort, config.host)
     : null;
 metricsServer?.on('error', (err) => log.warn({ err }, 'worker metrics endpoint unavailable'));

@@ -17,6 +17,13 @@ export interface Auth {
   scopes?: readonly Permission[];
 }
 
+/**
+ * The owner an API key with a per-owner role (sales_rep) is limited to: it owns nothing, so
+ * nothing matches. Not a user id (those are UUIDs), and storable by PostgreSQL (no NUL: a NUL
+ * here made every such list a 500 there).
+ */
+export const NO_OWNER = 'no-owner:api-key';
+
 export function authOf(res: Response): Auth {
   const auth = res.locals.auth as Auth | undefined;
   if (!auth) throw new ApiError(401, 'unauthenticated', 'sign in or send an API key', [], { 'WWW-Authenticate': 'Bearer' });

@@ -21,6 +21,7 @@ import type { DeliveryStatusSink, DeliveryUpdate } from './provider.js';
 import { EMPTY_TWIML, PROVIDER_HOOKS_PREFIX, interpretTwilioInbound, interpretTwilioStatus, interpretUltraMsgEvent, sameSecret, twilioParams } from './callbacks.js';
 import { handleInbound, type InboundOutcome } from './inbound.js';
 import { sameInstance } from './ultramsg.js';
+import { assertJson, controlCharacter } from '../http/input-guard.js';
 
 export { PROVIDER_HOOKS_PREFIX };
 
@@ -40,11 +41,14 @@ interface Answer {
 const notFound = (): ApiError => new ApiError(404, 'not_found', 'no provider callback answers this URL');
 
 function decode(segment: string): string {
+  let decoded: string;
   try {
-    return decodeURIComponent(segment);
+    decoded = decodeURIComponent(segment);
   } catch {
     throw notFound();
   }
+  if (controlCharacter(decoded, 'token')) throw notFound();
+  return decoded;
 }
 
 function send(res: ServerResponse, answer: Answer): void {
@@ -55,11 +59,14 @@ function send(res: ServerResponse, answer: Answer): void {
 }
 
 function parseJson(text: string): unknown {
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch {
     throw new ApiError(400, 'invalid_json', 'request body is not valid JSON');
   }
+  assertJson(value, '/body'); // 400 too_deep (server/http/input-guard.ts)
+  return value;
 }
 
 /** Form or JSON body (UltraMsg posts JSON; Twilio posts form fields). */

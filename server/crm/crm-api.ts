@@ -1,20 +1,20 @@
 // Pieces shared by the deals and meetings routes: sales reps' scope (their own records only,
 // like contacts) and the CRM's refusals as API errors.
 import { ApiError } from '../api-error.js';
-import type { Auth } from '../auth/auth-context.js';
+import { NO_OWNER, type Auth } from '../auth/auth-context.js';
 import { CrmRefused } from './crm-service.js';
 
 /** The owner a sales rep is limited to (an API key with the role owns nothing); null for other roles. */
 export function ownScope(auth: Auth): string | null {
   if (auth.role !== 'sales_rep') return null;
-  return auth.principal.kind === 'user' ? auth.principal.userId : '\u0000no-owner';
+  return auth.principal.kind === 'user' ? auth.principal.userId : NO_OWNER;
 }
 
 /** `owner=me` or an id, as a filter; a sales rep is always limited to their own. */
 export function ownerFilter(auth: Auth, owner: string | undefined): string | undefined {
   const own = ownScope(auth);
   if (own !== null) return own;
-  if (owner === 'me') return auth.principal.kind === 'user' ? auth.principal.userId : '\u0000no-owner';
+  if (owner === 'me') return auth.principal.kind === 'user' ? auth.principal.userId : NO_OWNER;
   return owner;
 }
 

@@ -11,6 +11,7 @@ import { schemaErrors } from '../../engine/index.js';
 import { ApiError } from '../api-error.js';
 import { allowed, authOf, type Auth } from '../auth/auth-context.js';
 import type { Permission } from '../auth/permissions.js';
+import { CONTROL_KEYWORD, assertJson, controlCharacter, controlProblem, guardStrings, paramAndQueryProblems, type StringRule } from './input-guard.js';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -63,12 +64,20 @@ const bodyAjv: Ajv = new (Ajv2020 as unknown as new (o: object) => Ajv)({ allErr
 const stringAjv: Ajv = new (Ajv2020 as unknown as new (o: object) => Ajv)({ allErrors: true, useDefaults: true, coerceTypes: true, strict: false });
 applyFormats(bodyAjv);
 applyFormats(stringAjv);
+// Control characters in a body's string fields (input-guard.ts): the keyword guardStrings() adds.
+const controlKeyword = function controlKeyword(this: unknown, rule: StringRule, data: string): boolean {
+  const c = controlCharacter(data, rule);
+  if (!c) return true;
+  (controlKeyword as unknown as { errors: object[] }).errors = [{ keyword: CONTROL_KEYWORD, message: c, params: { character: c } }];
+  return false;
+};
+bodyAjv.addKeyword({ keyword: CONTROL_KEYWORD, type: 'string', schemaType: 'string', errors: true, validate: controlKeyword });
 
 const compiled = new WeakMap<TSchema, ValidateFunction>();
 function validator(schema: TSchema, ajv: Ajv): ValidateFunction {
   let v = compiled.get(schema);
   if (!v) {
-    v = ajv.compile(schema);
+    v = ajv === bodyAjv ? ajv.compile(guardStrings(schema) as object) : ajv.compile(schema);
     compiled.set(schema, v);
   }
   return v;
@@ -77,7 +86,10 @@ function validator(schema: TSchema, ajv: Ajv): ValidateFunction {
 function check(schema: TSchema | undefined, value: unknown, ajv: Ajv, base: string): { value: unknown; errors: ReturnType<typeof schemaErrors> } {
   if (!schema) return { value, errors: [] };
   const v = validator(schema, ajv);
-  return v(value) ? { value, errors: [] } : { value, errors: schemaErrors(v.errors, base) };
+  if (v(value)) return { value, errors: [] };
+  const all = v.errors ?? [];
+  const control = all.filter((e) => e.keyword === CONTROL_KEYWORD).map((e) => controlProblem(base + e.instancePath, e.message ?? '\u0000'));
+  return { value, errors: [...control, ...schemaErrors(all.filter((e) => e.keyword !== CONTROL_KEYWORD), base)] };
 }
 
 const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -95,12 +107,17 @@ export function mountRoutes(routes: readonly RouteSpec[]): Router {
           throw new ApiError(403, 'forbidden', `your role (${auth.role}) may not ${spec.access}`);
         }
       }
+      // Control characters in path parameters and query values, before anything looks them up.
+      const controls = paramAndQueryProblems(req.params, req.query as Record<string, unknown>);
+      if (controls.length) throw new ApiError(400, 'invalid_request', controls.map((e) => `${e.path}: ${e.message}`).join('; '), controls);
       // Express 5 exposes req.query through a getter; validate a plain copy.
       const params = check(spec.params, { ...req.params }, stringAjv, '/params');
       const query = check(spec.query, { ...(req.query as object) }, stringAjv, '/query');
       if (spec.body && req.body === undefined) {
         throw new ApiError(415, 'unsupported_media_type', 'send the body as application/json', [{ path: '/body', code: 'content_type', message: 'Content-Type must be application/json' }]);
       }
+      // Depth and NUL first: ajv, the handler and JSON.stringify must never see a 20,000-deep body.
+      if (spec.body) assertJson(req.body, '/body', { refuseNul: true });
       const body = check(spec.body, req.body, bodyAjv, '/body');
       const errors = [...params.errors, ...query.errors, ...body.errors];
       if (errors.length) throw new ApiError(400, 'invalid_request', errors.map((e) => `${e.path}: ${e.message}`).join('; '), errors);

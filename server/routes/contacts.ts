@@ -8,7 +8,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { ApiError, notFound } from '../api-error.js';
 import type { AppContext } from '../app-context.js';
-import { actorOf, type Auth } from '../auth/auth-context.js';
+import { NO_OWNER, actorOf, type Auth } from '../auth/auth-context.js';
 import { route, type RouteSpec } from '../http/route.js';
 import { ConsentChangeRefused, DuplicateContactError, SubjectData, importContacts, type Consent, type ConsentEvent, type Contact, type ContactFields, type ImportConsent, type ImportContact } from '../../db/contacts/index.js';
 import {
@@ -328,7 +328,7 @@ const requestIdOf = (req: { id?: unknown }): string | null => (req.id === undefi
 /** The owner a sales rep is limited to: their user id (an API key with the role owns nothing). */
 function ownScope(auth: Auth): string | null {
   if (auth.role !== 'sales_rep') return null;
-  return auth.principal.kind === 'user' ? auth.principal.userId : '\u0000no-owner';
+  return auth.principal.kind === 'user' ? auth.principal.userId : NO_OWNER;
 }
 
 const encodeCursor = (v: unknown): string => Buffer.from(JSON.stringify(v)).toString('base64url');
@@ -516,7 +516,7 @@ export function contactRoutes(ctx: AppContext): RouteSpec[] {
       response: Type.Object({ items: Type.Array(ContactView), next: Nullable(Type.String()) }, { additionalProperties: false }),
       async handler({ query, auth }) {
         const own = ownScope(auth);
-        const owner = query.owner === 'me' ? (auth.principal.kind === 'user' ? auth.principal.userId : '\u0000no-owner') : query.owner;
+        const owner = query.owner === 'me' ? (auth.principal.kind === 'user' ? auth.principal.userId : NO_OWNER) : query.owner;
         let consent: { channel: string; purpose: string; at: number } | undefined;
         if (query.consent) {
           const [channel, purpose] = query.consent.split(':') as [string, string];

@@ -9,7 +9,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { ApiError, notFound } from '../api-error.js';
 import type { AppContext } from '../app-context.js';
-import type { Auth } from '../auth/auth-context.js';
+import { NO_OWNER, type Auth } from '../auth/auth-context.js';
 import { route, type RouteSpec } from '../http/route.js';
 import { InboundMessageRepository, type InboundMessage } from '../../db/inbound-message-repository.js';
 import { outboxMessageOf, type OutboxMessage } from '../../db/outbox-repository.js';
@@ -99,7 +99,7 @@ function decodeCursor(text: string): { at: number; id: string } {
 /** The owner a sales rep is limited to (as in routes/contacts.ts). */
 function ownScope(auth: Auth): string | null {
   if (auth.role !== 'sales_rep') return null;
-  return auth.principal.kind === 'user' ? auth.principal.userId : '\u0000no-owner';
+  return auth.principal.kind === 'user' ? auth.principal.userId : NO_OWNER;
 }
 
 export function conversationRoutes(ctx: AppContext): RouteSpec[] {

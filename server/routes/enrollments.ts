@@ -5,7 +5,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { ApiError, notFound } from '../api-error.js';
 import type { AppContext } from '../app-context.js';
-import { actorOf, type Auth } from '../auth/auth-context.js';
+import { NO_OWNER, actorOf, type Auth } from '../auth/auth-context.js';
 import { route, type RouteSpec } from '../http/route.js';
 import { ENROLLMENT_STATES, type EnrollmentHistoryEntry } from '../../db/enrollment-repository.js';
 import { EnrollmentService, type EnrollmentView, type SkippedItem } from '../enrollments/enrollment-service.js';
@@ -139,7 +139,7 @@ const requestIdOf = (req: { id?: unknown }): string | null => (req.id === undefi
 /** The owner a sales rep is limited to: their user id (an API key with the role owns nothing). */
 function ownScope(auth: Auth): string | null {
   if (auth.role !== 'sales_rep') return null;
-  return auth.principal.kind === 'user' ? auth.principal.userId : '\u0000no-owner';
+  return auth.principal.kind === 'user' ? auth.principal.userId : NO_OWNER;
 }
 
 const encodeCursor = (id: string): string => Buffer.from(JSON.stringify(id)).toString('base64url');

@@ -5,7 +5,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { ApiError, notFound } from '../api-error.js';
 import type { AppContext } from '../app-context.js';
-import { actorOf, type Auth } from '../auth/auth-context.js';
+import { NO_OWNER, actorOf, type Auth } from '../auth/auth-context.js';
 import { route, type RouteSpec } from '../http/route.js';
 import { OUTBOX_STATUSES, OutboxResolveRefused, type OutboxMessage } from '../../db/outbox-repository.js';
 import { PURPOSES } from '../../engine/consent/consent-rule.js';
@@ -111,7 +111,7 @@ function messageView(m: OutboxMessage): Static<typeof MessageView> {
 /** The owner a sales rep is limited to (an API key with the role owns nothing). */
 function ownScope(auth: Auth): string | null {
   if (auth.role !== 'sales_rep') return null;
-  return auth.principal.kind === 'user' ? auth.principal.userId : '\u0000no-owner';
+  return auth.principal.kind === 'user' ? auth.principal.userId : NO_OWNER;
 }
 
 const requestIdOf = (req: { id?: unknown }): string | null => (req.id === undefined || req.id === null ? null : String(req.id));

@@ -24,7 +24,7 @@ export function loadSecretKey(options: { secretKey?: string | undefined; dataDir
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
-  fs.mkdirSync(options.dataDir, { recursive: true });
+  fs.mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const fresh = randomBytes(32).toString('hex');
   try {
     // 'wx': two processes starting at once must not each write a different key.

@@ -8,6 +8,7 @@ import getRawBody from 'raw-body';
 import { ApiError, errorBody, toApiError } from '../api-error.js';
 import type { AppContext } from '../app-context.js';
 import { createWebhookHandler } from './webhook-handler.js';
+import { assertJson, controlCharacter, paramAndQueryProblems } from '../http/input-guard.js';
 
 export const HOOKS_PREFIX = '/hooks/';
 
@@ -15,11 +16,15 @@ function parseBody(text: string, contentType: string): unknown {
   if (text === '') return null;
   const type = contentType.split(';')[0]!.trim().toLowerCase();
   if (type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'))) {
+    let value: unknown;
     try {
-      return JSON.parse(text);
+      value = JSON.parse(text);
     } catch (err) {
       throw new ApiError(400, 'invalid_json', 'request body is not valid JSON', [{ path: '/body', code: 'invalid_json', message: (err as Error).message }]);
     }
+    // Before anything serialises it (idempotency fingerprint, the execution's payload): 400 too_deep.
+    assertJson(value, '/body');
+    return value;
   }
   if (type === 'application/x-www-form-urlencoded') return { ...querystring.parse(text) };
   if (type.startsWith('text/')) return text;
@@ -32,13 +37,16 @@ function utf8(raw: Buffer): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
-/** A malformed percent-encoding names no webhook: 404, not a 500. */
+/** A malformed percent-encoding, or a control character (NUL…), names no webhook: 404 before any query. */
 function decode(segment: string): string {
+  let decoded: string;
   try {
-    return decodeURIComponent(segment);
+    decoded = decodeURIComponent(segment);
   } catch {
     throw new ApiError(404, 'not_found', 'no published flow answers this webhook');
   }
+  if (controlCharacter(decoded, 'token')) throw new ApiError(404, 'not_found', 'no published flow answers this webhook');
+  return decoded;
 }
 
 function send(res: ServerResponse, status: number, headers: Record<string, string>, body: unknown): void {
@@ -59,6 +67,9 @@ export function createWebhookListener(ctx: AppContext): (req: IncomingMessage, r
         if (slash <= 0 || slash === rest.length - 1) throw new ApiError(404, 'not_found', 'no published flow answers this webhook');
         const tenantSlug = decode(rest.slice(0, slash));
         const path = decode(rest.slice(slash + 1));
+        const query = { ...querystring.parse(url.search.slice(1)) };
+        const controls = paramAndQueryProblems({}, query);
+        if (controls.length) throw new ApiError(400, 'invalid_request', controls.map((e) => `${e.path}: ${e.message}`).join('; '), controls);
         // Bytes first: a signature covers the body exactly as sent.
         const raw = await getRawBody(req, { limit, length: req.headers['content-length'] });
         const answer = await handle({
@@ -67,7 +78,7 @@ export function createWebhookListener(ctx: AppContext): (req: IncomingMessage, r
           method: req.method ?? 'GET',
           body: parseBody(utf8(raw), req.headers['content-type'] ?? ''),
           rawBody: raw,
-          query: { ...querystring.parse(url.search.slice(1)) },
+          query,
           headers: req.headers,
         });
         send(res, answer.status, answer.headers, answer.body);
