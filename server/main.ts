@@ -2,12 +2,14 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadConfig } from './config.js';
+import { loadEnvFile } from './env-file.js';
 import { createLogger } from './logger.js';
 import { createContext } from './app-context.js';
 import { createApp } from './app.js';
 import { seedDemoTenant } from '../seeds/demo-tenant.js';
 import { demoCredentialsBanner } from '../seeds/demo-users.js';
 
+loadEnvFile(); // .env: the environment wins over it
 const config = loadConfig();
 const log = createLogger(config.logLevel);
 const ctx = await createContext(config, log);
