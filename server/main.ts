@@ -7,6 +7,7 @@ import { createLogger } from './logger.js';
 import { createContext } from './app-context.js';
 import { createApp } from './app.js';
 import { seedDemoTenant } from '../seeds/demo-tenant.js';
+import { seedDemoActivity } from '../seeds/demo-activity.js';
 import { demoCredentialsBanner } from '../seeds/demo-users.js';
 
 loadEnvFile(); // .env: the environment wins over it
@@ -19,6 +20,15 @@ if (seeded.published.length) log.info({ published: seeded.published }, 'seeded d
 if (seeded.users.length) process.stdout.write(demoCredentialsBanner() + '\n');
 await ctx.runtime.start();
 await ctx.scheduler.start();
+// A fresh store (its demo contacts were just created): run a few demo executions through the
+// engine so executions, the escalation inbox and conversations have something to show.
+if (seeded.contacts > 0) {
+  const activity = await seedDemoActivity(ctx, seeded.tenantId).catch((err: unknown) => {
+    log.warn({ err }, 'demo executions could not be seeded');
+    return null;
+  });
+  if (activity) log.info({ executions: activity.executions.length }, 'seeded demo executions');
+}
 const server = http.createServer(createApp(ctx)).listen(config.port, config.host, () => {
   // PORT=0 picks a free port; log the real one (tests and supervisors read it).
   const port = (server.address() as AddressInfo).port;

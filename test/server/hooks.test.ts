@@ -50,7 +50,7 @@ describe('server: webhooks and executions API', function () {
     const seeded = await seedDemoTenant(ctx);
     demoId = seeded.tenantId;
     demoAdmin = await addMember(ctx, demoId, 'admin');
-    expect(seeded.published).to.deep.equal(['demo-lead-intake@1']);
+    expect(seeded.published).to.deep.equal(['demo-lead-intake@1', 'demo-outreach@1']);
     await ctx.runtime.start();
     app = createApp(ctx);
 
