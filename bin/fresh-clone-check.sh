@@ -14,8 +14,10 @@ export PORT
 WORK=$(mktemp -d /tmp/tadfuq-fresh-XXXXXX)
 NPM_PID=
 cleanup() {
+  local status=$?
   if [ -n "$NPM_PID" ] && kill -0 "$NPM_PID" 2>/dev/null; then kill -TERM "$NPM_PID" 2>/dev/null || true; wait "$NPM_PID" 2>/dev/null || true; fi
-  if [ -z "${KEEP:-}" ]; then rm -rf "$WORK"; fi
+  # A failed run keeps its folder (logs, node_modules) for a look.
+  if [ -z "${KEEP:-}" ] && [ "$status" -eq 0 ]; then rm -rf "$WORK"; else echo "kept $WORK"; fi
 }
 trap cleanup EXIT
 now() { date +%s.%N; }
@@ -37,7 +39,7 @@ start_server() {
   NPM_PID=$!
   local t0; t0=$(now)
   until curl -sf "localhost:$PORT/healthz" >/dev/null; do
-    if ! kill -0 "$NPM_PID" 2>/dev/null; then cat "$WORK/start-$1.log"; echo "npm start exited"; exit 1; fi
+    if ! kill -0 "$NPM_PID" 2>/dev/null; then cat "$WORK/start-$1.log"; wait "$NPM_PID"; echo "npm start exited ($?)"; NPM_PID=; exit 1; fi
     sleep 0.05
   done
   echo "npm start ($1): /healthz answered after $(since "$t0") s"
