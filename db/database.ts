@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { Sequelize } from 'sequelize';
 import { migrate } from './migrate.js';
-import { createPgExecutor, createSqliteExecutor, type SqlExecutor } from './sql-executor.js';
+import { createPgExecutor, createSqliteExecutor, sqlite3, type SqlExecutor } from './sql-executor.js';
 import { createPrivateFile, securePrivateDir } from './private-dir.js';
 
 export interface DatabaseConfig {
@@ -40,6 +40,7 @@ export async function openDatabase(config: DatabaseConfig): Promise<Database> {
   const sql = await createSqliteExecutor(file);
   const sequelize = new Sequelize({
     dialect: 'sqlite',
+    dialectModule: sqlite3,
     storage: file,
     logging: false,
     // Sequelize opens a fresh SQLite connection per transaction without a busy timeout.

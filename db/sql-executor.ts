@@ -2,8 +2,16 @@
 // Sequelize opens a new SQLite connection per transaction and has no busy timeout, which
 // costs throughput and fails under contention. Schema, migrations and repositories stay on
 // Sequelize. SQL here is written once with $1-style placeholders for both dialects.
-import sqlite3 from 'sqlite3';
+import { createRequire } from 'node:module';
+import type * as Sqlite3 from 'sqlite3';
 import pg from 'pg';
+
+// `sqlite3` is @appthreat/sqlite3 under node-sqlite3's name (package.json): the same API, with
+// prebuilt binaries inside its npm package, so `npm install` compiles nothing for it. It is
+// transpiled ESM: the API (Database, OPEN_* flags) sits on `.default`.
+const loaded = createRequire(import.meta.url)('sqlite3') as typeof Sqlite3 & { default?: typeof Sqlite3 };
+/** The sqlite3 module as node-sqlite3 shapes it; Sequelize gets it as its `dialectModule`. */
+export const sqlite3: typeof Sqlite3 = loaded.default ?? loaded;
 
 export type Row = Record<string, unknown>;
 
@@ -22,17 +30,17 @@ export interface SqlExecutor {
 /** $1 -> ?1: SQLite's numbered parameters bind by position like PostgreSQL's. */
 const toSqlite = (sql: string): string => sql.replace(/\$(\d+)/g, '?$1');
 
-function openSqlite(file: string): Promise<sqlite3.Database> {
+function openSqlite(file: string): Promise<Sqlite3.Database> {
   return new Promise((resolve, reject) => {
     const db = new sqlite3.Database(file, (err) => (err ? reject(err) : resolve(db)));
   });
 }
 
-function all(db: sqlite3.Database, sql: string, params: unknown[] = []): Promise<Row[]> {
+function all(db: Sqlite3.Database, sql: string, params: unknown[] = []): Promise<Row[]> {
   return new Promise((resolve, reject) => db.all(sql, params, (err, rows) => (err ? reject(err) : resolve(rows as Row[]))));
 }
 
-function exec(db: sqlite3.Database, sql: string): Promise<void> {
+function exec(db: Sqlite3.Database, sql: string): Promise<void> {
   return new Promise((resolve, reject) => db.exec(sql, (err) => (err ? reject(err) : resolve())));
 }
 

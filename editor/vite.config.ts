@@ -16,6 +16,9 @@ export default defineConfig({
     emptyOutDir: true,
     sourcemap: true,
     chunkSizeWarningLimit: 1200,
+    // Rolldown prints a [PLUGIN_TIMINGS] table when a plugin is slow (the React transform on
+    // 2 cores always is): it reads like a warning and is not one.
+    rolldownOptions: { checks: { pluginTimings: false } },
   },
   server: {
     proxy: {

@@ -1,4 +1,4 @@
-// The eight agent roles of the sales CRM (DESIGN.md, reference/dealix-architecture.txt) as
+// The eight agent roles of the sales CRM (docs/architecture.md "Sales nodes") as
 // presets of ai.agent: each has a system prompt in Arabic and English (chosen by the contact's
 // or the tenant's locale), a default output JSON Schema, and a deterministic rules answer that
 // fits that schema — what the step outputs when no LLM answers (providers down, no keys, or the

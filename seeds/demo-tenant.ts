@@ -1,13 +1,18 @@
 // The demo tenant every fresh install starts with, and its flows. Idempotent: run on every
 // start; a flow is republished only when its definition changed.
 import leadIntake from './flows/lead-intake.json' with { type: 'json' };
+import outreachSequence from './flows/outreach-sequence.json' with { type: 'json' };
 import type { AppContextSeedTarget } from './seed-target.js';
 import { seedDemoUsers, DEMO_USERS } from './demo-users.js';
 import { seedDemoContacts } from './demo-contacts.js';
 
 export const DEMO_TENANT = { slug: 'demo', name: 'شركة تجريبية — Demo Co' };
 
-export const DEMO_FLOWS: { id: string; definition: unknown }[] = [{ id: 'demo-lead-intake', definition: leadIntake }];
+export const DEMO_FLOWS: { id: string; definition: unknown }[] = [
+  { id: 'demo-lead-intake', definition: leadIntake },
+  // The outreach sequence this product exists for; seeds/demo-activity.ts enrolls the demo contacts.
+  { id: 'demo-outreach', definition: outreachSequence },
+];
 
 export interface SeedResult {
   tenantId: string;

@@ -1,4 +1,4 @@
-// One error shape for every API answer: {error: {code, message, details}} (DESIGN.md).
+// One error shape for every API answer: {error: {code, message, details}} (docs/architecture.md "API errors").
 import type { ErrorRequestHandler } from 'express';
 import type { FlowError } from '../engine/index.js';
 import { FlowInvalidError } from '../engine/index.js';

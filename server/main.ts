@@ -2,12 +2,15 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadConfig } from './config.js';
+import { loadEnvFile } from './env-file.js';
 import { createLogger } from './logger.js';
 import { createContext } from './app-context.js';
 import { createApp } from './app.js';
 import { seedDemoTenant } from '../seeds/demo-tenant.js';
+import { seedDemoActivity } from '../seeds/demo-activity.js';
 import { demoCredentialsBanner } from '../seeds/demo-users.js';
 
+loadEnvFile(); // .env: the environment wins over it
 const config = loadConfig();
 const log = createLogger(config.logLevel);
 const ctx = await createContext(config, log);
@@ -17,12 +20,25 @@ if (seeded.published.length) log.info({ published: seeded.published }, 'seeded d
 if (seeded.users.length) process.stdout.write(demoCredentialsBanner() + '\n');
 await ctx.runtime.start();
 await ctx.scheduler.start();
+
 const server = http.createServer(createApp(ctx)).listen(config.port, config.host, () => {
   // PORT=0 picks a free port; log the real one (tests and supervisors read it).
   const port = (server.address() as AddressInfo).port;
   log.info({ url: `http://${config.host}:${port}`, port, database: ctx.db.dialect, dataDir: config.dataDir }, 'tadfuq is up — تدفق يعمل');
 });
 server.keepAliveTimeout = 65_000;
+
+// A fresh store (its demo contacts were just created): run a few demo executions through the
+// engine so executions, the escalation inbox and conversations have something to show. In the
+// background: the server answers meanwhile (they take a few seconds).
+if (seeded.contacts > 0) {
+  seedDemoActivity(ctx, seeded.tenantId).then(
+    (activity) => log.info({ executions: activity.executions.length }, 'seeded demo executions'),
+    (err: unknown) => {
+      if (!stopping) log.warn({ err }, 'demo executions could not be seeded');
+    },
+  );
+}
 
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {

@@ -2,11 +2,13 @@
 // Start as many as you like, on any machine. SIGTERM: stop taking jobs, finish in-flight
 // segments, exit.
 import { loadConfig } from './config.js';
+import { loadEnvFile } from './env-file.js';
 import { createLogger } from './logger.js';
 import http from 'node:http';
 import { createContext } from './app-context.js';
 import { metricsListener } from './metrics.js';
 
+loadEnvFile(); // .env: the environment wins over it
 const config = loadConfig();
 const log = createLogger(config.logLevel);
 const ctx = await createContext(config, log, 'worker');

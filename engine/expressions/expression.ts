@@ -273,3 +273,30 @@ async function resolve(value: unknown, scope: ExpressionScope, path: string): Pr
   }
   return value;
 }
+
+/** Variables whose value comes from the execution's data (the trigger payload and what followed). */
+const DATA_VARIABLES = new Set(['', 'trigger', 'nodes', 'contact']);
+
+/**
+ * Whether an expression reads the execution's data: a field of its input, `$`, `$trigger`,
+ * `$nodes` or `$contact`. One that reads none (`=$number("x")`) fails the same way for any
+ * payload; a webhook answers the failure of one that reads data as the caller's mistake.
+ */
+export function readsData(source: string): boolean {
+  if (!isExpression(source)) return false;
+  let ast: unknown;
+  try {
+    ast = compile(source.slice(1)).ast();
+  } catch {
+    return false;
+  }
+  const visit = (n: unknown): boolean => {
+    if (Array.isArray(n)) return n.some(visit);
+    if (!n || typeof n !== 'object') return false;
+    const node = n as { type?: unknown; value?: unknown };
+    if (node.type === 'name') return true;
+    if (node.type === 'variable' && typeof node.value === 'string' && DATA_VARIABLES.has(node.value)) return true;
+    return Object.values(n).some(visit);
+  };
+  return visit(ast);
+}

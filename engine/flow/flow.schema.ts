@@ -1,4 +1,4 @@
-// The stored flow format (DESIGN.md "Flow format"): one TypeBox value per shape, so the
+// The stored flow format (docs/flow-format.md): one TypeBox value per shape, so the
 // TypeScript type, the ajv validator and the OpenAPI document share one source.
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 

@@ -9,6 +9,7 @@ import { checkGraph } from './graph-checks.js';
 import type { NodeRegistry } from '../node-contract/node-registry.js';
 import type { NodeType } from '../node-contract/define-node.js';
 import { checkExpressions } from '../expressions/expression.js';
+import { closestName } from './closest-name.js';
 
 export type ValidationResult = { ok: true; flow: Flow; errors: [] } | { ok: false; errors: FlowError[] };
 
@@ -122,7 +123,9 @@ export function validateFlow(doc: unknown, registry: NodeRegistry): ValidationRe
     if (!node || typeof node !== 'object' || typeof node.type !== 'string') return;
     const nodeType = registry.get(node.type);
     if (!nodeType) {
-      errors.push({ path: pointer('nodes', i, 'type'), code: 'unknown_node_type', message: `unknown node type "${node.type}"` });
+      const guess = closestName(node.type, registry.list().map((t) => t.type));
+      const hint = guess ? `; did you mean "${guess}"?` : '';
+      errors.push({ path: pointer('nodes', i, 'type'), code: 'unknown_node_type', message: `unknown node type "${node.type}"${hint}` });
       return;
     }
     if ((node.typeVersion ?? 1) > nodeType.version) {

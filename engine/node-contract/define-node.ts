@@ -1,4 +1,4 @@
-// The node contract (DESIGN.md "Node contract"): one declarative object per node type.
+// The node contract (docs/architecture.md "Node contract"): one declarative object per node type.
 // `params` is a TypeBox schema, so `execute` receives typed, validated params without casts.
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { FlowError } from '../flow/flow-error.js';
@@ -26,7 +26,7 @@ export type NodeCategory = 'trigger' | 'logic' | 'data' | 'time' | 'sales' | 'in
  */
 export const CREDENTIAL_NAME_PATTERN = '^[\\p{L}\\p{N}][\\p{L}\\p{M}\\p{N} _.-]{0,99}$';
 
-/** Policy classes of DESIGN.md: A runs freely, B needs approval to publish (sends, external HTTP). */
+/** Policy classes (docs/architecture.md): A runs freely, B needs approval to publish (sends, external HTTP). */
 export type PolicyClass = 'A' | 'B';
 
 export interface NodeLogger {

@@ -1,4 +1,4 @@
-// Host services the sales nodes reach through their ctx (DESIGN.md "Node contract"): the
+// Host services the sales nodes reach through their ctx (docs/architecture.md "Node contract"): the
 // escalation inbox (`escalate`) and the CRM records (`crm.update`). The server implements the
 // gateways (server/escalations/, server/crm/) and threads them into the runtime the way
 // credentials are threaded; a node sees them already scoped to its tenant, execution and step.

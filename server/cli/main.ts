@@ -4,11 +4,9 @@
 // tadfuq enroll --flow … --tenant …   → enrolls contacts in a published flow (that store), prints the report
 import { parseArgs } from 'node:util';
 import { readFile } from 'node:fs/promises';
-import { validateCommand } from './validate-command.js';
-import { runCommand } from './run-command.js';
-import { codeTestCommand } from '../../nodes/code/code-test-command.js';
-import { seedCommand } from './seed-command.js';
-import { enrollCommand } from './enroll-command.js';
+// Each command's module is imported when it runs: `validate` needs the engine and the node
+// schemas, not the database, the HTTP server or the sandbox (it answers in well under a second).
+import { loadEnvFile } from '../env-file.js';
 
 const USAGE = `usage:
   tadfuq validate FLOW.json
@@ -20,9 +18,9 @@ const USAGE = `usage:
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   // code-test has flags of its own (--input, --vars, --timeout-ms, --memory-mb).
-  if (command === 'code-test') return codeTestCommand(rest, process.stdout, process.stderr);
-  if (command === 'seed') return seedCommand(process.env, process.stdout);
-  if (command === 'enroll') return enrollCommand(rest, process.env, process.stdout, process.stderr);
+  if (command === 'code-test') return (await import('../../nodes/code/code-test-command.js')).codeTestCommand(rest, process.stdout, process.stderr);
+  if (command === 'seed') return (await import('./seed-command.js')).seedCommand(process.env, process.stdout);
+  if (command === 'enroll') return (await import('./enroll-command.js')).enrollCommand(rest, process.env, process.stdout, process.stderr);
   const { values, positionals } = parseArgs({
     args: rest,
     allowPositionals: true,
@@ -44,8 +42,9 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`cannot read ${file}: ${(err as Error).message}\n`);
     return 2;
   }
-  if (command === 'validate') return validateCommand(file, text, process.stdout);
-  return runCommand(file, text, { input: values.input, trigger: values.trigger, allowPrivateNetwork: values['allow-private-network'] === true }, process.stdout, process.stderr);
+  if (command === 'validate') return (await import('./validate-command.js')).validateCommand(file, text, process.stdout);
+  return (await import('./run-command.js')).runCommand(file, text, { input: values.input, trigger: values.trigger, allowPrivateNetwork: values['allow-private-network'] === true }, process.stdout, process.stderr);
 }
 
+loadEnvFile(); // .env: the environment wins over it
 process.exitCode = await main(process.argv.slice(2));

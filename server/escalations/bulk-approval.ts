@@ -1,5 +1,5 @@
-// Class B: a bulk send above the tenant's threshold needs approval (DESIGN.md "Policy
-// classes"). requiresApproval() is the rule; the enrollments module (POST /enrollments, a bulk
+// Class B: a bulk send above the tenant's threshold needs approval (docs/architecture.md
+// "Policy classes"). requiresApproval() is the rule; the enrollments module (POST /enrollments, a bulk
 // start of a sending flow for many contacts) applies it before starting anything, and when it
 // holds opens a `bulk` escalation with EscalationService.openBulk({key, recipientCount, reason,
 // requestedBy, dueAt}) and subscribes with onDecided('bulk', …) to start (approved) or drop

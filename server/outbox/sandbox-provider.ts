@@ -1,4 +1,4 @@
-// The embedded "sandbox outbox" (DESIGN.md, embedded runtime): the provider a tenant's sends use
+// The embedded "sandbox outbox" (docs/architecture.md "Sends and the outbox"): the provider a tenant's sends use
 // when it has no provider credential for the channel. It records instead of sending — nothing
 // leaves the machine. The message's outbox row (provider `sandbox`, status `sent`) is the record
 // a user sees (GET /api/v1/outbox); the process also keeps the latest few in memory for tests

@@ -1,6 +1,6 @@
 // Routes: flows, drafts, versions, publish requests, test runs (GitHub issue 8, item 3).
 //
-// Decisions (DESIGN.md "Policy classes and roles"):
+// Decisions (docs/architecture.md "Policy classes"):
 // - A flow has one draft and immutable published versions 1, 2, … (flow_versions). The draft
 //   accepts anything with the flow envelope's shape (an object with a name, a nodes array and an
 //   edges array: 400 invalid_flow otherwise, paths relative to the flow) and every answer that
@@ -73,7 +73,7 @@ const Timestamp = Type.String({ format: 'date-time' });
 const FlowStatus = Type.Union([Type.Literal('draft'), Type.Literal('published'), Type.Literal('paused')]);
 const Problem = Type.Object({ path: Type.String(), code: Type.String(), message: Type.String() }, { additionalProperties: false });
 const NodeRef = Type.Object({ id: Type.String(), type: Type.String() }, { additionalProperties: false });
-const FlowDocument = Type.Unknown({ description: 'A flow document (DESIGN.md "Flow format"); a draft may be incomplete' });
+const FlowDocument = Type.Unknown({ description: 'A flow document (docs/flow-format.md); a draft may be incomplete' });
 const Origin = Nullable(Type.Record(Type.String(), Type.Unknown(), { description: "{kind: 'publish' | 'rollback' | 'approval', …}" }));
 
 const FlowSummary = Type.Object(

@@ -15,6 +15,7 @@ import { TtlCache } from '../ttl-cache.js';
 import type { Tenant, WebhookRoute } from '../../db/index.js';
 import type { Flow } from '../../engine/index.js';
 import { verifyWebhookSignature } from './webhook-signature.js';
+import { isCallerFault } from './caller-fault.js';
 import { WebhookIdempotency, idempotencyKeyOf, requestFingerprint, type Claim } from './webhook-idempotency.js';
 
 export interface HookRequest {
@@ -92,7 +93,7 @@ export function createWebhookHandler(ctx: AppContext): (req: HookRequest) => Pro
   }
 
   /** The answer for an execution, the same for the request that started it and for its repeats. */
-  async function answer(executionId: string, durable: boolean, replayed: boolean): Promise<HookResponse> {
+  async function answer(flow: Flow, executionId: string, durable: boolean, replayed: boolean): Promise<HookResponse> {
     const headers: Record<string, string> = { 'X-Execution-Id': executionId, ...(replayed ? { 'Idempotent-Replayed': 'true' } : {}) };
     if (durable) return { status: 202, headers, body: { executionId, status: 'queued' } };
     const result = await ctx.runtime.result(executionId, false, ctx.config.webhookWaitMs);
@@ -100,6 +101,22 @@ export function createWebhookHandler(ctx: AppContext): (req: HookRequest) => Pro
     // Suspended on a wait, or still running at the deadline: the caller polls the execution.
     if (result.status === 'waiting' || result.status === 'running') return { status: 202, headers, body: { executionId, status: result.status } };
     const error = result.error;
+    const details = error?.node ? [{ path: `/nodes/${error.node}${error.path ?? ''}`, code: error.code, message: error.message }] : [];
+    if (isCallerFault(flow, error)) {
+      // The request's data made an expression (or the params it computes) fail: the caller's mistake.
+      return {
+        status: 422,
+        headers,
+        body: {
+          error: {
+            code: 'invalid_payload',
+            message: `the request's data made node "${error!.node}" fail (see details; compare the body with what the flow reads) — بيانات الطلب لا تناسب ما يقرؤه التدفق`,
+            details,
+            executionId,
+          },
+        },
+      };
+    }
     return {
       status: 500,
       headers,
@@ -107,7 +124,7 @@ export function createWebhookHandler(ctx: AppContext): (req: HookRequest) => Pro
         error: {
           code: 'execution_failed',
           message: error?.message ?? `execution ${result.status}`,
-          details: error?.node ? [{ path: `/nodes/${error.node}${error.path ?? ''}`, code: error.code, message: error.message }] : [],
+          details,
           executionId,
         },
       },
@@ -162,7 +179,7 @@ export function createWebhookHandler(ctx: AppContext): (req: HookRequest) => Pro
 
     if (key === null) {
       const { executionId } = await start();
-      return answer(executionId, durable, false);
+      return answer(plan.flow, executionId, durable, false);
     }
     const claim: Claim = await idempotency.claim(tenant.id, route.flowId, key, requestFingerprint(req.query, req.rawBody));
     if (claim.start) {
@@ -173,6 +190,6 @@ export function createWebhookHandler(ctx: AppContext): (req: HookRequest) => Pro
         throw err;
       }
     }
-    return answer(claim.executionId, durable, !claim.start);
+    return answer(plan.flow, claim.executionId, durable, !claim.start);
   };
 }

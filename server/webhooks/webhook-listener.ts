@@ -26,9 +26,21 @@ function parseBody(text: string, contentType: string): unknown {
     assertJson(value, '/body');
     return value;
   }
-  if (type === 'application/x-www-form-urlencoded') return { ...querystring.parse(text) };
+  // `curl -d '{…}'` without -H labels a JSON body as a form: say so instead of running the
+  // flow on a mangled body (the flow would then fail on fields it cannot find).
+  if (type === 'application/x-www-form-urlencoded') {
+    if (/^\s*[[{]/.test(text)) throw unsupportedMediaType(`the body looks like JSON but its Content-Type is ${type} (curl -d sends that): send Content-Type: application/json`);
+    return { ...querystring.parse(text) };
+  }
   if (type.startsWith('text/')) return text;
+  if (type === '') throw unsupportedMediaType('a body needs a Content-Type: application/json, application/x-www-form-urlencoded or text/*');
   return null;
+}
+
+function unsupportedMediaType(message: string): ApiError {
+  return new ApiError(415, 'unsupported_media_type', `${message} — حدد نوع المحتوى Content-Type: application/json`, [
+    { path: '/headers/content-type', code: 'unsupported_media_type', message },
+  ]);
 }
 
 /** UTF-8 text of a body, without a leading byte order mark (as raw-body's decoder did). */

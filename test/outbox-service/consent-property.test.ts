@@ -1,4 +1,4 @@
-// The compliance property of DESIGN.md ("no send without consent"), over random flows and
+// The compliance property of docs/architecture.md ("no send without consent"), over random flows and
 // random consent histories, on the embedded runtime wired exactly as the server wires it
 // (createContext: runtime → ctx.send() → OutboxService → provider registry), with the sandbox
 // replaced by a provider that records every message it receives.

@@ -50,7 +50,7 @@ describe('server: webhooks and executions API', function () {
     const seeded = await seedDemoTenant(ctx);
     demoId = seeded.tenantId;
     demoAdmin = await addMember(ctx, demoId, 'admin');
-    expect(seeded.published).to.deep.equal(['demo-lead-intake@1']);
+    expect(seeded.published).to.deep.equal(['demo-lead-intake@1', 'demo-outreach@1']);
     await ctx.runtime.start();
     app = createApp(ctx);
 
@@ -195,6 +195,27 @@ describe('server: webhooks and executions API', function () {
       const view = await executionView(executionId as string);
       expect(view.status).to.equal('failed');
       expect(view.error).to.include({ node: 'bad', code: 'expression_error' });
+    });
+
+    it('answers 422 invalid_payload, not 500, when the caller left out a field the flow reads', async () => {
+      const res = await request(app).post('/hooks/demo/leads').send({ name: 'Sara', company: 'Acme' }).expect(422);
+      expect(res.body.error.code).to.equal('invalid_payload');
+      expect(res.body.error.executionId).to.equal(res.headers['x-execution-id']);
+      expect(res.body.error.details).to.have.length(1);
+      expect(res.body.error.details[0]).to.include({ path: '/nodes/isHot/params/condition', code: 'expression_error' });
+      expect(res.body.error.details[0].message).to.be.a('string').and.not.equal('');
+    });
+
+    it('answers 415 for a JSON body sent as a form (curl -d without -H) or without a content type', async () => {
+      const form = await request(app).post('/hooks/demo/leads').type('form').send('{"name":"Sara","budget_sar":"75000"}').expect(415);
+      expect(form.body.error.code).to.equal('unsupported_media_type');
+      expect(form.body.error.details[0]).to.include({ path: '/headers/content-type', code: 'unsupported_media_type' });
+      expect(form.body.error.message).to.contain('application/json');
+      const bare = await request(app).post('/hooks/demo/leads').set('Content-Type', '').send(Buffer.from('{"name":"Sara"}')).expect(415);
+      expect(bare.body.error.code).to.equal('unsupported_media_type');
+      // A real form still reaches the flow (and an empty body needs no content type).
+      await request(app).post('/hooks/demo/queued').type('form').send('n=1').expect(202);
+      await request(app).post('/hooks/demo/queued').expect(202);
     });
 
     it('serves nested paths ("a/b")', async () => {
