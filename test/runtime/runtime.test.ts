@@ -225,7 +225,8 @@ for (const kind of RUNTIME_KINDS) {
       const f = flow(
         [
           { id: 'start', type: 'trigger.manual' },
-          { id: 'blow', type: 'data.set', params: { fields: { big: '=$pad("", 1200000, "x")' } } },
+          // Eight fields of 150,000 characters: each within the expression budget, together over 1 MiB.
+          { id: 'blow', type: 'data.set', params: { fields: Object.fromEntries('abcdefgh'.split('').map((k) => [k, '=$pad("", 150000, "x")'])) } },
         ],
         [['start', 'out', 'blow']],
       );
