@@ -10,7 +10,11 @@
 export interface ExpressionLimits {
   /** Wall time of one evaluation. */
   timeoutMs: number;
-  /** Nesting of evaluated nodes (a recursive function adds several levels per call). */
+  /**
+   * Nesting of evaluated nodes (a recursive function adds several levels per call). JSONata
+   * counts one depth for all its parallel branches (every group of a group-by, every item of an
+   * array constructor), so the limit sits above maxItems plus ordinary nesting.
+   */
   maxDepth: number;
   /** Longest string an expression may build. */
   maxStringLength: number;
@@ -24,10 +28,10 @@ export interface ExpressionLimits {
 
 export const DEFAULT_EXPRESSION_LIMITS: Readonly<ExpressionLimits> = Object.freeze({
   timeoutMs: 100,
-  maxDepth: 500,
+  maxDepth: 20_000,
   maxStringLength: 200_000,
-  maxItems: 100_000,
-  maxValueSize: 5_000_000,
+  maxItems: 10_000,
+  maxValueSize: 1_000_000,
   maxBuiltChars: 10_000_000,
 });
 
