@@ -117,6 +117,7 @@ describe('core node registry', () => {
       'send.whatsapp',
       'send.sms',
       'send.email',
+      'send.message',
       'escalate',
       'crm.update',
     ]);

@@ -120,7 +120,12 @@ export function exitAffects(flow: Pick<Flow, 'nodes'>, reason: ExitReason, chann
     return !flow.nodes.some((n) => n.type === 'wait.event' && ((n.params as { event?: unknown } | undefined)?.event ?? MESSAGE_RECEIVED) === MESSAGE_RECEIVED);
   }
   if (!channel) return true;
-  return flow.nodes.some((n) => n.type === `send.${channel}`);
+  // send.message (channel rotation) counts as sending on every channel it lists.
+  return flow.nodes.some(
+    (n) =>
+      n.type === `send.${channel}` ||
+      (n.type === 'send.message' && ((n.params as { channels?: Array<{ channel?: unknown }> } | undefined)?.channels ?? []).some((c) => c?.channel === channel)),
+  );
 }
 
 const EXIT_STATE: Record<ExitReason, EnrollmentState> = { replied: 'replied', opted_out: 'opted_out', consent_withdrawn: 'opted_out', erased: 'cancelled' };

@@ -6,7 +6,10 @@ import { ContactRepository } from '../../db/contacts/index.js';
 import { OutboxRepository } from '../../db/outbox-repository.js';
 import { SenderUsageRepository } from '../../db/sender-usage-repository.js';
 import { TenantRepository, type Database } from '../../db/index.js';
-import type { SendRequest, SendResult } from '../../engine/index.js';
+import type { Outbox, SendRequest, SendResult } from '../../engine/index.js';
+import { sendMessageNode } from '../../nodes/send-message.node.js';
+import { portOutput, runNode } from '../../nodes/testing/run-node.js';
+import { ConsentRepository } from '../../db/contacts/index.js';
 import { ProviderError } from '../../server/channels/provider.js';
 import { SendDeferred } from '../../server/outbox/outbox-service.js';
 import { createTestDatabase, requirePostgres, type Dialect, type TestDatabase } from '../helpers/databases.js';
@@ -102,6 +105,44 @@ for (const dialect of ['sqlite', 'postgres'] as Dialect[]) {
       // Friday 10:00 London: the Saudi weekend applies in the recipient's zone → Sunday 09:00 London.
       clock = new Date('2026-03-06T10:00:00.000Z');
       expect(await send(tenant, req(london.id), origin(tenant))).to.deep.equal({ deferred: '2026-03-08T09:00:00.000Z', reason: 'outside_window' });
+    });
+
+    it('send.message through the real outbox: consent per channel, one message for the step, never again on a re-run', async () => {
+      const c = await contact(db, open);
+      await grant(db, open, c.id, 'sms', 'marketing', clock.getTime() - DAY);
+      await grant(db, open, c.id, 'email', 'marketing', clock.getTime() - DAY);
+      const step = origin(open);
+      // The harness names its own tenant and step: route them to this tenant and a fresh step.
+      const outbox: Outbox = {
+        send: (o, request, sig) => rig.service.send({ ...o, tenantId: open, executionId: step.executionId, stepId: step.stepId }, request, sig),
+        consent: (_t, contactId, channel, purpose) => rig.service.consent(open, contactId, channel, purpose),
+      };
+      const params = {
+        purpose: 'marketing',
+        channels: [
+          { channel: 'whatsapp', template: { name: 'intro' } },
+          { channel: 'sms', text: 'مرحبا' },
+          { channel: 'email', subject: 'Hello', text: 'Hi' },
+        ],
+      };
+      for (let run = 0; run < 3; run++) {
+        const { result } = await runNode(sendMessageNode, { params, subject: c.id, outbox, now: clock });
+        expect(portOutput(result).output).to.deep.include({ channel: 'sms' });
+      }
+      expect(rig.sandbox.received.map((r) => r.message.channel)).to.deep.equal(['sms']);
+      const repo = new OutboxRepository(db, open);
+      expect((await repo.byStep(`${step.stepId}:sms`))?.channel).to.equal('sms');
+      expect(await repo.byStep(`${step.stepId}:whatsapp`)).to.equal(null); // no consent: never asked, no blocked row
+      // Consent for SMS withdrawn before another contact's run: the rotation falls through to email.
+      const d = await contact(db, open);
+      await grant(db, open, d.id, 'sms', 'marketing', clock.getTime() - DAY);
+      await grant(db, open, d.id, 'email', 'marketing', clock.getTime() - DAY);
+      await new ConsentRepository(db, open).withdraw(d.id, 'sms', 'marketing', { actor: 'test', at: clock.getTime() });
+      const other = origin(open);
+      const outbox2: Outbox = { ...outbox, send: (o, request, sig) => rig.service.send({ ...o, tenantId: open, executionId: other.executionId, stepId: other.stepId }, request, sig) };
+      const { result } = await runNode(sendMessageNode, { params, subject: d.id, outbox: outbox2, now: clock });
+      expect(portOutput(result).output).to.deep.include({ channel: 'email' });
+      expect(rig.sandbox.received.map((r) => r.message.channel)).to.deep.equal(['sms', 'email']);
     });
 
     it('keyed sends: one row per step and key, each sent once; a keyed failure is final (never retried)', async () => {
