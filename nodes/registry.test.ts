@@ -109,6 +109,7 @@ describe('core node registry', () => {
       'data.set',
       'time.delay',
       'wait.event',
+      'reply.classify',
       'http.request',
       'code',
       'ai.score',

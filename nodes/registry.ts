@@ -18,6 +18,7 @@ import { sendWhatsappNode } from './send-whatsapp.node.js';
 import { sendSmsNode } from './send-sms.node.js';
 import { sendEmailNode } from './send-email.node.js';
 import { sendMessageNode } from './send-message.node.js';
+import { replyClassifyNode } from './reply-classify.node.js';
 import { escalateNode } from './escalate.node.js';
 import { crmUpdateNode } from './crm-update.node.js';
 
@@ -31,6 +32,7 @@ export const coreNodes: readonly NodeType[] = [
   dataSetNode,
   timeDelayNode,
   waitEventNode,
+  replyClassifyNode,
   httpRequestNode,
   codeNode,
   aiScoreNode,
