@@ -196,8 +196,9 @@ export const SendPolicySchema = Type.Object(
       ),
     ),
     senders: Type.Optional(
-      Type.Record(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9 _.-]{0,99}$' }), Type.Object(senderLimitFields(false), { additionalProperties: false }), {
+      Type.Record(Type.String(), Type.Object(senderLimitFields(false), { additionalProperties: false }), {
         default: {},
+        additionalProperties: false,
         maxProperties: 200,
         description: 'overrides by sender: the credential name (or "sandbox")',
       }),

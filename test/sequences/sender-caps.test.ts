@@ -118,6 +118,9 @@ describe('sequences: sender caps, ramp-up, gap and spreading', () => {
     expect(senderLimitsOf(policy, 'whatsapp', 'wa-new')).to.deep.include({ dailyCap: 50, minGapSeconds: 5 });
     expect(senderLimitsOf(policy, 'whatsapp', 'wa-old')).to.deep.include({ dailyCap: 500, minGapSeconds: 5 });
     expect(senderLimitsOf(policy, 'sms', 'x')).to.deep.include({ dailyCap: null, minGapSeconds: 0 });
+    // Credential names may be Arabic; an override is kept by the policy as given.
+    const arabic = resolveSendPolicy({ senders: { 'واتساب المبيعات': { dailyCap: 40 } } });
+    expect(senderLimitsOf(arabic, 'whatsapp', 'واتساب المبيعات')).to.deep.include({ dailyCap: 40 });
   });
 
   it('property: caps, gaps and windows hold across random batches, windows and restarts (state written and read back)', () => {
