@@ -11,9 +11,8 @@
 // failed is final for the step (the rotation moved on), and an uncertain send (it may have gone
 // out) stops the rotation with send_uncertain rather than risk a second message.
 import { Type } from '@sinclair/typebox';
-import { choices, defineNode, ERROR_PORT, Expr, label, NodeFailure, type FlowError, type NodeContext, type SendChannel, type SendRequest } from '../engine/index.js';
+import { choices, CREDENTIAL_NAME_PATTERN, defineNode, ERROR_PORT, Expr, label, NodeFailure, type FlowError, type NodeContext, type SendChannel, type SendRequest } from '../engine/index.js';
 import { ContactIdParam, PurposeParam, contactIdOf } from './shared/send-node.js';
-import { CREDENTIAL_NAME_PATTERN } from '../engine/index.js';
 
 export const ROTATION_CHANNELS: readonly SendChannel[] = ['whatsapp', 'sms', 'email'];
 /** Longest wait for a delivery report before the next channel (7 days). */
@@ -58,6 +57,7 @@ const ChannelMessage = Type.Object(
         minLength: 1,
         maxLength: 100,
         pattern: CREDENTIAL_NAME_PATTERN,
+        'x-credential-types': ['ultramsg', 'twilio', 'smtp'],
         ...label('Sender', 'المرسِل', 'Credential (WhatsApp number, SMS sender, mailbox) to send with; default: the first of the channel, else the sandbox', 'بيانات الاعتماد (رقم واتساب أو مرسل الرسائل النصية أو صندوق البريد) المستخدمة؛ الافتراضي: أولها للقناة، وإلا فبيئة التجربة'),
       }),
     ),
