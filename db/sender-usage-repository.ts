@@ -1,4 +1,4 @@
-// Per-sender pacing state (migration 016, table sender_usage): what engine/outbox/sender-caps.ts
+// Per-sender pacing state (migration 017, table sender_usage): what engine/outbox/sender-caps.ts
 // plans from. Read (locked on PostgreSQL) and written inside the outbox's decide transaction,
 // so two processes never reserve the same sender's last slot of a day twice.
 import type { Database } from './database.js';
