@@ -33,6 +33,8 @@ export interface Enrollment {
   endedAt: number | null;
   endReason: string | null;
   updatedAt: number;
+  /** A paused enrollment resumes by itself then (an out-of-office reply's return); null: by hand only. */
+  resumeAt: number | null;
 }
 
 export interface EnrollmentHistoryEntry {
@@ -122,6 +124,7 @@ export function enrollmentOf(r: Row): Enrollment {
     enrolledAt: Number(r.enrolled_at),
     endedAt: num(r.ended_at),
     endReason: str(r.end_reason),
+    resumeAt: r.resume_at === null || r.resume_at === undefined ? null : Number(r.resume_at),
     updatedAt: Number(r.updated_at),
   };
 }
@@ -141,7 +144,7 @@ function historyOf(r: Row): EnrollmentHistoryEntry {
 }
 
 // Everything but resume_plan (it can be large; only resume reads it).
-const COLUMNS = 'id, tenant_id, flow_id, flow_version, contact_id, state, execution_id, current_node, allow_reentry, enrolled_by, enrolled_at, ended_at, end_reason, updated_at';
+const COLUMNS = 'id, tenant_id, flow_id, flow_version, contact_id, state, execution_id, current_node, allow_reentry, enrolled_by, enrolled_at, ended_at, end_reason, updated_at, resume_at';
 
 export class EnrollmentRepository {
   constructor(
@@ -289,6 +292,11 @@ export class EnrollmentRepository {
   }
 
   /** Store the position a paused enrollment resumes from (no history row: the pause wrote it). */
+  /** When a paused enrollment resumes by itself (an out-of-office reply's return date); null: only by hand. */
+  async setResumeAt(id: string, at: number | null): Promise<void> {
+    await this.db.sql.query('UPDATE enrollments SET resume_at = $3 WHERE tenant_id = $1 AND id = $2', [this.tenantId, id, at]);
+  }
+
   async setResumePlan(id: string, plan: string, node: string | null): Promise<boolean> {
     let done = false;
     await this.db.sql.transaction(async (q) => {
@@ -303,4 +311,10 @@ export class EnrollmentRepository {
     const rows = await this.db.sql.query('SELECT node_id FROM execution_steps WHERE tenant_id = $1 AND execution_id = $2 ORDER BY seq DESC LIMIT 1', [this.tenantId, executionId]);
     return str(rows[0]?.node_id);
   }
+}
+
+/** Paused enrollments whose resume time has come, every tenant's (the resume sweep). */
+export async function dueEnrollmentResumes(db: Database, now: number, limit = 100): Promise<Array<{ tenantId: string; id: string }>> {
+  const rows = await db.sql.query("SELECT tenant_id, id FROM enrollments WHERE state = 'paused' AND resume_at IS NOT NULL AND resume_at <= $1 ORDER BY resume_at LIMIT $2", [now, limit]);
+  return rows.map((r) => ({ tenantId: String(r.tenant_id), id: String(r.id) }));
 }

@@ -20,6 +20,10 @@ export interface InboundMessage {
   createdAt: number;
   processedAt: number | null;
   redactedAt: number | null;
+  /** Reply intelligence: the class, the out-of-office return (epoch ms) and who classified it. */
+  replyClass: string | null;
+  replyReturnAt: number | null;
+  replyClassifier: string | null;
 }
 
 export interface NewInboundMessage {
@@ -52,6 +56,9 @@ export function inboundMessageOf(r: Row): InboundMessage {
     createdAt: Number(r.created_at),
     processedAt: num(r.processed_at),
     redactedAt: num(r.redacted_at),
+    replyClass: str(r.reply_class),
+    replyReturnAt: num(r.reply_return_at),
+    replyClassifier: str(r.reply_classifier),
   };
 }
 
@@ -86,6 +93,22 @@ export class InboundMessageRepository {
   }
 
   /** The side effects of the message ran (events delivered, enrollments ended). */
+  async get(id: string): Promise<InboundMessage | null> {
+    const rows = await this.db.sql.query('SELECT * FROM inbound_messages WHERE tenant_id = $1 AND id = $2', [this.tenantId, id]);
+    return rows[0] ? inboundMessageOf(rows[0]) : null;
+  }
+
+  /** Store the reply's class (reply intelligence) with the message, for routing and analytics. */
+  async setReplyClass(id: string, replyClass: string, returnAt: number | null, classifier: string): Promise<void> {
+    await this.db.sql.query('UPDATE inbound_messages SET reply_class = $3, reply_return_at = $4, reply_classifier = $5 WHERE tenant_id = $1 AND id = $2', [
+      this.tenantId,
+      id,
+      replyClass.slice(0, 32),
+      returnAt,
+      classifier.slice(0, 32),
+    ]);
+  }
+
   async markProcessed(id: string, at = Date.now()): Promise<void> {
     await this.db.sql.transaction(async (q) => {
       await q('UPDATE inbound_messages SET processed_at = $3 WHERE tenant_id = $1 AND id = $2 AND processed_at IS NULL', [this.tenantId, id, at]);

@@ -16,6 +16,7 @@ import * as llmUsage from './migrations/013-llm-usage.js';
 import * as escalationsEventsCrm from './migrations/014-escalations-events-crm.js';
 import * as erasureConsentTrail from './migrations/015-erasure-consent-trail.js';
 import * as executionStarts from './migrations/016-execution-starts.js';
+import * as sequences from './migrations/017-sequences.js';
 
 /** Migrations are listed here (not globbed) so they work the same from source and from dist/. */
 const migrations = [
@@ -35,6 +36,7 @@ const migrations = [
   { name: '014-escalations-events-crm', ...escalationsEventsCrm },
   { name: '015-erasure-consent-trail', ...erasureConsentTrail },
   { name: '016-execution-starts', ...executionStarts },
+  { name: '017-sequences', ...sequences },
 ];
 
 export function migrator(sequelize: Sequelize): Umzug<QueryInterface> {

@@ -64,6 +64,10 @@ export interface OutboxMessage {
   deliveredAt: number | null;
   readAt: number | null;
   redactedAt: number | null;
+  /** The sender (`<channel>:<credential>` or `<channel>:sandbox`) the message was paced on, when the policy paces it. */
+  senderKey: string | null;
+  /** The slot reserved for it by the sender's pacing (a re-run never reserves a second one). */
+  senderSlotAt: number | null;
 }
 
 /** What a new or re-decided row holds (the rest is derived). */
@@ -120,6 +124,8 @@ export function outboxMessageOf(r: Row): OutboxMessage {
     deliveredAt: num(r.delivered_at),
     readAt: num(r.read_at),
     redactedAt: num(r.redacted_at),
+    senderKey: str(r.sender_key),
+    senderSlotAt: num(r.sender_slot_at),
   };
 }
 
@@ -216,6 +222,11 @@ export class OutboxRepository implements DeliveryStatusSink {
    * False when the row is no longer pending (another process got there first): then the
    * provider must not be called.
    */
+  /** Record the sender slot reserved for a message (inside the decide transaction). */
+  async setSenderSlot(id: string, senderKey: string, slotAt: number, query: Query): Promise<void> {
+    await query('UPDATE outbound_messages SET sender_key = $3, sender_slot_at = $4 WHERE tenant_id = $1 AND id = $2', [this.tenantId, id, senderKey, slotAt]);
+  }
+
   async markSending(id: string, now: number, provider: { name: string; credentialName: string | null }): Promise<boolean> {
     const rows = await this.transaction((q) =>
       q(

@@ -109,6 +109,7 @@ describe('core node registry', () => {
       'data.set',
       'time.delay',
       'wait.event',
+      'reply.classify',
       'http.request',
       'code',
       'ai.score',
@@ -117,6 +118,7 @@ describe('core node registry', () => {
       'send.whatsapp',
       'send.sms',
       'send.email',
+      'send.message',
       'escalate',
       'crm.update',
     ]);

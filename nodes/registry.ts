@@ -17,6 +17,8 @@ import { consentCheckNode } from './consent-check.node.js';
 import { sendWhatsappNode } from './send-whatsapp.node.js';
 import { sendSmsNode } from './send-sms.node.js';
 import { sendEmailNode } from './send-email.node.js';
+import { sendMessageNode } from './send-message.node.js';
+import { replyClassifyNode } from './reply-classify.node.js';
 import { escalateNode } from './escalate.node.js';
 import { crmUpdateNode } from './crm-update.node.js';
 
@@ -30,6 +32,7 @@ export const coreNodes: readonly NodeType[] = [
   dataSetNode,
   timeDelayNode,
   waitEventNode,
+  replyClassifyNode,
   httpRequestNode,
   codeNode,
   aiScoreNode,
@@ -38,6 +41,7 @@ export const coreNodes: readonly NodeType[] = [
   sendWhatsappNode,
   sendSmsNode,
   sendEmailNode,
+  sendMessageNode,
   escalateNode,
   crmUpdateNode,
 ];

@@ -26,6 +26,10 @@ import type { EscalationService } from './escalations/escalation-service.js';
 import type { CrmService } from './crm/crm-service.js';
 import { OutboxService } from './outbox/outbox-service.js';
 import { createProviderRegistry } from './outbox/provider-registry.js';
+import { createRuntimeLlm } from './llm/index.js';
+import { createReplyClassifier } from './channels/reply-intelligence.js';
+import type { ReplyClassifier } from './channels/inbound.js';
+import { startPeriodic } from './periodic.js';
 
 export interface AppContext {
   config: Config;
@@ -46,6 +50,8 @@ export interface AppContext {
   outbox: OutboxService;
   /** Ends a contact's sequences when it replies, opts out, withdraws consent or is erased. */
   contactExits: ContactExits;
+  /** Classifies inbound replies (interested, not now, out of office…): the LLM chain, rules as fallback. */
+  replies: ReplyClassifier;
   /** The tenant's credentials: metadata, and reveal() for the engine and webhook signatures only. */
   credentials(tenantId: string): CredentialRepository;
   /** Domain events: POST /events and the CRM publish through it; it starts trigger.event flows. */
@@ -96,6 +102,10 @@ export async function createContext(config: Config, log: Logger, role: 'producer
   const stopConsentExpiry = role === 'producer' ? startConsentExpirySweeper({ db, log, events: sales.events }) : null;
   // The API process times out escalations, re-delivers decisions and routes events left unrouted, every minute.
   const stopSalesSweepers = role === 'producer' ? sales.startSweepers() : null;
+  const enrollments = new EnrollmentService({ db, runtime, registry, log });
+  // The API process resumes enrollments paused by an out-of-office reply once the contact is back, every minute.
+  const stopResumeSweep = role === 'producer' ? startPeriodic('enrollment resume', () => enrollments.resumeDue(), { intervalMs: 60_000, log }) : null;
+  const replies = createReplyClassifier({ llm: createRuntimeLlm({ db, tenantSettings, credentials: createCredentialResolver(db, credentialBox), log }), settings: (id) => tenantSettings.get(id) });
   return {
     config,
     log,
@@ -112,7 +122,8 @@ export async function createContext(config: Config, log: Logger, role: 'producer
     contacts: (tenantId) => new ContactRepository(db, tenantId),
     consents: (tenantId) => new ConsentRepository(db, tenantId),
     // Ends the contact's enrollments (server/enrollments/enrollment-service.ts).
-    contactExits: new EnrollmentService({ db, runtime, registry, log }),
+    contactExits: enrollments,
+    replies,
     credentials: (tenantId) => new CredentialRepository(db, credentialBox, tenantId),
     events: sales.events,
     escalations: sales.escalations,
@@ -126,6 +137,7 @@ export async function createContext(config: Config, log: Logger, role: 'producer
       await retention?.stop();
       stopConsentExpiry?.();
       stopSalesSweepers?.();
+      stopResumeSweep?.();
       scheduler.stop();
       await runtime.stop();
       await setDefaultSandboxPool(undefined); // stops the code step's sandbox processes, if started

@@ -9,3 +9,4 @@ export * from './prices.js';
 export * from './numbers.js';
 export * from './rules-scorer.js';
 export { rulesOnlyLlm } from './rules-only.js';
+export * from './reply-classifier.js';

@@ -3,6 +3,9 @@ export {
   CHANNELS,
   DEFAULT_SEND_POLICY,
   DEFAULT_TIMEZONE,
+  NO_SENDER_LIMITS,
+  senderLimitsOf,
+  type SenderLimits,
   SendPolicySchema,
   holidayRange,
   isHoliday,
@@ -27,6 +30,7 @@ export {
   nextSendOpening,
   planSend,
   sendPolicyProblems,
+  windowLengthMs,
   type CapDecision,
   type SendPlan,
   type SentToday,
@@ -44,5 +48,6 @@ export {
   weekdayOf,
   type LocalDateTime,
 } from './zoned-time.js';
+export { EMPTY_SENDER_STATE, planSenderSlot, senderCapOn, type SenderSlot, type SenderSlotInput, type SenderState } from './sender-caps.js';
 export { defaultSaudiHolidays, formatHijri, formatHijriDate, hijriDate, hijriOfDate, type DefaultHoliday, type DisplayLocale, type HijriDate } from './hijri.js';
 export type { DeliveryStatusSink, DeliveryUpdate, Outbox, SendChannel, SendHooks, SendOrigin, SendRequest, SendResult } from './send-contract.js';

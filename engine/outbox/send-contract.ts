@@ -24,10 +24,27 @@ export interface SendRequest {
   html?: string;
   /** Name of the tenant credential of the provider to use; absent: the tenant's default for the channel (or the sandbox). */
   credential?: string;
+  /**
+   * A second outbox key within the step (`[a-z0-9_-]{1,32}`, e.g. the channel): a step that
+   * sends on several channels (send.message's rotation) has one row per key, each exactly
+   * once. A keyed row that failed is final: it is never decided again (the step moved on).
+   */
+  key?: string;
 }
 
 export type SendResult =
-  | { status: 'sent'; messageId: string; provider: string; providerMessageId: string | null; to: string }
+  | {
+      status: 'sent';
+      messageId: string;
+      provider: string;
+      providerMessageId: string | null;
+      to: string;
+      /** Delivery as last reported by the provider (sent, delivered, read). */
+      delivery?: 'sent' | 'delivered' | 'read';
+      /** When the provider took it, and when it reported it delivered (epoch ms). */
+      sentAt?: number | null;
+      deliveredAt?: number | null;
+    }
   | { status: 'blocked'; messageId: string; reason: string }
   | {
       status: 'failed';

@@ -37,7 +37,30 @@ export interface SendPolicy {
   businessHours: TimeRange;
   channels: Record<Channel, ChannelRule>;
   caps: { perContactPerDay: ChannelCaps; perTenantPerDay: ChannelCaps };
+  /**
+   * Per-sender limits (a sender is the credential a message goes out with: a WhatsApp number,
+   * an SMS sender id, a mailbox; the sandbox is `sandbox`): the defaults of every sender of a
+   * channel, and overrides by credential name. See engine/outbox/sender-caps.ts.
+   */
+  senderLimits: Record<'whatsapp' | 'sms' | 'email', SenderLimits>;
+  senders: Record<string, Partial<SenderLimits>>;
 }
+
+/** How fast one sender may go. The defaults limit nothing. */
+export interface SenderLimits {
+  /** Messages this sender may send per local day (the policy's zone); null: no cap. */
+  dailyCap: number | null;
+  /** A new sender's warm-up: day 0 (its first sending day) allows `startPerDay`, each later day `dailyIncreasePercent` % more, never above dailyCap. */
+  rampUp: { startPerDay: number; dailyIncreasePercent: number } | null;
+  /** At least this long between two messages of the sender. */
+  minGapSeconds: number;
+  /** Spread the day's cap evenly over the send window (gap ≥ window length ÷ cap of the day). */
+  spread: boolean;
+  /** A random extra delay of 0…jitterSeconds added to every gap. */
+  jitterSeconds: number;
+}
+
+export const NO_SENDER_LIMITS: SenderLimits = Object.freeze({ dailyCap: null, rampUp: null, minGapSeconds: 0, spread: false, jitterSeconds: 0 });
 
 export const DEFAULT_SEND_POLICY: SendPolicy = deepFreeze({
   timezone: DEFAULT_TIMEZONE,
@@ -53,6 +76,8 @@ export const DEFAULT_SEND_POLICY: SendPolicy = deepFreeze({
     perContactPerDay: { whatsapp: 3, sms: 2, email: 5, call: null },
     perTenantPerDay: { whatsapp: 10_000, sms: 5_000, email: 20_000, call: null },
   },
+  senderLimits: { whatsapp: { ...NO_SENDER_LIMITS }, sms: { ...NO_SENDER_LIMITS }, email: { ...NO_SENDER_LIMITS } },
+  senders: {},
 });
 
 function deepFreeze<T>(value: T): T {
@@ -100,6 +125,32 @@ const CapsSchema = (which: 'perContactPerDay' | 'perTenantPerDay', description: 
   );
 };
 
+const senderLimitFields = (withDefaults: boolean) => {
+  const d = <T>(value: T) => (withDefaults ? { default: value } : {});
+  return {
+    dailyCap: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 10_000_000 }), Type.Null()], { ...d(null), description: 'messages this sender may send per local day; null: no cap' })),
+    rampUp: Type.Optional(
+      Type.Union(
+        [
+          Type.Object(
+            {
+              startPerDay: Type.Integer({ minimum: 1, maximum: 10_000_000, description: 'messages allowed on the sender’s first sending day' }),
+              dailyIncreasePercent: Type.Integer({ minimum: 0, maximum: 1000, description: 'each later day allows this much more (compounded), never above dailyCap' }),
+            },
+            { additionalProperties: false },
+          ),
+          Type.Null(),
+        ],
+        { ...d(null), description: 'warm-up of a new sender; null: none' },
+      ),
+    ),
+    minGapSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 86_400, ...d(0), description: 'at least this many seconds between two messages of the sender' })),
+    spread: Type.Optional(Type.Boolean({ ...d(false), description: 'spread the day’s cap evenly across the send window instead of a burst at the opening' })),
+    jitterSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 3_600, ...d(0), description: 'random extra delay (0…jitterSeconds) added to every gap' })),
+  };
+};
+const SenderLimitsSchema = (description: string) => Type.Optional(Type.Object(senderLimitFields(true), { additionalProperties: false, default: {}, description }));
+
 /** The policy as the API takes it: every property optional, defaults filled in (ajv useDefaults or resolveSendPolicy). */
 export const SendPolicySchema = Type.Object(
   {
@@ -134,9 +185,34 @@ export const SendPolicySchema = Type.Object(
         { additionalProperties: false, default: {} },
       ),
     ),
+    senderLimits: Type.Optional(
+      Type.Object(
+        {
+          whatsapp: SenderLimitsSchema('every WhatsApp sender (number) unless overridden'),
+          sms: SenderLimitsSchema('every SMS sender id unless overridden'),
+          email: SenderLimitsSchema('every mailbox unless overridden'),
+        },
+        { additionalProperties: false, default: {}, description: 'per-sender daily cap, ramp-up, minimum gap and spreading, per channel' },
+      ),
+    ),
+    senders: Type.Optional(
+      Type.Record(Type.String(), Type.Object(senderLimitFields(false), { additionalProperties: false }), {
+        default: {},
+        additionalProperties: false,
+        maxProperties: 200,
+        description: 'overrides by sender: the credential name (or "sandbox")',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
+
+/** The limits of one sender: its channel's defaults, then its own overrides. */
+export function senderLimitsOf(policy: SendPolicy, channel: 'whatsapp' | 'sms' | 'email', sender: string): SenderLimits {
+  const base = policy.senderLimits?.[channel] ?? NO_SENDER_LIMITS;
+  const own = Object.hasOwn(policy.senders ?? {}, sender) ? policy.senders[sender] : undefined;
+  return { ...NO_SENDER_LIMITS, ...base, ...(own ?? {}) };
+}
 
 export type SendPolicyInput = Static<typeof SendPolicySchema>;
 

@@ -153,3 +153,9 @@ export function planSend(policy: SendPolicy, holidays: readonly Holiday[], chann
   if (caps.ok) return { action: 'send' };
   return { action: 'defer', until: nextSendOpening(policy, holidays, channel, caps.retryAt), reason: caps.reason };
 }
+
+/** Length of one day's opening of `channel` (local wall time, ms); 0 when it never opens. */
+export function windowLengthMs(policy: SendPolicy, channel: Channel): number {
+  const w = windowOf(policy, [], channel);
+  return Math.max(0, w.toMs - w.fromMs);
+}

@@ -24,6 +24,15 @@ import { PURPOSES, type Channel } from '../../engine/consent/consent-rule.js';
 import { normalisePhone } from '../consent/contact-fields.js';
 import { detectOptOut, optOutWordSet } from './opt-out-words.js';
 import type { TenantSettings } from '../../db/tenant-repository.js';
+import { classifyReplyByRules, DEFAULT_TIMEZONE, startOfLocalDate, type ReplyClassification } from '../../engine/index.js';
+
+/** An out-of-office reply without a return date pauses the contact's sequences this long. */
+export const DEFAULT_AWAY_MS = 7 * 86_400_000;
+
+/** Reply intelligence for inbound messages: the LLM chain with the rules as fallback (server/channels/reply-intelligence.ts). */
+export interface ReplyClassifier {
+  classify(tenantId: string, text: string, now: Date, messageId: string): Promise<ReplyClassification>;
+}
 
 export const MESSAGE_RECEIVED_EVENT = 'message.received';
 export const OPT_OUT_SOURCE = 'opt_out_reply';
@@ -56,9 +65,14 @@ export interface InboundOutcome {
   resumed: number;
   /** Enrollments ended (opted_out + replied). */
   exited: number;
+  /** The reply's class (stored with the message) and, out of office, when the contact is back. */
+  replyClass: string | null;
+  returnAt: number | null;
+  /** Enrollments paused until the return date (out of office). */
+  paused: number;
 }
 
-export type InboundContext = Pick<AppContext, 'db' | 'log' | 'runtime' | 'contacts' | 'consents' | 'audit' | 'contactExits'>;
+export type InboundContext = Pick<AppContext, 'db' | 'log' | 'runtime' | 'contacts' | 'consents' | 'audit' | 'contactExits'> & { replies?: ReplyClassifier };
 
 /** The sender's phone in E.164, or null (a group, a malformed address). */
 export function senderPhone(raw: string): string | null {
@@ -87,7 +101,18 @@ export async function handleInbound(ctx: InboundContext, input: InboundInput, se
       { contactId: contact?.id ?? null, channel: input.channel, from: phone ?? input.from.slice(0, 320), to: input.to?.slice(0, 320) ?? null, body: input.body, provider: input.provider, providerMessageId: input.providerMessageId, optOut, receivedAt: input.receivedAt },
       q,
     );
-    outcome = { messageId: message.id, contactId: message.contactId, duplicate: !created, optOut: message.optOut, consentsWithdrawn: 0, resumed: 0, exited: 0 };
+    outcome = {
+      messageId: message.id,
+      contactId: message.contactId,
+      duplicate: !created,
+      optOut: message.optOut,
+      consentsWithdrawn: 0,
+      resumed: 0,
+      exited: 0,
+      replyClass: message.replyClass,
+      returnAt: message.replyReturnAt,
+      paused: 0,
+    };
     processed = message.processedAt !== null;
     if (!created || !contact) return;
 
@@ -112,6 +137,14 @@ export async function handleInbound(ctx: InboundContext, input: InboundInput, se
   const contactId = outcome.contactId;
   if (contactId) {
     const at = new Date(input.receivedAt).toISOString();
+    // Reply intelligence: classified once (a redelivery reuses the stored class), kept with the message.
+    if (outcome.replyClass === null) {
+      const reply = await classifyInbound(ctx, input, outcome);
+      outcome.replyClass = reply.class;
+      outcome.returnAt =
+        reply.class === 'out_of_office' ? (reply.returnDate ? startOfLocalDate(reply.returnDate, DEFAULT_TIMEZONE).getTime() + 9 * 3_600_000 : input.receivedAt + DEFAULT_AWAY_MS) : null;
+      await repo.setReplyClass(outcome.messageId, reply.class, outcome.returnAt, reply.by);
+    }
     if (outcome.optOut) outcome.exited += await ctx.contactExits.exit(tenantId, contactId, 'opted_out', input.channel);
     outcome.resumed = await ctx.runtime.deliverEvent(tenantId, MESSAGE_RECEIVED_EVENT, contactId, {
       channel: input.channel,
@@ -120,9 +153,31 @@ export async function handleInbound(ctx: InboundContext, input: InboundInput, se
       messageId: outcome.messageId,
       provider: input.provider,
       optOut: outcome.optOut !== null,
+      replyClass: outcome.replyClass,
+      returnDate: outcome.returnAt !== null ? new Date(outcome.returnAt).toISOString().slice(0, 10) : null,
+      returnAt: outcome.returnAt !== null ? new Date(outcome.returnAt).toISOString() : null,
     });
-    outcome.exited += await ctx.contactExits.exit(tenantId, contactId, 'replied', input.channel);
+    // Out of office is not an answer: the sequences pause until the contact is back instead of ending.
+    if (outcome.replyClass === 'out_of_office' && outcome.returnAt !== null && ctx.contactExits.pauseUntil) {
+      outcome.paused = await ctx.contactExits.pauseUntil(tenantId, contactId, outcome.returnAt);
+    } else {
+      outcome.exited += await ctx.contactExits.exit(tenantId, contactId, 'replied', input.channel);
+    }
   }
   await repo.markProcessed(outcome.messageId);
   return outcome;
+}
+
+/** The class of an inbound reply: an opt-out is `unsubscribe`; else the LLM chain (rules when it fails). */
+async function classifyInbound(ctx: InboundContext, input: InboundInput, outcome: InboundOutcome): Promise<ReplyClassification> {
+  const now = new Date(input.receivedAt);
+  if (outcome.optOut) return { class: 'unsubscribe', returnDate: null, by: 'opt_out' };
+  if (ctx.replies) {
+    try {
+      return await ctx.replies.classify(input.tenantId, input.body, now, outcome.messageId);
+    } catch (err) {
+      ctx.log.warn({ err, messageId: outcome.messageId }, 'reply classification failed; the rules classify it');
+    }
+  }
+  return classifyReplyByRules(input.body, now);
 }

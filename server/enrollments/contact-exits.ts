@@ -11,4 +11,11 @@ export interface ContactExits {
    * (all of them when the channel is unknown). Returns how many ended. Idempotent.
    */
   exit(tenantId: string, contactId: string, reason: ExitReason, channel?: string): Promise<number>;
+
+  /**
+   * An out-of-office reply: pause the contact's active enrollments that a reply would have ended
+   * (flows that wait for the reply themselves get it through wait.event instead) and resume
+   * them by themselves at `until`. Returns how many were paused.
+   */
+  pauseUntil?(tenantId: string, contactId: string, until: number): Promise<number>;
 }

@@ -32,7 +32,7 @@ import { ReplayUnavailable, replayStepOf, validateFlow, type Flow, type HistoryS
 import { ExecutionRepository, FlowRepository, type Database } from '../../db/index.js';
 import { AuditRepository } from '../../db/audit-repository.js';
 import { ContactRepository, type Contact } from '../../db/contacts/index.js';
-import { EnrollmentRepository, LIVE_STATES, type Enrollment, type EnrollmentHistoryEntry, type EnrollmentState, type ExecutionPosition } from '../../db/enrollment-repository.js';
+import { EnrollmentRepository, LIVE_STATES, dueEnrollmentResumes, type Enrollment, type EnrollmentHistoryEntry, type EnrollmentState, type ExecutionPosition } from '../../db/enrollment-repository.js';
 import { ApiError, notFound } from '../api-error.js';
 import type { ContactExits, ExitReason } from './contact-exits.js';
 import type { EnrollTarget } from './enroll-csv.js';
@@ -120,8 +120,16 @@ export function exitAffects(flow: Pick<Flow, 'nodes'>, reason: ExitReason, chann
     return !flow.nodes.some((n) => n.type === 'wait.event' && ((n.params as { event?: unknown } | undefined)?.event ?? MESSAGE_RECEIVED) === MESSAGE_RECEIVED);
   }
   if (!channel) return true;
-  return flow.nodes.some((n) => n.type === `send.${channel}`);
+  // send.message (channel rotation) counts as sending on every channel it lists.
+  return flow.nodes.some(
+    (n) =>
+      n.type === `send.${channel}` ||
+      (n.type === 'send.message' && ((n.params as { channels?: Array<{ channel?: unknown }> } | undefined)?.channels ?? []).some((c) => c?.channel === channel)),
+  );
 }
+
+/** Who pauses and resumes enrollments for an out-of-office reply. */
+export const OUT_OF_OFFICE_ACTOR = 'system:out_of_office';
 
 const EXIT_STATE: Record<ExitReason, EnrollmentState> = { replied: 'replied', opted_out: 'opted_out', consent_withdrawn: 'opted_out', erased: 'cancelled' };
 
@@ -354,6 +362,8 @@ export class EnrollmentService implements ContactExits {
     if (e.state !== 'active' || !e.executionId) throw this.stateConflict(e, 'active');
     const executionId = e.executionId;
     const repo = this.repo(tenantId);
+    // A pause by hand stays until resumed by hand (pauseUntil sets the time after pausing).
+    await repo.setResumeAt(id, null);
     // What was pending before the cancellation: steps that had not started leave no row.
     const before = (await repo.executionStates([executionId])).get(executionId);
     const paused = await this.transitionAudited(tenantId, id, { from: ['active'], to: 'paused', reason: 'paused', actor, whileExecution: executionId, currentNode: before?.tokens[0]?.node ?? e.currentNode }, 'enrollment.pause', requestId);
@@ -421,6 +431,44 @@ export class EnrollmentService implements ContactExits {
     if (!ended) throw this.stateConflict((await this.repo(tenantId).get(id)) ?? e, 'active or paused');
     if (ended.executionId) await this.deps.runtime.cancel(ended.executionId, 'unenrolled');
     return { ...ended, pendingNodes: [] };
+  }
+
+  // ---- Out of office ----
+
+  /** ContactExits.pauseUntil: pause (the usual pause: cancel + remember) and resume at `until`. */
+  async pauseUntil(tenantId: string, contactId: string, until: number): Promise<number> {
+    const repo = this.repo(tenantId);
+    const live = (await this.refresh(tenantId, await repo.live({ contactId }))).filter((e) => e.state === 'active' || e.state === 'paused');
+    let paused = 0;
+    for (const e of live) {
+      const flow = await this.flowVersion(tenantId, e.flowId, e.flowVersion);
+      if (flow && !exitAffects(flow, 'replied')) continue;
+      try {
+        if (e.state === 'active') await this.pause(tenantId, e.id, OUT_OF_OFFICE_ACTOR);
+        else if (e.resumeAt === null) continue; // paused by a person: stays paused
+        await repo.setResumeAt(e.id, until);
+        paused++;
+      } catch (err) {
+        this.deps.log.error({ err, enrollmentId: e.id }, 'pausing an enrollment for an out-of-office reply failed');
+      }
+    }
+    return paused;
+  }
+
+  /** Resume the paused enrollments whose return date has come (every tenant's). Returns how many resumed. */
+  async resumeDue(now = Date.now()): Promise<number> {
+    let resumed = 0;
+    for (const { tenantId, id } of await dueEnrollmentResumes(this.deps.db, now)) {
+      const repo = this.repo(tenantId);
+      await repo.setResumeAt(id, null);
+      try {
+        await this.resume(tenantId, id, OUT_OF_OFFICE_ACTOR);
+        resumed++;
+      } catch (err) {
+        this.deps.log.error({ err, enrollmentId: id }, 'resuming an enrollment after an out-of-office reply failed');
+      }
+    }
+    return resumed;
   }
 
   // ---- ContactExits ----

@@ -14,7 +14,13 @@ import type { Logger } from 'pino';
 import {
   NodeFailure,
   NoSendOpeningError,
+  isValidTimeZone,
   localDayStart,
+  nextSendOpening,
+  planSenderSlot,
+  senderLimitsOf,
+  type SendPolicy,
+  type SenderLimits,
   nextLocalDayStart,
   planSend,
   type Outbox,
@@ -36,6 +42,7 @@ import { ProviderError, type ChannelProvider, type OutboundMessage } from '../ch
 import type { ProviderEntry, ProviderRegistry } from './provider-registry.js';
 import { providerCallbackUrl } from '../channels/callbacks.js';
 import { TenantRepository } from '../../db/tenant-repository.js';
+import { SenderUsageRepository } from '../../db/sender-usage-repository.js';
 
 type SendChannel = SendRequest['channel'];
 const SEND_CHANNELS: readonly SendChannel[] = ['whatsapp', 'sms', 'email'];
@@ -77,6 +84,8 @@ export interface OutboxServiceOptions {
   publicUrl?: string | undefined;
   /** Defaults to process.env.TADFUQ_TEST_CRASH_AT (tests only). */
   crashAt?: CrashPoint | null;
+  /** The jitter's random source (tests pass a fixed one). */
+  random?: () => number;
   /**
    * The tenant's egress policy for provider connections (base URLs, SMTP hosts). Default: the
    * tenant's `allowPrivateNetwork` setting, read fresh from the database for every real send.
@@ -107,14 +116,35 @@ function stringData(data: Record<string, unknown>): Record<string, string> {
   return out;
 }
 
-/** The result a stored row stands for (a step that runs again answers from its row). */
-function resultOf(row: OutboxMessage): SendResult | null {
+/** A rotation key (SendRequest.key): a second outbox key within the step. */
+const SEND_KEY = /^[a-z0-9_-]{1,32}$/;
+
+/** The contact's own time zone (`attributes.timezone`, IANA), when known and valid. */
+export function contactTimeZone(contact: Pick<Contact, 'attributes'>): string | null {
+  const tz = contact.attributes?.timezone ?? contact.attributes?.timeZone;
+  return typeof tz === 'string' && tz.length <= 64 && isValidTimeZone(tz) ? tz : null;
+}
+
+/** Whether the limits pace anything (the defaults do not: no state is kept then). */
+const paces = (l: SenderLimits): boolean => l.dailyCap !== null || l.rampUp !== null || l.minGapSeconds > 0 || l.spread || l.jitterSeconds > 0;
+
+/** The result a stored row stands for (a step that runs again answers from its row). A keyed (rotation) row that failed is final. */
+function resultOf(row: OutboxMessage, keyed = false): SendResult | null {
   if ((SENT_STATUSES as readonly string[]).includes(row.status)) {
-    return { status: 'sent', messageId: row.id, provider: row.provider ?? 'unknown', providerMessageId: row.providerMessageId, to: row.to ?? '' };
+    return {
+      status: 'sent',
+      messageId: row.id,
+      provider: row.provider ?? 'unknown',
+      providerMessageId: row.providerMessageId,
+      to: row.to ?? '',
+      delivery: row.status as 'sent' | 'delivered' | 'read',
+      sentAt: row.sentAt,
+      deliveredAt: row.deliveredAt ?? (row.status === 'read' ? row.readAt : null),
+    };
   }
   if (row.status === 'blocked') return { status: 'blocked', messageId: row.id, reason: row.blockedReason ?? 'blocked' };
   if (row.status === 'uncertain') return uncertain(row.id);
-  if (row.status === 'failed' && !row.error?.retryable) {
+  if (row.status === 'failed' && (keyed || !row.error?.retryable)) {
     return { status: 'failed', messageId: row.id, code: row.error?.code ?? 'send_failed', message: row.error?.message ?? 'the send failed' };
   }
   return null;
@@ -137,6 +167,7 @@ export class OutboxService implements Outbox {
   private readonly publicUrl: string | undefined;
   private readonly slugs = new Map<string, string>();
   private readonly egress: (tenantId: string) => Promise<EgressPolicy>;
+  private readonly random: () => number;
 
   constructor(options: OutboxServiceOptions) {
     this.db = options.db;
@@ -145,6 +176,7 @@ export class OutboxService implements Outbox {
     this.now = options.now ?? (() => new Date());
     this.log = options.log;
     this.publicUrl = options.publicUrl;
+    this.random = options.random ?? Math.random;
     this.egress =
       options.egress ??
       (async (tenantId) => ({ allowPrivateNetwork: (await new TenantRepository(this.db).byId(tenantId))?.settings.allowPrivateNetwork === true }));
@@ -166,12 +198,18 @@ export class OutboxService implements Outbox {
     return new ConsentRepository(this.db, tenantId).check(contactId, channel, purpose, this.now().getTime());
   }
 
-  async send(origin: SendOrigin, request: SendRequest, signal: AbortSignal, hooks: SendHooks = {}): Promise<SendResult> {
+  async send(stepOrigin: SendOrigin, request: SendRequest, signal: AbortSignal, hooks: SendHooks = {}): Promise<SendResult> {
+    const keyed = request.key !== undefined;
+    if (keyed && (typeof request.key !== 'string' || !SEND_KEY.test(request.key))) {
+      throw new NodeFailure('invalid_send_key', 'key must be 1–32 characters a–z, 0–9, _ or -', { retryable: false });
+    }
+    // One row per (step, key): the rotation's channels each have their own exactly-once key.
+    const origin: SendOrigin = keyed ? { ...stepOrigin, stepId: `${stepOrigin.stepId}:${request.key}` } : stepOrigin;
     const repo = this.repository(origin.tenantId);
     // A step that ran before answers from its row, without deciding anything again.
     const known = await repo.byStep(origin.stepId);
     if (known) {
-      const settled = await this.settledResult(repo, known);
+      const settled = await this.settledResult(repo, known, keyed);
       if (settled) return settled;
     }
     const now = this.now();
@@ -182,7 +220,7 @@ export class OutboxService implements Outbox {
     const { policy, holidays } = await new SendPolicyRepository(this.db, origin.tenantId).load();
     let decision!: Decision;
     await this.db.sql.transaction(async (q) => {
-      decision = await this.decide(q, repo, origin, request, now, provider, { policy, holidays });
+      decision = await this.decide(q, repo, origin, request, now, provider, { policy, holidays }, keyed);
     });
     if (decision.kind === 'done') return decision.result;
     if (decision.kind === 'defer') throw new SendDeferred(decision.until, decision.reason, now);
@@ -190,16 +228,16 @@ export class OutboxService implements Outbox {
   }
 
   /** What a row already decided, if anything: `sending` (a crashed attempt) becomes `uncertain`. */
-  private async settledResult(repo: OutboxRepository, row: OutboxMessage): Promise<SendResult | null> {
+  private async settledResult(repo: OutboxRepository, row: OutboxMessage, keyed = false): Promise<SendResult | null> {
     if (row.status === 'sending') {
       const error = { code: 'send_uncertain', message: 'the process stopped (or gave up) after calling the provider and before its answer was recorded' };
       if (await repo.markUncertain(row.id, this.now().getTime(), error)) {
         this.log?.warn({ messageId: row.id, stepId: row.stepId }, 'outbox: a send was interrupted after the provider call; marked uncertain (a person resolves it)');
       }
       const again = await repo.get(row.id);
-      return again ? (resultOf(again) ?? uncertain(row.id)) : uncertain(row.id);
+      return again ? (resultOf(again, keyed) ?? uncertain(row.id)) : uncertain(row.id);
     }
-    return resultOf(row);
+    return resultOf(row, keyed);
   }
 
   private async decide(
@@ -210,13 +248,14 @@ export class OutboxService implements Outbox {
     now: Date,
     provider: ResolvedProvider | OutboxError,
     send: Awaited<ReturnType<SendPolicyRepository['load']>>,
+    keyed = false,
   ): Promise<Decision> {
     const at = now.getTime();
     // Re-read under the transaction (locked on PostgreSQL): another attempt may have moved it.
     const existing = await repo.byStep(origin.stepId, q, true);
     if (existing) {
       if (existing.status === 'sending') return { kind: 'done', result: uncertain(existing.id) };
-      const settled = resultOf(existing);
+      const settled = resultOf(existing, keyed);
       if (settled) return { kind: 'done', result: settled };
     }
     const base: OutboxWrite = {
@@ -310,13 +349,21 @@ export class OutboxService implements Outbox {
     }
     if (!('entry' in provider)) return fail(provider);
 
-    // Send windows and daily caps (the tenant's local day). Over them: deferred, never dropped.
+    // Send windows in the recipient's time zone when known (attributes.timezone), else the
+    // policy's (Riyadh by default); daily caps count the tenant's local day. Over them:
+    // deferred, never dropped.
     const tz = send.policy.timezone;
+    const recipientTz = contactTimeZone(contact);
+    const windowPolicy: SendPolicy = recipientTz && recipientTz !== tz ? { ...send.policy, timezone: recipientTz } : send.policy;
     if (this.db.dialect === 'postgres') await q('SELECT pg_advisory_xact_lock(hashtext($1))', [`outbox:${origin.tenantId}:${channel}`]);
     const counts = await repo.countDay(contact.id, channel, localDayStart(now, tz).getTime(), nextLocalDayStart(now, tz).getTime(), origin.stepId, q);
     let plan;
     try {
-      plan = planSend(send.policy, send.holidays, channel, now, { sentTodayForContact: counts.contact, sentTodayForTenant: counts.tenant });
+      plan = planSend(windowPolicy, send.holidays, channel, now, { sentTodayForContact: counts.contact, sentTodayForTenant: counts.tenant });
+      // The window is the recipient's; the caps' day stays the tenant's.
+      if (plan.action === 'defer' && plan.reason !== 'outside_window' && windowPolicy !== send.policy) {
+        plan = { ...plan, until: nextSendOpening(windowPolicy, send.holidays, channel, nextLocalDayStart(now, tz)) };
+      }
     } catch (err) {
       if (err instanceof NoSendOpeningError) return fail({ code: 'no_send_opening', message: err.message });
       throw err;
@@ -325,7 +372,33 @@ export class OutboxService implements Outbox {
       await repo.save({ ...base, status: 'deferred', deferredUntil: plan.until.getTime(), error: { code: 'send_deferred', message: plan.reason } }, q, at, existing);
       return { kind: 'defer', until: plan.until, reason: plan.reason };
     }
+    // Per-sender pacing (daily cap, ramp-up, gap, spreading): one slot per message, kept on its row.
+    const senderName = provider.credentialName ?? 'sandbox';
+    const limits = senderLimitsOf(send.policy, channel, senderName);
+    let slot: { key: string; at: number } | null = null;
+    if (existing && existing.senderSlotAt !== null && existing.senderKey !== null) {
+      slot = { key: existing.senderKey, at: existing.senderSlotAt };
+    } else if (paces(limits)) {
+      const key = `${channel}:${senderName}`;
+      const usage = new SenderUsageRepository(this.db, origin.tenantId);
+      if (this.db.dialect === 'postgres') await q('SELECT pg_advisory_xact_lock(hashtext($1))', [`sender:${origin.tenantId}:${key}`]);
+      let planned;
+      try {
+        planned = planSenderSlot({ limits, state: await usage.load(key, q, true), policy: windowPolicy, holidays: send.holidays, channel, dayTimezone: tz, now, random: this.random });
+      } catch (err) {
+        if (err instanceof NoSendOpeningError) return fail({ code: 'no_send_opening', message: err.message });
+        throw err;
+      }
+      await usage.save(key, planned.state, q, at);
+      slot = { key, at: planned.at.getTime() };
+    }
+    if (slot && slot.at > at) {
+      const row = await repo.save({ ...base, status: 'deferred', deferredUntil: slot.at, error: { code: 'send_deferred', message: 'sender_pacing' } }, q, at, existing);
+      await repo.setSenderSlot(row.id, slot.key, slot.at, q);
+      return { kind: 'defer', until: new Date(slot.at), reason: 'sender_pacing' };
+    }
     const row = await repo.save({ ...base, status: 'pending', reservedAt: at }, q, at, existing);
+    if (slot && (existing?.senderSlotAt ?? null) === null) await repo.setSenderSlot(row.id, slot.key, slot.at, q);
     return { kind: 'send', row, provider };
   }
 
@@ -376,8 +449,9 @@ export class OutboxService implements Outbox {
       return uncertain(row.id);
     }
     await this.crash('after_provider_call');
-    await repo.markSent(row.id, this.now().getTime(), answer.providerMessageId);
-    return { status: 'sent', messageId: row.id, provider: provider.name, providerMessageId: answer.providerMessageId, to: row.to! };
+    const sentAt = this.now().getTime();
+    await repo.markSent(row.id, sentAt, answer.providerMessageId);
+    return { status: 'sent', messageId: row.id, provider: provider.name, providerMessageId: answer.providerMessageId, to: row.to!, delivery: 'sent', sentAt, deliveredAt: null };
   }
 
   /**

@@ -137,6 +137,10 @@ describe('API: send policy and holidays', function () {
         [{ businessHours: { start: '9:00', end: '18:00' } }, '/body/businessHours/start', ''],
         [{ caps: { perContactPerDay: { whatsapp: -1 } } }, '/body/caps/perContactPerDay/whatsapp', ''],
         [{ weekend: [5, 6] }, '/body/weekend', ''],
+        [{ senderLimits: { whatsapp: { dailyCap: 0 } } }, '/body/senderLimits/whatsapp/dailyCap', ''],
+        [{ senderLimits: { sms: { rampUp: { startPerDay: 10 } } } }, '/body/senderLimits/sms/rampUp', ''],
+        [{ senderLimits: { call: {} } }, '/body/senderLimits/call', ''],
+        [{ senders: { 'wa-main': { dailyCap: 5, perHour: 3 } } }, '/body/senders', ''],
       ];
       const before = (await api().get('/api/v1/send-policy').set(owner.headers).expect(200)).body.policy;
       for (const [body, pathPrefix, code] of bad) {
