@@ -91,6 +91,8 @@ export const NO_CONTACT_DATA_TABLES: readonly string[] = [
   'escalation_rotation',
   'enrollment_history',
   'schema_migrations',
+  // Per sender (channel and credential name) and day: message counts, no recipient.
+  'sender_usage',
 ];
 
 const BATCH = 200;
