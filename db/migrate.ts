@@ -15,6 +15,7 @@ import * as enrollments from './migrations/012-enrollments.js';
 import * as llmUsage from './migrations/013-llm-usage.js';
 import * as escalationsEventsCrm from './migrations/014-escalations-events-crm.js';
 import * as erasureConsentTrail from './migrations/015-erasure-consent-trail.js';
+import * as stepAnalytics from './migrations/016-step-analytics.js';
 
 /** Migrations are listed here (not globbed) so they work the same from source and from dist/. */
 const migrations = [
@@ -33,6 +34,7 @@ const migrations = [
   { name: '013-llm-usage', ...llmUsage },
   { name: '014-escalations-events-crm', ...escalationsEventsCrm },
   { name: '015-erasure-consent-trail', ...erasureConsentTrail },
+  { name: '016-step-analytics', ...stepAnalytics },
 ];
 
 export function migrator(sequelize: Sequelize): Umzug<QueryInterface> {

@@ -45,4 +45,4 @@ export {
   type LocalDateTime,
 } from './zoned-time.js';
 export { defaultSaudiHolidays, formatHijri, formatHijriDate, hijriDate, hijriOfDate, type DefaultHoliday, type DisplayLocale, type HijriDate } from './hijri.js';
-export type { DeliveryStatusSink, DeliveryUpdate, Outbox, SendChannel, SendHooks, SendOrigin, SendRequest, SendResult } from './send-contract.js';
+export type { DeliveryStatusSink, DeliveryUpdate, Outbox, SendChannel, SendHooks, SendOrigin, SendRequest, SendResult, SendVariant, SendAbTest } from './send-contract.js';
