@@ -218,6 +218,32 @@ export class AnalyticsRepository {
     return rows.map((r) => ({ ...keyOf(r), day: String(r.day), metric: String(r.metric), dim: String(r.dim), n: Number(r.n) }));
   }
 
+  /**
+   * The report's two small reads: totals per version × node × variant × channel × metric × dim
+   * over the range (day = ''), and per day × node × metric (no dims, no histogram).
+   */
+  async summary(flowId: string, f: RollupFilter): Promise<{ totals: RollupRow[]; daily: Array<{ day: string; nodeId: string; metric: string; n: number }> }> {
+    const args: unknown[] = [this.tenantId, flowId, f.from, f.to];
+    let extra = '';
+    if (f.version !== undefined) {
+      args.push(f.version);
+      extra += ` AND flow_version = $${args.length}`;
+    }
+    if (f.variant !== undefined) {
+      args.push(f.variant);
+      extra += ` AND (variant = $${args.length} OR node_id = '')`;
+    }
+    const where = `WHERE tenant_id = $1 AND flow_id = $2 AND day >= $3 AND day <= $4${extra}`;
+    const [totals, daily] = await Promise.all([
+      this.db.sql.query(`SELECT flow_version, node_id, variant, channel, metric, dim, SUM(n) AS n FROM analytics_daily ${where} GROUP BY flow_version, node_id, variant, channel, metric, dim`, args),
+      this.db.sql.query(`SELECT day, node_id, metric, SUM(n) AS n FROM analytics_daily ${where} AND metric <> 'reply_time' GROUP BY day, node_id, metric`, args),
+    ]);
+    return {
+      totals: totals.map((r) => ({ flowId, flowVersion: Number(r.flow_version), nodeId: String(r.node_id), variant: String(r.variant), channel: String(r.channel), day: '', metric: String(r.metric), dim: String(r.dim), n: Number(r.n) })),
+      daily: daily.map((r) => ({ day: String(r.day), nodeId: String(r.node_id), metric: String(r.metric), n: Number(r.n) })),
+    };
+  }
+
   /** Sent and replied per variant of one node and version, all days (the winner rule). */
   async variantTotals(flowId: string, flowVersion: number, nodeId: string): Promise<Map<string, { sent: number; replied: number }>> {
     const rows = await this.db.sql.query(

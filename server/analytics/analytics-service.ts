@@ -165,7 +165,8 @@ export class AnalyticsService {
 
   /** `definition`: the version's flow (node order, types, labels, A/B thresholds). */
   async report(tenantId: string, flowId: string, q: AnalyticsQuery, definition: Flow | null, now = Date.now()): Promise<AnalyticsReport> {
-    const { from, to, rows } = await this.rows(tenantId, flowId, q, now);
+    const { from, to } = dayRange(q, now);
+    const { totals, daily } = await new AnalyticsRepository(this.db, tenantId).summary(flowId, { from, to, version: q.version, variant: q.variant });
     const steps = new Map<string, { all: Acc; variants: Map<string, Acc>; days: Map<string, Counts>; channels: Set<string> }>();
     const days = new Map<string, { enrolled: number; counts: Counts }>();
     const versions = new Set<number>();
@@ -181,13 +182,10 @@ export class AnalyticsService {
       return s;
     };
     for (const node of definition?.nodes ?? []) if (SEND_NODE_TYPES.has(node.type)) stepOf(node.id);
-    for (const r of rows) {
+    for (const r of totals) {
       versions.add(r.flowVersion);
       if (r.nodeId === '') {
-        if (r.metric === 'enrolled') {
-          enrolled += r.n;
-          dayOf(r.day).enrolled += r.n;
-        }
+        if (r.metric === 'enrolled') enrolled += r.n;
         continue;
       }
       const s = stepOf(r.nodeId);
@@ -198,13 +196,19 @@ export class AnalyticsService {
         if (!v) s.variants.set(r.variant, (v = new Acc()));
         v.add(r);
       }
-      const key = METRIC_KEY[r.metric];
-      if (key) {
-        dayOf(r.day).counts[key] += r.n;
-        let sd = s.days.get(r.day);
-        if (!sd) s.days.set(r.day, (sd = zero()));
-        sd[key] += r.n;
+    }
+    for (const r of daily) {
+      if (r.nodeId === '') {
+        if (r.metric === 'enrolled') dayOf(r.day).enrolled += r.n;
+        continue;
       }
+      const key = METRIC_KEY[r.metric];
+      if (!key) continue;
+      dayOf(r.day).counts[key] += r.n;
+      const s = stepOf(r.nodeId);
+      let sd = s.days.get(r.day);
+      if (!sd) s.days.set(r.day, (sd = zero()));
+      sd[key] += r.n;
     }
     const nodes = new Map((definition?.nodes ?? []).map((n) => [n.id, n] as const));
     const stepReports: StepReport[] = [...steps.entries()].map(([nodeId, s]) => {
