@@ -209,8 +209,9 @@ async function benchOne(dialect: 'sqlite' | 'postgres', data: Seeded, runs: numb
       await measure('last 30 days (default), all versions', runs, () => service.report(TENANT, FLOW, {}, definition, now)),
       await measure(`all ${DAYS} days, all versions`, runs, () => service.report(TENANT, FLOW, { from: from90, to }, definition, now)),
       await measure(`all ${DAYS} days, version 2, variant B`, runs, () => service.report(TENANT, FLOW, { from: from90, to, version: 2, variant: 'B' }, definition, now)),
-      await measure(`CSV rows, all ${DAYS} days`, runs, () => service.rows(TENANT, FLOW, { from: from90, to }, now)),
     ];
+    // The CSV export (every counter row of the range) is measured, not held to the target.
+    await measure(`CSV rows, all ${DAYS} days (export, not the answer)`, Math.max(10, Math.floor(runs / 5)), () => service.rows(TENANT, FLOW, { from: from90, to }, now));
     // Every event, including the last days' replies dated after today.
     const full = await service.report(TENANT, FLOW, { from: riyadhDay(now - (DAYS + 1) * DAY_MS), to: riyadhDay(now + 30 * DAY_MS) }, definition, now);
     const sent = full.steps.reduce((n, s) => n + s.counts.sent, 0);
