@@ -5,6 +5,7 @@ const benches: Record<string, () => Promise<unknown>> = {
   queue: () => import('./queue.bench.js').then((m) => m.main(process.argv.slice(3))),
   ai: () => import('./ai.js').then((m) => m.main(process.argv.slice(3))),
   editor: () => import('./editor.bench.js').then((m) => m.main(process.argv.slice(3))),
+  analytics: () => import('./analytics.bench.js').then((m) => m.main(process.argv.slice(3))),
 };
 
 const name = process.argv[2] ?? 'engine';

@@ -2,6 +2,7 @@
 // publisher's event id (UNIQUE(tenant, id)), so a replayed id is recognised and starts nothing
 // new. `started` records the executions routing started; routed_at stays null until routing
 // finished, and the sweep routes such events again (deterministic execution ids make that safe).
+import { AnalyticsRepository, CONVERSION_EVENTS } from './analytics-repository.js';
 import { v7 as uuidv7 } from 'uuid';
 import type { Flow } from '../engine/index.js';
 import type { Database } from './database.js';
@@ -62,6 +63,10 @@ export class DomainEventRepository {
       );
       const stored = await this.byId(event.id, q);
       if (!stored) throw new Error(`domain event ${event.id} vanished`);
+      // A deal created or moved, a meeting booked: a conversion of the contact's last message.
+      if (inserted.length > 0 && event.subject && CONVERSION_EVENTS.has(event.type)) {
+        await new AnalyticsRepository(this.db, this.tenantId).touch(q, event.subject, 'converted', now);
+      }
       return { event: stored, created: inserted.length > 0 };
     };
     return query ? run(query) : this.db.sql.transaction(run);

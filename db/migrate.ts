@@ -17,6 +17,7 @@ import * as escalationsEventsCrm from './migrations/014-escalations-events-crm.j
 import * as erasureConsentTrail from './migrations/015-erasure-consent-trail.js';
 import * as executionStarts from './migrations/016-execution-starts.js';
 import * as sequences from './migrations/017-sequences.js';
+import * as stepAnalytics from './migrations/018-step-analytics.js';
 
 /** Migrations are listed here (not globbed) so they work the same from source and from dist/. */
 const migrations = [
@@ -37,6 +38,7 @@ const migrations = [
   { name: '015-erasure-consent-trail', ...erasureConsentTrail },
   { name: '016-execution-starts', ...executionStarts },
   { name: '017-sequences', ...sequences },
+  { name: '018-step-analytics', ...stepAnalytics },
 ];
 
 export function migrator(sequelize: Sequelize): Umzug<QueryInterface> {

@@ -6,6 +6,7 @@ import { v7 as uuidv7 } from 'uuid';
 import type { Database } from './database.js';
 import { parseJsonColumn, type Query, type Row } from './sql-executor.js';
 import type { DeliveryStatusSink, DeliveryUpdate } from '../engine/outbox/send-contract.js';
+import { AnalyticsRepository } from './analytics-repository.js';
 
 export const OUTBOX_STATUSES = ['pending', 'sending', 'sent', 'delivered', 'read', 'failed', 'blocked', 'uncertain', 'deferred'] as const;
 export type OutboxStatus = (typeof OUTBOX_STATUSES)[number];
@@ -75,7 +76,10 @@ export type OutboxWrite = Pick<
   OutboxMessage,
   'executionId' | 'flowId' | 'nodeId' | 'stepId' | 'contactId' | 'channel' | 'purpose' | 'to' | 'provider' | 'credentialName' | 'template' | 'text' | 'subject' | 'html' | 'status'
 > &
-  Partial<Pick<OutboxMessage, 'blockedReason' | 'error' | 'deferredUntil' | 'reservedAt'>>;
+  Partial<Pick<OutboxMessage, 'blockedReason' | 'error' | 'deferredUntil' | 'reservedAt'>> & {
+    /** A step of a published flow version: counted in the step analytics (not a column here). */
+    analytics?: { flowVersion: number; variant: string } | undefined;
+  };
 
 export interface OutboxFilter {
   contactId?: string;
@@ -205,7 +209,7 @@ export class OutboxRepository implements DeliveryStatusSink {
          WHERE tenant_id = $1 AND id = $2`,
         [this.tenantId, existing.id, ...values],
       );
-      return (await this.get(existing.id, query))!;
+      return this.tracked(w, (await this.get(existing.id, query))!, query, now, false);
     }
     const id = uuidv7();
     await query(
@@ -214,7 +218,25 @@ export class OutboxRepository implements DeliveryStatusSink {
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $22, 0)`,
       [id, this.tenantId, w.executionId, w.flowId, w.nodeId, w.stepId, w.contactId, w.channel, w.purpose, ...values],
     );
-    return (await this.get(id, query))!;
+    return this.tracked(w, (await this.get(id, query))!, query, now, true);
+  }
+
+  private get analytics(): AnalyticsRepository {
+    return new AnalyticsRepository(this.db, this.tenantId);
+  }
+
+  /** Count a decision in the step analytics (same transaction) when the write is a flow step's. */
+  private async tracked(w: OutboxWrite, row: OutboxMessage, query: Query, now: number, isNew: boolean): Promise<OutboxMessage> {
+    if (w.analytics && row.flowId && row.nodeId) {
+      await this.analytics.decided(
+        query,
+        { messageId: row.id, flowId: row.flowId, flowVersion: w.analytics.flowVersion, nodeId: row.nodeId, variant: w.analytics.variant, channel: row.channel, contactId: row.contactId, executionId: row.executionId },
+        { status: row.status, reason: row.status === 'blocked' ? row.blockedReason : (row.error?.code ?? null) },
+        now,
+        isNew,
+      );
+    }
+    return row;
   }
 
   /**
@@ -244,25 +266,27 @@ export class OutboxRepository implements DeliveryStatusSink {
    * already resolved the message.
    */
   async markSent(id: string, now: number, providerMessageId: string | null): Promise<void> {
-    await this.transaction((q) =>
-      q(
+    await this.transaction(async (q) => {
+      const rows = await q(
         `UPDATE outbound_messages SET status = 'sent', provider_message_id = $3, sent_at = $4, updated_at = $4
-         WHERE tenant_id = $1 AND id = $2 AND (status = 'sending' OR (status = 'uncertain' AND resolution IS NULL))`,
+         WHERE tenant_id = $1 AND id = $2 AND (status = 'sending' OR (status = 'uncertain' AND resolution IS NULL)) RETURNING id`,
         [this.tenantId, id, providerMessageId, now],
-      ),
-    );
+      );
+      if (rows.length === 1) await this.analytics.sent(q, id, now);
+    });
   }
 
   /** The provider certainly did not take it (a definite refusal). */
   async markFailed(id: string, now: number, error: OutboxError): Promise<void> {
-    await this.transaction((q) =>
-      q(`UPDATE outbound_messages SET status = 'failed', error = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2 AND status = 'sending'`, [
+    await this.transaction(async (q) => {
+      const rows = await q(`UPDATE outbound_messages SET status = 'failed', error = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2 AND status = 'sending' RETURNING id`, [
         this.tenantId,
         id,
         JSON.stringify(error),
         now,
-      ]),
-    );
+      ]);
+      if (rows.length === 1) await this.analytics.failed(q, id, now, error.code);
+    });
   }
 
   /** The provider may or may not have taken it: a person decides (POST /outbox/:id/resolve). */
@@ -302,6 +326,8 @@ export class OutboxRepository implements DeliveryStatusSink {
       ],
     );
     if (rows.length !== 1) throw new OutboxResolveRefused(before.status);
+    if (sent) await this.analytics.sent(query, id, resolution.at);
+    else await this.analytics.failed(query, id, resolution.at, 'not_sent');
     return { before, after: (await this.get(id, query))! };
   }
 
@@ -362,6 +388,7 @@ export class OutboxRepository implements DeliveryStatusSink {
         if (row.status === 'sent' || row.status === 'sending' || row.status === 'uncertain') {
           const error = JSON.stringify(update.error ?? { code: 'delivery_failed', message: 'the provider reported the message failed' });
           await q(`UPDATE outbound_messages SET status = 'failed', error = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2`, [this.tenantId, row.id, error, at]);
+          await this.analytics.failed(q, row.id, at, update.error?.code ?? 'delivery_failed');
         }
         return true;
       }
@@ -372,6 +399,7 @@ export class OutboxRepository implements DeliveryStatusSink {
       if (update.status !== 'sent' && row.deliveredAt === null) sets.push('delivered_at = $4');
       if (update.status === 'read') sets.push('read_at = $4');
       await q(`UPDATE outbound_messages SET ${sets.join(', ')} WHERE tenant_id = $1 AND id = $2`, [this.tenantId, row.id, update.status, at]);
+      await this.analytics.delivery(q, row.id, update.status, at);
       return true;
     });
   }

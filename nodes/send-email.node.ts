@@ -2,7 +2,7 @@
 // named one, else the first), else the sandbox. Ports: `sent`, `blocked`, `error`.
 import { Type } from '@sinclair/typebox';
 import { defineNode, Expr, label, type FlowError } from '../engine/index.js';
-import { ContactIdParam, CredentialParam, PurposeParam, SEND_PORTS, sendAndRoute } from './shared/send-node.js';
+import { AbTestParam, ContactIdParam, CredentialParam, PurposeParam, SEND_PORTS, VariantsParam, abRequest, sendAndRoute, variantProblems } from './shared/send-node.js';
 
 const params = Type.Object(
   {
@@ -27,6 +27,14 @@ const params = Type.Object(
         }),
       ),
     ),
+    variants: Type.Optional(
+      VariantsParam({
+        subject: Type.Optional(Expr(Type.String({ minLength: 1, maxLength: 500, ...label('Subject', 'الموضوع', 'This variant’s subject line', 'سطر موضوع هذه النسخة') }))),
+        text: Type.Optional(Expr(Type.String({ minLength: 1, maxLength: 100_000, ...label('Text body', 'النص', 'This variant’s plain-text body', 'النص العادي لهذه النسخة') }))),
+        html: Type.Optional(Expr(Type.String({ minLength: 1, maxLength: 500_000, ...label('HTML body', 'نص HTML', 'This variant’s HTML body', 'نص HTML لهذه النسخة') }))),
+      }),
+    ),
+    abTest: Type.Optional(AbTestParam),
     contactId: Type.Optional(ContactIdParam),
     credential: Type.Optional(CredentialParam(['smtp'])),
   },
@@ -49,7 +57,7 @@ export const sendEmailNode = defineNode({
   credentials: ['smtp'],
   check(p): FlowError[] {
     if (p.text === undefined && p.html === undefined) return [{ path: '/text', code: 'required', message: 'give text, html or both' }];
-    return [];
+    return variantProblems(p.variants);
   },
   async execute(ctx) {
     const p = ctx.params;
@@ -63,6 +71,7 @@ export const sendEmailNode = defineNode({
         ...(p.html !== undefined ? { html: p.html } : {}),
         ...(p.to !== undefined ? { to: p.to } : {}),
         ...(p.credential !== undefined ? { credential: p.credential } : {}),
+        ...abRequest(p),
       },
       p.contactId,
     );

@@ -3,12 +3,14 @@
 // (the send policy); outside, the step waits. Ports: `sent`, `blocked`, `error`.
 import { Type } from '@sinclair/typebox';
 import { defineNode, Expr, label } from '../engine/index.js';
-import { ContactIdParam, CredentialParam, PurposeParam, SEND_PORTS, sendAndRoute } from './shared/send-node.js';
+import { AbTestParam, ContactIdParam, CredentialParam, PurposeParam, SEND_PORTS, VariantsParam, abRequest, sendAndRoute, variantProblems } from './shared/send-node.js';
 
 const params = Type.Object(
   {
     purpose: PurposeParam,
     text: Expr(Type.String({ minLength: 1, maxLength: 1600, ...label('Message', 'الرسالة', 'The message (long messages are sent in parts)', 'نص الرسالة (تُرسل الرسائل الطويلة على أجزاء)') })),
+    variants: Type.Optional(VariantsParam({ text: Expr(Type.String({ minLength: 1, maxLength: 1600, ...label('Message', 'الرسالة', 'This variant’s text', 'نص هذه النسخة') })) })),
+    abTest: Type.Optional(AbTestParam),
     to: Type.Optional(
       Expr(
         Type.String({
@@ -38,11 +40,14 @@ export const sendSmsNode = defineNode({
   params,
   outputs: SEND_PORTS,
   credentials: ['twilio'],
+  check(p) {
+    return variantProblems(p.variants);
+  },
   async execute(ctx) {
     const p = ctx.params;
     return sendAndRoute(
       ctx,
-      { channel: 'sms', purpose: p.purpose, text: p.text, ...(p.to !== undefined ? { to: p.to } : {}), ...(p.credential !== undefined ? { credential: p.credential } : {}) },
+      { channel: 'sms', purpose: p.purpose, text: p.text, ...abRequest(p), ...(p.to !== undefined ? { to: p.to } : {}), ...(p.credential !== undefined ? { credential: p.credential } : {}) },
       p.contactId,
     );
   },

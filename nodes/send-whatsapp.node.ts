@@ -5,7 +5,27 @@
 // Ports: `sent`, `blocked` (no consent, no number — fails the step when not connected), `error`.
 import { Type } from '@sinclair/typebox';
 import { defineNode, Expr, label, type FlowError } from '../engine/index.js';
-import { ContactIdParam, CredentialParam, PurposeParam, SEND_PORTS, sendAndRoute } from './shared/send-node.js';
+import { AbTestParam, ContactIdParam, CredentialParam, PurposeParam, SEND_PORTS, VariantsParam, abRequest, sendAndRoute, variantProblems } from './shared/send-node.js';
+
+const TemplateSchema =
+      Type.Object(
+        {
+          name: Type.String({ minLength: 1, maxLength: 512, ...label('Template name', 'اسم القالب', 'The approved template’s name', 'اسم القالب المعتمد') }),
+          language: Type.Optional(
+            Type.String({ minLength: 2, maxLength: 16, default: 'ar', ...label('Language', 'اللغة', 'Template language, e.g. ar or en', 'لغة القالب، مثل ar أو en') }),
+          ),
+          variables: Type.Optional(
+            Type.Record(Type.String({ minLength: 1, maxLength: 64 }), Expr(Type.String({ maxLength: 1024 })), {
+              maxProperties: 50,
+              ...label('Variables', 'المتغيرات', 'Template variables; values may be expressions', 'متغيرات القالب؛ ويمكن أن تكون القيم تعبيرات'),
+            }),
+          ),
+        },
+        {
+          additionalProperties: false,
+          ...label('Template', 'القالب', 'An approved WhatsApp template (required outside the 24-hour window)', 'قالب واتساب معتمد (مطلوب خارج نافذة الـ 24 ساعة)'),
+        },
+      );
 
 const params = Type.Object(
   {
@@ -24,26 +44,14 @@ const params = Type.Object(
         }),
       ),
     ),
-    template: Type.Optional(
-      Type.Object(
-        {
-          name: Type.String({ minLength: 1, maxLength: 512, ...label('Template name', 'اسم القالب', 'The approved template’s name', 'اسم القالب المعتمد') }),
-          language: Type.Optional(
-            Type.String({ minLength: 2, maxLength: 16, default: 'ar', ...label('Language', 'اللغة', 'Template language, e.g. ar or en', 'لغة القالب، مثل ar أو en') }),
-          ),
-          variables: Type.Optional(
-            Type.Record(Type.String({ minLength: 1, maxLength: 64 }), Expr(Type.String({ maxLength: 1024 })), {
-              maxProperties: 50,
-              ...label('Variables', 'المتغيرات', 'Template variables; values may be expressions', 'متغيرات القالب؛ ويمكن أن تكون القيم تعبيرات'),
-            }),
-          ),
-        },
-        {
-          additionalProperties: false,
-          ...label('Template', 'القالب', 'An approved WhatsApp template (required outside the 24-hour window)', 'قالب واتساب معتمد (مطلوب خارج نافذة الـ 24 ساعة)'),
-        },
-      ),
+    template: Type.Optional(TemplateSchema),
+    variants: Type.Optional(
+      VariantsParam({
+        text: Type.Optional(Expr(Type.String({ minLength: 1, maxLength: 4096, ...label('Message', 'الرسالة', 'This variant’s text', 'نص هذه النسخة') }))),
+        template: Type.Optional(TemplateSchema),
+      }),
     ),
+    abTest: Type.Optional(AbTestParam),
     to: Type.Optional(
       Expr(
         Type.String({
@@ -75,7 +83,7 @@ export const sendWhatsappNode = defineNode({
   credentials: ['ultramsg', 'twilio'],
   check(p): FlowError[] {
     if (p.text === undefined && p.template === undefined) return [{ path: '/text', code: 'required', message: 'give text or a template' }];
-    return [];
+    return variantProblems(p.variants);
   },
   async execute(ctx) {
     const p = ctx.params;
@@ -88,6 +96,7 @@ export const sendWhatsappNode = defineNode({
         ...(p.template ? { template: { name: p.template.name, ...(p.template.language ? { language: p.template.language } : {}), ...(p.template.variables ? { variables: p.template.variables } : {}) } } : {}),
         ...(p.to !== undefined ? { to: p.to } : {}),
         ...(p.credential !== undefined ? { credential: p.credential } : {}),
+        ...abRequest(p),
       },
       p.contactId,
     );

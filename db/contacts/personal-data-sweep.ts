@@ -93,6 +93,9 @@ export const NO_CONTACT_DATA_TABLES: readonly string[] = [
   'schema_migrations',
   // Per sender (channel and credential name) and day: message counts, no recipient.
   'sender_usage',
+  // Step analytics: counters, and per message ids, times and classes (no phone, email or name).
+  'analytics_daily',
+  'analytics_sends',
 ];
 
 const BATCH = 200;

@@ -50,4 +50,4 @@ export {
 } from './zoned-time.js';
 export { EMPTY_SENDER_STATE, planSenderSlot, senderCapOn, type SenderSlot, type SenderSlotInput, type SenderState } from './sender-caps.js';
 export { defaultSaudiHolidays, formatHijri, formatHijriDate, hijriDate, hijriOfDate, type DefaultHoliday, type DisplayLocale, type HijriDate } from './hijri.js';
-export type { DeliveryStatusSink, DeliveryUpdate, Outbox, SendChannel, SendHooks, SendOrigin, SendRequest, SendResult } from './send-contract.js';
+export type { DeliveryStatusSink, DeliveryUpdate, Outbox, SendChannel, SendHooks, SendOrigin, SendRequest, SendResult, SendVariant, SendAbTest } from './send-contract.js';

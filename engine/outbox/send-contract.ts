@@ -30,6 +30,35 @@ export interface SendRequest {
    * once. A keyed row that failed is final: it is never decided again (the step moved on).
    */
   key?: string;
+  /**
+   * A/B variants (server/analytics/README.md): the outbox picks one per contact and flow
+   * version — deterministically, by a hash of contact, flow, version and node, weighted — and
+   * sends its content in place of the request's own (fields a variant leaves out are the
+   * request's). The pick is recorded with the message and split out in the step analytics.
+   */
+  variants?: SendVariant[];
+  /** Send the winning variant to everyone once the comparison is sure enough (see SendAbTest). */
+  abTest?: SendAbTest;
+}
+
+export interface SendVariant {
+  /** 1–32 letters, digits, `_` or `-`; unique within the node. */
+  id: string;
+  /** Relative share (default 1). */
+  weight?: number;
+  text?: string;
+  template?: { name: string; language?: string; variables?: Record<string, string> };
+  subject?: string;
+  html?: string;
+}
+
+export interface SendAbTest {
+  /** Once a variant beats every other on reply rate with this confidence, send it to the rest. */
+  sendWinner: boolean;
+  /** Messages sent per variant before a winner may be declared (default 100). */
+  minSample?: number;
+  /** Required confidence, 0.5–0.999 (default 0.95): 1 − the two-proportion z-test's p-value. */
+  confidence?: number;
 }
 
 export type SendResult =
@@ -69,6 +98,8 @@ export interface SendOrigin {
   nodeId: string;
   /** The step's deterministic id (`<execution>:<seq>`): the same for every attempt and redelivery. */
   stepId: string;
+  /** The published version the execution runs (step analytics and variant assignment are per version). */
+  flowVersion?: number;
 }
 
 export interface Outbox {

@@ -79,7 +79,7 @@ function outboxAccess(
   return {
     send: async (request: SendRequest) => {
       if (!deps.outbox) throw unavailable();
-      const origin = { tenantId: run.meta.tenantId, executionId: run.meta.id, flowId: run.meta.flowId, nodeId: node.id, stepId: `${run.meta.id}:${seq}` };
+      const origin = { tenantId: run.meta.tenantId, executionId: run.meta.id, flowId: run.meta.flowId, nodeId: node.id, stepId: `${run.meta.id}:${seq}`, flowVersion: run.meta.flowVersion };
       return deps.outbox.send(origin, request, signal, { rateLimit });
     },
     consent: async (channel: Channel, purpose: string, contactId?: string) => {

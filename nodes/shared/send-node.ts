@@ -1,8 +1,8 @@
 // What the send nodes (send.whatsapp, send.sms, send.email) and consent.check share: the
 // consent vocabulary, the contact a step is for, and turning the outbox's answer into a port.
 // Nodes never reach a provider: ctx.send() is the outbox (consent, windows, caps, at-most-once).
-import { Type } from '@sinclair/typebox';
-import { PURPOSES, CREDENTIAL_NAME_PATTERN, ERROR_PORT, Expr, choices, label, NodeFailure, type NodeContext, type NodeResult, type PortSpec, type SendRequest, type SendResult } from '../../engine/index.js';
+import { Type, type TSchema } from '@sinclair/typebox';
+import { PURPOSES, CREDENTIAL_NAME_PATTERN, ERROR_PORT, Expr, choices, label, NodeFailure, type NodeContext, type NodeResult, type PortSpec, type SendRequest, type SendResult, type SendVariant, type SendAbTest, type FlowError } from '../../engine/index.js';
 
 /** Consent purposes (engine/consent/consent-rule.ts). */
 export const SEND_PURPOSES = PURPOSES;
@@ -88,4 +88,66 @@ export async function sendAndRoute(ctx: NodeContext<unknown>, request: Omit<Send
     return { port: 'blocked', output: { ...common, status: 'blocked', reason: result.reason } };
   }
   throw new NodeFailure(result.code, `${result.message} (message ${result.messageId})`, { retryable: result.retryable === true });
+}
+
+// ---- A/B variants (server/analytics/README.md) ----
+
+const VariantIdSchema = Type.String({
+  pattern: '^[A-Za-z0-9_-]{1,32}$',
+  ...label('Variant id', 'معرّف النسخة', 'A short name shown in the analytics, e.g. A, B, short-ar', 'اسم قصير يظهر في التحليلات، مثل A أو B أو short-ar'),
+});
+const WeightSchema = Type.Integer({
+  minimum: 1,
+  maximum: 1000,
+  ...label('Weight', 'الوزن', 'Relative share of contacts (default 1: equal shares)', 'الحصة النسبية من جهات الاتصال (الافتراضي 1: حصص متساوية)'),
+});
+
+/** `variants`: 2–10 alternatives of the message; `fields` are the content fields a variant may replace. */
+export const VariantsParam = (fields: Record<string, TSchema>) =>
+  Type.Array(Type.Object({ id: VariantIdSchema, weight: Type.Optional(WeightSchema), ...fields }, { additionalProperties: false }), {
+    minItems: 2,
+    maxItems: 10,
+    ...label(
+      'Variants (A/B test)',
+      'النسخ (اختبار A/B)',
+      'Alternatives of the message: each contact gets one, always the same for this flow version (a hash of contact, flow, version and step), in proportion to the weights; fields a variant leaves out are the step’s',
+      'بدائل للرسالة: تتلقى كل جهة اتصال واحدة منها، وهي نفسها دائمًا في هذا الإصدار من التدفق (بحسب تجزئة جهة الاتصال والتدفق والإصدار والخطوة)، وبنسبة الأوزان؛ وما لا تحدده النسخة يؤخذ من الخطوة',
+    ),
+  });
+
+export const AbTestParam = Type.Object(
+  {
+    sendWinner: Type.Boolean({
+      default: false,
+      ...label(
+        'Send the winner to the rest',
+        'أرسل النسخة الفائزة للبقية',
+        'Once one variant beats every other on reply rate (two-proportion z-test) with the confidence below and each has the minimum sample, every later contact gets it',
+        'عندما تتفوق نسخة على كل النسخ الأخرى في معدل الرد (اختبار z لنسبتين) بالثقة المحددة أدناه وبلوغ كل نسخة الحد الأدنى للعينة، تتلقاها كل جهة اتصال لاحقة',
+      ),
+    }),
+    minSample: Type.Optional(
+      Type.Integer({ minimum: 10, maximum: 1_000_000, default: 100, ...label('Minimum sample', 'الحد الأدنى للعينة', 'Messages sent per variant first', 'عدد الرسائل المرسلة لكل نسخة أولًا') }),
+    ),
+    confidence: Type.Optional(
+      Type.Number({ minimum: 0.5, maximum: 0.999, default: 0.95, ...label('Confidence', 'مستوى الثقة', '1 − p-value required, e.g. 0.95', 'المطلوب من (1 − القيمة الاحتمالية)، مثل 0.95') }),
+    ),
+  },
+  { additionalProperties: false, ...label('A/B test', 'اختبار A/B', 'What to do with the variants’ results', 'ما يُفعل بنتائج النسخ') },
+);
+
+/** Variant ids must be unique within the step. */
+export function variantProblems(variants: ReadonlyArray<{ id: string }> | undefined): FlowError[] {
+  const seen = new Set<string>();
+  const out: FlowError[] = [];
+  (variants ?? []).forEach((v, i) => {
+    if (seen.has(v.id)) out.push({ path: `/variants/${i}/id`, code: 'duplicate', message: `variant id "${v.id}" is used twice` });
+    seen.add(v.id);
+  });
+  return out;
+}
+
+/** The request's `variants` and `abTest` from a send node's params. */
+export function abRequest(p: { variants?: SendVariant[] | undefined; abTest?: SendAbTest | undefined }): Pick<SendRequest, 'variants' | 'abTest'> {
+  return { ...(p.variants && p.variants.length > 0 ? { variants: p.variants } : {}), ...(p.abTest ? { abTest: p.abTest } : {}) };
 }

@@ -20,6 +20,7 @@
 // must). Messages from numbers that match no contact are stored (contact null) and start nothing.
 import type { AppContext } from '../app-context.js';
 import { InboundMessageRepository } from '../../db/inbound-message-repository.js';
+import { AnalyticsRepository } from '../../db/analytics-repository.js';
 import { PURPOSES, type Channel } from '../../engine/consent/consent-rule.js';
 import { normalisePhone } from '../consent/contact-fields.js';
 import { detectOptOut, optOutWordSet } from './opt-out-words.js';
@@ -119,6 +120,11 @@ export async function handleInbound(ctx: InboundContext, input: InboundInput, se
     if (contact.lastInboundAt === null || contact.lastInboundAt < input.receivedAt) {
       await ctx.contacts(tenantId).update(contact.id, { lastInboundAt: input.receivedAt }, q);
     }
+    // Step analytics: the contact's last message (any channel) was replied to, or opted out of
+    // on this channel; an opt-out is counted as an opt-out, not as a reply.
+    const analytics = new AnalyticsRepository(ctx.db, tenantId);
+    if (optOut) await analytics.touch(q, contact.id, 'opted_out', input.receivedAt, { channel: input.channel });
+    else await analytics.touch(q, contact.id, 'replied', input.receivedAt);
     if (!optOut) return;
     const actor = `contact:${contact.id}`;
     const evidence = { messageId: message.id, providerMessageId: input.providerMessageId, provider: input.provider, text: input.body.slice(0, 1000) };

@@ -25,6 +25,7 @@
 //   all; an opt-out or a consent withdrawal on a channel ends those of flows with a send node of
 //   that channel (`send.<channel>`), all when no channel is given. The execution is cancelled in
 //   the call.
+import { AnalyticsRepository } from '../../db/analytics-repository.js';
 import { contactSnapshot } from '../crm/crm-views.js';
 import { v7 as uuidv7 } from 'uuid';
 import type { Logger } from 'pino';
@@ -325,6 +326,8 @@ export class EnrollmentService implements ContactExits {
       });
       enrolled.sort((a, b) => (index.get(a.contactId) ?? 0) - (index.get(b.contactId) ?? 0));
     }
+    // Step analytics: one flow-level counter per version and Riyadh day, bumped once per batch.
+    if (enrolled.length > 0) await this.deps.db.sql.transaction((q) => new AnalyticsRepository(this.deps.db, tenantId).enrolled(q, flowId, version, Date.now(), enrolled.length));
     await new AuditRepository(this.deps.db, tenantId).record({
       actor: options.actor,
       action: 'enrollments.create',

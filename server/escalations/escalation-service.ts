@@ -8,6 +8,7 @@
 // an ordinary engine wait (it survives restarts). The sweep marks escalations past their
 // deadline timed_out, those whose execution ended cancelled, and re-delivers decisions a
 // stopped process had not delivered.
+import { AnalyticsRepository } from '../../db/analytics-repository.js';
 import { startPeriodic } from '../periodic.js';
 import type { Logger } from 'pino';
 import { NodeFailure, type EscalationGateway, type EscalationOpenRequest, type OpenedEscalation, type Runtime, type StepIdentity } from '../../engine/index.js';
@@ -170,6 +171,8 @@ export class EscalationService {
         this.now(),
       );
       if (result.created) await this.notify(tenantId, result.escalation, q);
+      // Step analytics: an escalation of the contact counts for its last message in this flow.
+      if (result.created && request.contactId) await new AnalyticsRepository(this.deps.db, tenantId).touch(q, request.contactId, 'escalated', this.now(), { flowId: request.flowId ?? null });
     });
     return result;
   }

@@ -43,6 +43,8 @@ import type { ProviderEntry, ProviderRegistry } from './provider-registry.js';
 import { providerCallbackUrl } from '../channels/callbacks.js';
 import { TenantRepository } from '../../db/tenant-repository.js';
 import { SenderUsageRepository } from '../../db/sender-usage-repository.js';
+import { AnalyticsRepository } from '../../db/analytics-repository.js';
+import { VariantPicker, applyVariant } from '../analytics/variants.js';
 
 type SendChannel = SendRequest['channel'];
 const SEND_CHANNELS: readonly SendChannel[] = ['whatsapp', 'sms', 'email'];
@@ -168,9 +170,11 @@ export class OutboxService implements Outbox {
   private readonly slugs = new Map<string, string>();
   private readonly egress: (tenantId: string) => Promise<EgressPolicy>;
   private readonly random: () => number;
+  private readonly variants: VariantPicker;
 
   constructor(options: OutboxServiceOptions) {
     this.db = options.db;
+    this.variants = new VariantPicker(options.db, () => this.now().getTime());
     this.providers = options.providers;
     this.credentials = options.credentials;
     this.now = options.now ?? (() => new Date());
@@ -198,13 +202,13 @@ export class OutboxService implements Outbox {
     return new ConsentRepository(this.db, tenantId).check(contactId, channel, purpose, this.now().getTime());
   }
 
-  async send(stepOrigin: SendOrigin, request: SendRequest, signal: AbortSignal, hooks: SendHooks = {}): Promise<SendResult> {
-    const keyed = request.key !== undefined;
-    if (keyed && (typeof request.key !== 'string' || !SEND_KEY.test(request.key))) {
+  async send(stepOrigin: SendOrigin, asked: SendRequest, signal: AbortSignal, hooks: SendHooks = {}): Promise<SendResult> {
+    const keyed = asked.key !== undefined;
+    if (keyed && (typeof asked.key !== 'string' || !SEND_KEY.test(asked.key))) {
       throw new NodeFailure('invalid_send_key', 'key must be 1–32 characters a–z, 0–9, _ or -', { retryable: false });
     }
     // One row per (step, key): the rotation's channels each have their own exactly-once key.
-    const origin: SendOrigin = keyed ? { ...stepOrigin, stepId: `${stepOrigin.stepId}:${request.key}` } : stepOrigin;
+    const origin: SendOrigin = keyed ? { ...stepOrigin, stepId: `${stepOrigin.stepId}:${asked.key}` } : stepOrigin;
     const repo = this.repository(origin.tenantId);
     // A step that ran before answers from its row, without deciding anything again.
     const known = await repo.byStep(origin.stepId);
@@ -212,6 +216,12 @@ export class OutboxService implements Outbox {
       const settled = await this.settledResult(repo, known, keyed);
       if (settled) return settled;
     }
+    // A/B variants: the step's earlier pick (a deferred step decided again), the winner, or the
+    // contact's deterministic assignment; its content replaces the request's.
+    const previous = known ? ((await new AnalyticsRepository(this.db, origin.tenantId).sendOf(known.id))?.variant ?? null) : null;
+    const variant = await this.variants.pick(origin, asked, previous || null);
+    const request = variant ? applyVariant(asked, variant) : asked;
+    const track = origin.flowVersion !== undefined ? { flowVersion: origin.flowVersion, variant: variant?.id ?? '' } : undefined;
     const now = this.now();
     const provider = await this.resolveProvider(origin.tenantId, request).catch((err: unknown): OutboxError => {
       if (err instanceof NodeFailure) return { code: err.code, message: err.message };
@@ -220,7 +230,7 @@ export class OutboxService implements Outbox {
     const { policy, holidays } = await new SendPolicyRepository(this.db, origin.tenantId).load();
     let decision!: Decision;
     await this.db.sql.transaction(async (q) => {
-      decision = await this.decide(q, repo, origin, request, now, provider, { policy, holidays }, keyed);
+      decision = await this.decide(q, repo, origin, request, now, provider, { policy, holidays }, keyed, track);
     });
     if (decision.kind === 'done') return decision.result;
     if (decision.kind === 'defer') throw new SendDeferred(decision.until, decision.reason, now);
@@ -249,6 +259,7 @@ export class OutboxService implements Outbox {
     provider: ResolvedProvider | OutboxError,
     send: Awaited<ReturnType<SendPolicyRepository['load']>>,
     keyed = false,
+    track?: OutboxWrite['analytics'],
   ): Promise<Decision> {
     const at = now.getTime();
     // Re-read under the transaction (locked on PostgreSQL): another attempt may have moved it.
@@ -274,6 +285,7 @@ export class OutboxService implements Outbox {
       subject: req.subject ?? null,
       html: req.html ?? null,
       status: 'pending',
+      analytics: track,
     };
     const fail = async (error: OutboxError, write: Partial<OutboxWrite> = {}): Promise<Decision> => {
       const row = await repo.save({ ...base, ...write, status: 'failed', error }, q, at, existing);

@@ -24,6 +24,7 @@ import { eventRoutes } from './events.js';
 import { dealRoutes } from './deals.js';
 import { meetingRoutes } from './meetings.js';
 import { outboxRoutes } from './outbox.js';
+import { analyticsRoutes } from './analytics.js';
 
 export function apiRoutes(ctx: AppContext): RouteSpec[] {
   return [
@@ -49,5 +50,6 @@ export function apiRoutes(ctx: AppContext): RouteSpec[] {
     ...dealRoutes(ctx),
     ...meetingRoutes(ctx),
     ...outboxRoutes(ctx),
+    ...analyticsRoutes(ctx),
   ];
 }

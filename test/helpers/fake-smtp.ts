@@ -49,6 +49,8 @@ export async function startFakeSmtp(options: { user?: string; pass?: string } = 
     disabledCommands: ['STARTTLS'],
     allowInsecureAuth: true,
     authOptional: false,
+    // No reverse DNS of the client: each lookup of 127.0.0.1 can cost seconds on a busy resolver.
+    disableReverseLookup: true,
     logger: false,
     onAuth(auth, _session, callback) {
       if (auth.username === user && auth.password === pass) return callback(null, { user });
