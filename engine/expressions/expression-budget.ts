@@ -41,8 +41,10 @@ export const EXPRESSION_TIMEOUT_CEILING_MS = 1000;
 /** Longest stretch an evaluation runs before it lets the event loop turn. */
 export const SLICE_MS = 5;
 
-/** On a starved machine the wall-clock deadline stretches up to this many times the budget. */
-const MAX_STARVED_FACTOR = 30;
+/** Longest gap between two hooks charged to an evaluation (see EvaluationBudget.charge). */
+const MAX_CHARGED_GAP_MS = 2;
+/** Whatever the charging, an evaluation ends after this many times its budget of wall time. */
+const MAX_WALL_FACTOR = 30;
 
 export type ExpressionLimitCode = 'expression_timeout' | 'expression_too_deep' | 'expression_too_large';
 
@@ -129,42 +131,37 @@ export function valueSize(root: unknown, limit: number): number {
 
 /** The running budget of one evaluation, found by the hooks in JSONata's environment. */
 export class EvaluationBudget {
-  /** When the time is up; pushed back by the time spent waiting for the event loop after a yield. */
-  private deadline: number;
+  /** Time charged to this evaluation so far (ms). */
+  private active = 0;
+  /** When the previous hook ran. */
+  private last: number;
   private sliceStart: number;
   private built = 0;
   private readonly started: number;
-  private readonly cpuAtStart: NodeJS.CpuUsage;
 
   constructor(readonly limits: ExpressionLimits) {
     const now = performance.now();
     this.started = now;
-    this.deadline = now + limits.timeoutMs;
+    this.last = now;
     this.sliceStart = now;
-    this.cpuAtStart = process.cpuUsage();
   }
-
-  /** Deadline check for synchronous loops (regex matches) that cannot yield. */
-  readonly checkTime = (): void => {
-    if (performance.now() > this.deadline) this.timeout();
-  };
 
   /**
-   * Past the wall-clock deadline: fail, unless the process itself did not get the CPU for that
-   * long (the machine is overloaded, or it was paused): then the deadline moves by the time it
-   * lost. CPU time accrues whenever the expression runs, so a runaway still ends.
+   * Charges the time since the previous hook, capped at MAX_CHARGED_GAP_MS: a longer gap is
+   * other work's time (other executions' promise callbacks between two of ours, the wait for the
+   * loop after a yield, the OS running other processes, a GC pause), not this expression's. A
+   * busy server must not fail ordinary expressions; a runaway is charged every step it takes.
    */
-  timeout(): void {
-    const used = process.cpuUsage(this.cpuAtStart);
-    const cpuMs = (used.user + used.system) / 1000;
-    const now = performance.now();
-    const lost = this.limits.timeoutMs - cpuMs;
-    if (lost > 1 && now - this.started < this.limits.timeoutMs * MAX_STARVED_FACTOR) {
-      this.deadline = now + lost;
-      return;
+  private charge(now: number): void {
+    this.active += Math.min(now - this.last, MAX_CHARGED_GAP_MS);
+    this.last = now;
+    if (this.active > this.limits.timeoutMs || now - this.started > this.limits.timeoutMs * MAX_WALL_FACTOR) {
+      throw new ExpressionLimitError('expression_timeout', `expression ran longer than ${this.limits.timeoutMs} ms`);
     }
-    throw new ExpressionLimitError('expression_timeout', `expression ran longer than ${this.limits.timeoutMs} ms`);
   }
+
+  /** Time check for synchronous loops (regex matches) that cannot yield. */
+  readonly checkTime = (): void => this.charge(performance.now());
 
   /** Called before each node: depth, time, and a turn of the event loop every SLICE_MS. */
   enter(depth: number): Promise<void> | undefined {
@@ -172,14 +169,10 @@ export class EvaluationBudget {
       throw new ExpressionLimitError('expression_too_deep', `expression nests deeper than ${this.limits.maxDepth} levels (unbounded recursion?)`);
     }
     const now = performance.now();
-    if (now > this.deadline) this.timeout();
+    this.charge(now);
     if (now - this.sliceStart < SLICE_MS) return undefined;
     return yieldToLoop().then(() => {
-      // The wait for the loop is other work's time, not this expression's: a busy server must
-      // not fail ordinary expressions for being slow to get their turn.
-      const resumed = performance.now();
-      this.deadline += resumed - now;
-      this.sliceStart = resumed;
+      this.sliceStart = this.last = performance.now();
     });
   }
 
