@@ -11,7 +11,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import querystring from 'node:querystring';
 import getRawBody from 'raw-body';
-import twilio from 'twilio';
 import { ApiError, errorBody, toApiError } from '../api-error.js';
 import type { AppContext } from '../app-context.js';
 import { outboxDeliverySink } from '../../db/outbox-repository.js';
@@ -21,6 +20,7 @@ import type { DeliveryStatusSink, DeliveryUpdate } from './provider.js';
 import { EMPTY_TWIML, PROVIDER_HOOKS_PREFIX, interpretTwilioInbound, interpretTwilioStatus, interpretUltraMsgEvent, sameSecret, twilioParams } from './callbacks.js';
 import { handleInbound, type InboundOutcome } from './inbound.js';
 import { sameInstance } from './ultramsg.js';
+import { loadTwilio } from './twilio.js';
 
 export { PROVIDER_HOOKS_PREFIX };
 
@@ -176,6 +176,7 @@ export function createProviderCallbackListener(ctx: AppContext, options: Callbac
     const signature = req.headers['x-twilio-signature'];
     const url = requestUrl(req);
     const accounts = (await revealed(tenant.id, 'twilio')).filter((c) => c.data.accountSid === params.AccountSid && typeof c.data.authToken === 'string');
+    const twilio = await loadTwilio();
     const valid = typeof signature === 'string' && accounts.some((c) => twilio.validateRequest(String(c.data.authToken), signature, url, form));
     if (!valid) {
       ctx.log.warn({ tenant: tenant.slug, kind }, 'twilio callback with a missing or bad signature refused');
