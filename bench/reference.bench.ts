@@ -18,6 +18,7 @@
 //
 //   npm run bench -- reference [--modes sqlite,postgres,queue] [--with-nodered]
 //                              [--requests 10000] [--requests-c1 2000] [--concurrency 1,50]
+//                              [--no-build] [--dist DIR (another build in the repository)]
 //
 // Needs PostgreSQL (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test: a fresh
 // database is created and dropped per mode) and Redis (REDIS_URL, default 127.0.0.1:6379).
@@ -183,8 +184,11 @@ async function firstAnswer(origin: string, hook: string, spawnedAt: number, chil
   }
 }
 
+/** The compiled server to run (--dist: another build inside the repository, for before/after runs). */
+let distDir = 'dist';
+
 function node(script: string, env: NodeJS.ProcessEnv): ChildProcess {
-  return spawn(process.execPath, ['--no-node-snapshot', path.join(root, 'dist/server', script)], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
+  return spawn(process.execPath, ['--no-node-snapshot', path.join(root, distDir, 'server', script)], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
 async function publish(databaseUrl: string | undefined, dataDir: string): Promise<void> {
@@ -447,8 +451,11 @@ export async function main(argv: string[]): Promise<void> {
       concurrency: { type: 'string', default: '1,50' },
       port: { type: 'string', default: '3960' },
       'no-build': { type: 'boolean', default: false },
+      dist: { type: 'string', default: 'dist' },
     },
   });
+  distDir = values.dist;
+  if (distDir !== 'dist') values['no-build'] = true;
   const modes = values.modes.split(',').map((m) => m.trim()).filter(Boolean);
   const unknown = modes.filter((m) => !['sqlite', 'postgres', 'queue'].includes(m));
   if (unknown.length) throw new Error(`unknown mode(s) ${unknown.join(', ')}: use sqlite, postgres, queue`);
