@@ -12,7 +12,7 @@
 //                       and again after the load (sandbox started, caches warm)
 //   RSS peak            sampled every 100 ms during the load
 //   accepted/s, p50/p99 of the webhook answers (closed loop, c keep-alive connections)
-//   completed/s         executions finished (status succeeded) per second, from the first
+//   completed/s         executions finished (succeeded or failed; failures are listed) per second, from the first
 //                       request to the last completion
 //   CPU ms/exec         utime+stime of the process tree (/proc) over the point ÷ executions
 //
@@ -144,8 +144,10 @@ interface Engine {
   origin: string;
   /** Process ids whose trees are measured. */
   pids(): number[];
-  /** Executions finished so far. */
+  /** Executions finished so far (succeeded or failed). */
   completed(): Promise<number>;
+  /** Executions that failed, with one error as an example (none for Node-RED: in memory). */
+  failed?(): Promise<{ n: number; example: string | null }>;
   stop(): Promise<void>;
 }
 
@@ -217,7 +219,9 @@ async function freshPg(): Promise<{ url: string; drop(): Promise<void> }> {
   };
 }
 
-const COUNT_SUCCEEDED = "SELECT COUNT(*) AS n FROM executions WHERE status = 'succeeded'";
+/** Finished executions (a failed one is finished too: it no longer waits for anything). */
+const COUNT_FINISHED = "SELECT COUNT(*) AS n FROM executions WHERE status IN ('succeeded', 'failed', 'cancelled')";
+const FAILED = "SELECT COUNT(*) AS n, MIN(error) AS example FROM executions WHERE status = 'failed'";
 
 async function startSqlite(port: number): Promise<Started> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'tadfuq-ref-'));
@@ -234,7 +238,11 @@ async function startSqlite(port: number): Promise<Started> {
       name: 'Tadfuq, SQLite',
       origin,
       pids: () => [server.pid as number],
-      completed: async () => Number((await reader.query(COUNT_SUCCEEDED))[0]?.n ?? 0),
+      completed: async () => Number((await reader.query(COUNT_FINISHED))[0]?.n ?? 0),
+      failed: async () => {
+        const [row] = await reader.query(FAILED);
+        return { n: Number(row?.n ?? 0), example: row?.example ? String(row.example) : null };
+      },
       stop: async () => {
         await stopChild(server);
         await reader.close();
@@ -262,7 +270,11 @@ async function startPg(port: number, queue: boolean): Promise<Started> {
       name: queue ? 'Tadfuq, queue mode, 1 worker' : 'Tadfuq, PostgreSQL',
       origin,
       pids: () => procs.map((p) => p.pid as number),
-      completed: async () => Number((await reader.query(COUNT_SUCCEEDED)).rows[0]?.n ?? 0),
+      completed: async () => Number((await reader.query(COUNT_FINISHED)).rows[0]?.n ?? 0),
+      failed: async () => {
+        const row = (await reader.query(FAILED)).rows[0] as { n?: string; example?: string | null } | undefined;
+        return { n: Number(row?.n ?? 0), example: row?.example ?? null };
+      },
       stop: async () => {
         for (const p of procs.reverse()) await stopChild(p);
         await reader.end();
@@ -370,6 +382,8 @@ export interface EngineResult {
   rssIdleAfterMb: number;
   rssPeakMb: number;
   points: Point[];
+  failedExecutions: number;
+  failureExample: string | null;
 }
 
 async function waitCompleted(engine: Engine, target: number, limitMs: number): Promise<{ at: number; done: number }> {
@@ -423,7 +437,8 @@ async function measure(start: () => Promise<Started>, levels: { concurrency: num
     const points: Point[] = [];
     for (const level of levels) points.push(await point(engine, level.concurrency, level.requests, peak));
     await sleep(3000);
-    return { name: engine.name, spawnToFirst2xxMs, rssIdleMb, rssIdleAfterMb: rssMb(engine.pids()), rssPeakMb: peak.mb, points };
+    const failed = (await engine.failed?.()) ?? { n: 0, example: null };
+    return { name: engine.name, spawnToFirst2xxMs, rssIdleMb, rssIdleAfterMb: rssMb(engine.pids()), rssPeakMb: peak.mb, points, failedExecutions: failed.n, failureExample: failed.example };
   } finally {
     await engine.stop();
   }
@@ -432,6 +447,7 @@ async function measure(start: () => Promise<Started>, levels: { concurrency: num
 function report(r: EngineResult): void {
   out(`${r.name}`);
   out(`  spawn → first 2xx ${r.spawnToFirst2xxMs.toFixed(0)} ms   RSS idle ${r.rssIdleMb.toFixed(0)} MB (after load ${r.rssIdleAfterMb.toFixed(0)} MB)   RSS peak ${r.rssPeakMb.toFixed(0)} MB`);
+  if (r.failedExecutions) out(`  FAILED executions: ${r.failedExecutions} (e.g. ${r.failureExample})`);
   for (const p of r.points) {
     out(
       `  c=${String(p.concurrency).padEnd(3)} ${String(p.requests).padStart(6)} req  accepted ${p.acceptedPerSec.toFixed(0).padStart(5)}/s  completed ${p.completedPerSec.toFixed(0).padStart(5)} exec/s` +
