@@ -1,7 +1,6 @@
 // CPU per code-step run, host and sandbox process separately (utime+stime from /proc), for
-import { createRequire } from "node:module"; const require = createRequire(import.meta.url);
 // before/after comparisons that do not depend on wall time on a shared machine.
-//   node --no-node-snapshot --import tsx bench/code-cpu.ts [runs] [concurrency]   (or the dist/ build)
+//   node --no-node-snapshot --import tsx bench/code-cpu.ts [runs] [concurrency]
 import { readFileSync } from 'node:fs';
 import { runCode } from '../nodes/code/run-code.js';
 import { SandboxPool } from '../nodes/code/sandbox-pool.js';
@@ -36,12 +35,10 @@ let next = 0;
 await Promise.all(Array.from({ length: concurrency }, async () => { while (next < runs) await one(next++); }));
 const wall = performance.now() - t0;
 await new Promise((r) => setTimeout(r, 300)); // let the sandbox finish preparing contexts
-if (process.env.PE_THREADS) process.stdout.write(require("node:child_process").execFileSync("/tmp/pe/threads.sh", [String(pid)]).toString());
 const h1 = process.cpuUsage(h0);
 const s1 = procCpuMs(pid);
 const hostUs = ((h1.user + h1.system) / runs);
 const sandboxUs = ((s1 - s0) * 1000) / runs;
 process.stdout.write(JSON.stringify({ runs, concurrency, wallUsPerRun: +((wall * 1000) / runs).toFixed(1), hostCpuUs: +hostUs.toFixed(1), sandboxCpuUs: +sandboxUs.toFixed(1), totalCpuUs: +(hostUs + sandboxUs).toFixed(1) }) + '\n');
-if (process.env.PE_PROF) { process.removeAllListeners("exit"); process.exit(0); }
 await pool.close();
 process.exit(0);
