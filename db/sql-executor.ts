@@ -24,7 +24,30 @@ export interface SqlExecutor {
   query: Query;
   /** Run `fn` in one transaction on one connection; commit and return its result, or roll back on error. */
   transaction<T>(fn: (query: Query) => Promise<T>): Promise<T>;
+  /**
+   * Run SQL text of several statements (values inlined with `literal`) as ONE transaction in
+   * ONE round trip to the driver: SQLite one exec on the writer, PostgreSQL one simple-protocol
+   * query (an implicit transaction). A statement that fails rolls everything back.
+   */
+  script(sql: string): Promise<void>;
+  /** Whether a script failed on its guard (see SqlRunStore: a revision conflict), not on an error. */
+  isGuardFailure(err: unknown): boolean;
   close(): Promise<void>;
+}
+
+/**
+ * A SQL literal for a string, finite number or null, or undefined when the value cannot be
+ * inlined safely (then the caller uses parameters). Strings are quoted by doubling quotes;
+ * with a backslash, PostgreSQL gets an E'' literal with backslashes doubled (correct whatever
+ * standard_conforming_strings says). A NUL character is refused: SQLite's exec would cut the
+ * SQL text there.
+ */
+export function literal(dialect: 'sqlite' | 'postgres', v: unknown): string | undefined {
+  if (v === null || v === undefined) return 'NULL';
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : undefined;
+  if (typeof v !== 'string' || v.includes('\0')) return undefined;
+  if (dialect === 'postgres' && v.includes('\\')) return `E'${v.replaceAll('\\', '\\\\').replaceAll("'", "''")}'`;
+  return `'${v.replaceAll("'", "''")}'`;
 }
 
 /** $1 -> ?1: SQLite's numbered parameters bind by position like PostgreSQL's. */
@@ -51,6 +74,10 @@ const SQLITE_PRAGMAS = `
   PRAGMA foreign_keys = ON;
 `;
 
+/** The guard of script(): a row is inserted (and refused by the CHECK) only when the count is wrong. */
+const SQLITE_GUARD = 'CREATE TEMP TABLE IF NOT EXISTS tadfuq_guard (ok INTEGER CHECK (ok))';
+const GUARD_FAILED = /CHECK constraint failed: (?:ok|tadfuq_guard)/;
+
 /**
  * Two connections: one writer (transactions are serialised on it) and one reader, so a read
  * never observes a batch that is still open. WAL lets them run side by side; synchronous=NORMAL
@@ -61,10 +88,28 @@ export async function createSqliteExecutor(file: string): Promise<SqlExecutor> {
   const reader = await openSqlite(file);
   await exec(writer, SQLITE_PRAGMAS);
   await exec(reader, SQLITE_PRAGMAS);
+  await exec(writer, SQLITE_GUARD);
   let tail: Promise<void> = Promise.resolve();
   return {
     dialect: 'sqlite',
     query: (sql, params) => all(reader, toSqlite(sql), params),
+    script(sql) {
+      const run = tail.then(async () => {
+        try {
+          await exec(writer, `BEGIN IMMEDIATE;\n${sql};\nCOMMIT;`);
+        } catch (err) {
+          // exec stops at the failing statement: the transaction may still be open.
+          await exec(writer, 'ROLLBACK').catch(() => undefined);
+          throw err;
+        }
+      });
+      tail = run.then(
+        () => undefined,
+        () => undefined,
+      );
+      return run;
+    },
+    isGuardFailure: (err) => GUARD_FAILED.test(String((err as Error)?.message)),
     transaction(fn) {
       const run = tail.then(async () => {
         await exec(writer, 'BEGIN IMMEDIATE');
@@ -101,6 +146,10 @@ export function createPgExecutor(connectionString: string, max = 10): SqlExecuto
   return {
     dialect: 'postgres',
     query: async (sql, params) => (await pool.query(sql, params)).rows as Row[],
+    // Without parameters pg uses the simple query protocol: several statements, one implicit
+    // transaction, one round trip.
+    script: async (sql) => void (await pool.query(sql)),
+    isGuardFailure: (err) => (err as { code?: string })?.code === '22012',
     async transaction(fn) {
       const client = await pool.connect();
       try {

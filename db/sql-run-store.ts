@@ -3,7 +3,7 @@
 import type { ExecutionMeta, ExecutionWrite, Flow, RunStore, StepRecord, StoredExecution, WaitRow } from '../engine/index.js';
 import { ExecutionConflict, type ExecutionState } from '../engine/index.js';
 import { GroupCommit } from './group-commit.js';
-import { parseJsonColumn, type Query, type Row, type SqlExecutor } from './sql-executor.js';
+import { literal, parseJsonColumn, type Query, type Row, type SqlExecutor } from './sql-executor.js';
 
 const MAX_ROWS_PER_STATEMENT = 400;
 
@@ -54,6 +54,37 @@ async function upsert(q: Query, table: string, columns: string[], updates: strin
   return returned;
 }
 
+/**
+ * The same upserts as SQL text with inlined literals, for SqlExecutor.script(): the whole
+ * segment in one round trip instead of BEGIN, 2–4 statements and COMMIT. With `expect`, the
+ * statement fails the script unless exactly that many rows were written (the revision guard).
+ * Undefined when a value cannot be inlined (the caller falls back to parameters).
+ */
+function upsertText(dialect: 'sqlite' | 'postgres', table: string, columns: string[], updates: string[], rows: unknown[][], guard = '', expect = false): string[] | undefined {
+  const statements: string[] = [];
+  const set = updates.map((c) => `${c} = excluded.${c}`).join(', ');
+  const action = set ? `UPDATE SET ${set}${guard ? ` WHERE ${guard}` : ''}` : 'NOTHING';
+  for (let i = 0; i < rows.length; i += MAX_ROWS_PER_STATEMENT) {
+    const chunk = rows.slice(i, i + MAX_ROWS_PER_STATEMENT);
+    const tuples: string[] = [];
+    for (const row of chunk) {
+      const values: string[] = [];
+      for (const v of row) {
+        const text = literal(dialect, v);
+        if (text === undefined) return undefined;
+        values.push(text);
+      }
+      tuples.push(`(${values.join(',')})`);
+    }
+    const insert = `INSERT INTO ${table} (${columns.join(',')}) VALUES ${tuples.join(',')} ON CONFLICT (id) DO ${action}`;
+    if (!expect) statements.push(insert);
+    else if (dialect === 'sqlite') statements.push(insert, `INSERT INTO temp.tadfuq_guard SELECT 0 WHERE changes() <> ${chunk.length}`);
+    // Not a constant: PostgreSQL cannot fold the division at plan time, it fails at run time.
+    else statements.push(`WITH written AS (${insert} RETURNING 1) SELECT 1 / ((SELECT count(*) FROM written) = ${chunk.length})::int`);
+  }
+  return statements;
+}
+
 async function deleteIds(q: Query, table: string, ids: string[]): Promise<void> {
   for (let i = 0; i < ids.length; i += MAX_ROWS_PER_STATEMENT) {
     const chunk = ids.slice(i, i + MAX_ROWS_PER_STATEMENT);
@@ -63,6 +94,7 @@ async function deleteIds(q: Query, table: string, ids: string[]): Promise<void> 
 
 // replay_of is written when the row is created and never updated.
 const EXECUTION_COLUMNS = ['id', 'tenant_id', 'flow_id', 'flow_version', 'status', 'mode', 'subject', 'state', 'output', 'error', 'started_at', 'finished_at', 'updated_at', 'rev', 'lease_owner', 'lease_until', 'replay_of', 'starts'];
+const REV = EXECUTION_COLUMNS.indexOf('rev');
 const EXECUTION_UPDATES = ['status', 'state', 'output', 'error', 'finished_at', 'updated_at', 'rev', 'lease_owner', 'lease_until', 'starts'];
 const STEP_COLUMNS = ['id', 'tenant_id', 'execution_id', 'seq', 'node_id', 'node_type', 'attempt', 'status', 'port', 'input', 'output', 'error', 'logs', 'started_at', 'finished_at'];
 const STEP_UPDATES = ['attempt', 'status', 'port', 'output', 'error', 'logs', 'started_at', 'finished_at'];
@@ -131,6 +163,21 @@ export class SqlRunStore implements RunStore {
         waits.set(wait.id, [wait.id, wait.tenantId, wait.executionId, wait.seq, wait.kind, wait.dueAt, wait.event, wait.correlation]);
       }
     }
+    const script = this.script([...executions.values()], [...steps.values()], [...cleared], [...waits.values()]);
+    if (script !== undefined) {
+      try {
+        await this.sql.script(script);
+        return;
+      } catch (err) {
+        if (!this.sql.isGuardFailure(err)) throw err;
+        // Rolled back: learn which executions moved on (their revision is not the one before ours).
+        const ids = [...executions.keys()];
+        const rows = await this.sql.query(`SELECT id, rev FROM executions WHERE id IN (${ids.map((_, i) => `$${i + 1}`).join(',')})`, ids);
+        const current = new Map(rows.map((r) => [String(r.id), Number(r.rev)]));
+        const conflicted = [...executions].filter(([id, row]) => current.has(id) && current.get(id) !== Number(row[REV]) - 1).map(([id]) => id);
+        throw new ExecutionConflict(conflicted.length ? conflicted : ids);
+      }
+    }
     await this.sql.transaction(async (q) => {
       // Optimistic concurrency: a row is updated only from the revision just before ours.
       const written = await upsert(q, 'executions', EXECUTION_COLUMNS, EXECUTION_UPDATES, [...executions.values()], 'executions.rev = excluded.rev - 1');
@@ -142,6 +189,20 @@ export class SqlRunStore implements RunStore {
       if (cleared.size) await deleteIds(q, 'waits', [...cleared]);
       if (waits.size) await upsert(q, 'waits', WAIT_COLUMNS, WAIT_UPDATES, [...waits.values()]);
     });
+  }
+
+  /** The batch as one SQL script (one round trip), or undefined when a value cannot be inlined. */
+  private script(executions: unknown[][], steps: unknown[][], cleared: string[], waits: unknown[][]): string | undefined {
+    const d = this.sql.dialect;
+    const parts = [upsertText(d, 'executions', EXECUTION_COLUMNS, EXECUTION_UPDATES, executions, 'executions.rev = excluded.rev - 1', true)];
+    if (steps.length) parts.push(upsertText(d, 'execution_steps', STEP_COLUMNS, STEP_UPDATES, steps));
+    if (cleared.length) {
+      const ids = cleared.map((id) => literal(d, id));
+      parts.push(ids.includes(undefined) ? undefined : [`DELETE FROM waits WHERE id IN (${ids.join(',')})`]);
+    }
+    if (waits.length) parts.push(upsertText(d, 'waits', WAIT_COLUMNS, WAIT_UPDATES, waits));
+    if (parts.includes(undefined)) return undefined;
+    return (parts as string[][]).flat().join(';\n');
   }
 
   async loadExecution(id: string): Promise<StoredExecution | null> {

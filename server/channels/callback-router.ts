@@ -11,7 +11,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import querystring from 'node:querystring';
 import getRawBody from 'raw-body';
-import twilio from 'twilio';
 import { ApiError, errorBody, toApiError } from '../api-error.js';
 import type { AppContext } from '../app-context.js';
 import { outboxDeliverySink } from '../../db/outbox-repository.js';
@@ -22,6 +21,7 @@ import { EMPTY_TWIML, PROVIDER_HOOKS_PREFIX, interpretTwilioInbound, interpretTw
 import { handleInbound, type InboundOutcome } from './inbound.js';
 import { sameInstance } from './ultramsg.js';
 import { assertJson, controlCharacter } from '../http/input-guard.js';
+import { loadTwilio } from './twilio.js';
 
 export { PROVIDER_HOOKS_PREFIX };
 
@@ -183,6 +183,7 @@ export function createProviderCallbackListener(ctx: AppContext, options: Callbac
     const signature = req.headers['x-twilio-signature'];
     const url = requestUrl(req);
     const accounts = (await revealed(tenant.id, 'twilio')).filter((c) => c.data.accountSid === params.AccountSid && typeof c.data.authToken === 'string');
+    const twilio = await loadTwilio();
     const valid = typeof signature === 'string' && accounts.some((c) => twilio.validateRequest(String(c.data.authToken), signature, url, form));
     if (!valid) {
       ctx.log.warn({ tenant: tenant.slug, kind }, 'twilio callback with a missing or bad signature refused');

@@ -6,6 +6,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import Ajv2020Module from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
+import type { ValidateFunction } from 'ajv/dist/2020.js';
 import { schemaErrors, type FlowError } from '../../engine/index.js';
 
 export const TEMPLATE_FORMAT = 1;
@@ -95,9 +96,23 @@ export interface TemplateDoc {
 const Ajv2020 = (Ajv2020Module as unknown as { default: typeof Ajv2020Module }).default ?? Ajv2020Module;
 type Ajv = InstanceType<typeof Ajv2020Module.default>;
 const applyFormats = ((addFormats as unknown as { default?: unknown }).default ?? addFormats) as (a: Ajv) => void;
-const ajv: Ajv = new (Ajv2020 as unknown as new (o: object) => Ajv)({ allErrors: true, strict: false });
-applyFormats(ajv);
-const validateShape = ajv.compile(Template);
+let ajv: Ajv | undefined;
+/**
+ * A validator compiled on first use: compiling the template schemas (and ajv's 2020 meta
+ * schema) took about a tenth of the server's start-up, for an API most requests never touch.
+ */
+function lazyValidator(schema: object): () => ValidateFunction {
+  let compiled: ValidateFunction | undefined;
+  return () => {
+    if (!ajv) {
+      ajv = new (Ajv2020 as unknown as new (o: object) => Ajv)({ allErrors: true, strict: false });
+      applyFormats(ajv);
+    }
+    compiled ??= ajv.compile(schema);
+    return compiled;
+  };
+}
+const validateShape = lazyValidator(Template);
 
 /**
  * Check a document against the template schema (not the flows inside: see validateFlow), plus
@@ -105,7 +120,8 @@ const validateShape = ajv.compile(Template);
  * `basePath`; the document is not modified.
  */
 export function templateShapeErrors(doc: unknown, basePath = ''): FlowError[] {
-  if (!validateShape(doc)) return schemaErrors(validateShape.errors, basePath);
+  const validate = validateShape();
+  if (!validate(doc)) return schemaErrors(validate.errors, basePath);
   const t = doc as unknown as TemplateDoc;
   const errors: FlowError[] = [];
   const unique = <T>(items: readonly T[], key: (x: T) => string, path: (i: number) => string, what: string): void => {
@@ -126,8 +142,8 @@ export function isTemplateDoc(doc: unknown): doc is TemplateDoc {
   return templateShapeErrors(doc).length === 0;
 }
 
-const validateCredential = ajv.compile(CredentialRequirement);
-const validateVariable = ajv.compile(VariableDeclaration);
+const validateCredential = lazyValidator(CredentialRequirement);
+const validateVariable = lazyValidator(VariableDeclaration);
 
 /**
  * The parts of a (possibly invalid) template that are individually well formed, so an import
@@ -137,8 +153,8 @@ const validateVariable = ajv.compile(VariableDeclaration);
 export function usableParts(doc: unknown): { credentials: CredentialRequirement[]; variables: VariableDeclaration[]; flows: { index: number; key: string; definition: unknown }[] } {
   const t = (doc !== null && typeof doc === 'object' ? doc : {}) as { manifest?: { credentials?: unknown; variables?: unknown }; flows?: unknown };
   const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
-  const credentials = list(t.manifest?.credentials).filter((c): c is CredentialRequirement => validateCredential(c));
-  const variables = list(t.manifest?.variables).filter((v): v is VariableDeclaration => validateVariable(v));
+  const credentials = list(t.manifest?.credentials).filter((c): c is CredentialRequirement => validateCredential()(c));
+  const variables = list(t.manifest?.variables).filter((v): v is VariableDeclaration => validateVariable()(v));
   const flows = list(t.flows).flatMap((f, index) => {
     const flow = f as { key?: unknown; definition?: unknown } | null;
     if (flow === null || typeof flow !== 'object' || flow.definition === null || typeof flow.definition !== 'object') return [];
