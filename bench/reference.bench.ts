@@ -226,7 +226,7 @@ const FAILED = "SELECT COUNT(*) AS n, MIN(error) AS example FROM executions WHER
 async function startSqlite(port: number): Promise<Started> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'tadfuq-ref-'));
   await publish(undefined, dataDir);
-  const env = { ...process.env, PORT: String(port), TADFUQ_DATA_DIR: dataDir, LOG_LEVEL: 'warn', DATABASE_URL: '', REDIS_URL: '' };
+  const env = { ...process.env, TADFUQ_DEMO_ACTIVITY: '0', PORT: String(port), TADFUQ_DATA_DIR: dataDir, LOG_LEVEL: 'warn', DATABASE_URL: '', REDIS_URL: '' };
   const t0 = performance.now();
   const server = node('main.js', env);
   const origin = `http://127.0.0.1:${port}`;
@@ -256,7 +256,7 @@ async function startPg(port: number, queue: boolean): Promise<Started> {
   const { url, drop } = await freshPg();
   await publish(url, '/tmp');
   const prefix = `tq-ref-${randomBytes(3).toString('hex')}`;
-  const env = { ...process.env, PORT: String(port), DATABASE_URL: url, REDIS_URL: queue ? REDIS_URL : '', TADFUQ_QUEUE_PREFIX: prefix, LOG_LEVEL: 'warn', TADFUQ_DATA_DIR: '/tmp' };
+  const env = { ...process.env, TADFUQ_DEMO_ACTIVITY: '0', PORT: String(port), DATABASE_URL: url, REDIS_URL: queue ? REDIS_URL : '', TADFUQ_QUEUE_PREFIX: prefix, LOG_LEVEL: 'warn', TADFUQ_DATA_DIR: '/tmp' };
   const t0 = performance.now();
   const procs = [node('main.js', env)];
   if (queue) procs.push(node('worker.js', env));

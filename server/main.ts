@@ -31,7 +31,8 @@ server.keepAliveTimeout = 65_000;
 // A fresh store (its demo contacts were just created): run a few demo executions through the
 // engine so executions, the escalation inbox and conversations have something to show. In the
 // background: the server answers meanwhile (they take a few seconds).
-if (seeded.contacts > 0) {
+// TADFUQ_DEMO_ACTIVITY=0 skips them (tests and benchmarks that count executions).
+if (seeded.contacts > 0 && process.env.TADFUQ_DEMO_ACTIVITY !== '0') {
   seedDemoActivity(ctx, seeded.tenantId).then(
     (activity) => log.info({ executions: activity.executions.length }, 'seeded demo executions'),
     (err: unknown) => {

@@ -50,7 +50,7 @@ export async function startServerProcess(env: Record<string, string>, entry = 's
   const child = track(
     spawn(process.execPath, ['--no-node-snapshot', '--import', 'tsx', path.join(root, entry)], {
       cwd: root,
-      env: { ...process.env, PORT: '0', DATABASE_URL: '', ...env, LOG_LEVEL: 'info' },
+      env: { ...process.env, TADFUQ_DEMO_ACTIVITY: '0', PORT: '0', DATABASE_URL: '', ...env, LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],
     }),
   );
@@ -92,7 +92,7 @@ export async function startWorkerProcess(env: Record<string, string>, entry = 's
   const child = track(
     spawn(process.execPath, ['--no-node-snapshot', '--import', 'tsx', path.join(root, entry)], {
       cwd: root,
-      env: { ...process.env, LOG_LEVEL: 'info', ...env },
+      env: { ...process.env, TADFUQ_DEMO_ACTIVITY: '0', LOG_LEVEL: 'info', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     }),
   );
