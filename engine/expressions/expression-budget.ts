@@ -12,8 +12,9 @@ export interface ExpressionLimits {
   timeoutMs: number;
   /**
    * Nesting of evaluated nodes (a recursive function adds several levels per call). JSONata
-   * counts one depth for all its parallel branches (every group of a group-by, every item of an
-   * array constructor), so the limit sits above maxItems plus ordinary nesting.
+   * counts its parallel branches as depth too (every group of a group-by, every item of an array
+   * constructor), so a group-by over more than ~2,000 distinct keys needs the code step. Kept
+   * low because a stopped recursion unwinds all its levels in one go on the event loop.
    */
   maxDepth: number;
   /** Longest string an expression may build. */
@@ -28,7 +29,7 @@ export interface ExpressionLimits {
 
 export const DEFAULT_EXPRESSION_LIMITS: Readonly<ExpressionLimits> = Object.freeze({
   timeoutMs: 100,
-  maxDepth: 20_000,
+  maxDepth: 2_000,
   maxStringLength: 200_000,
   maxItems: 10_000,
   maxValueSize: 1_000_000,
