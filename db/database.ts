@@ -43,8 +43,12 @@ export async function openDatabase(config: DatabaseConfig): Promise<Database> {
     dialectModule: sqlite3,
     storage: file,
     logging: false,
-    // Sequelize opens a fresh SQLite connection per transaction without a busy timeout.
-    retry: { match: [/SQLITE_BUSY/], max: 20 },
+    // Sequelize opens a fresh SQLite connection per transaction without a busy timeout: give
+    // each one SQLite's own (it waits inside the driver), and retry what still finds the lock.
+    retry: { match: [/SQLITE_BUSY/], max: 50 },
+  });
+  sequelize.addHook('afterConnect', (connection: unknown) => {
+    (connection as { run(sql: string): void }).run('PRAGMA busy_timeout = 10000');
   });
   await migrate(sequelize);
   securePrivateDir(config.dataDir); // the -wal/-shm journals SQLite just created

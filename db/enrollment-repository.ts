@@ -294,7 +294,10 @@ export class EnrollmentRepository {
   /** Store the position a paused enrollment resumes from (no history row: the pause wrote it). */
   /** When a paused enrollment resumes by itself (an out-of-office reply's return date); null: only by hand. */
   async setResumeAt(id: string, at: number | null): Promise<void> {
-    await this.db.sql.query('UPDATE enrollments SET resume_at = $3 WHERE tenant_id = $1 AND id = $2', [this.tenantId, id, at]);
+    // A write: through the writer's transaction (query() is the read connection on SQLite).
+    await this.db.sql.transaction(async (q) => {
+      await q('UPDATE enrollments SET resume_at = $3 WHERE tenant_id = $1 AND id = $2', [this.tenantId, id, at]);
+    });
   }
 
   async setResumePlan(id: string, plan: string, node: string | null): Promise<boolean> {

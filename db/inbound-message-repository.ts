@@ -100,13 +100,16 @@ export class InboundMessageRepository {
 
   /** Store the reply's class (reply intelligence) with the message, for routing and analytics. */
   async setReplyClass(id: string, replyClass: string, returnAt: number | null, classifier: string): Promise<void> {
-    await this.db.sql.query('UPDATE inbound_messages SET reply_class = $3, reply_return_at = $4, reply_classifier = $5 WHERE tenant_id = $1 AND id = $2', [
-      this.tenantId,
-      id,
-      replyClass.slice(0, 32),
-      returnAt,
-      classifier.slice(0, 32),
-    ]);
+    // A write: through the writer's transaction (query() is the read connection on SQLite).
+    await this.db.sql.transaction(async (q) => {
+      await q('UPDATE inbound_messages SET reply_class = $3, reply_return_at = $4, reply_classifier = $5 WHERE tenant_id = $1 AND id = $2', [
+        this.tenantId,
+        id,
+        replyClass.slice(0, 32),
+        returnAt,
+        classifier.slice(0, 32),
+      ]);
+    });
   }
 
   async markProcessed(id: string, at = Date.now()): Promise<void> {

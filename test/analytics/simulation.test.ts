@@ -121,7 +121,7 @@ describe('analytics simulation: 1,000 contacts through a 4-step sequence with va
     if (process.env.SIM_DEBUG) console.log(new Date().toISOString(), 'start');
     tdb = await createTestDatabase('sqlite');
     await tdb.db.close();
-    ctx = await createContext(loadConfig({ TADFUQ_DATA_DIR: tdb.dataDir, DATABASE_URL: '' }), pino({ level: 'silent' }));
+    ctx = await createContext(loadConfig({ TADFUQ_DATA_DIR: tdb.dataDir, DATABASE_URL: '' }), pino({ level: process.env.SIM_LOG ?? 'silent' }));
     await ctx.runtime.start();
     ctx.outbox.providers.register(new UltraMsgProvider({ timeoutMs: 5000 }), { account: (c) => c.instanceId ?? 'default' });
     ctx.outbox.providers.register(new TwilioProvider({ timeoutMs: 5000 }), { account: (c) => c.accountSid ?? 'default' });
