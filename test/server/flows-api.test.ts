@@ -635,7 +635,8 @@ for (const dialect of DIALECTS) {
         await publish(id);
         await hook('calc', { n: '1' }).expect(200);
         await hook('calc', { n: '2' }).expect(200);
-        await hook('calc', { n: 'not a number' }).expect(500);
+        // The caller's payload fails an expression over it: 422 (the execution is still stored as failed).
+        await hook('calc', { n: 'not a number' }).expect(422);
         await api(manager).post(`/flows/${id}/test-runs`, { input: { body: { n: 'x' } }, trigger: 'hook' }).expect(200);
         // An execution from 8 days ago counts for nothing in the 7-day window.
         const old = Date.now() - 8 * 24 * 60 * 60 * 1000;

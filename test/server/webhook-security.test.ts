@@ -300,8 +300,13 @@ for (const dialect of DIALECTS) {
 
       it('a route without a signature, called without a key, queries neither credentials nor idempotency keys', async () => {
         const statements: string[] = [];
-        const sql = ctx.db.sql as { query: Query; transaction: (fn: (q: Query) => Promise<void>) => Promise<void> };
-        const { query, transaction } = sql;
+        const sql = ctx.db.sql as { query: Query; transaction: (fn: (q: Query) => Promise<void>) => Promise<void>; script: (text: string) => Promise<void> };
+        const { query, transaction, script } = sql;
+        // The runtime commits its segments as one SQL script (db/sql-executor.ts).
+        sql.script = (text) => {
+          statements.push(text);
+          return script.call(ctx.db.sql, text);
+        };
         sql.query = (s, p) => {
           statements.push(s);
           return query(s, p);
@@ -328,6 +333,7 @@ for (const dialect of DIALECTS) {
         } finally {
           sql.query = query;
           sql.transaction = transaction;
+          sql.script = script;
         }
       });
     });
