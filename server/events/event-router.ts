@@ -98,8 +98,10 @@ export class EventRouter {
       if (event.routedAt !== null && event.started) return { eventId: event.id, duplicate: true, started: event.started, resumed: 0 };
       return { eventId: event.id, duplicate: true, started: await this.route(tenantId, event), resumed: 0 };
     }
-    const started = await this.route(tenantId, event);
+    // Waits that exist when the event arrives get it first; a flow the event starts never
+    // receives the event that started it (its wait.event would resume on it at once).
     const resumed = await this.resumeWaits(tenantId, event);
+    const started = await this.route(tenantId, event);
     return { eventId: event.id, duplicate: false, started, resumed };
   }
 
@@ -118,8 +120,8 @@ export class EventRouter {
   async dispatch(tenantId: string, events: readonly DomainEvent[]): Promise<void> {
     for (const event of events) {
       try {
-        await this.route(tenantId, event);
         await this.resumeWaits(tenantId, event);
+        await this.route(tenantId, event);
       } catch (err) {
         this.deps.log.error({ err, tenantId, eventId: event.id, type: event.type }, 'event routing failed (the sweep retries it)');
       }
@@ -184,8 +186,8 @@ export class EventRouter {
     const pending = await unroutedEvents(this.deps.db, this.now().getTime() - graceMs);
     for (const event of pending) {
       try {
-        await this.route(event.tenantId, event);
         await this.resumeWaits(event.tenantId, event);
+        await this.route(event.tenantId, event);
       } catch (err) {
         this.deps.log.error({ err, tenantId: event.tenantId, eventId: event.id }, 'event routing failed');
       }
