@@ -125,6 +125,8 @@ describe('operator endpoints: private metrics, readiness on event-loop lag, priv
       expect(ready.body.status).to.equal('ready');
 
       blockLoop(1_000);
+      // Let the delay monitor's timer record the stall before asking (it samples on its ticks).
+      await new Promise((r) => setTimeout(r, 50));
       const stuck = await request(app).get('/readyz').expect(503);
       expect(stuck.body).to.include({ status: 'not_ready', reason: 'event_loop_lag', maxLagMs: 500 });
       expect(stuck.body.lagMs).to.be.greaterThan(500);
