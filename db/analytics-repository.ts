@@ -189,29 +189,35 @@ export class AnalyticsRepository {
     if (rows[0]) await this.bump(q, keyOf(rows[0]), at, metric, dim);
   }
 
+  /** The WHERE clause (and its arguments) of a flow's counters in a date range, by version, variant and (optionally) node. */
+  private rollupWhere(flowId: string, f: RollupFilter, byNode: boolean): { args: unknown[]; where: string } {
+    const args: unknown[] = [this.tenantId, flowId, f.from, f.to];
+    let where = 'WHERE tenant_id = $1 AND flow_id = $2 AND day >= $3 AND day <= $4';
+    if (f.version !== undefined) {
+      args.push(f.version);
+      where += ` AND flow_version = $${args.length}`;
+    }
+    if (f.variant !== undefined) {
+      args.push(f.variant);
+      // Flow-level counters (enrolled) have no variant: they stay in a variant's view.
+      where += ` AND (variant = $${args.length} OR node_id = '')`;
+    }
+    if (byNode && f.nodeId !== undefined) {
+      args.push(f.nodeId);
+      where += ` AND node_id = $${args.length}`;
+    }
+    return { args, where };
+  }
+
   /**
    * The rollup of a flow between two Riyadh days (inclusive): per key × day × metric × dim,
    * summed in the database. Reads only the flow's counters (index analytics_daily_key / _day).
    */
   async rollup(flowId: string, f: RollupFilter): Promise<RollupRow[]> {
-    const args: unknown[] = [this.tenantId, flowId, f.from, f.to];
-    let extra = '';
-    if (f.version !== undefined) {
-      args.push(f.version);
-      extra += ` AND flow_version = $${args.length}`;
-    }
-    if (f.variant !== undefined) {
-      args.push(f.variant);
-      // Flow-level counters (enrolled) have no variant: they stay in a variant's view.
-      extra += ` AND (variant = $${args.length} OR node_id = '')`;
-    }
-    if (f.nodeId !== undefined) {
-      args.push(f.nodeId);
-      extra += ` AND node_id = $${args.length}`;
-    }
+    const { args, where } = this.rollupWhere(flowId, f, true);
     const rows = await this.db.sql.query(
       `SELECT flow_id, flow_version, node_id, variant, channel, day, metric, dim, SUM(n) AS n FROM analytics_daily
-       WHERE tenant_id = $1 AND flow_id = $2 AND day >= $3 AND day <= $4${extra}
+       ${where}
        GROUP BY flow_id, flow_version, node_id, variant, channel, day, metric, dim`,
       args,
     );
@@ -223,17 +229,7 @@ export class AnalyticsRepository {
    * over the range (day = ''), and per day × node × metric (no dims, no histogram).
    */
   async summary(flowId: string, f: RollupFilter): Promise<{ totals: RollupRow[]; daily: Array<{ day: string; nodeId: string; metric: string; n: number }> }> {
-    const args: unknown[] = [this.tenantId, flowId, f.from, f.to];
-    let extra = '';
-    if (f.version !== undefined) {
-      args.push(f.version);
-      extra += ` AND flow_version = $${args.length}`;
-    }
-    if (f.variant !== undefined) {
-      args.push(f.variant);
-      extra += ` AND (variant = $${args.length} OR node_id = '')`;
-    }
-    const where = `WHERE tenant_id = $1 AND flow_id = $2 AND day >= $3 AND day <= $4${extra}`;
+    const { args, where } = this.rollupWhere(flowId, f, false);
     const [totals, daily] = await Promise.all([
       this.db.sql.query(`SELECT flow_version, node_id, variant, channel, metric, dim, SUM(n) AS n FROM analytics_daily ${where} GROUP BY flow_version, node_id, variant, channel, metric, dim`, args),
       this.db.sql.query(`SELECT day, node_id, metric, SUM(n) AS n FROM analytics_daily ${where} AND metric <> 'reply_time' GROUP BY day, node_id, metric`, args),
