@@ -90,11 +90,20 @@ export async function createSqliteExecutor(file: string): Promise<SqlExecutor> {
   await exec(reader, SQLITE_PRAGMAS);
   await exec(writer, SQLITE_GUARD);
   let tail: Promise<void> = Promise.resolve();
+  /** Writes are serialised on the one writer connection: each waits for the one before. */
+  const onWriter = <T>(work: () => Promise<T>): Promise<T> => {
+    const run = tail.then(work);
+    tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  };
   return {
     dialect: 'sqlite',
     query: (sql, params) => all(reader, toSqlite(sql), params),
-    script(sql) {
-      const run = tail.then(async () => {
+    script: (sql) =>
+      onWriter(async () => {
         try {
           await exec(writer, `BEGIN IMMEDIATE;\n${sql};\nCOMMIT;`);
         } catch (err) {
@@ -102,16 +111,10 @@ export async function createSqliteExecutor(file: string): Promise<SqlExecutor> {
           await exec(writer, 'ROLLBACK').catch(() => undefined);
           throw err;
         }
-      });
-      tail = run.then(
-        () => undefined,
-        () => undefined,
-      );
-      return run;
-    },
+      }),
     isGuardFailure: (err) => GUARD_FAILED.test(String((err as Error)?.message)),
-    transaction(fn) {
-      const run = tail.then(async () => {
+    transaction: (fn) =>
+      onWriter(async () => {
         await exec(writer, 'BEGIN IMMEDIATE');
         try {
           const result = await fn((sql, params) => all(writer, toSqlite(sql), params));
@@ -121,13 +124,7 @@ export async function createSqliteExecutor(file: string): Promise<SqlExecutor> {
           await exec(writer, 'ROLLBACK').catch(() => undefined);
           throw err;
         }
-      });
-      tail = run.then(
-        () => undefined,
-        () => undefined,
-      );
-      return run;
-    },
+      }),
     async close() {
       await tail;
       await Promise.all([writer, reader].map((db) => new Promise<void>((resolve) => db.close(() => resolve()))));
