@@ -1,17 +1,19 @@
-// Passwords are hashed with argon2id (the library's defaults: 64 MiB, 3 passes, 4 lanes, per
-// OWASP's recommendation); the hash string carries its own parameters, so they can be raised
-// later without invalidating stored hashes.
-import argon2 from 'argon2';
+// Passwords are hashed with argon2id at 64 MiB, 3 passes, 4 lanes (stronger than OWASP's
+// minimum); the hash string carries its own parameters, so they can be raised later without
+// invalidating stored hashes. @node-rs/argon2 ships per-platform binaries as optional
+// dependencies: no install script, no compiler (the `argon2` package's 0.45 prebuilt crashes
+// Node 20 on load).
+import { Algorithm, hash, verify } from '@node-rs/argon2';
 
 export const MIN_PASSWORD_LENGTH = 10;
 
 export function hashPassword(password: string): Promise<string> {
-  return argon2.hash(password, { type: argon2.argon2id });
+  return hash(password, { algorithm: Algorithm.Argon2id, memoryCost: 65_536, timeCost: 3, parallelism: 4 });
 }
 
-export async function verifyPassword(hash: string, password: string): Promise<boolean> {
+export async function verifyPassword(stored: string, password: string): Promise<boolean> {
   try {
-    return await argon2.verify(hash, password);
+    return await verify(stored, password);
   } catch {
     return false; // a malformed stored hash never authenticates
   }
