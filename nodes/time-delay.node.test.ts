@@ -38,9 +38,10 @@ describe('time.delay', () => {
     expect('wait' in result && result.wait).to.deep.include({ until: '2026-03-01T09:02:00.000Z' });
   });
 
-  it('resumes immediately (until = now) when until is in the past', async () => {
-    const { result } = await runNode(timeDelayNode, { params: { until: '2020-01-01T00:00:00Z' }, input });
-    expect(result).to.deep.equal({ wait: { until: FIXED_NOW.toISOString(), resume: { port: 'out', output: input } } });
+  it('continues at once, without suspending, when until is in the past or seconds is 0', async () => {
+    expect((await runNode(timeDelayNode, { params: { until: '2020-01-01T00:00:00Z' }, input })).result).to.deep.equal({ port: 'out', output: input });
+    expect((await runNode(timeDelayNode, { params: { until: FIXED_NOW.toISOString() }, input })).result).to.deep.equal({ port: 'out', output: input });
+    expect((await runNode(timeDelayNode, { params: { seconds: 0 }, input })).result).to.deep.equal({ port: 'out', output: input });
   });
 
   it('fails without retry when both or neither are given at run time', async () => {

@@ -69,8 +69,11 @@ export const timeDelayNode = defineNode({
     } else {
       const at = Date.parse(String(p.until));
       if (Number.isNaN(at)) throw new NodeFailure('invalid_params', `until is not a date-time: ${String(p.until)}`, { retryable: false, path: '/params/until' });
-      due = Math.max(now, at);
+      due = at;
     }
+    // Already due (a moment in the past, or 0 seconds): continue in this segment. A timer that
+    // fires at once costs two commits and shows the execution as `waiting` for an instant.
+    if (due <= now) return { port: 'out', output: ctx.input };
     return { wait: { until: new Date(due).toISOString(), resume: { port: 'out', output: ctx.input } } };
   },
 });
