@@ -46,6 +46,8 @@ export const CONVERSION_EVENTS: ReadonlySet<string> = new Set(['deal.created', '
 
 /** How far back a reply, opt-out, escalation or conversion is attributed to a message. */
 export const ATTRIBUTION_WINDOW_MS = 30 * 24 * 60 * 60 * 1000;
+/** How far a provider's event time may lag our send time (whole-second times, clock skew). */
+const PROVIDER_CLOCK_SLACK_MS = 2_000;
 
 export interface SendKey {
   flowId: string;
@@ -154,7 +156,9 @@ export class AnalyticsRepository {
    */
   async touch(q: Query, contactId: string, event: TouchEvent, at: number, opts: { channel?: string | undefined; flowId?: string | null | undefined; replyClass?: string | null | undefined } = {}): Promise<string | null> {
     const column = TOUCH_COLUMN[event];
-    const args: unknown[] = [this.tenantId, contactId, at, at - ATTRIBUTION_WINDOW_MS];
+    // Providers time replies in whole seconds (UltraMsg's `time`), and their clocks are not
+    // ours: a reply in the second of its message can look older than the send. A little slack.
+    const args: unknown[] = [this.tenantId, contactId, at + PROVIDER_CLOCK_SLACK_MS, at - ATTRIBUTION_WINDOW_MS];
     let extra = '';
     if (opts.channel) {
       args.push(opts.channel);
@@ -179,7 +183,7 @@ export class AnalyticsRepository {
     if (changed.length !== 1) return null;
     const key = keyOf(last);
     await this.bump(q, key, at, event, event === 'replied' ? (opts.replyClass ?? '') : '');
-    if (event === 'replied') await this.bump(q, key, at, 'reply_time', String(replyBucket(at - Number(last.sent_at))));
+    if (event === 'replied') await this.bump(q, key, at, 'reply_time', String(replyBucket(Math.max(0, at - Number(last.sent_at)))));
     return messageId;
   }
 

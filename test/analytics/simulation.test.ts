@@ -1,6 +1,3 @@
-// Run with `npm run test:simulation` (not part of `npm test` yet): after this session's merges
-// it is flaky — about one run in two counts one reply fewer in the analytics than the provider
-// servers recorded (126 vs 127). Issue 18 stays open until that is found.
 // Issue 18, end to end: 1,000 contacts enrolled (in one batch) in a 4-step sequence with A/B
 // variants — WhatsApp (UltraMsg) → SMS (Twilio) → WhatsApp → email (SMTP) with waits for a reply
 // between the steps — against the local provider servers. The servers deliver, refuse (scripted
