@@ -84,6 +84,16 @@ describe('hostile expressions against a live server', function () {
   }
 
   it('stops every case with its code while /healthz stays fast', async () => {
+    // The bar is relative to this machine now: /healthz's p99 with nothing running, measured
+    // first, so a busy machine (other suites, other jobs) does not fail a server that is fine.
+    // Before the budget, one case held /healthz for 3.6 to 13.8 s.
+    const baseline: number[] = [];
+    for (let i = 0; i < 60; i++) {
+      const started = performance.now();
+      await (await fetch(`${server!.origin}/healthz`)).arrayBuffer();
+      baseline.push(performance.now() - started);
+      await new Promise((r) => setTimeout(r, 10));
+    }
     const latencies: number[] = [];
     let current = '';
     let probing = true;
@@ -137,7 +147,9 @@ describe('hostile expressions against a live server', function () {
     const filterFailures = (server!.stdout().match(/event filter failed/g) ?? []).length;
     expect(filterFailures).to.be.at.least(HOSTILE_CASES.filter((c) => c.code !== 'ok').length);
     expect(latencies.length).to.be.greaterThan(50);
-    expect(p99(latencies), `healthz p99 over ${latencies.length} probes`).to.be.below(100);
+    const bar = Math.max(100, 4 * p99(baseline));
+    expect(p99(latencies), `healthz p99 over ${latencies.length} probes (idle p99 ${p99(baseline).toFixed(1)} ms)`).to.be.below(bar);
+    expect(Math.max(...latencies), 'the slowest /healthz').to.be.below(Math.max(1000, 10 * p99(baseline)));
   });
 
   it('comes up healthy after a SIGKILL in the middle of hostile runs', async () => {
