@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
-import { QueueRuntime } from '../engine/index.js';
+import { QueueRuntime } from '../engine/queue.js';
 import { createRegistry } from '../nodes/registry.js';
 import { FlowRepository, SqlRunStore, TenantRepository, openDatabase } from '../db/index.js';
 import { flushPrefix } from '../test/helpers/redis.js';

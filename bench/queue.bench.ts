@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import reference from './reference-flow.json' with { type: 'json' };
-import { QueueRuntime } from '../engine/index.js';
+import { QueueRuntime } from '../engine/queue.js';
 import { createRegistry } from '../nodes/registry.js';
 import { FlowRepository, SqlRunStore, TenantRepository, openDatabase, type Database } from '../db/index.js';
 import { load } from './load.js';

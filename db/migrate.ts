@@ -1,5 +1,5 @@
-import { Umzug, SequelizeStorage } from 'umzug';
-import type { QueryInterface, Sequelize } from 'sequelize';
+import type { Umzug } from 'umzug';
+import { QueryTypes, type QueryInterface, type Sequelize } from 'sequelize';
 import * as initial from './migrations/001-initial.js';
 import * as executionRev from './migrations/002-execution-rev-lease.js';
 import * as auditLog from './migrations/003-audit-log.js';
@@ -41,15 +41,31 @@ const migrations = [
   { name: '018-step-analytics', ...stepAnalytics },
 ];
 
-export function migrator(sequelize: Sequelize): Umzug<QueryInterface> {
+const MIGRATIONS_TABLE = 'schema_migrations';
+
+/** umzug (and its CLI dependencies) is loaded only when a migration is pending: most starts have none. */
+export async function migrator(sequelize: Sequelize): Promise<Umzug<QueryInterface>> {
+  const { Umzug, SequelizeStorage } = await import('umzug');
   return new Umzug({
     migrations: migrations.map((m) => ({ name: m.name, up: m.up, down: m.down })),
     context: sequelize.getQueryInterface(),
-    storage: new SequelizeStorage({ sequelize, tableName: 'schema_migrations' }),
+    storage: new SequelizeStorage({ sequelize, tableName: MIGRATIONS_TABLE }),
     logger: undefined,
   });
 }
 
+/** Whether every migration listed here is recorded as applied (no table yet: no). */
+async function upToDate(sequelize: Sequelize): Promise<boolean> {
+  try {
+    const rows = await sequelize.query<{ name: string }>(`SELECT name FROM ${MIGRATIONS_TABLE}`, { type: QueryTypes.SELECT });
+    const applied = new Set(rows.map((r) => r.name));
+    return migrations.every((m) => applied.has(m.name));
+  } catch {
+    return false;
+  }
+}
+
 export async function migrate(sequelize: Sequelize): Promise<void> {
-  await migrator(sequelize).up();
+  if (await upToDate(sequelize)) return;
+  await (await migrator(sequelize)).up();
 }

@@ -41,7 +41,9 @@ export { FlowInvalidError } from './errors/flow-invalid.error.js';
 export { ExecutionConflict } from './errors/execution-conflict.error.js';
 export { ReplayUnavailable } from './errors/replay-unavailable.error.js';
 export { riyadhIso } from './time/riyadh.js';
-export { QueueRuntime, QUEUE_NAME, type QueueRuntimeOptions, type QueueJob, type ScheduleSpec } from './runtime/queue-runtime.js';
+// The class itself (and BullMQ with it) is in engine/queue.ts, loaded only in queue mode.
+export type { QueueRuntime, QueueRuntimeOptions, QueueJob, ScheduleSpec } from './runtime/queue-runtime.js';
+export { isQueueRuntime } from './runtime/runtime-kind.js';
 export { MemoryRateLimiter, RedisRateLimiter, RateLimited, type RateLimiter, type RateLimits } from './runtime/rate-limiter.js';
 export * from './outbox/index.js';
 export * from './llm/index.js';

@@ -92,7 +92,7 @@ export async function createContext(config: Config, log: Logger, role: 'producer
   const sales = createSalesServices({ db, tenants, log });
   // ctx.send(): the outbox, the only way a step sends (server/outbox/); the sandbox when a tenant has no provider credential.
   const outbox = new OutboxService({ db, providers: createProviderRegistry(), credentials: (tenantId) => new CredentialRepository(db, credentialBox, tenantId), log, publicUrl: config.publicUrl });
-  const runtime = createRuntime(config, db, registry, log, tenantSettings, role, (o) => metrics.observeStep(o), createCredentialResolver(db, credentialBox), outbox, sales.runtimeServices);
+  const runtime = await createRuntime(config, db, registry, log, tenantSettings, role, (o) => metrics.observeStep(o), createCredentialResolver(db, credentialBox), outbox, sales.runtimeServices);
   sales.bind(runtime);
   metrics.bind(runtime, db);
   const scheduler = createScheduleSync(runtime, db, log);

@@ -10,7 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { QueueRuntime, type Runtime, type StepObservation } from '../engine/index.js';
+import { isQueueRuntime, type Runtime, type StepObservation } from '../engine/index.js';
 import type { Database } from '../db/index.js';
 import { ApiError, errorBody } from './api-error.js';
 
@@ -123,7 +123,7 @@ export function createMetrics(): Metrics {
     labelNames: ['state'],
     registers: [registry],
     async collect() {
-      if (!(runtime instanceof QueueRuntime)) return;
+      if (!isQueueRuntime(runtime)) return;
       const counts = await runtime.queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized');
       for (const [state, n] of Object.entries(counts)) this.set({ state }, n);
     },

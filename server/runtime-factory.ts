@@ -2,7 +2,7 @@
 // DATABASE_URL and REDIS_URL are set, in which case queue mode (BullMQ): the API process is a
 // producer and `npm run worker` processes run the executions.
 import type { Logger } from 'pino';
-import { DEFAULT_EXPRESSION_LIMITS, EmbeddedRuntime, NodeFailure, QueueRuntime, type CredentialResolver, type CrmGateway, type EscalationGateway, type NodeRegistry, type Outbox, type Runtime, type ScheduleSpec, type StepObservation } from '../engine/index.js';
+import { DEFAULT_EXPRESSION_LIMITS, EmbeddedRuntime, NodeFailure, isQueueRuntime, type CredentialResolver, type CrmGateway, type EscalationGateway, type NodeRegistry, type Outbox, type Runtime, type ScheduleSpec, type StepObservation } from '../engine/index.js';
 import { CredentialRepository, type Sealer } from '../db/credential-repository.js';
 import { SecretBoxError } from './security/secret-box.js';
 import { createRuntimeLlm } from './llm/index.js';
@@ -52,7 +52,7 @@ export function createCredentialResolver(db: Database, box: Sealer): CredentialR
   };
 }
 
-export function createRuntime(
+export async function createRuntime(
   config: Config,
   db: Database,
   registry: NodeRegistry,
@@ -64,7 +64,7 @@ export function createRuntime(
   outbox?: Outbox,
   /** ctx.escalations and ctx.crm (server/crm/sales-services.ts). */
   sales?: { escalations?: EscalationGateway; crm?: CrmGateway },
-): Runtime {
+): Promise<Runtime> {
   const common = {
     ...(observeStep ? { observeStep } : {}),
     ...(credentials ? { credentials } : {}),
@@ -88,6 +88,7 @@ export function createRuntime(
     ...enrollmentRuntimeOptions(db, log),
   };
   if (isQueueMode(config)) {
+    const { QueueRuntime } = await import('../engine/queue.js');
     return new QueueRuntime({
       ...common,
       redisUrl: config.redisUrl!,
@@ -114,7 +115,7 @@ async function loadSpecs(db: Database): Promise<ScheduleSpec[]> {
 
 /** Schedules: in-process timers (embedded) or BullMQ job schedulers kept in sync (queue). */
 export function createScheduleSync(runtime: Runtime, db: Database, log: Logger): ScheduleSync {
-  if (runtime instanceof QueueRuntime) {
+  if (isQueueRuntime(runtime)) {
     let timer: NodeJS.Timeout | null = null;
     const reload = async (): Promise<void> => runtime.syncSchedules(await loadSpecs(db));
     return {

@@ -83,6 +83,8 @@ function scheduledTime(job: Job): number {
 const jobId = (s: string): string => s.replace(/:/g, '_');
 
 export class QueueRuntime extends ExecutionDriver {
+  /** See isQueueRuntime (runtime-kind.ts). */
+  readonly mode = 'queue' as const;
   readonly id = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
   readonly queue: Queue;
   private worker: Worker | null = null;

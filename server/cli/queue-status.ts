@@ -2,7 +2,7 @@
 // mode), executions by status, pending waits.
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { QUEUE_NAME } from '../../engine/index.js';
+import { QUEUE_NAME } from '../../engine/queue.js';
 import { openDatabase } from '../../db/index.js';
 import { loadConfig } from '../config.js';
 

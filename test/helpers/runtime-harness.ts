@@ -1,7 +1,8 @@
 // A runtime on a real database (SQLite or PostgreSQL) with the core nodes, plus a flow
 // builder, so a runtime test reads: publish a flow, run it, look at the rows.
 import { randomBytes } from 'node:crypto';
-import { EmbeddedRuntime, QueueRuntime, type ExecutionResult, type Flow, type Runtime } from '../../engine/index.js';
+import { EmbeddedRuntime, type ExecutionResult, type Flow, type Runtime } from '../../engine/index.js';
+import { QueueRuntime } from '../../engine/queue.js';
 import { createRegistry } from '../../nodes/registry.js';
 import { ExecutionRepository, FlowRepository, SqlRunStore, TenantRepository, type Database, type ExecutionView } from '../../db/index.js';
 import { createTestDatabase, type TestDatabase } from './databases.js';

@@ -2,7 +2,8 @@
 // workers, sharing one database and one BullMQ prefix.
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
-import { QueueRuntime, type Flow } from '../../engine/index.js';
+import { type Flow } from '../../engine/index.js';
+import { QueueRuntime } from '../../engine/queue.js';
 import { createRegistry } from '../../nodes/registry.js';
 import { ExecutionRepository, FlowRepository, SqlRunStore, TenantRepository } from '../../db/index.js';
 import { createTestDatabase, requirePostgres, type TestDatabase } from '../helpers/databases.js';

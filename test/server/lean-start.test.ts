@@ -1,0 +1,32 @@
+// The embedded default does not load what only queue mode or a pending migration needs:
+// BullMQ and ioredis (queue mode) and umzug (migrations) cost about 14 MB of RSS and 470
+// modules at every start (issue 15: idle memory and cold start).
+import { expect } from 'chai';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+async function loadedPackages(dataDir: string): Promise<string[]> {
+  const { stdout } = await run(process.execPath, ['--no-node-snapshot', '--import', 'tsx', 'test/helpers/loaded-packages-main.ts', dataDir], { timeout: 60_000 });
+  return JSON.parse(stdout.trim().split('\n').at(-1)!) as string[];
+}
+
+describe('embedded start loads only what it needs', function () {
+  this.timeout(120_000);
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'tadfuq-lean-'));
+  after(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('migrates a fresh store with umzug, and a current one without it; never loads BullMQ or ioredis', async () => {
+    const first = await loadedPackages(dataDir);
+    expect(first).to.include('umzug');
+    expect(first).to.include('sequelize');
+    const second = await loadedPackages(dataDir);
+    expect(second).to.include('sequelize');
+    for (const pkg of ['umzug', 'bullmq', 'ioredis']) expect(second, pkg).to.not.include(pkg);
+    expect(first).to.not.include('bullmq');
+  });
+});
