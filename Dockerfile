@@ -18,4 +18,4 @@ WORKDIR /app
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000
 COPY --from=build /app /app
 EXPOSE 3000
-CMD ["node", "--no-node-snapshot", "dist/server/main.js"]
+CMD ["node", "--no-node-snapshot", "dist/bundle/main.mjs"]

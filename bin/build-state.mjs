@@ -61,7 +61,16 @@ export function ensureServerBuild(base = root, { force = false } = {}) {
   if (!force) console.log(`server: ${reason}; compiling (tsc)…`);
   const run = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: base, stdio: 'inherit' });
   if (run.status !== 0) throw new Error(`server build failed (tsc exit ${run.status})`);
+  // The bundle (bin/bundle-server.mjs), in its own process: esbuild is asynchronous.
+  const bundle = spawnSync(process.execPath, ['--input-type=module', '-e', `import { bundleServer } from ${JSON.stringify(pathToFileURL(path.join(root, 'bin/bundle-server.mjs')).href)}; await bundleServer(${JSON.stringify(base)});`], { cwd: base, stdio: 'inherit' });
+  if (bundle.status !== 0) throw new Error(`server bundle failed (esbuild exit ${bundle.status})`);
   writeStamp(base);
+}
+
+/** The server entry to run: the bundle when it was built with the current dist/, else tsc's output. */
+export function serverEntry(base = root, worker = false) {
+  const bundled = path.join(base, 'dist/bundle', worker ? 'worker.mjs' : 'main.mjs');
+  return fs.existsSync(bundled) ? bundled : path.join(base, worker ? 'dist/server/worker.js' : 'dist/server/main.js');
 }
 
 export function writeStamp(base = root) {

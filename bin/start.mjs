@@ -2,15 +2,15 @@
 /* global process, console */
 // `npm start` (and `npm run worker` with the argument `worker`): compile the server only when
 // its sources are newer than dist/, build the editor only when it is missing or stale, then
-// run `node --no-node-snapshot dist/server/main.js` (or worker.js) as a child that receives
+// run `node --no-node-snapshot dist/bundle/main.mjs` (or worker.mjs; dist/server/*.js when
+// there is no bundle) as a child that receives
 // every SIGINT/SIGTERM/SIGHUP sent to this process and whose exit this process waits for and
 // mirrors. npm's own signal forwarding reaches this process (the script is a single command,
 // so sh execs it), so stopping `npm start` stops the server, its code sandboxes and workers
 // (they exit when their parent does) and leaves nothing holding the port.
 import { spawn } from 'node:child_process';
 import os from 'node:os';
-import path from 'node:path';
-import { ensureServerBuild, root } from './build-state.mjs';
+import { ensureServerBuild, root, serverEntry } from './build-state.mjs';
 import { ensureEditorBuild } from './ensure-editor-build.mjs';
 
 const worker = process.argv[2] === 'worker';
@@ -22,7 +22,7 @@ try {
   process.exit(1);
 }
 
-const child = spawn(process.execPath, ['--no-node-snapshot', path.join(root, worker ? 'dist/server/worker.js' : 'dist/server/main.js')], {
+const child = spawn(process.execPath, ['--no-node-snapshot', serverEntry(root, worker)], {
   stdio: 'inherit',
 });
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {

@@ -9,7 +9,8 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
+import { moduleLocation } from '../../engine/module-dir.js';
 import type { ChildMessage, RunRequestMessage, SandboxError, SandboxStats } from './protocol.js';
 
 export type PoolErrorCode = SandboxError['code'] | 'sandbox_crashed';
@@ -73,9 +74,9 @@ interface Worker {
   startedAt: number;
 }
 
-const here = fileURLToPath(import.meta.url);
-/** sandbox-child.ts under tsx, sandbox-child.js in dist/. */
-const CHILD_ENTRY = path.join(path.dirname(here), 'sandbox-child' + path.extname(here));
+const here = moduleLocation(import.meta.url, 'nodes/code');
+/** sandbox-child.ts under tsx, sandbox-child.js in dist/ (also from the bundled server). */
+const CHILD_ENTRY = path.join(here.dir, 'sandbox-child' + here.ext);
 const STDERR_TAIL = 4096;
 const MAX_FAILED_STARTS = 3;
 

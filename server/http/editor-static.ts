@@ -4,11 +4,11 @@
 // webhooks, health, readiness or metrics paths: those fall through to their 404 as before.
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { moduleLocation } from '../../engine/module-dir.js';
 import express, { Router, type RequestHandler } from 'express';
 
 const RESERVED = ['/api', '/hooks', '/healthz', '/readyz', '/metrics'];
-const here = path.dirname(fileURLToPath(import.meta.url));
+const here = moduleLocation(import.meta.url, 'server/http').dir;
 
 /** Where a build lives: TADFUQ_EDITOR_DIR, else dist/editor (from sources or from dist/), else editor/dist. */
 export function editorBuildDir(env: NodeJS.ProcessEnv = process.env): string | null {

@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { moduleLocation } from '../../engine/module-dir.js';
 import type { FlowError } from '../../engine/index.js';
 import { templateShapeErrors, type CredentialRequirement, type Localized, type TemplateDoc, type VariableDeclaration } from './template-format.js';
 
@@ -32,7 +32,7 @@ export function summarize(t: TemplateDoc): TemplateSummary {
 
 /** seeds/templates next to the sources (tsx) or next to dist/ (the built server). */
 export function builtinTemplatesDir(): string {
-  const here = path.dirname(fileURLToPath(import.meta.url));
+  const here = moduleLocation(import.meta.url, 'server/templates').dir;
   const candidates = [path.resolve(here, '../../seeds/templates'), path.resolve(here, '../../../seeds/templates')];
   return candidates.find((dir) => existsSync(dir)) ?? candidates[0]!;
 }
