@@ -175,13 +175,21 @@ function DaysChart({ report }: { report: AnalyticsReport }) {
   const i18n = useI18n();
   const { t, number, day } = i18n;
   const title = t('analytics.byDayAll');
-  const data = report.days.map((d) => ({ day: d.day, label: day(d.day), sent: d.counts.sent, delivered: d.counts.delivered, replied: d.counts.replied }));
+  // Every day of the range, zeros included: a line between two far days would suggest activity between them.
+  const data = useMemo(() => {
+    const byDay = new Map(report.days.map((d) => [d.day, d.counts]));
+    return rangeDays(report.from, report.to).map((d) => {
+      const c = byDay.get(d);
+      return { day: d, label: day(d), active: c !== undefined, sent: c?.sent ?? 0, delivered: c?.delivered ?? 0, replied: c?.replied ?? 0 };
+    });
+  }, [report, day]);
+  const hasData = report.days.length > 0;
   const axes = axisProps(i18n);
   const keys = ['sent', 'delivered', 'replied'] as const;
   return (
     <section className="analytics-card" aria-labelledby="analytics-days">
       <h2 id="analytics-days">{title}</h2>
-      {data.length === 0 ? (
+      {!hasData ? (
         <p className="muted">{t('analytics.noData')}</p>
       ) : (
         <>
@@ -194,7 +202,7 @@ function DaysChart({ report }: { report: AnalyticsReport }) {
                 <Tooltip formatter={(v) => number(Number(v))} />
                 <Legend />
                 {keys.map((k) => (
-                  <Line key={k} type="monotone" dataKey={k} name={t(`analytics.metric.${k}` as MessageKey)} stroke={COLORS[k]} strokeWidth={2} dot={data.length < 40} isAnimationActive={false} />
+                  <Line key={k} type="monotone" dataKey={k} name={t(`analytics.metric.${k}` as MessageKey)} stroke={COLORS[k]} strokeWidth={2} dot={data.length <= 31} isAnimationActive={false} />
                 ))}
               </LineChart>
             </ResponsiveContainer>
@@ -213,7 +221,7 @@ function DaysChart({ report }: { report: AnalyticsReport }) {
                 </tr>
               </thead>
               <tbody>
-                {data.map((d) => (
+                {data.filter((d) => d.active).map((d) => (
                   <tr key={d.day} data-day={d.day}>
                     <th scope="row">{d.label}</th>
                     {keys.map((k) => (
@@ -230,6 +238,13 @@ function DaysChart({ report }: { report: AnalyticsReport }) {
       )}
     </section>
   );
+}
+
+/** The days from `from` to `to` (inclusive), as YYYY-MM-DD (the API allows at most 366). */
+function rangeDays(from: string, to: string): string[] {
+  const out: string[] = [];
+  for (let t = Date.parse(`${from}T00:00:00Z`), end = Date.parse(`${to}T00:00:00Z`); t <= end && out.length < 400; t += 86_400_000) out.push(new Date(t).toISOString().slice(0, 10));
+  return out;
 }
 
 function StepSection({ step }: { step: StepReport }) {
