@@ -2,7 +2,7 @@
 // analytics route parsing), without a browser: which count an edge carries.
 import { expect } from 'chai';
 import { edgeCount, stepsById } from '../../editor/src/canvas/analytics-overlay.js';
-import type { StepReport } from '../../editor/src/api/analytics.js';
+import type { StepReport } from '../../editor/src/api/analytics-types.js';
 
 const counts = { reached: 10, sent: 6, blocked: 3, failed: 1, delivered: 5, read: 2, replied: 2, optedOut: 0, escalated: 0, converted: 0 };
 const step = (nodeId: string, c = counts): StepReport => ({

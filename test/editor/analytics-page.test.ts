@@ -134,8 +134,7 @@ describe('analytics in a browser: the flow analytics page and the canvas overlay
       const text = REPLIES[i];
       if (text) {
         const wa = `${c.phone.slice(1)}@c.us`;
-        // UltraMsg dates a message in whole seconds: round up, or a reply in the send's own second
-        // would be dated before the send and not attributed to it.
+        // UltraMsg dates a message in whole seconds: round up, so the reply is dated after the send.
         const res = await hook(ultramsgEvent('message_received', ultra.instanceId, { data: { id: `false_${wa}_R${i}`, from: wa, to: '14155550100@c.us', body: text, time: Math.ceil(Date.now() / 1000) } }));
         expect(res.status).to.equal(200);
       }
@@ -215,7 +214,7 @@ describe('analytics in a browser: the flow analytics page and the canvas overlay
       await funnel.locator('.recharts-bar-rectangle').first().waitFor();
       const tickX = async (label: string) => (await funnel.locator('.recharts-cartesian-axis-tick-value', { hasText: label }).first().boundingBox())!.x;
       expect(await tickX(AR.reached)).to.be.greaterThan(await tickX(AR.replied));
-      expect(await page.getByTestId('analytics-page').evaluate((el) => getComputedStyle(el).direction)).to.equal('rtl');
+      expect(await page.getByTestId('analytics-page').evaluate((el) => (globalThis as unknown as { getComputedStyle(e: unknown): { direction: string } }).getComputedStyle(el).direction)).to.equal('rtl');
       await screenshot(page, 'ar-analytics-page');
 
       // The CSV link downloads exactly the API's CSV for the same filter.
