@@ -13,7 +13,7 @@ import type { Page } from 'playwright-core';
 import { screenshot, type Browser } from './helpers/browser.js';
 import type { EditorServer } from './helpers/editor-server.js';
 import { editorEnv } from './helpers/shared-env.js';
-import { htmlDir, node } from './helpers/editor-page.js';
+import { htmlDir, node, useLanguage } from './helpers/editor-page.js';
 import { startFakeUltraMsg, ultramsgEvent, type FakeUltraMsg } from '../helpers/fake-ultramsg.js';
 import { riyadhDay } from '../../db/analytics-repository.js';
 
@@ -229,6 +229,14 @@ describe('analytics in a browser: the flow analytics page and the canvas overlay
       await page.getByTestId('filter-variant').selectOption(variant.variant);
       await page.waitForURL(new RegExp(`variant=${variant.variant}`));
       await until('the filtered figures', async () => ((await step.locator('tr[data-metric="sent"] [data-testid=funnel-count]').getAttribute('data-value')) === String(variant.counts.sent) ? true : undefined), 10_000);
+
+      // One look in English: left-to-right, the funnel starts on the left.
+      await useLanguage(page, 'en');
+      expect(await htmlDir(page)).to.deep.equal({ dir: 'ltr', lang: 'en' });
+      await page.getByRole('heading', { name: `Analytics: ${FLOW.name}` }).waitFor();
+      const enTick = async (label: string) => (await funnel.locator('.recharts-cartesian-axis-tick-value', { hasText: label }).first().boundingBox())!.x;
+      expect(await enTick('Reached')).to.be.lessThan(await enTick('Replied'));
+      await useLanguage(page, 'ar');
     } finally {
       await page.close();
     }
