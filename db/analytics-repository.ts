@@ -235,7 +235,8 @@ export class AnalyticsRepository {
   async summary(flowId: string, f: RollupFilter): Promise<{ totals: RollupRow[]; daily: Array<{ day: string; nodeId: string; metric: string; n: number }> }> {
     const { args, where } = this.rollupWhere(flowId, f, false);
     const [totals, daily] = await Promise.all([
-      this.db.sql.query(`SELECT flow_version, node_id, variant, channel, metric, dim, SUM(n) AS n FROM analytics_daily ${where} GROUP BY flow_version, node_id, variant, channel, metric, dim`, args),
+      // SQLite would seek the day range and sort; the totals index aggregates in order (migration 022).
+      this.db.sql.query(`SELECT flow_version, node_id, variant, channel, metric, dim, SUM(n) AS n FROM analytics_daily${this.db.sql.dialect === 'sqlite' ? ' INDEXED BY analytics_daily_totals' : ''} ${where} GROUP BY flow_version, node_id, variant, channel, metric, dim`, args),
       this.db.sql.query(`SELECT day, node_id, metric, SUM(n) AS n FROM analytics_daily ${where} AND metric <> 'reply_time' GROUP BY day, node_id, metric`, args),
     ]);
     return {

@@ -18,6 +18,8 @@ import { UsersPage } from './pages/users-page';
 
 // The canvas pages (React Flow, forms, layout) load on first use: sign-in and lists stay light.
 const FlowEditorPage = lazy(() => import('./pages/flow-editor-page').then((m) => ({ default: m.FlowEditorPage })));
+// The analytics page brings recharts: loaded only when a user opens analytics.
+const AnalyticsPage = lazy(() => import('./pages/analytics-page').then((m) => ({ default: m.AnalyticsPage })));
 const ExecutionPage = lazy(() => import('./pages/execution-page').then((m) => ({ default: m.ExecutionPage })));
 
 export function App() {
@@ -51,7 +53,7 @@ function Pages() {
   if (route.page === 'invite') return <InvitePage />;
   if (signedOut || route.page === 'login') return signedOut ? <LoginPage /> : null;
   const current =
-    route.page === 'flows' || route.page === 'flow'
+    route.page === 'flows' || route.page === 'flow' || route.page === 'analytics'
       ? 'flows'
       : route.page === 'executions' || route.page === 'execution'
         ? 'executions'
@@ -77,6 +79,7 @@ function Pages() {
         }
       >
         {route.page === 'flow' && <FlowEditorPage key={route.id} id={route.id} />}
+        {route.page === 'analytics' && <AnalyticsPage key={route.id} id={route.id} filter={{ from: route.from, to: route.to, version: route.version, variant: route.variant }} />}
         {route.page === 'execution' && <ExecutionPage key={route.id} id={route.id} />}
       </Suspense>
       {route.page === 'executions' && <ExecutionsPage flowId={route.flowId} status={route.status} />}

@@ -6,6 +6,7 @@ export type Route =
   | { page: 'invite' }
   | { page: 'flows' }
   | { page: 'flow'; id: string }
+  | { page: 'analytics'; id: string; from?: string; to?: string; version?: number; variant?: string }
   | { page: 'executions'; flowId?: string; status?: string }
   | { page: 'execution'; id: string }
   | { page: 'escalations' }
@@ -23,6 +24,17 @@ export function parseRoute(pathname: string, search: string): Route {
   if (parts.length === 0 || (parts[0] === 'flows' && parts.length === 1)) return { page: 'flows' };
   if (parts[0] === 'login') return { page: 'login' };
   if (parts[0] === 'invite' && parts.length === 1) return { page: 'invite' };
+  if (parts[0] === 'flows' && parts[1] && parts[2] === 'analytics' && parts.length === 3) {
+    const version = Number(q.get('version'));
+    return {
+      page: 'analytics',
+      id: parts[1],
+      from: q.get('from') ?? undefined,
+      to: q.get('to') ?? undefined,
+      version: Number.isInteger(version) && version > 0 ? version : undefined,
+      variant: q.get('variant') ?? undefined,
+    };
+  }
   if (parts[0] === 'flows' && parts[1]) return { page: 'flow', id: parts[1] };
   if (parts[0] === 'executions' && parts[1]) return { page: 'execution', id: parts[1] };
   if (parts[0] === 'executions') return { page: 'executions', flowId: q.get('flowId') ?? undefined, status: q.get('status') ?? undefined };

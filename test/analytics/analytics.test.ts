@@ -8,7 +8,8 @@ import { compareVariants, histogramMedianMs, twoProportionZTest } from '../../se
 import { assignVariant } from '../../server/analytics/variants.js';
 import { AnalyticsRepository, replyBucket, riyadhDay } from '../../db/analytics-repository.js';
 import { analyticsCsv } from '../../server/analytics/analytics-service.js';
-import { DIALECTS, requirePostgres } from '../helpers/databases.js';
+import { createTestDatabase, DIALECTS, requirePostgres, type TestDatabase } from '../helpers/databases.js';
+import type { Database } from '../../db/database.js';
 import { openApiEnv, type ApiEnv } from '../helpers/api-env.js';
 import { addMember, type TestMember } from '../helpers/api-auth.js';
 
@@ -130,6 +131,30 @@ for (const dialect of DIALECTS) {
     });
   });
 }
+
+describe('analytics: the report reads covering indexes (SQLite plan, migration 022)', function () {
+  this.timeout(30_000);
+  let tdb: TestDatabase;
+  before(async () => {
+    tdb = await createTestDatabase('sqlite');
+  });
+  after(async () => tdb?.drop());
+
+  it('neither summary query reads the table or sorts in a temporary B-tree', async () => {
+    // Record the SQL the repository sends, then ask SQLite how it runs each one.
+    const seen: Array<{ sql: string; params: unknown[] }> = [];
+    const spy = { ...tdb.db, sql: { ...tdb.db.sql, query: async (sql: string, params: unknown[] = []) => (seen.push({ sql, params }), tdb.db.sql.query(sql, params)) } } as Database;
+    const repo = new AnalyticsRepository(spy, 't1');
+    await repo.summary('f1', { from: '2026-01-01', to: '2026-03-31' });
+    await repo.summary('f1', { from: '2026-01-01', to: '2026-03-31', version: 2, variant: 'B' });
+    expect(seen).to.have.length(4);
+    for (const q of seen) {
+      const plan = (await tdb.db.sql.query(`EXPLAIN QUERY PLAN ${q.sql}`, q.params)).map((r) => String(r.detail)).join(' | ');
+      expect(plan, q.sql).to.match(/USING COVERING INDEX analytics_daily_(totals|series)/);
+      expect(plan, q.sql).not.to.include('TEMP B-TREE');
+    }
+  });
+});
 
 describe('analytics: CSV', () => {
   it('neutralises formula cells and quotes', () => {

@@ -51,6 +51,7 @@ describe('editor accessibility (axe-core, WCAG 2.1 A/AA) in a browser (issue 9)'
       { name: 'flows', path: '/flows', ready: '[data-testid=flows-table]' },
       { name: 'flow editor', path: `/flows/${flow.id}`, ready: '.react-flow__node' },
       { name: 'flow editor, a node’s form open', path: `/flows/${flow.id}`, ready: '.react-flow__node', select: true },
+      { name: 'flow analytics', path: `/flows/${flow.id}/analytics`, ready: '[data-testid=analytics-page]' },
       { name: 'executions', path: '/executions', ready: 'main h1' },
       { name: 'escalations', path: '/escalations', ready: 'main h1' },
       { name: 'contacts', path: '/contacts', ready: 'main h1' },

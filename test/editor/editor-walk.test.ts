@@ -312,7 +312,7 @@ describe('editor in a browser (issue 9)', function () {
     await signIn(viewer, server.origin, 'viewer');
     expect(await viewer.getByTestId('new-flow').count()).to.equal(0);
     expect(await viewer.getByTestId('import-file').count()).to.equal(0);
-    await viewer.getByRole('link', { name: /Lead intake/ }).click();
+    await viewer.locator('a.flow-link', { hasText: /Lead intake/ }).click(); // not the row's analytics link
     await viewer.getByTestId('editor').waitFor();
     await node(viewer, 'normalise').waitFor();
     expect(await viewer.getByTestId('palette').count()).to.equal(0);

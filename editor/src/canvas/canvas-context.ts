@@ -2,6 +2,7 @@
 // last saved draft, and the steps of the last run. Kept out of node.data so the flow stays plain.
 import { createContext, useContext } from 'react';
 import type { NodeTypeInfo, Problem, Step } from '../api/types';
+import type { StepReport } from '../api/analytics';
 import type { Direction } from './graph';
 
 export interface CanvasInfo {
@@ -10,6 +11,8 @@ export interface CanvasInfo {
   problems: Map<string, Problem[]>;
   steps: Map<string, Step>;
   readOnly: boolean;
+  /** Step analytics shown on the send nodes when the editor's overlay is on (read-only). */
+  analytics?: Map<string, StepReport> | null;
 }
 
 export const CanvasContext = createContext<CanvasInfo>({

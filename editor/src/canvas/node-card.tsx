@@ -7,10 +7,12 @@ import { outputPorts, type FlowNode } from './graph';
 import { Icon } from '../ui/icons';
 import { useI18n } from '../i18n/i18n';
 import { useFlowProblemText } from '../ui/problem-text';
+import { FUNNEL, funnelRate } from '../api/analytics';
 
 function NodeCardImpl({ id, data, selected }: NodeProps<FlowNode>) {
-  const { types, dir, problems, steps } = useCanvasInfo();
-  const { t, text, duration } = useI18n();
+  const { types, dir, problems, steps, analytics } = useCanvasInfo();
+  const { t, text, duration, number, percent } = useI18n();
+  const figures = analytics?.get(id);
   const problemText = useFlowProblemText();
   const info = types.get(data.nodeType);
   const ports = outputPorts(info, data.params);
@@ -62,6 +64,20 @@ function NodeCardImpl({ id, data, selected }: NodeProps<FlowNode>) {
           <code className="node-output" dir="ltr" data-testid="node-output">
             {step.error ? `${step.error.code}: ${step.error.message}` : preview(step.output)}
           </code>
+        </div>
+      )}
+      {figures && (
+        <div className="node-analytics" role="group" aria-label={t('analytics.nodeFigures')} data-testid="node-analytics">
+          {FUNNEL.map((k) => {
+            const r = funnelRate(figures, k);
+            return (
+              <span key={k} className="stage" data-metric={k} data-value={figures.counts[k]} title={t(`analytics.metric.${k}`)}>
+                <b>{number(figures.counts[k])}</b>
+                <small>{t(`analytics.metric.${k}`)}</small>
+                {r !== null && <small data-rate={r}>{percent(r)}</small>}
+              </span>
+            );
+          })}
         </div>
       )}
       {ports.map((port, i) => {

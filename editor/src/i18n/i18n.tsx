@@ -21,6 +21,10 @@ export interface I18n {
   /** A money amount given as a decimal string ("125000.50", as the API sends it): formatted exactly, never through a float. */
   money: (amount: string | null | undefined, currency?: string) => string;
   dateTime: (iso: string | null | undefined) => string;
+  /** A calendar day 'YYYY-MM-DD' that is already a Riyadh day (analytics): shown as it is, no time-zone shift. */
+  day: (ymd: string) => string;
+  /** The same day in the Hijri (Umm al-Qura) calendar, shown beside the Gregorian one. */
+  hijriDay: (ymd: string) => string;
   duration: (ms: number | null | undefined) => string;
 }
 
@@ -34,6 +38,10 @@ export function makeI18n(locale: Locale): I18n {
   const ms = unit('millisecond');
   const sec = unit('second');
   const min = unit('minute');
+  // The day string names a Riyadh day already: format it at UTC midnight in UTC so no offset moves it.
+  const dayFmt = new Intl.DateTimeFormat(intl, { timeZone: 'UTC', day: 'numeric', month: 'short', year: 'numeric' });
+  const hijriFmt = new Intl.DateTimeFormat(`${locale === 'ar' ? 'ar-SA' : 'en-GB'}-u-ca-islamic-umalqura-nu-latn`, { timeZone: 'UTC', day: 'numeric', month: 'long', year: 'numeric' });
+  const ymdDate = (ymd: string) => new Date(`${ymd}T00:00:00Z`);
   const moneyFormats = new Map<string, Intl.NumberFormat>(); // one formatter per currency, made on first use
   return {
     locale,
@@ -53,6 +61,8 @@ export function makeI18n(locale: Locale): I18n {
       return format.format(amount as unknown as number);
     },
     dateTime: (iso) => (iso ? dt.format(new Date(iso)) : '—'),
+    day: (ymd) => dayFmt.format(ymdDate(ymd)),
+    hijriDay: (ymd) => hijriFmt.format(ymdDate(ymd)),
     duration: (d) => {
       if (d === null || d === undefined) return '—';
       if (d < 1000) return ms.format(d);

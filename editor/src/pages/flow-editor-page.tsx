@@ -24,6 +24,9 @@ import { runScope } from '../form/expression-preview';
 import { VersionsPanel } from '../run/versions-panel';
 import { listPublishRequests, memberNames, type PublishRequest } from '../api/approvals';
 import './approvals-page.css';
+import './analytics-page.css';
+import { loadAnalytics, type StepReport } from '../api/analytics';
+import { edgeCount, stepsById } from '../canvas/analytics-overlay';
 import { useFlowProblemText } from '../ui/problem-text';
 
 export function FlowEditorPage({ id }: { id: string }) {
@@ -71,7 +74,7 @@ type Tab = 'node' | 'run' | 'versions';
 const NO_PROBLEMS: Problem[] = [];
 
 function Workspace({ flow, types, reload }: { flow: FlowDetail; types: NodeTypeInfo[]; reload: () => void }) {
-  const { t, dir } = useI18n();
+  const { t, dir, number } = useI18n();
   const problemText = useFlowProblemText();
   const { can } = useSession();
   const notify = useNotify();
@@ -134,7 +137,17 @@ function Workspace({ flow, types, reload }: { flow: FlowDetail; types: NodeTypeI
   const problemMap = useMemo(() => problemsByNode(problems, savedIds), [problems, savedIds]);
   const steps = useMemo(() => lastStepByNode(run?.steps ?? []), [run]);
   const preview = useMemo(() => (run ? runScope(run.steps) : null), [run]);
-  const info: CanvasInfo = useMemo(() => ({ types: typeMap, dir, problems: problemMap, steps, readOnly }), [typeMap, dir, problemMap, steps, readOnly]);
+  const overlay = useAnalyticsOverlay(flow.id);
+  const info: CanvasInfo = useMemo(() => ({ types: typeMap, dir, problems: problemMap, steps, readOnly, analytics: overlay.steps }), [typeMap, dir, problemMap, steps, readOnly, overlay.steps]);
+  // Edges shown with their analytics label: a display copy; the graph (and so the saved flow) never holds it.
+  const shownEdges = useMemo(() => {
+    const figures = overlay.steps;
+    if (!figures) return edges;
+    return edges.map((e) => {
+      const n = edgeCount(e, figures);
+      return n === null ? e : { ...e, label: number(n), className: `${e.className ?? ''} analytics-edge`.trim(), labelBgPadding: [6, 2] as [number, number], labelBgBorderRadius: 8, labelStyle: { fontWeight: 600 }, ariaLabel: t('analytics.edgeCount', { n: number(n) }) };
+    });
+  }, [edges, overlay.steps, number, t]);
 
   const viewCenter = () => {
     const r = document.querySelector('.canvas')?.getBoundingClientRect();
@@ -215,6 +228,20 @@ function Workspace({ flow, types, reload }: { flow: FlowDetail; types: NodeTypeI
         <span className={`problem-count${problems.length ? ' bad' : ' good'}`} data-testid="problem-count">
           {problems.length ? t('editor.problemsCount', { n: problems.length }) : t('editor.noProblems')}
         </span>
+        <button
+          type="button"
+          className={`button ghost${overlay.on ? ' is-active' : ''}`}
+          aria-pressed={overlay.on}
+          onClick={overlay.toggle}
+          title={t('analytics.overlayRange')}
+          data-testid="analytics-overlay-toggle"
+          data-state={overlay.state}
+        >
+          <Icon name="chart" size={16} /> {overlay.on ? t('analytics.overlayHide') : t('analytics.overlay')}
+        </button>
+        <Link to={`/flows/${encodeURIComponent(flow.id)}/analytics`} className="button ghost" data-testid="open-analytics">
+          {t('analytics.open')}
+        </Link>
         <Link to={`/executions?flowId=${encodeURIComponent(flow.id)}`} className="button ghost">
           {t('editor.openExecutions')}
         </Link>
@@ -229,7 +256,7 @@ function Workspace({ flow, types, reload }: { flow: FlowDetail; types: NodeTypeI
         {!readOnly && <Palette types={types} onAdd={addFromPalette} />}
         <FlowCanvas
           nodes={nodes}
-          edges={edges}
+          edges={shownEdges}
           info={info}
           onNodesChange={graph.onNodesChange}
           onEdgesChange={graph.onEdgesChange}
@@ -336,4 +363,34 @@ function PublishRequestBanner({ flowId, refreshKey }: { flowId: string; refreshK
       )}
     </div>
   );
+}
+
+/** The analytics overlay of the canvas: off by default; on, the last 30 days of every version (read-only). */
+function useAnalyticsOverlay(flowId: string) {
+  const { t } = useI18n();
+  const notify = useNotify();
+  const [on, setOn] = useState(false);
+  const [steps, setSteps] = useState<Map<string, StepReport> | null>(null);
+  const [state, setState] = useState<'off' | 'loading' | 'ready' | 'failed'>('off');
+  useEffect(() => {
+    if (!on) {
+      setSteps(null);
+      setState('off');
+      return;
+    }
+    const abort = new AbortController();
+    setState('loading');
+    loadAnalytics(flowId, {}, abort.signal)
+      .then((r) => {
+        setSteps(stepsById(r.steps));
+        setState('ready');
+      })
+      .catch((err: Error) => {
+        if (abort.signal.aborted) return;
+        setState('failed');
+        notify(t('analytics.overlayFailed', { message: err.message }), 'error');
+      });
+    return () => abort.abort();
+  }, [on, flowId]);
+  return { on, steps, state, toggle: () => setOn((v) => !v) };
 }

@@ -177,6 +177,9 @@ export function FlowsPage() {
                 <td className={`num${f.errorRate7d ? ' bad' : ''}`}>{f.errorRate7d === null ? '—' : percent(f.errorRate7d)}</td>
                 <td>{dateTime(f.updatedAt)}</td>
                 <td className="row-actions">
+                  <Link to={`/flows/${encodeURIComponent(f.id)}/analytics`} className="icon-button" aria-label={t('analytics.openLabel', { name: f.name })} title={t('analytics.openLabel', { name: f.name })} data-testid="flow-analytics-link">
+                    <Icon name="chart" />
+                  </Link>
                   {can('flows.write') && (
                     <button type="button" className="icon-button" aria-label={t('flows.duplicate', { name: f.name })} title={t('flows.duplicate', { name: f.name })} onClick={() => void duplicate(f)}>
                       <Icon name="copy" />

@@ -68,6 +68,7 @@ const GLYPHS: Record<string, ReactNode> = {
   ),
   fx: <path d="M10 4c-2 0-3 1-3 3v13M4 10h7M13 10l7 8M20 10l-7 8" />,
   warning: <path d="M12 3l10 18H2zM12 10v5M12 18v.5" />,
+  chart: <path d="M4 20h16M7 16v-5M12 16V6M17 16v-8" />,
 };
 
 export function Icon({ name, size = 18, label }: { name: string; size?: number; label?: string }) {
