@@ -26,6 +26,7 @@ import { meetingRoutes } from './meetings.js';
 import { outboxRoutes } from './outbox.js';
 import { analyticsRoutes } from './analytics.js';
 import { paymentRoutes } from './payments.js';
+import { invoicingRoutes } from './invoicing.js';
 
 export function apiRoutes(ctx: AppContext): RouteSpec[] {
   return [
@@ -53,5 +54,6 @@ export function apiRoutes(ctx: AppContext): RouteSpec[] {
     ...outboxRoutes(ctx),
     ...analyticsRoutes(ctx),
     ...paymentRoutes(ctx),
+    ...invoicingRoutes(ctx),
   ];
 }
