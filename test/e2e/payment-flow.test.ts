@@ -1,8 +1,9 @@
 // The payment flow of issue 20, end to end on the embedded runtime and local servers speaking
-// Moyasar's and UltraMsg's APIs (nothing leaves the machine):
-//   deal moved to "proposal" → (flow 1: trigger.event → payment.link) a Moyasar invoice for the
-//   deal's value → the payer pays on the (local) gateway → Moyasar's webhook with its secret
-//   token → the payment re-fetched, the deal won, payment.paid → (flow 2: trigger.event →
+// Moyasar's, Stripe's and UltraMsg's APIs (nothing leaves the machine):
+//   deal moved to "proposal" → (flow 1: trigger.event → payment.link) a Moyasar invoice or a
+//   Stripe Checkout Session for the deal's value → the payer pays on the (local) gateway → its
+//   webhook (Moyasar: secret token, payment re-fetched; Stripe: signed raw body) → the deal
+//   won, payment.paid → (flow 2: trigger.event →
 //   send.whatsapp) a receipt through the outbox and UltraMsg — once: the gateway repeating its
 //   webhook changes nothing and sends nothing.
 import { expect } from 'chai';
@@ -19,13 +20,15 @@ import { DomainEventRepository } from '../../db/domain-event-repository.js';
 import { addMember, type TestMember } from '../helpers/api-auth.js';
 import { startFakeUltraMsg, type FakeUltraMsg } from '../helpers/fake-ultramsg.js';
 import { startFakePayments, type FakePayments } from '../helpers/fake-payments.js';
+import Stripe from 'stripe';
 
 type Obj = Record<string, unknown>;
 const WEBHOOK_SECRET = 'moyasar-e2e-secret-token-0123456789';
+const STRIPE_SECRET = 'whsec_e2e_0123456789abcdefghij';
 const PHONE = '+966501234567';
 const edge = (id: string, from: string, to: string) => ({ id, from: { node: from, port: 'out' }, to: { node: to, port: 'in' } });
 
-const LINK_FLOW = {
+const linkFlow = (provider: 'moyasar' | 'stripe') => ({
   schemaVersion: 1,
   name: 'رابط الدفع — Payment link on proposal',
   nodes: [
@@ -33,11 +36,18 @@ const LINK_FLOW = {
     {
       id: 'link',
       type: 'payment.link',
-      params: { provider: 'moyasar', credential: 'moyasar', dealId: '=$trigger.data.deal.id', amountSar: '=$trigger.data.deal.valueSar', description: '="عرض سعر — " & $trigger.data.deal.title' },
+      params: {
+        provider,
+        credential: provider,
+        dealId: '=$trigger.data.deal.id',
+        amountSar: '=$trigger.data.deal.valueSar',
+        description: '="عرض سعر — " & $trigger.data.deal.title',
+        successUrl: 'https://example.sa/thanks',
+      },
     },
   ],
   edges: [edge('e1', 'proposal', 'link')],
-};
+});
 
 const RECEIPT_FLOW = {
   schemaVersion: 1,
@@ -58,7 +68,7 @@ const RECEIPT_FLOW = {
   edges: [edge('e1', 'paid', 'receipt')],
 };
 
-describe('e2e: deal → payment.link (Moyasar) → paid → signed webhook → deal won → WhatsApp receipt, once', function () {
+for (const provider of ['moyasar', 'stripe'] as const) describe(`e2e (${provider}): deal → payment.link → paid → verified webhook → deal won → WhatsApp receipt, once`, function () {
   this.timeout(60_000);
   let dataDir: string;
   let ctx: AppContext;
@@ -84,9 +94,10 @@ describe('e2e: deal → payment.link (Moyasar) → paid → signed webhook → d
     admin = await addMember(ctx, tenant.id, 'admin');
     const api = (method: 'post' | 'put', url: string, body: object) => request(app)[method](`/api/v1${url}`).set(admin.headers).send(body);
     await api('post', '/credentials', { name: 'moyasar', type: 'moyasar', data: { secretKey: gw.moyasarKey, webhookSecret: WEBHOOK_SECRET, baseUrl: `${gw.url}/v1` } }).expect(201);
+    await api('post', '/credentials', { name: 'stripe', type: 'stripe', data: { secretKey: gw.stripeKey, webhookSecret: STRIPE_SECRET, baseUrl: gw.url } }).expect(201);
     await api('post', '/credentials', { name: 'whatsapp', type: 'ultramsg', data: { instanceId: ultramsg.instanceId, token: ultramsg.token, baseUrl: ultramsg.url } }).expect(201);
     await api('put', '/send-policy', { channels: { whatsapp: { respectBusinessHours: false } } }).expect(200);
-    for (const definition of [LINK_FLOW, RECEIPT_FLOW]) {
+    for (const definition of [linkFlow(provider), RECEIPT_FLOW]) {
       const flow = await api('post', '/flows', { name: definition.name, definition }).expect(201);
       await api('post', `/flows/${flow.body.id as string}/publish`, {}).expect(201);
     }
@@ -113,20 +124,33 @@ describe('e2e: deal → payment.link (Moyasar) → paid → signed webhook → d
     const deal = (await request(app).post('/api/v1/deals').set(admin.headers).send({ title: 'نظام المبيعات', contactId, valueSar: '1500.50', stage: 'qualified' }).expect(201)).body as Obj;
     await request(app).patch(`/api/v1/deals/${deal.id as string}`).set(admin.headers).send({ stage: 'proposal' }).expect(200);
 
-    // Flow 1 created the Moyasar invoice for the deal's value, in halalas.
+    // Flow 1 created the gateway's link for the deal's value, in halalas.
     const [moved] = await events('deal.stage_changed');
     expect(moved?.started).to.have.length(1);
     const linkRun = await ctx.runtime.result(moved!.started![0]!.executionId, true, 20_000);
     expect(linkRun.status, JSON.stringify(linkRun.error)).to.equal('succeeded');
     const link = linkRun.output as Obj;
-    expect(link).to.deep.include({ provider: 'moyasar', amountHalalas: 150050, currency: 'SAR', dealId: deal.id, status: 'initiated' });
-    const created = gw.requests.find((r) => r.method === 'POST' && r.path === '/v1/invoices')!;
-    expect(created.body).to.deep.include({ amount: 150050, currency: 'SAR', description: 'عرض سعر — نظام المبيعات' });
+    expect(link).to.deep.include({ provider, amountHalalas: 150050, currency: 'SAR', dealId: deal.id });
+    if (provider === 'moyasar') {
+      const created = gw.requests.find((r) => r.method === 'POST' && r.path === '/v1/invoices')!;
+      expect(created.body).to.deep.include({ amount: 150050, currency: 'SAR', description: 'عرض سعر — نظام المبيعات' });
+    } else {
+      const created = gw.requests.find((r) => r.method === 'POST' && r.path === '/v1/checkout/sessions')!;
+      expect(created.body.line_items).to.deep.equal([{ quantity: '1', price_data: { currency: 'sar', unit_amount: '150050', product_data: { name: 'عرض سعر — نظام المبيعات' } } }]);
+    }
     expect(messagesTo(PHONE)).to.have.length(0);
 
-    // The payer pays; Moyasar calls the webhook with its secret token.
-    const hook = gw.pay(link.id as string, 'paid', WEBHOOK_SECRET);
-    const first = await request(app).post('/api/v1/payments/webhooks/moyasar/pay-e2e').set('content-type', 'application/json').send(JSON.stringify(hook));
+    // The payer pays on the gateway, which calls the webhook (Moyasar: its secret token; Stripe: a signature over the raw body).
+    let deliver: () => request.Test;
+    if (provider === 'moyasar') {
+      const hook = JSON.stringify(gw.pay(link.id as string, 'paid', WEBHOOK_SECRET));
+      deliver = () => request(app).post('/api/v1/payments/webhooks/moyasar/pay-e2e').set('content-type', 'application/json').send(hook);
+    } else {
+      const payload = JSON.stringify(gw.complete(link.id as string));
+      const stripe = new Stripe('sk_unused');
+      deliver = () => request(app).post('/api/v1/payments/webhooks/stripe/pay-e2e').set('content-type', 'application/json').set('stripe-signature', stripe.webhooks.generateTestHeaderString({ payload, secret: STRIPE_SECRET })).send(payload);
+    }
+    const first = await deliver();
     expect(first.status, JSON.stringify(first.body)).to.equal(200);
     expect(first.body).to.deep.include({ result: 'recorded', dealWon: true });
     expect((await request(app).get(`/api/v1/deals/${deal.id as string}`).set(admin.headers).expect(200)).body.stage).to.equal('won');
@@ -143,7 +167,7 @@ describe('e2e: deal → payment.link (Moyasar) → paid → signed webhook → d
     const executionsBefore = (await ctx.db.sql.query('SELECT id FROM executions WHERE tenant_id = $1', [tenantId])).length;
 
     // The gateway repeats its webhook: duplicate, and nothing more happens.
-    const again = await request(app).post('/api/v1/payments/webhooks/moyasar/pay-e2e').set('content-type', 'application/json').send(JSON.stringify(hook)).expect(200);
+    const again = await deliver().expect(200);
     expect(again.body).to.deep.equal({ result: 'duplicate' });
     expect(await events('payment.paid')).to.have.length(1);
     expect(await events('deal.stage_changed')).to.have.length(2); // → proposal, → won
