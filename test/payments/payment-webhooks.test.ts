@@ -173,6 +173,17 @@ for (const dialect of ['sqlite', 'postgres'] as Dialect[]) {
         expect((await events('payment.paid')).filter((e) => (e.data as { deal: { id: string } }).deal.id === deal.id)).to.have.length(1);
       });
 
+      it('settles once when the same event arrives twice at the same moment', async () => {
+        const deal = await newDeal();
+        const link = await session(deal.id, 123_456);
+        const payload = JSON.stringify(gw.complete(link.id));
+        const answers = await Promise.all([stripeHook(payload, sign(payload)), stripeHook(payload, sign(payload)), stripeHook(payload, sign(payload))]);
+        expect(answers.map((a) => a.status)).to.deep.equal([200, 200, 200]);
+        expect(answers.map((a) => a.body.result).sort()).to.deep.equal(['duplicate', 'duplicate', 'recorded']);
+        expect(await paymentRows(deal.id)).to.have.length(1);
+        expect((await events('payment.paid')).filter((e) => (e.data as { deal: { id: string } }).deal.id === deal.id)).to.have.length(1);
+      });
+
       it('refuses a bad, missing or other-secret signature and a body changed after signing (401)', async () => {
         const deal = await newDeal();
         const link = await session(deal.id, 150_050);
