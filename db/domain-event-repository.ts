@@ -8,7 +8,8 @@ import type { Flow } from '../engine/index.js';
 import type { Database } from './database.js';
 import { parseJsonColumn, type Query, type Row } from './sql-executor.js';
 
-export type EventSource = 'api' | 'crm' | 'flow';
+/** payment: a verified payment gateway webhook (server/payments/). */
+export type EventSource = 'api' | 'crm' | 'flow' | 'payment';
 
 export interface StartedExecution {
   flowId: string;

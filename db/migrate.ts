@@ -19,6 +19,7 @@ import * as executionStarts from './migrations/016-execution-starts.js';
 import * as sequences from './migrations/017-sequences.js';
 import * as stepAnalytics from './migrations/018-step-analytics.js';
 import * as analyticsReadIndexes from './migrations/022-analytics-read-indexes.js';
+import * as payments from './migrations/023-payments.js';
 
 /** Migrations are listed here (not globbed) so they work the same from source and from dist/. */
 const migrations = [
@@ -41,6 +42,7 @@ const migrations = [
   { name: '017-sequences', ...sequences },
   { name: '018-step-analytics', ...stepAnalytics },
   { name: '022-analytics-read-indexes', ...analyticsReadIndexes },
+  { name: '023-payments', ...payments },
 ];
 
 const MIGRATIONS_TABLE = 'schema_migrations';

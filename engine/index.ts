@@ -48,3 +48,4 @@ export { MemoryRateLimiter, RedisRateLimiter, RateLimited, type RateLimiter, typ
 export * from './outbox/index.js';
 export * from './llm/index.js';
 export * from './consent/consent-rule.js';
+export * from './invoicing/zatca-tlv.js';

@@ -121,6 +121,7 @@ describe('core node registry', () => {
       'send.message',
       'escalate',
       'crm.update',
+      'payment.link',
     ]);
     for (const t of coreNodes) {
       expect(t.label.en, t.type).to.be.a('string').and.not.equal('');

@@ -21,6 +21,7 @@ import { sendMessageNode } from './send-message.node.js';
 import { replyClassifyNode } from './reply-classify.node.js';
 import { escalateNode } from './escalate.node.js';
 import { crmUpdateNode } from './crm-update.node.js';
+import { paymentLinkNode } from './payment-link.node.js';
 
 export const coreNodes: readonly NodeType[] = [
   triggerManualNode,
@@ -44,6 +45,7 @@ export const coreNodes: readonly NodeType[] = [
   sendMessageNode,
   escalateNode,
   crmUpdateNode,
+  paymentLinkNode,
 ];
 
 /** A fresh registry holding every core node type. */

@@ -21,6 +21,8 @@ export const KNOWN_EVENTS = [
   'meeting.updated',
   'meeting.cancelled',
   'consent.withdrawn',
+  'payment.paid',
+  'payment.failed',
 ] as const;
 
 /** An event type: dotted names of letters, digits, "_" and "-", e.g. `deal.stage_changed`, `acme.invoice-paid`. */

@@ -96,6 +96,8 @@ export const NO_CONTACT_DATA_TABLES: readonly string[] = [
   // Step analytics: counters, and per message ids, times and classes (no phone, email or name).
   'analytics_daily',
   'analytics_sends',
+  // Payments reported by webhooks: provider ids, amounts in halalas, statuses, the deal id.
+  'payments',
 ];
 
 const BATCH = 200;

@@ -116,25 +116,44 @@ export class CrmService {
   /** Change a deal; `guard` sees the locked deal first (scope checks). Emits deal.updated, and deal.stage_changed {from, to} when the stage moved. */
   async updateDeal(tenantId: string, id: string, fields: DealFields, by: Actor, guard: (deal: Deal) => void = () => undefined): Promise<{ deal: Deal; changes: Changes; events: string[] }> {
     const { result, events } = await this.changing(tenantId, async (q, emit) => {
-      const repo = this.deals(tenantId);
-      const before = await repo.lock(id, q);
-      if (!before) throw new CrmRefused('not_found', 'not_found', 'deal not found');
-      guard(before);
-      // After the lookup: another tenant's (or rep's) deal is 404 whatever the body says.
-      await this.checkMember(tenantId, fields.ownerId, '/body/ownerId');
-      await this.checkContact(tenantId, fields.contactId, '/body/contactId', q);
-      const after = (await repo.update(id, fields, q))!;
-      const changes = diff(before, after, DEAL_FIELDS);
-      if (Object.keys(changes).length === 0) throw new Unchanged(before);
-      await emit('deal.updated', after.contactId, { deal: dealView(after), changes, actor: by.actor });
-      if (changes.stage) await emit('deal.stage_changed', after.contactId, { deal: dealView(after), from: before.stage, to: after.stage, actor: by.actor });
-      await this.deps.audit(tenantId).record({ actor: by.actor, action: 'deal.updated', target: `deal:${id}`, details: { changes }, requestId: by.requestId ?? null }, q);
-      return { deal: after, changes };
+      const changed = await this.changeDeal(tenantId, q, id, fields, by, emit, guard);
+      if (Object.keys(changed.changes).length === 0) throw new Unchanged(changed.deal);
+      return changed;
     }).catch((err: unknown) => {
       if (err instanceof Unchanged) return { result: { deal: err.record as Deal, changes: {} }, events: [] as DomainEvent[] };
       throw err;
     });
     return { ...result, events: events.map((e) => e.type) };
+  }
+
+  /**
+   * A deal change inside the caller's transaction (updateDeal, and payments moving a deal to
+   * won together with their own event): the events go to `emit`, to be routed after the commit.
+   * No changes: nothing emitted or audited.
+   */
+  async changeDeal(
+    tenantId: string,
+    q: Query,
+    id: string,
+    fields: DealFields,
+    by: Actor,
+    emit: (type: string, subject: string | null, data: Record<string, unknown>) => Promise<void>,
+    guard: (deal: Deal) => void = () => undefined,
+  ): Promise<{ deal: Deal; changes: Changes }> {
+    const repo = this.deals(tenantId);
+    const before = await repo.lock(id, q);
+    if (!before) throw new CrmRefused('not_found', 'not_found', 'deal not found');
+    guard(before);
+    // After the lookup: another tenant's (or rep's) deal is 404 whatever the body says.
+    await this.checkMember(tenantId, fields.ownerId, '/body/ownerId');
+    await this.checkContact(tenantId, fields.contactId, '/body/contactId', q);
+    const after = (await repo.update(id, fields, q))!;
+    const changes = diff(before, after, DEAL_FIELDS);
+    if (Object.keys(changes).length === 0) return { deal: before, changes };
+    await emit('deal.updated', after.contactId, { deal: dealView(after), changes, actor: by.actor });
+    if (changes.stage) await emit('deal.stage_changed', after.contactId, { deal: dealView(after), from: before.stage, to: after.stage, actor: by.actor });
+    await this.deps.audit(tenantId).record({ actor: by.actor, action: 'deal.updated', target: `deal:${id}`, details: { changes }, requestId: by.requestId ?? null }, q);
+    return { deal: after, changes };
   }
 
   async deleteDeal(tenantId: string, id: string, by: Actor, guard: (deal: Deal) => void = () => undefined): Promise<Deal> {

@@ -25,6 +25,8 @@ import { dealRoutes } from './deals.js';
 import { meetingRoutes } from './meetings.js';
 import { outboxRoutes } from './outbox.js';
 import { analyticsRoutes } from './analytics.js';
+import { paymentRoutes } from './payments.js';
+import { invoicingRoutes } from './invoicing.js';
 
 export function apiRoutes(ctx: AppContext): RouteSpec[] {
   return [
@@ -51,5 +53,7 @@ export function apiRoutes(ctx: AppContext): RouteSpec[] {
     ...meetingRoutes(ctx),
     ...outboxRoutes(ctx),
     ...analyticsRoutes(ctx),
+    ...paymentRoutes(ctx),
+    ...invoicingRoutes(ctx),
   ];
 }

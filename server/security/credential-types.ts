@@ -72,6 +72,32 @@ export const CREDENTIAL_TYPES: readonly CredentialType[] = [
     }),
   },
   {
+    type: 'moyasar',
+    label: { en: 'Moyasar (payments)', ar: 'ميسّر (المدفوعات)' },
+    description: {
+      en: 'Moyasar secret key (sk_…) for payment links, and the webhook secret token set in the Moyasar dashboard.',
+      ar: 'المفتاح السري لميسّر (sk_…) لروابط الدفع، ورمز الخطاف السري المضبوط في لوحة ميسّر.',
+    },
+    schema: object({
+      secretKey: secret('Secret key'),
+      webhookSecret: Type.Optional(secret('Webhook secret token', { minLength: 16, maxLength: 500 })),
+      baseUrl: Type.Optional(text('API base URL (default https://api.moyasar.com/v1)', 500, { pattern: '^https?://[^\\s]+$' })),
+    }),
+  },
+  {
+    type: 'stripe',
+    label: { en: 'Stripe (payments)', ar: 'سترايب (المدفوعات)' },
+    description: {
+      en: 'Stripe secret key (sk_…) for payment links, and the webhook endpoint signing secret (whsec_…).',
+      ar: 'المفتاح السري لسترايب (sk_…) لروابط الدفع، وسر توقيع نقطة الخطاف (whsec_…).',
+    },
+    schema: object({
+      secretKey: secret('Secret key'),
+      webhookSecret: Type.Optional(secret('Webhook signing secret (whsec_…)', { minLength: 16, maxLength: 500 })),
+      baseUrl: Type.Optional(text('API base URL (default https://api.stripe.com)', 500, { pattern: '^https?://[^\\s]+$' })),
+    }),
+  },
+  {
     type: 'smtp',
     label: { en: 'Email (SMTP)', ar: 'البريد الإلكتروني (SMTP)' },
     description: { en: 'SMTP server and sign-in for sending email.', ar: 'خادم SMTP وبيانات الدخول لإرسال البريد.' },

@@ -91,7 +91,8 @@ describe('API contract: every route', function () {
         expect(r.access === 'public' || r.access === 'authenticated' || r.access in PERMISSIONS, `${r.method} ${r.path}`).to.equal(true);
       }
       const publicRoutes = routes.filter((r) => r.access === 'public').map((r) => r.path);
-      for (const p of publicRoutes) expect(p, 'only sign-in routes are public').to.match(/^\/auth\//);
+      // Sign-in, and the payment gateways' webhooks (they prove themselves with a secret token or a signature).
+      for (const p of publicRoutes) expect(p, 'only sign-in routes and gateway webhooks are public').to.match(/^\/(auth|payments\/webhooks)\//);
     });
 
     it('every permission is used by at least one route', () => {
@@ -210,11 +211,14 @@ describe('API contract: every route', function () {
       if (p.startsWith('/events/')) return a.ids.event!;
       if (p.startsWith('/deals/')) return a.ids.deal!;
       if (p.startsWith('/meetings/')) return a.ids.meeting!;
+      if (gatewayWebhook(r)) return 'alpha'; // tenant A's slug
       throw new Error(`no tenant-A id for :${param} in ${p}: add the resource to alphaId()`);
     }
 
     /** Routes whose :id names something global, not tenant data (the built-in template gallery). */
     const globalResource = (r: RouteSpec): boolean => r.path.startsWith('/templates/:id');
+    /** Payment gateway webhooks: public, authenticated by the gateway's secret, so B's call is refused (401, or 400 for its body) rather than 404. */
+    const gatewayWebhook = (r: RouteSpec): boolean => r.path.startsWith('/payments/webhooks/');
 
     it('answers 404 for every route naming A’s ids, never shows A’s data, and leaves A’s rows untouched', async () => {
       const doc = (await request(app).get('/api/v1/openapi.json').expect(200)).body as { paths: Record<string, Record<string, unknown>> };
@@ -232,6 +236,10 @@ describe('API contract: every route', function () {
         walked++;
         const text = JSON.stringify(res.body ?? '') + (res.text ?? '');
         for (const s of secrets) if (text.includes(s)) leaks.push(`${key} answered ${res.status} containing ${s}`);
+        if (gatewayWebhook(r)) {
+          if (res.status !== 400 && res.status !== 401) not404.push(`${key}: ${res.status} (a gateway webhook without the secret must be refused)`);
+          continue;
+        }
         if (r.path.includes(':') && !globalResource(r) && res.status !== 404) not404.push(`${key}: ${res.status} ${JSON.stringify(res.body?.error ?? res.body).slice(0, 200)}`);
       }
       expect(walked).to.be.greaterThan(20);

@@ -153,11 +153,18 @@ for (const dialect of DIALECTS) {
       it('GET /credential-types lists every type with Arabic and English labels and its fields (no values)', async () => {
         const res = keep(await api(manager).get('/credential-types').expect(200));
         const items = res.body.items as { type: string; label: { en: string; ar: string }; fields: { name: string; secret: boolean; required: boolean }[]; schema: { properties: object } }[];
-        expect(items.map((i) => i.type)).to.deep.equal(['http-bearer', 'http-header', 'webhook-hmac', 'ultramsg', 'twilio', 'smtp', 'openai', 'groq']);
+        expect(items.map((i) => i.type)).to.deep.equal(['http-bearer', 'http-header', 'webhook-hmac', 'ultramsg', 'twilio', 'moyasar', 'stripe', 'smtp', 'openai', 'groq']);
         for (const i of items) {
           expect(i.label.en, i.type).to.be.a('string').and.not.equal('');
           expect(i.label.ar, i.type).to.match(/[\u0600-\u06FF]/);
           expect(Object.keys(i.schema.properties), i.type).to.deep.equal(i.fields.map((f) => f.name));
+        }
+        for (const type of ['moyasar', 'stripe']) {
+          expect(items.find((i) => i.type === type)!.fields, type).to.deep.equal([
+            { name: 'secretKey', required: true, secret: true },
+            { name: 'webhookSecret', required: false, secret: true },
+            { name: 'baseUrl', required: false, secret: false },
+          ]);
         }
         expect(items.find((i) => i.type === 'twilio')!.fields).to.deep.equal([
           { name: 'accountSid', required: true, secret: false },
@@ -239,6 +246,8 @@ for (const dialect of DIALECTS) {
           ['ultramsg', { instanceId: 'i1', token: 't', baseUrl: 'http://[::127.0.0.1]:8080/' }, '/body/data/baseUrl'],
           ['twilio', { accountSid: 'AC1', authToken: 't', baseUrl: 'https://0x7f.1' }, '/body/data/baseUrl'],
           ['groq', { apiKey: 'k', baseUrl: 'https://169.254.169.254/v1' }, '/body/data/baseUrl'],
+          ['moyasar', { secretKey: 'k', baseUrl: 'http://10.0.0.1/v1' }, '/body/data/baseUrl'],
+          ['stripe', { secretKey: 'k', baseUrl: 'http://[fd00::1]:12111' }, '/body/data/baseUrl'],
           ['openai', { apiKey: 'k', baseUrl: 'https://api.localhost' }, '/body/data/baseUrl'],
           ['smtp', { host: '0177.0.0.1', port: 25, secure: false, user: 'u', pass: 'p', from: 'a@b.example' }, '/body/data/host'],
         ] as const) {
@@ -522,7 +531,7 @@ for (const dialect of DIALECTS) {
         noSecretsIn(await dumpDatabase(ctx), 'the database');
         expect(logLines.length).to.be.greaterThan(10); // the logger did log (requests at debug)
         noSecretsIn(logLines.join('\n'), 'the log');
-        expect(CREDENTIAL_TYPES.length).to.equal(8);
+        expect(CREDENTIAL_TYPES.length).to.equal(10);
       });
     });
   });
