@@ -96,6 +96,9 @@ export const NO_CONTACT_DATA_TABLES: readonly string[] = [
   // Step analytics: counters, and per message ids, times and classes (no phone, email or name).
   'analytics_daily',
   'analytics_sends',
+  // WhatsApp Cloud API: which tenant owns a phone number id; the tenant's message templates.
+  'whatsapp_numbers',
+  'whatsapp_templates',
 ];
 
 const BATCH = 200;

@@ -22,6 +22,9 @@ import { handleInbound, type InboundOutcome } from './inbound.js';
 import { sameInstance } from './ultramsg.js';
 import { assertJson, controlCharacter } from '../http/input-guard.js';
 import { loadTwilio } from './twilio.js';
+import { WhatsAppNumberRepository } from '../../db/whatsapp-repository.js';
+import { TenantRepository } from '../../db/tenant-repository.js';
+import { WHATSAPP_HOOK_PATH, interpretWhatsAppWebhook, validSignature, verificationChallenge } from './whatsapp-webhook.js';
 
 export { PROVIDER_HOOKS_PREFIX };
 
@@ -167,6 +170,60 @@ export function createProviderCallbackListener(ctx: AppContext, options: Callbac
     return { status: 200, body: result };
   }
 
+  const numbers = new WhatsAppNumberRepository(ctx.db);
+  const tenantsById = new TenantRepository(ctx.db);
+
+  /**
+   * The deployment's one WhatsApp Cloud API webhook: the signature over the raw body first,
+   * then every change routed by its phone_number_id to the tenant owning the number.
+   */
+  async function whatsappCloud(req: IncomingMessage, url: URL): Promise<Answer> {
+    const { whatsappAppSecret, whatsappVerifyToken } = ctx.config;
+    if (req.method === 'GET') {
+      const challenge = verificationChallenge(url.searchParams, whatsappVerifyToken);
+      if (challenge === null) throw new ApiError(403, 'verification_failed', 'hub.mode must be subscribe and hub.verify_token the configured verify token');
+      return { status: 200, body: null, raw: { type: 'text/plain; charset=utf-8', text: challenge } };
+    }
+    if (req.method !== 'POST') throw new ApiError(405, 'method_not_allowed', 'the WhatsApp webhook takes GET (verification) and POST (events)', [], { Allow: 'GET, POST' });
+    if (!whatsappAppSecret) throw notFound();
+    const raw = await getRawBody(req, { limit: ctx.config.bodyLimitBytes, length: req.headers['content-length'] });
+    if (!validSignature(raw, req.headers['x-hub-signature-256'], whatsappAppSecret)) {
+      ctx.log.warn('whatsapp webhook with a missing or bad X-Hub-Signature-256 refused');
+      throw new ApiError(401, 'invalid_signature', 'the X-Hub-Signature-256 does not match');
+    }
+    maybePrune();
+    const { events, ignored } = interpretWhatsAppWebhook(parseBody(raw, 'application/json'), now());
+    const counts = { stored: 0, applied: 0, duplicate: 0, unknown_message: 0, unknown_number: 0, ignored };
+    const owners = new Map<string, Awaited<ReturnType<typeof numbers.ownerOf>>>();
+    for (const event of events) {
+      if (!owners.has(event.phoneNumberId)) owners.set(event.phoneNumberId, await numbers.ownerOf(event.phoneNumberId));
+      const owner = owners.get(event.phoneNumberId);
+      if (!owner) {
+        counts.unknown_number++;
+        continue;
+      }
+      const claimed = await once(owner.tenantId, 'whatsapp-cloud', event.dedupKey, async () => {
+        if (event.kind === 'delivery') {
+          const applied = await deliver({ tenantId: owner.tenantId, provider: 'whatsapp-cloud', providerMessageId: event.providerMessageId, status: event.status, at: now(), ...(event.error ? { error: event.error } : {}) });
+          counts[applied]++;
+          return applied === 'applied';
+        }
+        const tenant = await tenantsById.byId(owner.tenantId);
+        if (!tenant) return false;
+        const outcome = await handleInbound(
+          ctx,
+          { tenantId: tenant.id, provider: 'whatsapp-cloud', channel: 'whatsapp', from: event.from, to: event.phoneNumberId, body: event.body, providerMessageId: event.providerMessageId, receivedAt: event.receivedAt },
+          tenant.settings,
+        );
+        if (outcome.duplicate) counts.duplicate++;
+        else counts.stored++;
+        return true;
+      });
+      if (!claimed) counts.duplicate++;
+    }
+    return { status: 200, body: { result: 'handled', ...counts } };
+  }
+
   /** The URL Twilio requested: the public base URL (or the request's host) and the path and query as received. */
   function requestUrl(req: IncomingMessage): string {
     if (ctx.config.publicUrl) return `${ctx.config.publicUrl}${req.url ?? '/'}`;
@@ -215,6 +272,7 @@ export function createProviderCallbackListener(ctx: AppContext, options: Callbac
 
   async function route(req: IncomingMessage): Promise<Answer> {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname === WHATSAPP_HOOK_PATH) return whatsappCloud(req, url);
     const parts = url.pathname.slice(PROVIDER_HOOKS_PREFIX.length).split('/');
     if (parts.length !== 3 || parts.some((p) => p === '')) throw notFound();
     const [provider, slug, last] = parts.map(decode) as [string, string, string];

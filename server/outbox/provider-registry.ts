@@ -10,6 +10,7 @@ import type { ChannelProvider } from '../channels/provider.js';
 import { ultramsgProvider } from '../channels/ultramsg.js';
 import { twilioProvider } from '../channels/twilio.js';
 import { smtpProvider } from '../channels/smtp.js';
+import { whatsappCloudProvider } from '../channels/whatsapp-cloud.js';
 import { SandboxProvider } from './sandbox-provider.js';
 
 export interface ProviderEntry {
@@ -66,6 +67,8 @@ export function createProviderRegistry(options: { sandbox?: ChannelProvider } = 
   registry.register(ultramsgProvider, { rate: { perSecond: 5 }, account: (c) => c.instanceId ?? 'default' });
   // Twilio: SMS and WhatsApp per account (its own queue smooths bursts; stay well under its limits).
   registry.register(twilioProvider, { rate: { perSecond: 10 }, account: (c) => c.accountSid ?? 'default' });
+  // WhatsApp Cloud API: per phone number (Meta's default throughput is 80 messages a second; stay well under it).
+  registry.register(whatsappCloudProvider, { rate: { perSecond: 20 }, account: (c) => c.phoneNumberId ?? 'default' });
   // SMTP: one mail server sign-in.
   registry.register(smtpProvider, { rate: { perSecond: 10 }, account: (c) => `${c.host ?? ''}:${c.user ?? ''}` });
   return registry;
