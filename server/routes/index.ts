@@ -25,6 +25,7 @@ import { dealRoutes } from './deals.js';
 import { meetingRoutes } from './meetings.js';
 import { outboxRoutes } from './outbox.js';
 import { analyticsRoutes } from './analytics.js';
+import { whatsappRoutes } from './whatsapp.js';
 
 export function apiRoutes(ctx: AppContext): RouteSpec[] {
   return [
@@ -51,5 +52,6 @@ export function apiRoutes(ctx: AppContext): RouteSpec[] {
     ...meetingRoutes(ctx),
     ...outboxRoutes(ctx),
     ...analyticsRoutes(ctx),
+    ...whatsappRoutes(ctx),
   ];
 }
