@@ -24,6 +24,7 @@ import { assertJson, controlCharacter } from '../http/input-guard.js';
 import { loadTwilio } from './twilio.js';
 import { WhatsAppNumberRepository } from '../../db/whatsapp-repository.js';
 import { TenantRepository } from '../../db/tenant-repository.js';
+import { interpretSmsReport } from './saudi-sms.js';
 import { WHATSAPP_HOOK_PATH, interpretWhatsAppWebhook, validSignature, verificationChallenge } from './whatsapp-webhook.js';
 
 export { PROVIDER_HOOKS_PREFIX };
@@ -224,6 +225,22 @@ export function createProviderCallbackListener(ctx: AppContext, options: Callbac
     return { status: 200, body: { result: 'handled', ...counts } };
   }
 
+  /** Unifonic / Taqnyat delivery reports: the URL's secret names the credential (like UltraMsg). */
+  async function saudiSms(provider: 'unifonic' | 'taqnyat', tenantSlug: string, secret: string, parse: () => unknown): Promise<Answer> {
+    const tenant = await tenantOf(tenantSlug);
+    const credential = (await revealed(tenant.id, provider)).find((c) => typeof c.data.webhookSecret === 'string' && sameSecret(secret, c.data.webhookSecret));
+    if (!credential) throw notFound();
+    const action = interpretSmsReport(provider, parse());
+    if (action.kind === 'ignore') return { status: 200, body: { result: 'ignored', reason: action.reason } };
+    let result: unknown = { result: 'duplicate' };
+    await once(tenant.id, provider, action.dedupKey, async () => {
+      const applied = await deliver({ tenantId: tenant.id, provider, providerMessageId: action.providerMessageId, status: action.status, at: now(), ...(action.error ? { error: action.error } : {}) });
+      result = { result: applied };
+      return applied === 'applied';
+    });
+    return { status: 200, body: result };
+  }
+
   /** The URL Twilio requested: the public base URL (or the request's host) and the path and query as received. */
   function requestUrl(req: IncomingMessage): string {
     if (ctx.config.publicUrl) return `${ctx.config.publicUrl}${req.url ?? '/'}`;
@@ -276,12 +293,13 @@ export function createProviderCallbackListener(ctx: AppContext, options: Callbac
     const parts = url.pathname.slice(PROVIDER_HOOKS_PREFIX.length).split('/');
     if (parts.length !== 3 || parts.some((p) => p === '')) throw notFound();
     const [provider, slug, last] = parts.map(decode) as [string, string, string];
-    if (provider !== 'ultramsg' && provider !== 'twilio') throw notFound();
+    if (provider !== 'ultramsg' && provider !== 'twilio' && provider !== 'unifonic' && provider !== 'taqnyat') throw notFound();
     if (req.method !== 'POST') throw new ApiError(405, 'method_not_allowed', 'provider callbacks are POST requests', [], { Allow: 'POST' });
     const raw = await getRawBody(req, { limit: ctx.config.bodyLimitBytes, length: req.headers['content-length'] });
     const parse = () => parseBody(raw, req.headers['content-type'] ?? '');
     maybePrune();
-    // UltraMsg's body is read only once the URL's secret is known good.
+    // UltraMsg's (and the Saudi SMS providers') body is read only once the URL's secret is known good.
+    if (provider === 'unifonic' || provider === 'taqnyat') return saudiSms(provider, slug, last, parse);
     return provider === 'ultramsg' ? ultramsg(slug, last, parse) : twilioCallback(req, slug, last, parse());
   }
 

@@ -13,6 +13,8 @@ export interface OutboundMessage {
   /** Email only: the HTML alternative of `text`. */
   html?: string;
   template?: { name: string; language?: string; variables?: Record<string, string> };
+  /** The consent purpose (marketing, service, transactional): the Saudi SMS providers pick the sender name by it. */
+  purpose?: string;
   /** The outbox message id: passed to providers that accept a client reference (UltraMsg referenceId, email Message-ID). */
   referenceId: string;
   /**

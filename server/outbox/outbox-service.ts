@@ -465,6 +465,7 @@ export class OutboxService implements Outbox {
     const message: OutboundMessage = {
       channel: row.channel as SendChannel,
       to: row.to!,
+      purpose: row.purpose,
       referenceId: row.id,
       ...(row.text !== null ? { text: row.text } : {}),
       ...(row.subject !== null ? { subject: row.subject } : {}),
