@@ -24,7 +24,7 @@ describe('send.whatsapp', () => {
   it('is a Class B, side-effecting sales node with sent/blocked/error ports and WhatsApp credentials', () => {
     expect(sendWhatsappNode).to.include({ type: 'send.whatsapp', category: 'sales', policyClass: 'B', sideEffects: true });
     expect((sendWhatsappNode.outputs as { port: string }[]).map((p) => p.port)).to.deep.equal(['sent', 'blocked', 'error']);
-    expect(sendWhatsappNode.credentials).to.deep.equal(['ultramsg', 'twilio']);
+    expect(sendWhatsappNode.credentials).to.deep.equal(['whatsapp-cloud', 'ultramsg', 'twilio']);
     expect(sendWhatsappNode.label.ar).to.match(/[\u0600-\u06FF]/);
   });
 
