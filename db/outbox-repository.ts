@@ -282,10 +282,13 @@ export class OutboxRepository implements DeliveryStatusSink {
     await this.transaction(async (q) => {
       const rows = await q(
         `UPDATE outbound_messages SET status = 'sent', provider_message_id = $3, sent_at = $4, updated_at = $4
-         WHERE tenant_id = $1 AND id = $2 AND (status = 'sending' OR (status = 'uncertain' AND resolution IS NULL)) RETURNING id`,
+         WHERE tenant_id = $1 AND id = $2 AND (status = 'sending' OR (status = 'uncertain' AND resolution IS NULL)) RETURNING id, provider, cost_halalas`,
         [this.tenantId, id, providerMessageId, now],
       );
-      if (rows.length === 1) await this.analytics.sent(q, id, now);
+      if (rows.length === 1) {
+        const r = rows[0]!;
+        await this.analytics.sent(q, id, now, { provider: r.provider === null || r.provider === undefined ? null : String(r.provider), costHalalas: num(r.cost_halalas) });
+      }
     });
   }
 

@@ -7,8 +7,8 @@
 //   promotional sender, else its sender when that one ends in -AD); none → refused with a
 //   reason, nothing sent.
 // - Promotional hours are a setting of the credential (`promotionalHours`, "HH:MM-HH:MM" in
-//   Riyadh time, default 09:00-21:00; `outsidePromotionalHours`: `defer` (default) waits for the
-//   next opening, `refuse` blocks with a reason). Riyadh is UTC+3 all year (no daylight saving).
+//   Riyadh time, default 09:00-21:00; outside them a promotional SMS waits for the next opening,
+//   or with `refuseOutsidePromotionalHours` is blocked with a reason). Riyadh is UTC+3 all year (no daylight saving).
 //
 // Delivery reports: both providers post to `/hooks/providers/<unifonic|taqnyat>/<tenant
 // slug>/<webhookSecret>`; interpretSmsReport() reads the message id and status from a JSON or

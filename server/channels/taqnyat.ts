@@ -11,7 +11,7 @@
 //
 // The sender: the credential's `sender`, or for a promotional message its `promotionalSender`
 // (an -AD name); the Saudi rules are in saudi-sms.ts. Credential: {token, sender,
-// promotionalSender?, promotionalHours?, outsidePromotionalHours?, webhookSecret?, baseUrl?}.
+// promotionalSender?, promotionalHours?, refuseOutsidePromotionalHours?, webhookSecret?, baseUrl?}.
 import type { EgressPolicy } from '../../engine/index.js';
 import type { ChannelProvider, OutboundMessage, ProviderPolicyDecision, ProviderSendResult } from './provider.js';
 import { ProviderError } from './provider.js';
@@ -46,7 +46,7 @@ export class TaqnyatProvider implements ChannelProvider {
   constructor(private readonly options: SmsProviderOptions = {}) {}
 
   policy(send: { channel: string; purpose: string }, c: Record<string, string>, now: Date): ProviderPolicyDecision {
-    return saudiSmsPolicy(send, { sender: c.sender, promotionalSender: c.promotionalSender, promotionalHours: c.promotionalHours, outside: c.outsidePromotionalHours }, now);
+    return saudiSmsPolicy(send, { sender: c.sender, promotionalSender: c.promotionalSender, promotionalHours: c.promotionalHours, outside: c.refuseOutsidePromotionalHours === 'true' ? 'refuse' : 'defer' }, now);
   }
 
   async send(message: OutboundMessage, credential: Record<string, string>, signal: AbortSignal, egress: EgressPolicy): Promise<ProviderSendResult> {

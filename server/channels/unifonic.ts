@@ -13,7 +13,7 @@
 //
 // The sender: the credential's `senderId`, or for a promotional message its `promotionalSenderId`
 // (an -AD name); the Saudi rules are in saudi-sms.ts. Credential: {appSid, senderId,
-// promotionalSenderId?, promotionalHours?, outsidePromotionalHours?, webhookSecret?, baseUrl?}.
+// promotionalSenderId?, promotionalHours?, refuseOutsidePromotionalHours?, webhookSecret?, baseUrl?}.
 import type { EgressPolicy } from '../../engine/index.js';
 import type { ChannelProvider, OutboundMessage, ProviderPolicyDecision, ProviderSendResult } from './provider.js';
 import { ProviderError } from './provider.js';
@@ -47,7 +47,7 @@ export class UnifonicProvider implements ChannelProvider {
   constructor(private readonly options: SmsProviderOptions = {}) {}
 
   policy(send: { channel: string; purpose: string }, c: Record<string, string>, now: Date): ProviderPolicyDecision {
-    return saudiSmsPolicy(send, { sender: c.senderId, promotionalSender: c.promotionalSenderId, promotionalHours: c.promotionalHours, outside: c.outsidePromotionalHours }, now);
+    return saudiSmsPolicy(send, { sender: c.senderId, promotionalSender: c.promotionalSenderId, promotionalHours: c.promotionalHours, outside: c.refuseOutsidePromotionalHours === 'true' ? 'refuse' : 'defer' }, now);
   }
 
   async send(message: OutboundMessage, credential: Record<string, string>, signal: AbortSignal, egress: EgressPolicy): Promise<ProviderSendResult> {

@@ -20,6 +20,7 @@ import { WhatsAppCloudProvider, fetchTemplates, messageBody } from '../../server
 import { signatureOf, validSignature, interpretWhatsAppWebhook } from '../../server/channels/whatsapp-webhook.js';
 import { SAUDI_PRICE_HALALAS, estimateWhatsAppCost } from '../../server/channels/whatsapp-pricing.js';
 import type { SendRequest, SendResult } from '../../engine/index.js';
+import { AnalyticsService } from '../../server/analytics/analytics-service.js';
 import { DIALECTS, createTestDatabase, requirePostgres, type TestDatabase } from '../helpers/databases.js';
 import { GRAPH_TOKEN, startFakeWhatsAppCloud, type FakeWhatsAppCloud } from '../helpers/fake-whatsapp-cloud.js';
 
@@ -221,7 +222,7 @@ for (const dialect of DIALECTS) {
     function send(tenantId: string, contact: Contact, req: Omit<SendRequest, 'contactId' | 'purpose' | 'channel'> & { purpose?: string }): Promise<SendResult> {
       step++;
       return ctx.outbox.send(
-        { tenantId, executionId: `exec-${step}`, flowId: 'flow-1', nodeId: 'send', stepId: `exec-${step}:1` },
+        { tenantId, executionId: `exec-${step}`, flowId: 'flow-1', nodeId: 'send', stepId: `exec-${step}:1`, flowVersion: 1 },
         { channel: 'whatsapp', purpose: 'marketing', contactId: contact.id, ...req } as SendRequest,
         new AbortController().signal,
       );
@@ -343,6 +344,13 @@ for (const dialect of DIALECTS) {
       expect(fake.requests.at(-1)!.body).to.deep.include({ type: 'template' });
       expect((fake.requests.at(-1)!.body!.template as { name: string }).name).to.equal('follow_up');
       expect(await ctx.outbox.repository(tenantA).get(fallback.messageId)).to.deep.include({ costCategory: 'marketing', costHalalas: SAUDI_PRICE_HALALAS.marketing });
+
+      // The sequence analytics count sends per provider and add up the estimates.
+      const report = await new AnalyticsService(ctx.db).report(tenantA, 'flow-1', {}, null);
+      const stepReport = report.steps.find((st) => st.nodeId === 'send')!;
+      expect(stepReport.sentByProvider['whatsapp-cloud']).to.be.at.least(2);
+      expect(stepReport.costHalalas).to.be.at.least(SAUDI_PRICE_HALALAS.marketing);
+      expect(report.providerLabels['whatsapp-cloud']).to.deep.equal({ en: 'WhatsApp Cloud API (Meta)', ar: 'واجهة واتساب السحابية (ميتا)' });
     });
   });
 }
