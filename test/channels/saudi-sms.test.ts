@@ -92,7 +92,7 @@ const CASES: Case[] = [
 
 for (const c of CASES) {
   describe(`${c.name} SMS provider`, function () {
-    this.timeout(20_000);
+    this.timeout(60_000);
     let fake: FakeHttpProvider;
     let credential: Record<string, string>;
     const message = (over: Partial<OutboundMessage> = {}): OutboundMessage => ({ channel: 'sms', to: TO, text: 'موعدك غدًا الساعة 10', purpose: 'service', referenceId: 'msg-1', ...over });

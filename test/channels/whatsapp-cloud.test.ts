@@ -21,6 +21,7 @@ import { signatureOf, validSignature, interpretWhatsAppWebhook } from '../../ser
 import { SAUDI_PRICE_HALALAS, estimateWhatsAppCost } from '../../server/channels/whatsapp-pricing.js';
 import type { SendRequest, SendResult } from '../../engine/index.js';
 import { AnalyticsService } from '../../server/analytics/analytics-service.js';
+import { addMember } from '../helpers/api-auth.js';
 import { DIALECTS, createTestDatabase, requirePostgres, type TestDatabase } from '../helpers/databases.js';
 import { GRAPH_TOKEN, startFakeWhatsAppCloud, type FakeWhatsAppCloud } from '../helpers/fake-whatsapp-cloud.js';
 
@@ -78,7 +79,7 @@ const inboundText = (from: string, id: string, body: string) => ({ from: from.re
 const status = (id: string, s: string, extra: Record<string, unknown> = {}) => ({ id, status: s, timestamp: String(Math.floor(Date.now() / 1000)), recipient_id: TO.slice(1), ...extra });
 
 describe('WhatsApp Cloud API provider', function () {
-  this.timeout(20_000);
+  this.timeout(60_000);
   let fake: FakeWhatsAppCloud;
   let credential: Record<string, string>;
   const cloud = new WhatsAppCloudProvider({ timeoutMs: 1500 });
@@ -314,6 +315,44 @@ for (const dialect of DIALECTS) {
       // Meta retries the same delivery: nothing is stored twice.
       const second = await hook(raw);
       expect(second.body).to.include({ stored: 0, duplicate: 2 });
+    });
+
+    it('template sync over the API: every page stored with status and category; precise 4xx for a wrong credential; editors may list, not sync', async () => {
+      const owner = await addMember(ctx, tenantA, 'owner');
+      const synced = await request(app).post('/api/v1/channels/whatsapp/templates/sync').set(owner.headers).send({ credential: 'wa' });
+      expect(synced.status, JSON.stringify(synced.body)).to.equal(200);
+      expect(synced.body.count).to.equal(3);
+      expect(synced.body.items.map((t: { name: string; status: string; category: string }) => [t.name, t.status, t.category])).to.deep.equal([
+        ['appointment', 'APPROVED', 'utility'],
+        ['follow_up', 'APPROVED', 'marketing'],
+        ['otp', 'PENDING', 'authentication'],
+      ]);
+      const missing = await request(app).post('/api/v1/channels/whatsapp/templates/sync').set(owner.headers).send({ credential: 'nope' });
+      expect(missing.status).to.equal(404);
+      expect(missing.body.error.details[0].path).to.equal('/body/credential');
+      const bad = await request(app).post('/api/v1/channels/whatsapp/templates/sync').set(owner.headers).send({ credential: 'wa', extra: 1 });
+      expect(bad.status).to.equal(400);
+      const ownerB = await addMember(ctx, tenantB, 'owner');
+      const noAccount = await request(app).post('/api/v1/channels/whatsapp/templates/sync').set(ownerB.headers).send({ credential: 'wa' });
+      expect(noAccount.status).to.equal(422);
+      const editor = await addMember(ctx, tenantA, 'manager');
+      expect((await request(app).post('/api/v1/channels/whatsapp/templates/sync').set(editor.headers).send({ credential: 'wa' })).status).to.equal(403);
+      const listed = await request(app).get('/api/v1/channels/whatsapp/templates').set(editor.headers);
+      expect(listed.status).to.equal(200);
+      expect(listed.body.items).to.have.length(3);
+      // Tenant B sees none of A's templates.
+      expect((await request(app).get('/api/v1/channels/whatsapp/templates').set(ownerB.headers)).body.items).to.deep.equal([]);
+      // Another tenant's number over the API: 409 with the field's path, nothing written.
+      const taken = await request(app).post('/api/v1/credentials').set(ownerB.headers).send({ name: 'wa2', type: 'whatsapp-cloud', data: { accessToken: 'x', phoneNumberId: NUMBER_A } });
+      expect(taken.status).to.equal(409);
+      expect(taken.body.error).to.deep.include({ code: 'phone_number_taken' });
+      expect(taken.body.error.details[0].path).to.equal('/body/data/phoneNumberId');
+    });
+
+    it('a signed body that is not JSON is a 400, not a 500', async () => {
+      const res = await hook('{not json');
+      expect(res.status).to.equal(400);
+      expect(res.body.error.code).to.equal('invalid_json');
     });
 
     it('a phone number id belongs to one tenant: another tenant’s credential naming it is refused', async () => {
