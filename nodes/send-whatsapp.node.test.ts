@@ -52,6 +52,20 @@ describe('send.whatsapp', () => {
     expect(output).to.deep.include({ messageId: 'm1', status: 'sent', provider: 'sandbox', contactId: 'contact-1', channel: 'whatsapp' });
   });
 
+  it('passes the fallback template for a closed 24-hour window (variables rendered) and leaves by blocked when the outbox blocks', async () => {
+    const outbox = fakeOutbox(() => ({ status: 'blocked', messageId: 'm4', reason: 'whatsapp_window_closed' }));
+    const { result } = await runNode(sendWhatsappNode, {
+      params: { purpose: 'marketing', text: 'مرحبا', fallbackTemplate: { name: 'follow_up', language: 'ar', variables: { '1': '=name' } } },
+      input: { name: 'سارة' },
+      subject: 'contact-1',
+      outbox,
+      connectedPorts: ['sent', 'blocked'],
+    });
+    expect(outbox.calls[0]!.request).to.deep.include({ text: 'مرحبا', fallbackTemplate: { name: 'follow_up', language: 'ar', variables: { '1': 'سارة' } } });
+    expect(portOutput(result).port).to.equal('blocked');
+    expect(checkParams(sendWhatsappNode, { purpose: 'marketing', text: 'x', fallbackTemplate: { name: 'a', extra: 1 } }).map((e) => e.path)).to.include('/fallbackTemplate/extra');
+  });
+
   it('takes contactId, to, credential and a template from params (expressions allowed)', async () => {
     const outbox = fakeOutbox(sent);
     await runNode(sendWhatsappNode, {
