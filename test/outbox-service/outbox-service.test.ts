@@ -62,7 +62,7 @@ for (const dialect of ['sqlite', 'postgres'] as Dialect[]) {
       expect(first).to.deep.include({ status: 'sent', provider: 'sandbox', to: c.phone });
       const id = first.messageId;
       expect(rig.sandbox.received).to.have.length(1);
-      expect(rig.sandbox.received[0]!.message).to.deep.equal({ channel: 'sms', to: c.phone, text: 'مرحبا', referenceId: id });
+      expect(rig.sandbox.received[0]!.message).to.deep.equal({ channel: 'sms', to: c.phone, purpose: 'service', text: 'مرحبا', referenceId: id });
       const stored = await row(open, id);
       expect(stored).to.deep.include({ status: 'sent', attempts: 1, provider: 'sandbox', providerMessageId: `sandbox-${id}`, stepId: o.stepId, contactId: c.id, to: c.phone });
       // The same step again (a retry, a redelivered job): the same answer, no second message.
