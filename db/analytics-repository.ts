@@ -34,7 +34,9 @@ export function bucketMiddleMs(bucket: number): number {
 }
 
 /** Counters per send node (and `enrolled` per flow). */
-export const STEP_METRICS = ['enrolled', 'reached', 'sent', 'blocked', 'failed', 'delivered', 'read', 'replied', 'opted_out', 'escalated', 'converted', 'reply_time'] as const;
+// `sent_via` (dim: the provider) counts sends per provider; `cost_halalas` (dim: the provider)
+// adds up the outbox's cost estimates (integer halalas) of the messages sent.
+export const STEP_METRICS = ['enrolled', 'reached', 'sent', 'blocked', 'failed', 'delivered', 'read', 'replied', 'opted_out', 'escalated', 'converted', 'reply_time', 'sent_via', 'cost_halalas'] as const;
 export type StepMetric = (typeof STEP_METRICS)[number];
 
 /** Contact-level events attributed to the contact's last sent message (last touch). */
@@ -132,8 +134,11 @@ export class AnalyticsRepository {
   }
 
   /** The provider took the message (or a person resolved it as sent). */
-  async sent(q: Query, messageId: string, at: number): Promise<void> {
-    await this.mark(q, messageId, 'sent_at', at, 'sent');
+  async sent(q: Query, messageId: string, at: number, via?: { provider: string | null; costHalalas: number | null }): Promise<void> {
+    const key = await this.mark(q, messageId, 'sent_at', at, 'sent');
+    if (!key || !via?.provider) return;
+    await this.bump(q, key, at, 'sent_via', via.provider);
+    if (via.costHalalas !== null && via.costHalalas > 0) await this.bump(q, key, at, 'cost_halalas', via.provider, via.costHalalas);
   }
 
   /** A definite refusal or a delivery failure (counted once per message, by code). */
@@ -188,9 +193,12 @@ export class AnalyticsRepository {
   }
 
   /** Set a message's event column from NULL and, when it changed, bump the metric. */
-  private async mark(q: Query, messageId: string, column: string, at: number, metric: StepMetric, dim = ''): Promise<void> {
+  private async mark(q: Query, messageId: string, column: string, at: number, metric: StepMetric, dim = ''): Promise<SendKey | null> {
     const rows = await q(`UPDATE analytics_sends SET ${column} = $3 WHERE tenant_id = $1 AND message_id = $2 AND ${column} IS NULL RETURNING *`, [this.tenantId, messageId, at]);
-    if (rows[0]) await this.bump(q, keyOf(rows[0]), at, metric, dim);
+    if (!rows[0]) return null;
+    const key = keyOf(rows[0]);
+    await this.bump(q, key, at, metric, dim);
+    return key;
   }
 
   /** The WHERE clause (and its arguments) of a flow's counters in a date range, by version, variant and (optionally) node. */

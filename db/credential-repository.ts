@@ -6,6 +6,10 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { Database } from './database.js';
 import { parseJsonColumn, type Query, type Row } from './sql-executor.js';
+import { WhatsAppNumberRepository } from './whatsapp-repository.js';
+
+/** Credentials whose data names a WhatsApp Cloud API phone number (routed by the one webhook). */
+const WHATSAPP_CLOUD = 'whatsapp-cloud';
 
 /** What seals a credential's data: SecretBox (server/security/secret-box.ts) is one. */
 export interface Sealer {
@@ -107,6 +111,7 @@ export class CredentialRepository {
           'INSERT INTO credentials (id, tenant_id, name, type, ciphertext, fields, created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)',
           [id, this.tenantId, input.name, input.type, ciphertext, JSON.stringify(setFields(input.data)), input.createdBy, now],
         );
+        await this.syncNumber(input.type, id, input.data, q);
         return { id, name: input.name, type: input.type, fields: setFields(input.data), createdBy: input.createdBy, createdAt: new Date(now).toISOString(), updatedAt: new Date(now).toISOString() };
       });
     } catch (err) {
@@ -127,8 +132,19 @@ export class CredentialRepository {
         this.tenantId,
         id,
       ]);
-      return rows.length ? this.get(id, q) : null;
+      if (!rows.length) return null;
+      const meta = await this.get(id, q);
+      if (meta) await this.syncNumber(meta.type, id, data, q);
+      return meta;
     });
+  }
+
+  /** Keep whatsapp_numbers in step with a whatsapp-cloud credential (throws PhoneNumberTaken). */
+  private async syncNumber(type: string, id: string, data: CredentialData, q: Query): Promise<void> {
+    if (type !== WHATSAPP_CLOUD) return;
+    const numbers = new WhatsAppNumberRepository(this.db);
+    if (typeof data.phoneNumberId === 'string' && data.phoneNumberId !== '') await numbers.claim(this.tenantId, id, data.phoneNumberId, q);
+    else await numbers.release(this.tenantId, id, q);
   }
 
   /** Delete; returns what was deleted (for the audit entry), or null. */
@@ -137,6 +153,7 @@ export class CredentialRepository {
       const meta = await this.get(id, q);
       if (!meta) return null;
       await q('DELETE FROM credentials WHERE tenant_id = $1 AND id = $2', [this.tenantId, id]);
+      if (meta.type === WHATSAPP_CLOUD) await new WhatsAppNumberRepository(this.db).release(this.tenantId, id, q);
       return meta;
     });
   }

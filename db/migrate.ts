@@ -18,6 +18,7 @@ import * as erasureConsentTrail from './migrations/015-erasure-consent-trail.js'
 import * as executionStarts from './migrations/016-execution-starts.js';
 import * as sequences from './migrations/017-sequences.js';
 import * as stepAnalytics from './migrations/018-step-analytics.js';
+import * as saudiChannels from './migrations/019-saudi-channels.js';
 import * as analyticsReadIndexes from './migrations/022-analytics-read-indexes.js';
 import * as payments from './migrations/023-payments.js';
 
@@ -41,6 +42,7 @@ const migrations = [
   { name: '016-execution-starts', ...executionStarts },
   { name: '017-sequences', ...sequences },
   { name: '018-step-analytics', ...stepAnalytics },
+  { name: '019-saudi-channels', ...saudiChannels },
   { name: '022-analytics-read-indexes', ...analyticsReadIndexes },
   { name: '023-payments', ...payments },
 ];

@@ -25,6 +25,8 @@ export interface OutboxTemplate {
 export interface OutboxError {
   code: string;
   message: string;
+  /** The reason in Arabic, where the outbox explains a refusal to a person (e.g. a closed WhatsApp window). */
+  messageAr?: string;
   retryable?: boolean;
 }
 
@@ -69,6 +71,10 @@ export interface OutboxMessage {
   senderKey: string | null;
   /** The slot reserved for it by the sender's pacing (a re-run never reserves a second one). */
   senderSlotAt: number | null;
+  /** The pricing category the cost estimate used (WhatsApp Cloud API: marketing, utility, authentication, service). */
+  costCategory: string | null;
+  /** The estimated cost in halalas (integer), null when unknown. */
+  costHalalas: number | null;
 }
 
 /** What a new or re-decided row holds (the rest is derived). */
@@ -130,6 +136,8 @@ export function outboxMessageOf(r: Row): OutboxMessage {
     redactedAt: num(r.redacted_at),
     senderKey: str(r.sender_key),
     senderSlotAt: num(r.sender_slot_at),
+    costCategory: str(r.cost_category),
+    costHalalas: num(r.cost_halalas),
   };
 }
 
@@ -244,6 +252,11 @@ export class OutboxRepository implements DeliveryStatusSink {
    * False when the row is no longer pending (another process got there first): then the
    * provider must not be called.
    */
+  /** Record a message's cost estimate (inside the decide transaction). */
+  async setCost(id: string, category: string, halalas: number, query: Query): Promise<void> {
+    await query('UPDATE outbound_messages SET cost_category = $3, cost_halalas = $4 WHERE tenant_id = $1 AND id = $2', [this.tenantId, id, category, halalas]);
+  }
+
   /** Record the sender slot reserved for a message (inside the decide transaction). */
   async setSenderSlot(id: string, senderKey: string, slotAt: number, query: Query): Promise<void> {
     await query('UPDATE outbound_messages SET sender_key = $3, sender_slot_at = $4 WHERE tenant_id = $1 AND id = $2', [this.tenantId, id, senderKey, slotAt]);
@@ -269,10 +282,13 @@ export class OutboxRepository implements DeliveryStatusSink {
     await this.transaction(async (q) => {
       const rows = await q(
         `UPDATE outbound_messages SET status = 'sent', provider_message_id = $3, sent_at = $4, updated_at = $4
-         WHERE tenant_id = $1 AND id = $2 AND (status = 'sending' OR (status = 'uncertain' AND resolution IS NULL)) RETURNING id`,
+         WHERE tenant_id = $1 AND id = $2 AND (status = 'sending' OR (status = 'uncertain' AND resolution IS NULL)) RETURNING id, provider, cost_halalas`,
         [this.tenantId, id, providerMessageId, now],
       );
-      if (rows.length === 1) await this.analytics.sent(q, id, now);
+      if (rows.length === 1) {
+        const r = rows[0]!;
+        await this.analytics.sent(q, id, now, { provider: r.provider === null || r.provider === undefined ? null : String(r.provider), costHalalas: num(r.cost_halalas) });
+      }
     });
   }
 

@@ -60,6 +60,9 @@ describe('send.message (channel rotation)', () => {
     });
     expect(errors.map((e) => `${e.path} ${e.code}`)).to.include.members(['/channels/0/text required', '/channels/1/channel duplicate_channel', '/channels/2/subject required']);
     expect(checkParams(sendMessageNode, { purpose: 'service', channels: [] }).length).to.be.greaterThan(0);
+    // A fallback template (closed WhatsApp window) is for WhatsApp only.
+    expect(checkParams(sendMessageNode, { purpose: 'service', channels: [{ channel: 'whatsapp', text: 'x', fallbackTemplate: { name: 'follow_up' } }] })).to.deep.equal([]);
+    expect(checkParams(sendMessageNode, { purpose: 'service', channels: [{ channel: 'sms', text: 'x', fallbackTemplate: { name: 'follow_up' } }] }).map((e) => `${e.path} ${e.code}`)).to.deep.equal(['/channels/0/fallbackTemplate not_allowed']);
   });
 
   it('skips a channel without consent (checked per channel and purpose) and sends once on the next, with its own outbox key', async () => {

@@ -20,6 +20,17 @@ export const MAX_DELIVERY_TIMEOUT_SECONDS = 7 * 86_400;
 /** How often a pending delivery is looked at again (at most; sooner when the deadline is nearer). */
 export const DELIVERY_POLL_MS = 5 * 60_000;
 
+const TemplateFields = {
+  name: Type.String({ minLength: 1, maxLength: 512, ...label('Template name', 'اسم القالب', 'The approved template’s name', 'اسم القالب المعتمد') }),
+  language: Type.Optional(Type.String({ minLength: 2, maxLength: 16, default: 'ar', ...label('Language', 'اللغة', 'Template language, e.g. ar or en', 'لغة القالب، مثل ar أو en') })),
+  variables: Type.Optional(
+    Type.Record(Type.String({ minLength: 1, maxLength: 64 }), Expr(Type.String({ maxLength: 1024 })), {
+      maxProperties: 50,
+      ...label('Variables', 'المتغيرات', 'Template variables; values may be expressions', 'متغيرات القالب؛ ويمكن أن تكون القيم تعبيرات'),
+    }),
+  ),
+};
+
 const ChannelMessage = Type.Object(
   {
     channel: Type.Union(
@@ -39,25 +50,22 @@ const ChannelMessage = Type.Object(
     html: Type.Optional(Expr(Type.String({ minLength: 1, maxLength: 500_000, ...label('HTML body', 'نص HTML', 'Email HTML body', 'نص البريد بصيغة HTML') }))),
     template: Type.Optional(
       Type.Object(
-        {
-          name: Type.String({ minLength: 1, maxLength: 512, ...label('Template name', 'اسم القالب', 'The approved template’s name', 'اسم القالب المعتمد') }),
-          language: Type.Optional(Type.String({ minLength: 2, maxLength: 16, default: 'ar', ...label('Language', 'اللغة', 'Template language, e.g. ar or en', 'لغة القالب، مثل ar أو en') })),
-          variables: Type.Optional(
-            Type.Record(Type.String({ minLength: 1, maxLength: 64 }), Expr(Type.String({ maxLength: 1024 })), {
-              maxProperties: 50,
-              ...label('Variables', 'المتغيرات', 'Template variables; values may be expressions', 'متغيرات القالب؛ ويمكن أن تكون القيم تعبيرات'),
-            }),
-          ),
-        },
+        TemplateFields,
         { additionalProperties: false, ...label('WhatsApp template', 'قالب واتساب', 'An approved WhatsApp template (required outside the 24-hour window)', 'قالب واتساب معتمد (مطلوب خارج نافذة الـ 24 ساعة)') },
       ),
+    ),
+    fallbackTemplate: Type.Optional(
+      Type.Object(TemplateFields, {
+        additionalProperties: false,
+        ...label('Template outside the 24-hour window', 'قالب خارج نافذة الـ 24 ساعة', 'WhatsApp: sent instead of the free text when the contact has not written in the last 24 hours; without it such a send is blocked', 'واتساب: يُرسل بدل النص الحر إذا لم تكتب جهة الاتصال خلال آخر 24 ساعة؛ وبدونه يُمنع الإرسال'),
+      }),
     ),
     credential: Type.Optional(
       Type.String({
         minLength: 1,
         maxLength: 100,
         pattern: CREDENTIAL_NAME_PATTERN,
-        'x-credential-types': ['ultramsg', 'twilio', 'smtp'],
+        'x-credential-types': ['whatsapp-cloud', 'ultramsg', 'twilio', 'unifonic', 'taqnyat', 'smtp'],
         ...label('Sender', 'المرسِل', 'Credential (WhatsApp number, SMS sender, mailbox) to send with; default: the first of the channel, else the sandbox', 'بيانات الاعتماد (رقم واتساب أو مرسل الرسائل النصية أو صندوق البريد) المستخدمة؛ الافتراضي: أولها للقناة، وإلا فبيئة التجربة'),
       }),
     ),
@@ -115,7 +123,7 @@ export const sendMessageNode = defineNode({
     { port: 'not_sent', label: { en: 'Not sent (no channel)', ar: 'لم تُرسل (لا قناة)' } },
     ERROR_PORT,
   ],
-  credentials: ['ultramsg', 'twilio', 'smtp'],
+  credentials: ['whatsapp-cloud', 'ultramsg', 'twilio', 'unifonic', 'taqnyat', 'smtp'],
   check(p): FlowError[] {
     const errors: FlowError[] = [];
     const seen = new Set<string>();
@@ -127,6 +135,7 @@ export const sendMessageNode = defineNode({
       if (c.channel === 'sms' && c.text === undefined) errors.push({ path: `${path}/text`, code: 'required', message: 'an SMS needs text' });
       if (c.channel === 'email' && c.subject === undefined) errors.push({ path: `${path}/subject`, code: 'required', message: 'an email needs a subject' });
       if (c.channel === 'email' && c.text === undefined && c.html === undefined) errors.push({ path: `${path}/text`, code: 'required', message: 'an email needs text or html' });
+      if (c.channel !== 'whatsapp' && c.fallbackTemplate !== undefined) errors.push({ path: `${path}/fallbackTemplate`, code: 'not_allowed', message: 'templates are for WhatsApp' });
       if (c.channel !== 'whatsapp' && c.template !== undefined) errors.push({ path: `${path}/template`, code: 'not_allowed', message: 'templates are for WhatsApp' });
       if (c.channel !== 'email' && (c.subject !== undefined || c.html !== undefined)) errors.push({ path: `${path}/subject`, code: 'not_allowed', message: 'subject and html are for email' });
     });
@@ -139,7 +148,15 @@ export const sendMessageNode = defineNode({
 
 type RotationParams = {
   purpose: string;
-  channels: Array<{ channel: SendChannel; text?: string; subject?: string; html?: string; template?: { name: string; language?: string; variables?: Record<string, string> }; credential?: string }>;
+  channels: Array<{
+    channel: SendChannel;
+    text?: string;
+    subject?: string;
+    html?: string;
+    template?: { name: string; language?: string; variables?: Record<string, string> };
+    fallbackTemplate?: { name: string; language?: string; variables?: Record<string, string> };
+    credential?: string;
+  }>;
   deliveryTimeoutSeconds?: number;
   sendOnEveryChannel?: boolean;
   contactId?: string;
@@ -173,6 +190,7 @@ async function rotate(ctx: NodeContext<RotationParams>) {
       ...(spec.subject !== undefined ? { subject: spec.subject } : {}),
       ...(spec.html !== undefined ? { html: spec.html } : {}),
       ...(spec.template ? { template: spec.template } : {}),
+      ...(spec.fallbackTemplate ? { fallbackTemplate: spec.fallbackTemplate } : {}),
       ...(spec.credential !== undefined ? { credential: spec.credential } : {}),
     };
     const result = await ctx.send(request); // a deferral (window, cap, pacing) propagates: the step sleeps

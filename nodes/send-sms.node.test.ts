@@ -20,7 +20,7 @@ function fakeOutbox(answer: (req: SendRequest) => SendResult): Outbox & { reques
 describe('send.sms', () => {
   it('is a Class B, side-effecting sales node sending with Twilio', () => {
     expect(sendSmsNode).to.include({ type: 'send.sms', category: 'sales', policyClass: 'B', sideEffects: true });
-    expect(sendSmsNode.credentials).to.deep.equal(['twilio']);
+    expect(sendSmsNode.credentials).to.deep.equal(['unifonic', 'taqnyat', 'twilio']);
     expect((sendSmsNode.outputs as { port: string }[]).map((p) => p.port)).to.deep.equal(['sent', 'blocked', 'error']);
   });
 

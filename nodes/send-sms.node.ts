@@ -1,4 +1,4 @@
-// send.sms: a text message through the outbox (ctx.send), with the tenant's Twilio credential
+// send.sms: a text message through the outbox (ctx.send), with the tenant's Unifonic, Taqnyat or Twilio credential
 // (the named one, else the first), else the sandbox. SMS goes out only 09:00–21:00 by default
 // (the send policy); outside, the step waits. Ports: `sent`, `blocked`, `error`.
 import { Type } from '@sinclair/typebox';
@@ -21,7 +21,7 @@ const params = Type.Object(
       ),
     ),
     contactId: Type.Optional(ContactIdParam),
-    credential: Type.Optional(CredentialParam(['twilio'])),
+    credential: Type.Optional(CredentialParam(['unifonic', 'taqnyat', 'twilio'])),
   },
   { additionalProperties: false },
 );
@@ -39,7 +39,7 @@ export const sendSmsNode = defineNode({
   icon: 'smartphone',
   params,
   outputs: SEND_PORTS,
-  credentials: ['twilio'],
+  credentials: ['unifonic', 'taqnyat', 'twilio'],
   check(p) {
     return variantProblems(p.variants);
   },

@@ -24,7 +24,7 @@ describe('send.whatsapp', () => {
   it('is a Class B, side-effecting sales node with sent/blocked/error ports and WhatsApp credentials', () => {
     expect(sendWhatsappNode).to.include({ type: 'send.whatsapp', category: 'sales', policyClass: 'B', sideEffects: true });
     expect((sendWhatsappNode.outputs as { port: string }[]).map((p) => p.port)).to.deep.equal(['sent', 'blocked', 'error']);
-    expect(sendWhatsappNode.credentials).to.deep.equal(['ultramsg', 'twilio']);
+    expect(sendWhatsappNode.credentials).to.deep.equal(['whatsapp-cloud', 'ultramsg', 'twilio']);
     expect(sendWhatsappNode.label.ar).to.match(/[\u0600-\u06FF]/);
   });
 
@@ -50,6 +50,20 @@ describe('send.whatsapp', () => {
     const { port, output } = portOutput(result);
     expect(port).to.equal('sent');
     expect(output).to.deep.include({ messageId: 'm1', status: 'sent', provider: 'sandbox', contactId: 'contact-1', channel: 'whatsapp' });
+  });
+
+  it('passes the fallback template for a closed 24-hour window (variables rendered) and leaves by blocked when the outbox blocks', async () => {
+    const outbox = fakeOutbox(() => ({ status: 'blocked', messageId: 'm4', reason: 'whatsapp_window_closed' }));
+    const { result } = await runNode(sendWhatsappNode, {
+      params: { purpose: 'marketing', text: 'مرحبا', fallbackTemplate: { name: 'follow_up', language: 'ar', variables: { '1': '=name' } } },
+      input: { name: 'سارة' },
+      subject: 'contact-1',
+      outbox,
+      connectedPorts: ['sent', 'blocked'],
+    });
+    expect(outbox.calls[0]!.request).to.deep.include({ text: 'مرحبا', fallbackTemplate: { name: 'follow_up', language: 'ar', variables: { '1': 'سارة' } } });
+    expect(portOutput(result).port).to.equal('blocked');
+    expect(checkParams(sendWhatsappNode, { purpose: 'marketing', text: 'x', fallbackTemplate: { name: 'a', extra: 1 } }).map((e) => e.path)).to.include('/fallbackTemplate/extra');
   });
 
   it('takes contactId, to, credential and a template from params (expressions allowed)', async () => {

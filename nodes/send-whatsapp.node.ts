@@ -1,7 +1,9 @@
 // send.whatsapp: a WhatsApp message through the outbox (ctx.send): free text inside the 24-hour
 // window since the contact last wrote, otherwise an approved template (give its approved text in
 // `text` for providers without a template store, e.g. UltraMsg). Sent with the tenant's
-// UltraMsg or Twilio credential (the named one, else the first), else the sandbox.
+// WhatsApp Cloud API, UltraMsg or Twilio credential (the named one, else the first), else the
+// sandbox. Outside the window a text send becomes `fallbackTemplate` when given, else it is
+// blocked (reason whatsapp_window_closed).
 // Ports: `sent`, `blocked` (no consent, no number — fails the step when not connected), `error`.
 import { Type } from '@sinclair/typebox';
 import { defineNode, Expr, label, type FlowError } from '../engine/index.js';
@@ -45,6 +47,17 @@ const params = Type.Object(
       ),
     ),
     template: Type.Optional(TemplateSchema),
+    fallbackTemplate: Type.Optional(
+      Type.Object(TemplateSchema.properties, {
+        additionalProperties: false,
+        ...label(
+          'Template outside the 24-hour window',
+          'قالب خارج نافذة الـ 24 ساعة',
+          'Sent instead of the free text when the contact has not written in the last 24 hours; without it such a send is blocked',
+          'يُرسل بدل النص الحر إذا لم تكتب جهة الاتصال خلال آخر 24 ساعة؛ وبدونه يُمنع الإرسال',
+        ),
+      }),
+    ),
     variants: Type.Optional(
       VariantsParam({
         text: Type.Optional(Expr(Type.String({ minLength: 1, maxLength: 4096, ...label('Message', 'الرسالة', 'This variant’s text', 'نص هذه النسخة') }))),
@@ -62,10 +75,16 @@ const params = Type.Object(
       ),
     ),
     contactId: Type.Optional(ContactIdParam),
-    credential: Type.Optional(CredentialParam(['ultramsg', 'twilio'])),
+    credential: Type.Optional(CredentialParam(['whatsapp-cloud', 'ultramsg', 'twilio'])),
   },
   { additionalProperties: false },
 );
+
+const templateOf = (t: { name: string; language?: string; variables?: Record<string, string> }) => ({
+  name: t.name,
+  ...(t.language ? { language: t.language } : {}),
+  ...(t.variables ? { variables: t.variables } : {}),
+});
 
 export const sendWhatsappNode = defineNode({
   type: 'send.whatsapp',
@@ -80,7 +99,7 @@ export const sendWhatsappNode = defineNode({
   icon: 'message-circle',
   params,
   outputs: SEND_PORTS,
-  credentials: ['ultramsg', 'twilio'],
+  credentials: ['whatsapp-cloud', 'ultramsg', 'twilio'],
   check(p): FlowError[] {
     if (p.text === undefined && p.template === undefined) return [{ path: '/text', code: 'required', message: 'give text or a template' }];
     return variantProblems(p.variants);
@@ -93,7 +112,8 @@ export const sendWhatsappNode = defineNode({
         channel: 'whatsapp',
         purpose: p.purpose,
         ...(p.text !== undefined ? { text: p.text } : {}),
-        ...(p.template ? { template: { name: p.template.name, ...(p.template.language ? { language: p.template.language } : {}), ...(p.template.variables ? { variables: p.template.variables } : {}) } } : {}),
+        ...(p.template ? { template: templateOf(p.template) } : {}),
+        ...(p.fallbackTemplate ? { fallbackTemplate: templateOf(p.fallbackTemplate) } : {}),
         ...(p.to !== undefined ? { to: p.to } : {}),
         ...(p.credential !== undefined ? { credential: p.credential } : {}),
         ...abRequest(p),

@@ -34,6 +34,13 @@ export interface Config {
    * request's own host (fine when nothing rewrites it on the way in).
    */
   publicUrl: string | undefined;
+  /**
+   * The Meta app's secret (TADFUQ_WHATSAPP_APP_SECRET): the WhatsApp Cloud API webhook's
+   * X-Hub-Signature-256 is checked with it. Unset: the webhook answers 404 to events.
+   */
+  whatsappAppSecret?: string | undefined;
+  /** The verify token of the webhook's GET handshake (TADFUQ_WHATSAPP_VERIFY_TOKEN). Unset: verification fails. */
+  whatsappVerifyToken?: string | undefined;
   /** Sign-in attempts one IP address may make per minute (TADFUQ_LOGIN_RATE_PER_MINUTE). */
   loginRatePerMinute: number;
   /** Sign-ups one IP address may make per hour (TADFUQ_SIGNUP_RATE_PER_HOUR). */
@@ -92,6 +99,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secretKey: env.TADFUQ_SECRET_KEY || undefined,
     corsOrigins: (env.TADFUQ_CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
     publicUrl: publicUrl(env.TADFUQ_PUBLIC_URL),
+    whatsappAppSecret: env.TADFUQ_WHATSAPP_APP_SECRET || undefined,
+    whatsappVerifyToken: env.TADFUQ_WHATSAPP_VERIFY_TOKEN || undefined,
     loginRatePerMinute: int(env.TADFUQ_LOGIN_RATE_PER_MINUTE, LOGIN_RATE_PER_MINUTE, 'TADFUQ_LOGIN_RATE_PER_MINUTE'),
     signupRatePerHour: int(env.TADFUQ_SIGNUP_RATE_PER_HOUR, SIGNUP_RATE_PER_HOUR, 'TADFUQ_SIGNUP_RATE_PER_HOUR'),
     metricsToken: env.TADFUQ_METRICS_TOKEN || undefined,

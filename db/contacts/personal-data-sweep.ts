@@ -98,6 +98,9 @@ export const NO_CONTACT_DATA_TABLES: readonly string[] = [
   'analytics_sends',
   // Payments reported by webhooks: provider ids, amounts in halalas, statuses, the deal id.
   'payments',
+  // WhatsApp Cloud API: which tenant owns a phone number id; the tenant's message templates.
+  'whatsapp_numbers',
+  'whatsapp_templates',
 ];
 
 const BATCH = 200;

@@ -18,6 +18,12 @@ export interface SendRequest {
   template?: { name: string; language?: string; variables?: Record<string, string> };
   /** Free text (WhatsApp only inside the 24-hour window since the contact's last message). */
   text?: string;
+  /**
+   * WhatsApp: the approved template to send instead of `text` when the 24-hour customer service
+   * window is closed (no message from the contact in the last 24 hours). Absent: such a send is
+   * blocked with the reason `whatsapp_window_closed`.
+   */
+  fallbackTemplate?: { name: string; language?: string; variables?: Record<string, string> };
   /** Email subject. */
   subject?: string;
   /** Email HTML body (sent as the HTML alternative of `text`). */
@@ -115,7 +121,7 @@ export interface Outbox {
 /** Delivery news from a provider's callback, applied to the outbox row it names. */
 export interface DeliveryUpdate {
   tenantId: string;
-  provider: 'ultramsg' | 'twilio' | 'smtp' | 'sandbox';
+  provider: 'ultramsg' | 'twilio' | 'whatsapp-cloud' | 'unifonic' | 'taqnyat' | 'smtp' | 'sandbox';
   providerMessageId: string;
   status: 'sent' | 'delivered' | 'read' | 'failed';
   at: number;

@@ -7,6 +7,7 @@ import { AnalyticsRepository, riyadhDay, type RollupRow } from '../../db/analyti
 import type { Flow } from '../../engine/index.js';
 import { ApiError } from '../api-error.js';
 import { compareVariants, DEFAULT_CONFIDENCE, DEFAULT_MIN_SAMPLE, histogramMedianMs, rate, type VariantComparison } from './stats.js';
+import { providerLabel } from '../channels/provider-labels.js';
 
 export const SEND_NODE_TYPES: ReadonlySet<string> = new Set(['send.whatsapp', 'send.sms', 'send.email']);
 
@@ -49,6 +50,10 @@ export interface Breakdown {
   /** Replies by class (reply intelligence); '' = not classified. */
   replyClasses: Record<string, number>;
   medianReplyMs: number | null;
+  /** Messages sent per provider (whatsapp-cloud, ultramsg, twilio, unifonic, taqnyat, smtp, sandbox). */
+  sentByProvider: Record<string, number>;
+  /** The outbox's cost estimates of the messages sent, in halalas (integer; 100 = 1 SAR). */
+  costHalalas: number;
 }
 
 export interface StepReport extends Breakdown {
@@ -72,6 +77,8 @@ export interface AnalyticsReport {
   enrolled: number;
   steps: StepReport[];
   days: Array<{ day: string; enrolled: number; counts: Counts }>;
+  /** The names, in English and Arabic, of the providers the steps sent with. */
+  providerLabels: Record<string, { en: string; ar: string }>;
 }
 
 export interface AnalyticsQuery {
@@ -113,7 +120,17 @@ class Acc {
   failedBy: Record<string, number> = {};
   replyClasses: Record<string, number> = {};
   histogram = new Map<number, number>();
+  sentByProvider: Record<string, number> = {};
+  costHalalas = 0;
   add(r: RollupRow): void {
+    if (r.metric === 'sent_via') {
+      this.sentByProvider[r.dim] = (this.sentByProvider[r.dim] ?? 0) + r.n;
+      return;
+    }
+    if (r.metric === 'cost_halalas') {
+      this.costHalalas += r.n;
+      return;
+    }
     if (r.metric === 'reply_time') {
       const b = Number(r.dim);
       this.histogram.set(b, (this.histogram.get(b) ?? 0) + r.n);
@@ -144,6 +161,8 @@ class Acc {
       failedBy: this.failedBy,
       replyClasses: this.replyClasses,
       medianReplyMs: histogramMedianMs(this.histogram),
+      sentByProvider: this.sentByProvider,
+      costHalalas: this.costHalalas,
     };
   }
 }
@@ -244,6 +263,12 @@ export class AnalyticsService {
       versions: [...versions].sort((a, b) => a - b),
       enrolled,
       steps: stepReports,
+      providerLabels: Object.fromEntries(
+        [...new Set(stepReports.flatMap((st) => Object.keys(st.sentByProvider)))].flatMap((name) => {
+          const label = providerLabel(name);
+          return label ? [[name, label] as const] : [];
+        }),
+      ),
       days: [...days.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([day, d]) => ({ day, ...d })),
     };
   }

@@ -22,6 +22,10 @@ import { handleInbound, type InboundOutcome } from './inbound.js';
 import { sameInstance } from './ultramsg.js';
 import { assertJson, controlCharacter } from '../http/input-guard.js';
 import { loadTwilio } from './twilio.js';
+import { WhatsAppNumberRepository } from '../../db/whatsapp-repository.js';
+import { TenantRepository } from '../../db/tenant-repository.js';
+import { interpretSmsReport } from './saudi-sms.js';
+import { WHATSAPP_HOOK_PATH, interpretWhatsAppWebhook, validSignature, verificationChallenge } from './whatsapp-webhook.js';
 
 export { PROVIDER_HOOKS_PREFIX };
 
@@ -167,6 +171,76 @@ export function createProviderCallbackListener(ctx: AppContext, options: Callbac
     return { status: 200, body: result };
   }
 
+  const numbers = new WhatsAppNumberRepository(ctx.db);
+  const tenantsById = new TenantRepository(ctx.db);
+
+  /**
+   * The deployment's one WhatsApp Cloud API webhook: the signature over the raw body first,
+   * then every change routed by its phone_number_id to the tenant owning the number.
+   */
+  async function whatsappCloud(req: IncomingMessage, url: URL): Promise<Answer> {
+    const { whatsappAppSecret, whatsappVerifyToken } = ctx.config;
+    if (req.method === 'GET') {
+      const challenge = verificationChallenge(url.searchParams, whatsappVerifyToken);
+      if (challenge === null) throw new ApiError(403, 'verification_failed', 'hub.mode must be subscribe and hub.verify_token the configured verify token');
+      return { status: 200, body: null, raw: { type: 'text/plain; charset=utf-8', text: challenge } };
+    }
+    if (req.method !== 'POST') throw new ApiError(405, 'method_not_allowed', 'the WhatsApp webhook takes GET (verification) and POST (events)', [], { Allow: 'GET, POST' });
+    if (!whatsappAppSecret) throw notFound();
+    const raw = await getRawBody(req, { limit: ctx.config.bodyLimitBytes, length: req.headers['content-length'] });
+    if (!validSignature(raw, req.headers['x-hub-signature-256'], whatsappAppSecret)) {
+      ctx.log.warn('whatsapp webhook with a missing or bad X-Hub-Signature-256 refused');
+      throw new ApiError(401, 'invalid_signature', 'the X-Hub-Signature-256 does not match');
+    }
+    maybePrune();
+    const { events, ignored } = interpretWhatsAppWebhook(parseBody(raw, 'application/json'), now());
+    const counts = { stored: 0, applied: 0, duplicate: 0, unknown_message: 0, unknown_number: 0, ignored };
+    const owners = new Map<string, Awaited<ReturnType<typeof numbers.ownerOf>>>();
+    for (const event of events) {
+      if (!owners.has(event.phoneNumberId)) owners.set(event.phoneNumberId, await numbers.ownerOf(event.phoneNumberId));
+      const owner = owners.get(event.phoneNumberId);
+      if (!owner) {
+        counts.unknown_number++;
+        continue;
+      }
+      const claimed = await once(owner.tenantId, 'whatsapp-cloud', event.dedupKey, async () => {
+        if (event.kind === 'delivery') {
+          const applied = await deliver({ tenantId: owner.tenantId, provider: 'whatsapp-cloud', providerMessageId: event.providerMessageId, status: event.status, at: now(), ...(event.error ? { error: event.error } : {}) });
+          counts[applied]++;
+          return applied === 'applied';
+        }
+        const tenant = await tenantsById.byId(owner.tenantId);
+        if (!tenant) return false;
+        const outcome = await handleInbound(
+          ctx,
+          { tenantId: tenant.id, provider: 'whatsapp-cloud', channel: 'whatsapp', from: event.from, to: event.phoneNumberId, body: event.body, providerMessageId: event.providerMessageId, receivedAt: event.receivedAt },
+          tenant.settings,
+        );
+        if (outcome.duplicate) counts.duplicate++;
+        else counts.stored++;
+        return true;
+      });
+      if (!claimed) counts.duplicate++;
+    }
+    return { status: 200, body: { result: 'handled', ...counts } };
+  }
+
+  /** Unifonic / Taqnyat delivery reports: the URL's secret names the credential (like UltraMsg). */
+  async function saudiSms(provider: 'unifonic' | 'taqnyat', tenantSlug: string, secret: string, parse: () => unknown): Promise<Answer> {
+    const tenant = await tenantOf(tenantSlug);
+    const credential = (await revealed(tenant.id, provider)).find((c) => typeof c.data.webhookSecret === 'string' && sameSecret(secret, c.data.webhookSecret));
+    if (!credential) throw notFound();
+    const action = interpretSmsReport(provider, parse());
+    if (action.kind === 'ignore') return { status: 200, body: { result: 'ignored', reason: action.reason } };
+    let result: unknown = { result: 'duplicate' };
+    await once(tenant.id, provider, action.dedupKey, async () => {
+      const applied = await deliver({ tenantId: tenant.id, provider, providerMessageId: action.providerMessageId, status: action.status, at: now(), ...(action.error ? { error: action.error } : {}) });
+      result = { result: applied };
+      return applied === 'applied';
+    });
+    return { status: 200, body: result };
+  }
+
   /** The URL Twilio requested: the public base URL (or the request's host) and the path and query as received. */
   function requestUrl(req: IncomingMessage): string {
     if (ctx.config.publicUrl) return `${ctx.config.publicUrl}${req.url ?? '/'}`;
@@ -215,15 +289,17 @@ export function createProviderCallbackListener(ctx: AppContext, options: Callbac
 
   async function route(req: IncomingMessage): Promise<Answer> {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname === WHATSAPP_HOOK_PATH) return whatsappCloud(req, url);
     const parts = url.pathname.slice(PROVIDER_HOOKS_PREFIX.length).split('/');
     if (parts.length !== 3 || parts.some((p) => p === '')) throw notFound();
     const [provider, slug, last] = parts.map(decode) as [string, string, string];
-    if (provider !== 'ultramsg' && provider !== 'twilio') throw notFound();
+    if (provider !== 'ultramsg' && provider !== 'twilio' && provider !== 'unifonic' && provider !== 'taqnyat') throw notFound();
     if (req.method !== 'POST') throw new ApiError(405, 'method_not_allowed', 'provider callbacks are POST requests', [], { Allow: 'POST' });
     const raw = await getRawBody(req, { limit: ctx.config.bodyLimitBytes, length: req.headers['content-length'] });
     const parse = () => parseBody(raw, req.headers['content-type'] ?? '');
     maybePrune();
-    // UltraMsg's body is read only once the URL's secret is known good.
+    // UltraMsg's (and the Saudi SMS providers') body is read only once the URL's secret is known good.
+    if (provider === 'unifonic' || provider === 'taqnyat') return saudiSms(provider, slug, last, parse);
     return provider === 'ultramsg' ? ultramsg(slug, last, parse) : twilioCallback(req, slug, last, parse());
   }
 

@@ -16,7 +16,7 @@ import type { DeliveryUpdate } from './provider.js';
 
 export const PROVIDER_HOOKS_PREFIX = '/hooks/providers/';
 
-export type CallbackKind = 'ultramsg' | 'twilio-status' | 'twilio-inbound';
+export type CallbackKind = 'ultramsg' | 'twilio-status' | 'twilio-inbound' | 'unifonic' | 'taqnyat';
 
 /**
  * The URL a provider calls for a tenant, from the public base URL (TADFUQ_PUBLIC_URL). UltraMsg's
@@ -25,9 +25,9 @@ export type CallbackKind = 'ultramsg' | 'twilio-status' | 'twilio-inbound';
 export function providerCallbackUrl(publicBaseUrl: string, tenantSlug: string, kind: CallbackKind, secret?: string): string {
   const base = `${publicBaseUrl.replace(/\/+$/, '')}${PROVIDER_HOOKS_PREFIX}`;
   const slug = encodeURIComponent(tenantSlug);
-  if (kind === 'ultramsg') {
-    if (!secret) throw new Error('the UltraMsg callback URL needs the credential’s webhookSecret');
-    return `${base}ultramsg/${slug}/${encodeURIComponent(secret)}`;
+  if (kind === 'ultramsg' || kind === 'unifonic' || kind === 'taqnyat') {
+    if (!secret) throw new Error(`the ${kind} callback URL needs the credential’s webhookSecret`);
+    return `${base}${kind}/${slug}/${encodeURIComponent(secret)}`;
   }
   return `${base}twilio/${slug}/${kind === 'twilio-status' ? 'status' : 'inbound'}`;
 }

@@ -42,7 +42,7 @@ export type InboundChannel = 'whatsapp' | 'sms';
 
 export interface InboundInput {
   tenantId: string;
-  provider: 'ultramsg' | 'twilio';
+  provider: 'ultramsg' | 'twilio' | 'whatsapp-cloud' | 'unifonic' | 'taqnyat';
   channel: InboundChannel;
   /** The sender as the provider names it: `+9665…`, `whatsapp:+9665…`, `9665…@c.us`. */
   from: string;

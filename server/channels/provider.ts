@@ -13,6 +13,8 @@ export interface OutboundMessage {
   /** Email only: the HTML alternative of `text`. */
   html?: string;
   template?: { name: string; language?: string; variables?: Record<string, string> };
+  /** The consent purpose (marketing, service, transactional): the Saudi SMS providers pick the sender name by it. */
+  purpose?: string;
   /** The outbox message id: passed to providers that accept a client reference (UltraMsg referenceId, email Message-ID). */
   referenceId: string;
   /**
@@ -48,8 +50,16 @@ export class ProviderError extends Error {
   }
 }
 
+export type ProviderName = 'ultramsg' | 'twilio' | 'whatsapp-cloud' | 'unifonic' | 'taqnyat' | 'smtp' | 'sandbox';
+
+/** What a provider's own rules say about a send before it is written `pending` (see `policy`). */
+export type ProviderPolicyDecision =
+  | { action: 'send' }
+  | { action: 'refuse'; code: string; message: string; messageAr: string }
+  | { action: 'defer'; until: Date; reason: string };
+
 export interface ChannelProvider {
-  readonly name: 'ultramsg' | 'twilio' | 'smtp' | 'sandbox';
+  readonly name: ProviderName;
   readonly channels: readonly SendChannel[];
   /** The credential type (server/security/credential-types.ts) it sends with; null for the sandbox. */
   readonly credentialType: string | null;
@@ -59,6 +69,12 @@ export interface ChannelProvider {
    * credential's baseUrl or SMTP host cannot reach private addresses the tenant does not allow.
    */
   send(message: OutboundMessage, credential: Record<string, string>, signal: AbortSignal, egress: EgressPolicy): Promise<ProviderSendResult>;
+  /**
+   * The provider's own rules for a send (e.g. Saudi promotional SMS: an `-AD` sender and
+   * promotional hours), asked by the outbox when it decides, before anything is written
+   * `pending`: refuse (the row is blocked with the reason) or defer (the step sleeps).
+   */
+  policy?(send: { channel: SendChannel; purpose: string }, credential: Record<string, string>, now: Date): ProviderPolicyDecision;
 }
 
 // Delivery updates are an outbox concept (the outbox repository in db/ applies them).

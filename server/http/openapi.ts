@@ -4,6 +4,7 @@
 import type { TSchema } from '@sinclair/typebox';
 import { PERMISSIONS } from '../auth/permissions.js';
 import type { RouteSpec } from './route.js';
+import { providerHookPaths } from '../channels/hook-docs.js';
 
 const ERROR_SCHEMA = {
   type: 'object',
@@ -65,6 +66,8 @@ export function openApiDocument(routes: readonly RouteSpec[], info: { version: s
       responses,
     };
   }
+  // The provider webhooks are served outside /api/v1 (server/channels/callback-router.ts).
+  Object.assign(paths, providerHookPaths());
   return {
     openapi: '3.1.0',
     info: {

@@ -45,12 +45,26 @@ import { TenantRepository } from '../../db/tenant-repository.js';
 import { SenderUsageRepository } from '../../db/sender-usage-repository.js';
 import { AnalyticsRepository } from '../../db/analytics-repository.js';
 import { VariantPicker, applyVariant } from '../analytics/variants.js';
+import { WhatsAppTemplateRepository } from '../../db/whatsapp-repository.js';
+import { estimateWhatsAppCost, type CostEstimate } from '../channels/whatsapp-pricing.js';
 
 type SendChannel = SendRequest['channel'];
 const SEND_CHANNELS: readonly SendChannel[] = ['whatsapp', 'sms', 'email'];
 
 /** WhatsApp's customer-service window: free text only within 24 hours of the contact's last message. */
 export const WHATSAPP_SESSION_MS = 24 * 60 * 60 * 1000;
+
+/** Whether the contact wrote within the last 24 hours (a clock far ahead does not count). */
+export function whatsappWindowOpen(lastInboundAt: number | null, at: number): boolean {
+  return lastInboundAt !== null && at - lastInboundAt < WHATSAPP_SESSION_MS && lastInboundAt <= at + 60_000;
+}
+
+/** The reason a free-text WhatsApp send outside the window is blocked (both languages). */
+export const WINDOW_CLOSED = {
+  code: 'whatsapp_window_closed',
+  message: 'WhatsApp free text is allowed only within 24 hours of the contact’s last message; the node names no fallback template, so nothing was sent',
+  messageAr: 'لا يُسمح بالنص الحر في واتساب إلا خلال 24 ساعة من آخر رسالة من جهة الاتصال؛ ولم تحدّد الخطوة قالبًا بديلًا، فلم يُرسَل شيء',
+} as const;
 
 /** Who a blocked send's consent event names as the actor. */
 export const OUTBOX_ACTOR = 'system:outbox';
@@ -318,6 +332,13 @@ export class OutboxService implements Outbox {
       return { kind: 'done', result: { status: 'blocked', messageId: row.id, reason } };
     };
 
+    // A refusal that is not about consent (a closed WhatsApp window, a provider rule): blocked
+    // with the reason in both languages, without a consent-trail entry.
+    const refuse = async (why: { code: string; message: string; messageAr: string }): Promise<Decision> => {
+      const row = await repo.save({ ...base, status: 'blocked', blockedReason: why.code, error: { code: why.code, message: why.message, messageAr: why.messageAr } }, q, at, existing);
+      return { kind: 'done', result: { status: 'blocked', messageId: row.id, reason: why.code } };
+    };
+
     // Consent, with the contact's row locked (consent changes and erasure lock it too).
     const contacts = new ContactRepository(this.db, origin.tenantId);
     const contact = await contacts.lock(req.contactId, q);
@@ -352,14 +373,23 @@ export class OutboxService implements Outbox {
     if (channel === 'whatsapp' && !text && !req.template) return fail({ code: 'invalid_message', message: 'a WhatsApp message needs text or a template' });
     if (channel === 'sms' && !text) return fail({ code: 'invalid_message', message: 'an SMS needs text' });
     if (channel === 'email' && (!req.subject || (!text && !req.html))) return fail({ code: 'invalid_message', message: 'an email needs a subject and text or html' });
-    // WhatsApp free text only inside the 24-hour session since the contact last wrote.
-    if (channel === 'whatsapp' && !req.template) {
-      const last = contact.lastInboundAt;
-      if (last === null || at - last >= WHATSAPP_SESSION_MS || last > at + 60_000) {
-        return fail({ code: 'whatsapp_session_closed', message: 'free-text WhatsApp is allowed only within 24 hours of the contact’s last message; use an approved template' });
-      }
+    // WhatsApp free text only inside the 24-hour customer service window since the contact last
+    // wrote: outside it the node's fallback template goes instead, or the send is blocked.
+    const windowOpen = channel === 'whatsapp' && whatsappWindowOpen(contact.lastInboundAt, at);
+    if (channel === 'whatsapp' && !req.template && !windowOpen) {
+      if (!req.fallbackTemplate) return refuse(WINDOW_CLOSED);
+      base.template = req.fallbackTemplate;
+      base.text = null;
     }
     if (!('entry' in provider)) return fail(provider);
+    // The provider's own rules (Saudi promotional SMS: -AD sender, promotional hours).
+    const rule = provider.entry.provider.policy?.({ channel, purpose }, provider.data, now) ?? { action: 'send' as const };
+    if (rule.action === 'refuse') return refuse(rule);
+    if (rule.action === 'defer') {
+      await repo.save({ ...base, status: 'deferred', deferredUntil: rule.until.getTime(), error: { code: 'send_deferred', message: rule.reason } }, q, at, existing);
+      return { kind: 'defer', until: rule.until, reason: rule.reason };
+    }
+    const cost = provider.entry.provider.name === 'whatsapp-cloud' ? await this.whatsappCost(origin.tenantId, base.template, purpose, windowOpen, q) : null;
 
     // Send windows in the recipient's time zone when known (attributes.timezone), else the
     // policy's (Riyadh by default); daily caps count the tenant's local day. Over them:
@@ -411,6 +441,7 @@ export class OutboxService implements Outbox {
     }
     const row = await repo.save({ ...base, status: 'pending', reservedAt: at }, q, at, existing);
     if (slot && (existing?.senderSlotAt ?? null) === null) await repo.setSenderSlot(row.id, slot.key, slot.at, q);
+    if (cost) await repo.setCost(row.id, cost.category, cost.halalas, q);
     return { kind: 'send', row, provider };
   }
 
@@ -434,6 +465,7 @@ export class OutboxService implements Outbox {
     const message: OutboundMessage = {
       channel: row.channel as SendChannel,
       to: row.to!,
+      purpose: row.purpose,
       referenceId: row.id,
       ...(row.text !== null ? { text: row.text } : {}),
       ...(row.subject !== null ? { subject: row.subject } : {}),
@@ -500,6 +532,12 @@ export class OutboxService implements Outbox {
     const entry = found && isSendChannel(channel) ? this.providers.forCredentialType(found.type, channel) : undefined;
     if (!found || !entry) throw new NodeFailure('credential_not_found', `no credential named "${name}"`, { retryable: false });
     return { entry, credentialName: found.name, data: stringData(found.data) };
+  }
+
+  /** The cost estimate of a WhatsApp Cloud API message (the template's synced category prices it). */
+  private async whatsappCost(tenantId: string, template: OutboxWrite['template'], purpose: string, windowOpen: boolean, q: Query): Promise<CostEstimate> {
+    const category = template ? await new WhatsAppTemplateRepository(this.db, tenantId).categoryOf(template.name, template.language, q) : null;
+    return estimateWhatsAppCost({ template: template !== null, templateCategory: category, purpose, windowOpen });
   }
 
   /** Where Twilio reports this message's delivery, when the server's public URL is known. */

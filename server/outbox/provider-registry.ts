@@ -5,11 +5,15 @@
 //
 // REGISTRATION POINT: a new provider is one line in createProviderRegistry() below
 // (`registry.register(provider, { rate, account })`).
+import { createHash } from 'node:crypto';
 import type { RateLimits, SendChannel } from '../../engine/index.js';
 import type { ChannelProvider } from '../channels/provider.js';
 import { ultramsgProvider } from '../channels/ultramsg.js';
 import { twilioProvider } from '../channels/twilio.js';
 import { smtpProvider } from '../channels/smtp.js';
+import { whatsappCloudProvider } from '../channels/whatsapp-cloud.js';
+import { unifonicProvider } from '../channels/unifonic.js';
+import { taqnyatProvider } from '../channels/taqnyat.js';
 import { SandboxProvider } from './sandbox-provider.js';
 
 export interface ProviderEntry {
@@ -66,6 +70,12 @@ export function createProviderRegistry(options: { sandbox?: ChannelProvider } = 
   registry.register(ultramsgProvider, { rate: { perSecond: 5 }, account: (c) => c.instanceId ?? 'default' });
   // Twilio: SMS and WhatsApp per account (its own queue smooths bursts; stay well under its limits).
   registry.register(twilioProvider, { rate: { perSecond: 10 }, account: (c) => c.accountSid ?? 'default' });
+  // WhatsApp Cloud API: per phone number (Meta's default throughput is 80 messages a second; stay well under it).
+  registry.register(whatsappCloudProvider, { rate: { perSecond: 20 }, account: (c) => c.phoneNumberId ?? 'default' });
+  // Unifonic and Taqnyat: Saudi SMS per account (after Twilio: a tenant with both keeps Twilio as
+  // its SMS default unless a step names the credential). The AppSid is a secret: keyed by its hash.
+  registry.register(unifonicProvider, { rate: { perSecond: 10 }, account: (c) => (c.appSid ? createHash('sha256').update(c.appSid).digest('hex').slice(0, 16) : 'default') });
+  registry.register(taqnyatProvider, { rate: { perSecond: 10 }, account: (c) => c.sender ?? 'default' });
   // SMTP: one mail server sign-in.
   registry.register(smtpProvider, { rate: { perSecond: 10 }, account: (c) => `${c.host ?? ''}:${c.user ?? ''}` });
   return registry;

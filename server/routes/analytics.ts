@@ -50,6 +50,8 @@ const BreakdownFields = {
   failedBy: ByKey,
   replyClasses: ByKey,
   medianReplyMs: Nullable(Type.Integer({ minimum: 0, description: 'estimated from quarter-octave histograms (±9%)' })),
+  sentByProvider: { ...ByKey, description: 'messages sent per provider (whatsapp-cloud, ultramsg, twilio, unifonic, taqnyat, smtp, sandbox)' },
+  costHalalas: Type.Integer({ minimum: 0, description: 'the outbox’s cost estimates of the messages sent, in halalas (100 = 1 SAR)' }),
 };
 const TestSchema = { z: Type.Number(), pValue: Type.Number({ minimum: 0, maximum: 1 }), confidence: Type.Number({ minimum: 0, maximum: 1 }) };
 const ComparisonSchema = Type.Object(
@@ -92,6 +94,7 @@ const ReportSchema = Type.Object(
       ),
     ),
     days: Type.Array(Type.Object({ day: Day, enrolled: Type.Integer({ minimum: 0 }), counts: CountsSchema }, { additionalProperties: false })),
+    providerLabels: Type.Record(Type.String(), Type.Object({ en: Type.String(), ar: Type.String() }, { additionalProperties: false }), { description: 'provider name → its name in English and Arabic' }),
   },
   { additionalProperties: false },
 );

@@ -7,11 +7,15 @@ import type { Request } from 'express';
 import { Type } from '@sinclair/typebox';
 import { CREDENTIAL_NAME_PATTERN } from '../../engine/index.js';
 import { DuplicateCredentialName, type CredentialMeta } from '../../db/credential-repository.js';
+import { PhoneNumberTaken } from '../../db/whatsapp-repository.js';
 import { ApiError, notFound } from '../api-error.js';
 import type { AppContext } from '../app-context.js';
 import { actorOf } from '../auth/auth-context.js';
 import { route, type RouteSpec } from '../http/route.js';
 import { CREDENTIAL_TYPES, CREDENTIAL_TYPE_NAMES, checkCredentialData, credentialFields, credentialType, egressProblems } from '../security/credential-types.js';
+
+const numberTaken = (err: PhoneNumberTaken): ApiError =>
+  new ApiError(409, 'phone_number_taken', err.message, [{ path: '/body/data/phoneNumberId', code: 'phone_number_taken', message: 'this WhatsApp phone number id is connected elsewhere' }]);
 
 const Localized = Type.Object({ en: Type.String(), ar: Type.String() }, { additionalProperties: false });
 
@@ -150,7 +154,7 @@ export function credentialRoutes(ctx: AppContext): RouteSpec[] {
       bodyLimit: 64 * 1024,
       status: 201,
       response: Credential,
-      errors: { 409: 'the tenant already has a credential with this name' },
+      errors: { 409: 'the tenant already has a credential with this name, or the WhatsApp phone number id is connected elsewhere' },
       async handler({ body, auth, req }) {
         if (!credentialType(body.type)) throw new ApiError(400, 'invalid_request', `unknown credential type "${body.type}"`, [{ path: '/body/type', code: 'invalid_value', message: 'unknown credential type' }]);
         await checkData(ctx, auth.tenant.id, body.type, body.data);
@@ -165,6 +169,7 @@ export function credentialRoutes(ctx: AppContext): RouteSpec[] {
           if (err instanceof DuplicateCredentialName) {
             throw new ApiError(409, 'name_taken', err.message, [{ path: '/body/name', code: 'name_taken', message: 'choose another name' }]);
           }
+          if (err instanceof PhoneNumberTaken) throw numberTaken(err);
           throw err;
         }
         return created;
@@ -180,17 +185,22 @@ export function credentialRoutes(ctx: AppContext): RouteSpec[] {
       body: ReplaceBody,
       bodyLimit: 64 * 1024,
       response: Credential,
-      errors: { 404: 'no such credential in this tenant' },
+      errors: { 404: 'no such credential in this tenant', 409: 'the WhatsApp phone number id is connected elsewhere' },
       async handler({ params, body, auth, req }) {
         const repo = ctx.credentials(auth.tenant.id);
         const current = await repo.get(params.id);
         if (!current) throw notFound('credential');
         await checkData(ctx, auth.tenant.id, current.type, body.data);
         let replaced = null as CredentialMeta | null;
-        await ctx.db.sql.transaction(async (q) => {
-          replaced = await repo.replace(params.id, body.data, q);
-          if (replaced) await ctx.audit(auth.tenant.id).record({ actor: actorOf(auth), action: 'credentials.replace', target: `credential:${replaced.id}`, details: auditDetails(replaced), requestId: requestIdOf(req) }, q);
-        });
+        try {
+          await ctx.db.sql.transaction(async (q) => {
+            replaced = await repo.replace(params.id, body.data, q);
+            if (replaced) await ctx.audit(auth.tenant.id).record({ actor: actorOf(auth), action: 'credentials.replace', target: `credential:${replaced.id}`, details: auditDetails(replaced), requestId: requestIdOf(req) }, q);
+          });
+        } catch (err) {
+          if (err instanceof PhoneNumberTaken) throw numberTaken(err);
+          throw err;
+        }
         if (!replaced) throw notFound('credential'); // deleted meanwhile
         return replaced;
       },

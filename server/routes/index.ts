@@ -27,6 +27,7 @@ import { outboxRoutes } from './outbox.js';
 import { analyticsRoutes } from './analytics.js';
 import { paymentRoutes } from './payments.js';
 import { invoicingRoutes } from './invoicing.js';
+import { whatsappRoutes } from './whatsapp.js';
 
 export function apiRoutes(ctx: AppContext): RouteSpec[] {
   return [
@@ -55,5 +56,6 @@ export function apiRoutes(ctx: AppContext): RouteSpec[] {
     ...analyticsRoutes(ctx),
     ...paymentRoutes(ctx),
     ...invoicingRoutes(ctx),
+    ...whatsappRoutes(ctx),
   ];
 }

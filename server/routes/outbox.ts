@@ -9,6 +9,7 @@ import { NO_OWNER, actorOf, type Auth } from '../auth/auth-context.js';
 import { route, type RouteSpec } from '../http/route.js';
 import { OUTBOX_STATUSES, OutboxResolveRefused, type OutboxMessage } from '../../db/outbox-repository.js';
 import { PURPOSES } from '../../engine/consent/consent-rule.js';
+import { providerLabel } from '../channels/provider-labels.js';
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 const Iso = Type.String({ format: 'date-time' });
@@ -40,16 +41,26 @@ const MessageView = Type.Object(
     channel: Type.String(),
     purpose: Type.String({ description: PURPOSES.join(', ') }),
     to: Nullable(Type.String({ description: 'the address; null when none was found or after erasure' })),
-    provider: Nullable(Type.String({ description: 'ultramsg, twilio, smtp or sandbox (recorded, not sent)' })),
+    provider: Nullable(Type.String({ description: 'whatsapp-cloud, ultramsg, twilio, unifonic, taqnyat, smtp or sandbox (recorded, not sent)' })),
+    providerLabel: Nullable(Type.Object({ en: Type.String(), ar: Type.String() }, { additionalProperties: false, description: 'the provider’s name in English and Arabic' })),
+    costCategory: Nullable(Type.String({ description: 'WhatsApp Cloud API pricing category the estimate used: marketing, utility, authentication or service' })),
+    costHalalas: Nullable(Type.Integer({ description: 'estimated cost in halalas (100 = 1 SAR); null when not estimated' })),
     credentialName: Nullable(Type.String()),
     template: Type.Unknown(),
     text: Nullable(Type.String()),
     subject: Nullable(Type.String()),
     html: Nullable(Type.String()),
     status: StatusSchema,
-    blockedReason: Nullable(Type.String({ description: 'why the outbox refused it: missing, withdrawn, expired, wrong_channel, wrong_purpose, no_contact, erased, no_address…' })),
+    blockedReason: Nullable(
+      Type.String({ description: 'why the outbox refused it: missing, withdrawn, expired, wrong_channel, wrong_purpose, no_contact, erased, no_address, whatsapp_window_closed, promotional_sender_required, outside_promotional_hours…' }),
+    ),
     providerMessageId: Nullable(Type.String()),
-    error: Nullable(Type.Object({ code: Type.String(), message: Type.String(), retryable: Type.Optional(Type.Boolean()) }, { additionalProperties: false })),
+    error: Nullable(
+      Type.Object(
+        { code: Type.String(), message: Type.String(), messageAr: Type.Optional(Type.String({ description: 'the reason in Arabic, where the outbox explains a refusal' })), retryable: Type.Optional(Type.Boolean()) },
+        { additionalProperties: false },
+      ),
+    ),
     resolution: Nullable(
       Type.Object({ outcome: Type.Union([Type.Literal('sent'), Type.Literal('not_sent')]), note: Type.String(), by: Type.String(), at: Iso }, { additionalProperties: false }),
     ),
@@ -87,6 +98,9 @@ function messageView(m: OutboxMessage): Static<typeof MessageView> {
     purpose: m.purpose,
     to: m.to,
     provider: m.provider,
+    providerLabel: providerLabel(m.provider),
+    costCategory: m.costCategory,
+    costHalalas: m.costHalalas,
     credentialName: m.credentialName,
     template: m.template,
     text: m.text,
@@ -95,7 +109,9 @@ function messageView(m: OutboxMessage): Static<typeof MessageView> {
     status: m.status,
     blockedReason: m.blockedReason,
     providerMessageId: m.providerMessageId,
-    error: m.error ? { code: m.error.code, message: m.error.message, ...(m.error.retryable !== undefined ? { retryable: m.error.retryable } : {}) } : null,
+    error: m.error
+      ? { code: m.error.code, message: m.error.message, ...(m.error.messageAr !== undefined ? { messageAr: m.error.messageAr } : {}), ...(m.error.retryable !== undefined ? { retryable: m.error.retryable } : {}) }
+      : null,
     resolution: m.resolution ? { outcome: m.resolution.outcome, note: m.resolution.note, by: m.resolution.by, at: iso(m.resolution.at)! } : null,
     attempts: m.attempts,
     deferredUntil: iso(m.deferredUntil),

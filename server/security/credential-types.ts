@@ -72,6 +72,55 @@ export const CREDENTIAL_TYPES: readonly CredentialType[] = [
     }),
   },
   {
+    type: 'whatsapp-cloud',
+    label: { en: 'WhatsApp Cloud API (Meta)', ar: 'واجهة واتساب السحابية (ميتا)' },
+    description: {
+      en: 'A WhatsApp Business phone number on Meta’s Cloud API: its phone number id, the WhatsApp Business Account id (for templates) and a system-user access token.',
+      ar: 'رقم واتساب للأعمال على الواجهة السحابية من ميتا: معرّف رقم الهاتف ومعرّف حساب واتساب للأعمال (للقوالب) ورمز وصول لمستخدم النظام.',
+    },
+    schema: object({
+      phoneNumberId: text('Phone number id', 64, { pattern: '^[0-9]{1,64}$' }),
+      businessAccountId: Type.Optional(text('WhatsApp Business Account id (for template sync)', 64, { pattern: '^[0-9]{1,64}$' })),
+      accessToken: secret('Access token'),
+      apiVersion: Type.Optional(text('Graph API version (default v21.0)', 16, { pattern: '^v[0-9]{1,3}\\.[0-9]{1,2}$' })),
+      baseUrl: Type.Optional(text('API base URL (default https://graph.facebook.com)', 500, { pattern: '^https?://[^\\s]+$' })),
+    }),
+  },
+  {
+    type: 'unifonic',
+    label: { en: 'Unifonic (SMS)', ar: 'يونيفونك (رسائل نصية)' },
+    description: {
+      en: 'Unifonic AppSid and a registered sender name. Promotional sender names end in -AD.',
+      ar: 'معرّف تطبيق يونيفونك (AppSid) واسم مرسل مسجّل. أسماء المرسلين الترويجية تنتهي بـ ‎-AD.',
+    },
+    schema: object({
+      appSid: secret('AppSid'),
+      senderId: text('Sender name', 16, { pattern: '^[A-Za-z0-9 ._-]{1,16}$' }),
+      promotionalSenderId: Type.Optional(text('Promotional sender name (ends in -AD)', 16, { pattern: '^[A-Za-z0-9 ._-]{1,13}-AD$' })),
+      promotionalHours: Type.Optional(text('Promotional hours, Riyadh time (default 09:00-21:00)', 11, { pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-4]):[0-5][0-9]$' })),
+      refuseOutsidePromotionalHours: Type.Optional(Type.Boolean({ title: 'Refuse promotional SMS outside those hours (default: defer them to the next opening)' })),
+      webhookSecret: Type.Optional(secret('Webhook secret (in the delivery report URL)', { minLength: 16, maxLength: 200, pattern: '^[A-Za-z0-9_-]+$' })),
+      baseUrl: Type.Optional(text('API base URL (default https://el.cloud.unifonic.com)', 500, { pattern: '^https?://[^\\s]+$' })),
+    }),
+  },
+  {
+    type: 'taqnyat',
+    label: { en: 'Taqnyat (SMS)', ar: 'تقنيات (رسائل نصية)' },
+    description: {
+      en: 'Taqnyat API bearer token and a registered sender name. Promotional sender names end in -AD.',
+      ar: 'رمز واجهة تقنيات (Bearer) واسم مرسل مسجّل. أسماء المرسلين الترويجية تنتهي بـ ‎-AD.',
+    },
+    schema: object({
+      token: secret('Bearer token'),
+      sender: text('Sender name', 16, { pattern: '^[A-Za-z0-9 ._-]{1,16}$' }),
+      promotionalSender: Type.Optional(text('Promotional sender name (ends in -AD)', 16, { pattern: '^[A-Za-z0-9 ._-]{1,13}-AD$' })),
+      promotionalHours: Type.Optional(text('Promotional hours, Riyadh time (default 09:00-21:00)', 11, { pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-4]):[0-5][0-9]$' })),
+      refuseOutsidePromotionalHours: Type.Optional(Type.Boolean({ title: 'Refuse promotional SMS outside those hours (default: defer them to the next opening)' })),
+      webhookSecret: Type.Optional(secret('Webhook secret (in the delivery report URL)', { minLength: 16, maxLength: 200, pattern: '^[A-Za-z0-9_-]+$' })),
+      baseUrl: Type.Optional(text('API base URL (default https://api.taqnyat.sa)', 500, { pattern: '^https?://[^\\s]+$' })),
+    }),
+  },
+  {
     type: 'moyasar',
     label: { en: 'Moyasar (payments)', ar: 'ميسّر (المدفوعات)' },
     description: {

@@ -62,7 +62,7 @@ for (const dialect of ['sqlite', 'postgres'] as Dialect[]) {
       expect(first).to.deep.include({ status: 'sent', provider: 'sandbox', to: c.phone });
       const id = first.messageId;
       expect(rig.sandbox.received).to.have.length(1);
-      expect(rig.sandbox.received[0]!.message).to.deep.equal({ channel: 'sms', to: c.phone, text: 'مرحبا', referenceId: id });
+      expect(rig.sandbox.received[0]!.message).to.deep.equal({ channel: 'sms', to: c.phone, purpose: 'service', text: 'مرحبا', referenceId: id });
       const stored = await row(open, id);
       expect(stored).to.deep.include({ status: 'sent', attempts: 1, provider: 'sandbox', providerMessageId: `sandbox-${id}`, stepId: o.stepId, contactId: c.id, to: c.phone });
       // The same step again (a retry, a redelivered job): the same answer, no second message.
@@ -132,8 +132,13 @@ for (const dialect of ['sqlite', 'postgres'] as Dialect[]) {
       const quiet = await contact(db, open, { lastInboundAt: clock.getTime() - 25 * HOUR });
       await grant(db, open, quiet.id, 'whatsapp', 'marketing', clock.getTime() - DAY);
       const closed = await send(open, { channel: 'whatsapp', contactId: quiet.id, purpose: 'marketing', text: 'hi' });
-      expect(closed).to.deep.include({ status: 'failed', code: 'whatsapp_session_closed' });
-      expect(await row(open, closed.messageId)).to.deep.include({ status: 'failed', attempts: 0 });
+      expect(closed).to.deep.include({ status: 'blocked', reason: 'whatsapp_window_closed' });
+      const blocked = await row(open, closed.messageId);
+      expect(blocked).to.deep.include({ status: 'blocked', blockedReason: 'whatsapp_window_closed', attempts: 0 });
+      expect(blocked.error!.message).to.match(/24 hours/);
+      expect(blocked.error!.messageAr).to.match(/24 ساعة/);
+      // Not a consent matter: no blocked_send event in the consent trail.
+      expect(await blockedEvents(open, quiet.id)).to.have.length(0);
       const template = await send(open, { channel: 'whatsapp', contactId: quiet.id, purpose: 'marketing', template: { name: 'welcome', language: 'ar', variables: { name: 'سارة' } } });
       expect(template).to.deep.include({ status: 'sent' });
       expect(rig.sandbox.received.at(-1)!.message.template).to.deep.equal({ name: 'welcome', language: 'ar', variables: { name: 'سارة' } });
@@ -142,6 +147,30 @@ for (const dialect of ['sqlite', 'postgres'] as Dialect[]) {
       await grant(db, open, chatty.id, 'whatsapp', 'marketing', clock.getTime() - DAY);
       expect(await send(open, { channel: 'whatsapp', contactId: chatty.id, purpose: 'marketing', text: 'hi' })).to.deep.include({ status: 'sent' });
       expect(rig.sandbox.received).to.have.length(2);
+    });
+
+    it('the 24-hour window: outside it a text send becomes the fallback template; inside it the free text goes; without a fallback it is blocked', async () => {
+      const fallbackTemplate = { name: 'follow_up', language: 'ar', variables: { '1': 'سارة' } };
+      const quiet = await contact(db, open, { lastInboundAt: clock.getTime() - 24 * HOUR - 1 });
+      await grant(db, open, quiet.id, 'whatsapp', 'marketing', clock.getTime() - DAY);
+      const outside = await send(open, { channel: 'whatsapp', contactId: quiet.id, purpose: 'marketing', text: 'مرحبا', fallbackTemplate });
+      expect(outside).to.deep.include({ status: 'sent' });
+      expect(rig.sandbox.received.at(-1)!.message).to.deep.include({ template: fallbackTemplate });
+      expect(rig.sandbox.received.at(-1)!.message).to.not.have.property('text');
+      expect(await row(open, outside.messageId)).to.deep.include({ template: fallbackTemplate, text: null });
+
+      const recent = await contact(db, open, { lastInboundAt: clock.getTime() - 24 * HOUR + 60_000 });
+      await grant(db, open, recent.id, 'whatsapp', 'marketing', clock.getTime() - DAY);
+      const inside = await send(open, { channel: 'whatsapp', contactId: recent.id, purpose: 'marketing', text: 'مرحبا', fallbackTemplate });
+      expect(inside).to.deep.include({ status: 'sent' });
+      expect(rig.sandbox.received.at(-1)!.message).to.deep.include({ text: 'مرحبا' });
+      expect(rig.sandbox.received.at(-1)!.message).to.not.have.property('template');
+
+      const never = await contact(db, open, { lastInboundAt: null });
+      await grant(db, open, never.id, 'whatsapp', 'marketing', clock.getTime() - DAY);
+      const before = rig.sandbox.received.length;
+      expect(await send(open, { channel: 'whatsapp', contactId: never.id, purpose: 'marketing', text: 'مرحبا' })).to.deep.include({ status: 'blocked', reason: 'whatsapp_window_closed' });
+      expect(rig.sandbox.received).to.have.length(before);
     });
 
     it('a row left `sending` (crash after the provider call) becomes uncertain on the re-run and is never sent again; a late answer still settles it', async () => {

@@ -8,9 +8,9 @@ import { RecordingProvider } from './outbox-fixtures.js';
 describe('outbox provider registry and sandbox', () => {
   it('registers the sandbox and the real channel providers by credential type and channel', () => {
     const registry = createProviderRegistry();
-    expect(registry.list().map((e) => e.provider.name)).to.deep.equal(['sandbox', 'ultramsg', 'twilio', 'smtp']);
-    expect(registry.credentialTypes('whatsapp')).to.deep.equal(['ultramsg', 'twilio']);
-    expect(registry.credentialTypes('sms')).to.deep.equal(['twilio']);
+    expect(registry.list().map((e) => e.provider.name)).to.deep.equal(['sandbox', 'ultramsg', 'twilio', 'whatsapp-cloud', 'unifonic', 'taqnyat', 'smtp']);
+    expect(registry.credentialTypes('whatsapp')).to.deep.equal(['ultramsg', 'twilio', 'whatsapp-cloud']);
+    expect(registry.credentialTypes('sms')).to.deep.equal(['twilio', 'unifonic', 'taqnyat']);
     expect(registry.credentialTypes('email')).to.deep.equal(['smtp']);
     expect(registry.forCredentialType('twilio', 'sms')?.provider.name).to.equal('twilio');
     expect(registry.forCredentialType('ultramsg', 'sms')).to.equal(undefined);

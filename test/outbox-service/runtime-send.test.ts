@@ -94,11 +94,11 @@ describe('send nodes on the embedded runtime', function () {
     const lead = await contact(db, tenantId, { lastInboundAt: clock.getTime() - 48 * 3_600_000 });
     await grant(db, tenantId, lead.id, 'whatsapp', 'service', clock.getTime() - 86_400_000);
     const r = await run(
-      flow([hook(), { id: 'wa', type: 'send.whatsapp', params: { purpose: 'service', text: 'free text' } }, { id: 'fallback', type: 'data.set', params: { fields: { code: '=error.code' } } }], [['hook', 'out', 'wa'], ['wa', 'error', 'fallback']]),
+      flow([hook(), { id: 'wa', type: 'send.whatsapp', params: { purpose: 'service', template: { name: 'appointment' }, to: 'not a phone' } }, { id: 'fallback', type: 'data.set', params: { fields: { code: '=error.code' } } }], [['hook', 'out', 'wa'], ['wa', 'error', 'fallback']]),
       lead.id,
     );
     expect(r.status).to.equal('succeeded');
-    expect(r.output).to.deep.include({ code: 'whatsapp_session_closed' });
+    expect(r.output).to.deep.include({ code: 'invalid_address' });
   });
 
   it('a provider account over its rate defers the second send to the next second instead of dropping it; uncertain sends fail the execution', async () => {

@@ -19,6 +19,17 @@ describe('API docs: /api/v1/openapi.json and /api/v1/docs', () => {
     expect(res.body.paths).to.have.property('/api/v1/roles');
   });
 
+  it('documents the WhatsApp Cloud API webhook: its verification handshake and its signature; and the SMS delivery reports', async () => {
+    const res = await request(env.app).get('/api/v1/openapi.json').expect(200);
+    const hook = res.body.paths['/hooks/providers/whatsapp'];
+    expect(hook.get.parameters.map((p: { name: string }) => p.name)).to.deep.equal(['hub.mode', 'hub.verify_token', 'hub.challenge']);
+    expect(hook.get.responses).to.have.keys('200', '403');
+    expect(hook.post.parameters[0]).to.deep.include({ name: 'X-Hub-Signature-256', in: 'header', required: true });
+    expect(hook.post.description).to.match(/HMAC-SHA256 of the raw body/);
+    expect(hook.post.responses).to.include.keys('200', '401');
+    expect(res.body.paths).to.include.keys('/hooks/providers/unifonic/{tenant}/{secret}', '/hooks/providers/taqnyat/{tenant}/{secret}', '/api/v1/channels/whatsapp/templates/sync');
+  });
+
   it('serves the Swagger UI page, its bundle and stylesheet from the package, and our initializer (no inline script)', async () => {
     const page = await request(env.app).get('/api/v1/docs').expect(200);
     expect(page.text).to.include('swagger-ui-bundle.js').and.not.match(/<script>[^<]/);

@@ -153,7 +153,7 @@ for (const dialect of DIALECTS) {
       it('GET /credential-types lists every type with Arabic and English labels and its fields (no values)', async () => {
         const res = keep(await api(manager).get('/credential-types').expect(200));
         const items = res.body.items as { type: string; label: { en: string; ar: string }; fields: { name: string; secret: boolean; required: boolean }[]; schema: { properties: object } }[];
-        expect(items.map((i) => i.type)).to.deep.equal(['http-bearer', 'http-header', 'webhook-hmac', 'ultramsg', 'twilio', 'moyasar', 'stripe', 'smtp', 'openai', 'groq']);
+        expect(items.map((i) => i.type)).to.deep.equal(['http-bearer', 'http-header', 'webhook-hmac', 'ultramsg', 'twilio', 'whatsapp-cloud', 'unifonic', 'taqnyat', 'moyasar', 'stripe', 'smtp', 'openai', 'groq']);
         for (const i of items) {
           expect(i.label.en, i.type).to.be.a('string').and.not.equal('');
           expect(i.label.ar, i.type).to.match(/[\u0600-\u06FF]/);
@@ -531,7 +531,7 @@ for (const dialect of DIALECTS) {
         noSecretsIn(await dumpDatabase(ctx), 'the database');
         expect(logLines.length).to.be.greaterThan(10); // the logger did log (requests at debug)
         noSecretsIn(logLines.join('\n'), 'the log');
-        expect(CREDENTIAL_TYPES.length).to.equal(10);
+        expect(CREDENTIAL_TYPES.length).to.equal(13);
       });
     });
   });

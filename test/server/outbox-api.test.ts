@@ -97,6 +97,8 @@ for (const dialect of ['sqlite', 'postgres'] as Dialect[]) {
     it('shows one message with its status, reason and times', async () => {
       const sent = await api().get(`/api/v1/outbox/${ids.sentSms}`).set(m.viewer.headers).expect(200);
       expect(sent.body).to.deep.include({ id: ids.sentSms, contactId: leadA, channel: 'sms', purpose: 'service', status: 'sent', text: 'تذكير', provider: 'sandbox', attempts: 1, blockedReason: null });
+      expect(sent.body.providerLabel).to.deep.equal({ en: 'Sandbox (recorded, not sent)', ar: 'بيئة التجربة (تُسجَّل ولا تُرسل)' });
+      expect(sent.body).to.include({ costCategory: null, costHalalas: null });
       expect(sent.body.sentAt).to.be.a('string');
       const blocked = await api().get(`/api/v1/outbox/${ids.blocked}`).set(m.viewer.headers).expect(200);
       expect(blocked.body).to.deep.include({ status: 'blocked', blockedReason: 'missing', attempts: 0 });
