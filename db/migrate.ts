@@ -18,6 +18,7 @@ import * as erasureConsentTrail from './migrations/015-erasure-consent-trail.js'
 import * as executionStarts from './migrations/016-execution-starts.js';
 import * as sequences from './migrations/017-sequences.js';
 import * as stepAnalytics from './migrations/018-step-analytics.js';
+import * as llmUsageTaskClass from './migrations/024-llm-usage-task-class.js';
 
 /** Migrations are listed here (not globbed) so they work the same from source and from dist/. */
 const migrations = [
@@ -39,6 +40,7 @@ const migrations = [
   { name: '016-execution-starts', ...executionStarts },
   { name: '017-sequences', ...sequences },
   { name: '018-step-analytics', ...stepAnalytics },
+  { name: '024-llm-usage-task-class', ...llmUsageTaskClass },
 ];
 
 export function migrator(sequelize: Sequelize): Umzug<QueryInterface> {

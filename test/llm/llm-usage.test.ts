@@ -93,7 +93,7 @@ for (const dialect of DIALECTS) {
       await ctx.flows(bare.id).publish(scoreFlow('score'), { flowId: 'bare-score-flow' });
       await ctx.flows(acme.id).publish(
         flow(
-          [hook('advise'), { id: 'agent', type: 'ai.agent', params: { role: 'deal_advisor', input: '=body' } }, { id: 'failed', type: 'data.set', params: { fields: { failed: '=error.code' }, keepInput: false } }],
+          [hook('advise'), { id: 'agent', type: 'ai.agent', params: { role: 'lead_qualifier', input: '=body' } }, { id: 'failed', type: 'data.set', params: { fields: { failed: '=error.code' }, keepInput: false } }],
           [
             ['hook', 'out', 'agent'],
             ['agent', 'error', 'failed'],
@@ -142,7 +142,7 @@ for (const dialect of DIALECTS) {
       // ceil((400 × 590 + 50 × 790) / 1000) = 276
       const rows = await new LlmUsageRepository(ctx.db, acme.id).rowsOf(executionId);
       expect(rows.map((r) => ({ ...r, id: undefined, at: undefined }))).to.deep.equal([
-        { id: undefined, at: undefined, executionId, stepId: step.id, provider: 'groq', model: 'llama-3.3-70b-versatile', task: 'score', promptTokens: 400, completionTokens: 50, costMicroUsd: 276 },
+        { id: undefined, at: undefined, executionId, stepId: step.id, provider: 'groq', model: 'llama-3.3-70b-versatile', task: 'score', taskClass: 'classification', promptTokens: 400, completionTokens: 50, costMicroUsd: 276 },
       ]);
       expect(output.llm.costMicroUsd).to.equal(276);
 
