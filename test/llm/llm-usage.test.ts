@@ -213,6 +213,57 @@ for (const dialect of DIALECTS) {
       expect(future.body.totals).to.deep.include({ calls: 0, costMicroUsd: 0 });
     });
 
+    it('GET/PUT /llm-routing: defaults and the table in force; admins edit, managers may not; bad tables are 400 with a path and change nothing; applied to the next call; audited; cost per task class', async () => {
+      const got = await api(rep).get('/llm-routing').expect(200);
+      expect(got.body.settings).to.deep.equal({});
+      expect(got.body.effective.routes.sales_copy[0]).to.deep.equal({ provider: 'anthropic', model: 'claude-sonnet-4-5' });
+      expect(got.body.defaults.taskClasses).to.include({ score: 'classification', 'agent:content_generator': 'sales_copy' });
+      expect(got.body.taskClasses).to.deep.equal(['classification', 'sales_copy', 'research', 'code', 'fallback']);
+      const table = { routes: { classification: [{ provider: 'openai', model: 'gpt-4o-mini' }] }, taskClasses: { 'agent:custom': 'research' } };
+      await api(manager).put('/llm-routing', table).expect(403);
+      const bad: [unknown, string][] = [
+        [{ routes: { classification: [{ provider: 'mistral', model: 'x' }] } }, '/body/routes/classification/0/provider'],
+        [{ routes: { copywriting: [{ provider: 'openai', model: 'gpt-4o' }] } }, '/body/routes/copywriting'],
+        [{ routes: { code: [] } }, '/body/routes/code'],
+        [{ routes: { code: [{ provider: 'deepseek', model: 'deepseek-chat' }, { provider: 'deepseek', model: 'deepseek-chat' }] } }, '/body/routes/code/1'],
+        [{ taskClasses: { score: 'poetry' } }, '/body/taskClasses/score'],
+        [{ routes: { research: [{ provider: 'gemini', model: 'bad model name' }] } }, '/body/routes/research/0/model'],
+      ];
+      for (const [body, path] of bad) {
+        const res = await api(admin).put('/llm-routing', body).expect(400);
+        expect(JSON.stringify(res.body.error.details), JSON.stringify(body)).to.include(`"path":"${path}`);
+      }
+      expect((await api(owner).get('/llm-routing').expect(200)).body.settings).to.deep.equal({});
+      const put = await api(admin).put('/llm-routing', table).expect(200);
+      expect(put.body.settings).to.deep.equal(table);
+      expect(put.body.effective.routes.classification).to.deep.equal([{ provider: 'openai', model: 'gpt-4o-mini' }]);
+      expect(ctx.tenantSettings.get(acme.id)?.llmRouting).to.deep.equal(table);
+      const { executionId } = await ctx.runtime.startExecution({
+        tenantId: acme.id,
+        flowId: scorePublished.flowId,
+        flowVersion: scorePublished.version,
+        flow: scorePublished.flow,
+        trigger: 'hook',
+        payload: { body: { name: 'Fahad', budget_sar: 90000 }, query: {}, headers: {} },
+        mode: 'manual',
+        durable: true,
+      });
+      expect((await ctx.runtime.result(executionId, true)).status).to.equal('succeeded');
+      const { output } = await scoreStep(acme.id, executionId);
+      // classification → OpenAI first now, then the fallback class's Groq (already OpenAI: not twice).
+      expect(output.llm.attempts.map((a) => `${a.provider}:${a.outcome}`)).to.deep.equal(['openai:ok']);
+      expect(groq.requests).to.have.length(0);
+      const audit = await api(owner).get('/audit?action=tenant.llm_routing_updated').expect(200);
+      expect(audit.body.items).to.have.length(1);
+      const usage = await api(manager).get('/llm-usage').expect(200);
+      const byClass = usage.body.byTaskClass as { taskClass: string; calls: number; costMicroUsd: number }[];
+      expect(byClass.map((c) => c.taskClass)).to.deep.equal(['classification']);
+      expect(byClass[0]!.costMicroUsd).to.equal(usage.body.totals.costMicroUsd);
+      expect(usage.body.pricesAsOf).to.match(/^\d{4}-\d{2}-\d{2}$/);
+      await api(owner).put('/llm-routing', {}).expect(200);
+      expect(ctx.tenantSettings.get(acme.id)?.llmRouting).to.deep.equal({});
+    });
+
     it("PUT /llm-settings (owner): 'off' stops every provider call at once; named credentials must exist with the right type; audited", async () => {
       await api(manager).put('/llm-settings', { external: 'off' }).expect(403);
       const missing = await api(owner).put('/llm-settings', { groqCredential: 'nope' }).expect(400);
