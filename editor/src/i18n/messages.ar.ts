@@ -4,6 +4,7 @@ import * as templates from './areas/templates';
 import * as admin from './areas/admin';
 import * as approvals from './areas/approvals';
 import * as contactsMore from './areas/contacts-more';
+import * as llmRouting from './areas/llm-routing';
 
 const core: Record<CoreKey, string> = {
   'app.title': 'تدفق — محرر التدفقات',
@@ -379,4 +380,4 @@ const core: Record<CoreKey, string> = {
   'consentEvent.erasure': 'محو',
 };
 
-export const ar: Messages = { ...core, ...templates.ar, ...admin.ar, ...approvals.ar, ...contactsMore.ar };
+export const ar: Messages = { ...core, ...templates.ar, ...admin.ar, ...approvals.ar, ...contactsMore.ar, ...llmRouting.ar };
