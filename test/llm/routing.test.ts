@@ -275,6 +275,21 @@ describe('LLM routing through each provider’s SDK against local servers', func
     expect(anthropic.requests).to.have.length(0);
   });
 
+  it('every new client connects through the egress guard: a private baseUrl is refused for a tenant without private networks (no fallback)', async () => {
+    const https = (u: string) => u.replace(/^http:/, 'https:');
+    for (const [task, provider] of [
+      ['agent:content_generator', 'anthropic'],
+      ['agent:meeting_prep', 'gemini'],
+      ['code:generate', 'deepseek'],
+    ] as const) {
+      const { service } = llm({ allowPrivateNetwork: false, anthropic: https(anthropic.url), gemini: https(gemini.url), deepseek: https(`${deepseek.url}/v1`) });
+      const f = await llmFailure(service.complete(request(task)));
+      expect(f.code, provider).to.equal('llm_address_not_allowed');
+      expect(outcomes(f)).to.deep.equal([`${provider}:client_error`]);
+    }
+    expect(Object.values(calls()).reduce((a, b) => a + b, 0)).to.equal(0);
+  });
+
   it('a provider without a key is skipped to the next route', async () => {
     const r = await llm({ anthropic: null }).service.complete(request('agent:content_generator'));
     expect(outcomes(r)).to.deep.equal(['anthropic:skipped_no_key', 'openai:ok']);
