@@ -202,7 +202,8 @@ function openAiCompatibleClient(provider: 'groq' | 'openai' | 'deepseek', key: P
 
 /** Anthropic Messages API: the system prompt apart, no JSON mode (the schema instruction and validation do it). */
 function anthropicClient(key: ProviderKey, baseURL: string, fetch: GuardedFetch): ChatClient {
-  const sdk = new Anthropic({ apiKey: key.apiKey, authToken: null, baseURL, maxRetries: 0, timeout: 600_000, fetch: sdkFetchOver(fetch) });
+  // logLevel off: ANTHROPIC_LOG=debug in the environment would log requests; errors reach the chain anyway.
+  const sdk = new Anthropic({ apiKey: key.apiKey, authToken: null, baseURL, maxRetries: 0, timeout: 600_000, fetch: sdkFetchOver(fetch), logLevel: 'off' });
   return withDeadline((err) => classifyError(err, key.apiKey), async (call, signal) => {
     const system = call.messages.filter((m) => m.role === 'system').map((m) => m.content).join('\n\n');
     const message = await sdk.messages.create(
