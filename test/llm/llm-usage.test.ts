@@ -24,7 +24,7 @@ interface ScoreStep {
   score: number;
   tier: string;
   reasons: string[];
-  llm: { provider: string; attempts: { provider: string; outcome: string }[]; prompt: unknown; answer: string; costMicroUsd: number };
+  llm: { provider: string; taskClass?: string; attempts: { provider: string; outcome: string }[]; prompt: unknown; answer: string; costMicroUsd: number };
 }
 
 for (const dialect of DIALECTS) {
@@ -135,6 +135,7 @@ for (const dialect of DIALECTS) {
       expect(step.port).to.equal('hot');
       expect(output.reasons).to.deep.equal(['نورة الحربي لديها ميزانية كبيرة']);
       expect(output.llm.provider).to.equal('groq');
+      expect(output.llm.taskClass).to.equal('classification');
       expect(output.llm.attempts.map((a) => `${a.provider}:${a.outcome}`)).to.deep.equal(['groq:ok']);
       expect(JSON.stringify(output.llm.prompt)).to.not.include('نورة');
       for (const s of ['نورة', '111 2233', 'noura@najd.sa']) expect(groq.requests[0]!.raw).to.not.include(s);
