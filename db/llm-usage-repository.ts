@@ -11,6 +11,8 @@ export interface LlmUsageRecord {
   provider: string;
   model: string;
   task: string;
+  /** The task class the call was routed by (engine/llm/routing.ts); null on rows from before routing. */
+  taskClass: string | null;
   promptTokens: number;
   completionTokens: number;
   costMicroUsd: number;
@@ -60,12 +62,12 @@ export class LlmUsageRepository {
     const values: unknown[] = [];
     const tuples = rows.map((r) => {
       const base = values.length;
-      values.push(uuidv7(), this.tenantId, r.executionId, r.stepId, r.provider, r.model, r.task, r.promptTokens, r.completionTokens, r.costMicroUsd, r.at);
-      return `(${Array.from({ length: 11 }, (_, i) => `$${base + i + 1}`).join(', ')})`;
+      values.push(uuidv7(), this.tenantId, r.executionId, r.stepId, r.provider, r.model, r.task, r.taskClass, r.promptTokens, r.completionTokens, r.costMicroUsd, r.at);
+      return `(${Array.from({ length: 12 }, (_, i) => `$${base + i + 1}`).join(', ')})`;
     });
     await this.db.sql.transaction(async (q) => {
       await q(
-        `INSERT INTO llm_usage (id, tenant_id, execution_id, step_id, provider, model, task, prompt_tokens, completion_tokens, cost_micro_usd, at) VALUES ${tuples.join(', ')}`,
+        `INSERT INTO llm_usage (id, tenant_id, execution_id, step_id, provider, model, task, task_class, prompt_tokens, completion_tokens, cost_micro_usd, at) VALUES ${tuples.join(', ')}`,
         values,
       );
     });
@@ -100,6 +102,16 @@ export class LlmUsageRepository {
     return rows.map((r) => ({ task: String(r.task), ...totalsOf(r) }));
   }
 
+  /** Totals per task class, most expensive first (rows from before routing: `unclassified`). */
+  async byTaskClass(filter: UsageFilter = {}): Promise<(UsageTotals & { taskClass: string })[]> {
+    const w = this.where(filter);
+    const rows = await this.db.sql.query(
+      `SELECT COALESCE(task_class, 'unclassified') AS task_class, ${SUMS} FROM llm_usage WHERE ${w.sql} GROUP BY COALESCE(task_class, 'unclassified') ORDER BY SUM(cost_micro_usd) DESC, COALESCE(task_class, 'unclassified')`,
+      w.args,
+    );
+    return rows.map((r) => ({ taskClass: String(r.task_class), ...totalsOf(r) }));
+  }
+
   /** Totals per execution, the most recently active first. */
   async byExecution(filter: UsageFilter = {}, limit = 100): Promise<(UsageTotals & { executionId: string; firstAt: number; lastAt: number })[]> {
     const w = this.where(filter);
@@ -113,7 +125,7 @@ export class LlmUsageRepository {
   /** The rows of one execution, oldest first. */
   async rowsOf(executionId: string): Promise<(LlmUsageRecord & { id: string })[]> {
     const rows = await this.db.sql.query(
-      'SELECT id, execution_id, step_id, provider, model, task, prompt_tokens, completion_tokens, cost_micro_usd, at FROM llm_usage WHERE tenant_id = $1 AND execution_id = $2 ORDER BY at, id',
+      'SELECT id, execution_id, step_id, provider, model, task, task_class, prompt_tokens, completion_tokens, cost_micro_usd, at FROM llm_usage WHERE tenant_id = $1 AND execution_id = $2 ORDER BY at, id',
       [this.tenantId, executionId],
     );
     return rows.map((r) => ({
@@ -123,6 +135,7 @@ export class LlmUsageRepository {
       provider: String(r.provider),
       model: String(r.model),
       task: String(r.task),
+      taskClass: r.task_class === null || r.task_class === undefined ? null : String(r.task_class),
       promptTokens: int(r.prompt_tokens),
       completionTokens: int(r.completion_tokens),
       costMicroUsd: int(r.cost_micro_usd),

@@ -21,6 +21,7 @@ import * as stepAnalytics from './migrations/018-step-analytics.js';
 import * as saudiChannels from './migrations/019-saudi-channels.js';
 import * as analyticsReadIndexes from './migrations/022-analytics-read-indexes.js';
 import * as payments from './migrations/023-payments.js';
+import * as llmUsageTaskClass from './migrations/024-llm-usage-task-class.js';
 
 /** Migrations are listed here (not globbed) so they work the same from source and from dist/. */
 const migrations = [
@@ -45,6 +46,7 @@ const migrations = [
   { name: '019-saudi-channels', ...saudiChannels },
   { name: '022-analytics-read-indexes', ...analyticsReadIndexes },
   { name: '023-payments', ...payments },
+  { name: '024-llm-usage-task-class', ...llmUsageTaskClass },
 ];
 
 const MIGRATIONS_TABLE = 'schema_migrations';

@@ -3,7 +3,7 @@ import { UniqueConstraintError } from 'sequelize';
 import { v7 as uuidv7 } from 'uuid';
 import type { Database } from './database.js';
 import type { Query } from './sql-executor.js';
-import type { LlmSettings } from '../engine/index.js';
+import type { LlmRoutingSettings, LlmSettings } from '../engine/index.js';
 import { models } from './models.js';
 
 export interface TenantSettings {
@@ -21,6 +21,8 @@ export interface TenantSettings {
   optOutWords?: string[];
   /** LLM provider chain (ctx.llm): cross-border policy, credentials, models, timeout (engine/llm/types.ts). */
   llm?: LlmSettings;
+  /** LLM routing by task: the routing table per task class and the task → class mapping (engine/llm/routing.ts, PUT /api/v1/llm-routing). */
+  llmRouting?: LlmRoutingSettings;
   /** The external CRM beside Tadfuq: crm.update POSTs each change to `externalWebhook.url` (server/crm/). */
   crm?: { externalWebhook?: { url: string; credential?: string } };
 }

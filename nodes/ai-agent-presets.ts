@@ -67,6 +67,8 @@ export function llmRecord(result: LlmResult) {
   return {
     provider: result.provider,
     model: result.model,
+    // The task class the call was routed by (engine/llm/routing.ts), when the service routed it.
+    ...(result.taskClass ? { taskClass: result.taskClass } : {}),
     attempts: result.attempts,
     usage: result.usage,
     costMicroUsd: result.costMicroUsd,

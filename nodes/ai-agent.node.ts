@@ -1,5 +1,5 @@
 // ai.agent: one of the eight sales agent roles (nodes/ai-agent-presets.ts) or a custom one,
-// through ctx.llm (Groq → OpenAI → the role's rules). The answer is JSON validated against the
+// through ctx.llm (the routes of the role's task class, engine/llm/routing.ts → the role's rules). The answer is JSON validated against the
 // role's output schema (or the node's `outputSchema`); output {role, locale, result, llm}. A
 // failure (misconfigured provider, no answer and no rules) leaves by `error` when it is
 // connected, else fails the step.
@@ -71,8 +71,8 @@ export const aiAgentNode = defineNode({
   sideEffects: true,
   label: { en: 'AI agent', ar: 'وكيل ذكاء اصطناعي' },
   description: {
-    en: 'Runs a sales agent role (Lead Qualifier, Deal Advisor, Meeting Prep, Sequence Optimizer, Content Generator, Analytics Reporter, Compliance Checker, Escalation Handler) or custom instructions, and outputs its structured JSON answer. Groq, then OpenAI, then built-in rules.',
-    ar: 'يشغّل دور وكيل مبيعات (مؤهِّل العملاء، مستشار الصفقات، التحضير للاجتماعات، محسِّن السلاسل، مولِّد المحتوى، التقارير التحليلية، مدقِّق الامتثال، معالج التصعيد) أو تعليمات مخصّصة، ويُخرج إجابته بصيغة JSON منظّمة. Groq ثم OpenAI ثم قواعد مدمجة.',
+    en: 'Runs a sales agent role (Lead Qualifier, Deal Advisor, Meeting Prep, Sequence Optimizer, Content Generator, Analytics Reporter, Compliance Checker, Escalation Handler) or custom instructions, and outputs its structured JSON answer. The LLM provider for the role’s task class (the workspace’s LLM routing: Claude for sales copy, Gemini for research, Groq for classification…), then the fallback providers, then built-in rules.',
+    ar: 'يشغّل دور وكيل مبيعات (مؤهِّل العملاء، مستشار الصفقات، التحضير للاجتماعات، محسِّن السلاسل، مولِّد المحتوى، التقارير التحليلية، مدقِّق الامتثال، معالج التصعيد) أو تعليمات مخصّصة، ويُخرج إجابته بصيغة JSON منظّمة. مزوّد النماذج المخصّص لفئة مهمة الدور (توجيه النماذج في مساحة العمل: Claude للنصوص البيعية، وGemini للبحث، وGroq للتصنيف…)، ثم المزوّدون الاحتياطيون، ثم قواعد مدمجة.',
   },
   icon: 'bot',
   params,

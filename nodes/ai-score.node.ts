@@ -1,4 +1,4 @@
-// ai.score (Lead Qualifier): scores a lead 0–100 through ctx.llm (Groq → OpenAI → the rules
+// ai.score (Lead Qualifier): scores a lead 0–100 through ctx.llm (its task class `classification`: Groq → OpenAI by default → the rules
 // scorer of engine/llm/rules-scorer.ts) and leaves by hot / warm / cold per the thresholds.
 // Output {score, tier, reasons, llm: {provider, model, attempts, usage, costMicroUsd, prompt,
 // answer}}: the prompt as sent (masked when the tenant's policy masks), never keys.
@@ -107,8 +107,8 @@ export const aiScoreNode = defineNode({
   sideEffects: true,
   label: { en: 'AI lead score', ar: 'تقييم العميل بالذكاء الاصطناعي' },
   description: {
-    en: 'Lead Qualifier: scores a lead 0–100 with reasons (Groq, then OpenAI, then built-in rules) and routes it hot, warm or cold. Personal data is masked before it leaves the platform unless the workspace allows it.',
-    ar: 'مؤهِّل العملاء: يقيّم العميل المحتمل من 0 إلى 100 مع الأسباب (Groq ثم OpenAI ثم قواعد مدمجة) ويوجّهه ساخنًا أو دافئًا أو باردًا. تُخفى البيانات الشخصية قبل خروجها من المنصة ما لم تسمح مساحة العمل بغير ذلك.',
+    en: 'Lead Qualifier: scores a lead 0–100 with reasons (the classification route of the workspace’s LLM routing — Groq, then OpenAI by default — then built-in rules) and routes it hot, warm or cold. Personal data is masked before it leaves the platform unless the workspace allows it.',
+    ar: 'مؤهِّل العملاء: يقيّم العميل المحتمل من 0 إلى 100 مع الأسباب (مسار التصنيف في توجيه النماذج لمساحة العمل — Groq ثم OpenAI افتراضيًا — ثم قواعد مدمجة) ويوجّهه ساخنًا أو دافئًا أو باردًا. تُخفى البيانات الشخصية قبل خروجها من المنصة ما لم تسمح مساحة العمل بغير ذلك.',
   },
   icon: 'gauge',
   params,

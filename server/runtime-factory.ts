@@ -71,7 +71,7 @@ export async function createRuntime(
     ...(outbox ? { outbox } : {}),
     ...(sales?.escalations ? { escalations: sales.escalations } : {}),
     ...(sales?.crm ? { crm: sales.crm } : {}),
-    // ctx.llm: Groq → OpenAI → rules with the tenant's keys and policy; usage rows in llm_usage.
+    // ctx.llm: the routes of each task's class (engine/llm/routing.ts) → rules, with the tenant's keys and policy; usage rows in llm_usage.
     llm: createRuntimeLlm({ db, tenantSettings, ...(credentials ? { credentials } : {}), log }),
     store: new SqlRunStore(db.sql),
     registry,

@@ -15,6 +15,7 @@ import { TemplatesPage } from './pages/templates-page';
 import { ApprovalsPage } from './pages/approvals-page';
 import { CredentialsPage } from './pages/credentials-page';
 import { UsersPage } from './pages/users-page';
+import { LlmRoutingPage } from './pages/llm-routing-page';
 
 // The canvas pages (React Flow, forms, layout) load on first use: sign-in and lists stay light.
 const FlowEditorPage = lazy(() => import('./pages/flow-editor-page').then((m) => ({ default: m.FlowEditorPage })));
@@ -61,7 +62,7 @@ function Pages() {
           ? 'escalations'
           : route.page === 'contacts' || route.page === 'contact'
             ? 'contacts'
-            : route.page === 'templates' || route.page === 'approvals' || route.page === 'credentials' || route.page === 'users'
+            : route.page === 'templates' || route.page === 'approvals' || route.page === 'credentials' || route.page === 'users' || route.page === 'llmRouting'
               ? route.page
               : null;
   return (
@@ -90,6 +91,7 @@ function Pages() {
       {route.page === 'approvals' && <ApprovalsPage />}
       {route.page === 'credentials' && <CredentialsPage />}
       {route.page === 'users' && <UsersPage />}
+      {route.page === 'llmRouting' && <LlmRoutingPage />}
       {route.page === 'notFound' && (
         <main id="main" className="page">
           <p>{t('app.notFound')}</p>

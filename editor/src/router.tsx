@@ -16,6 +16,7 @@ export type Route =
   | { page: 'approvals' }
   | { page: 'credentials' }
   | { page: 'users' }
+  | { page: 'llmRouting' }
   | { page: 'notFound' };
 
 export function parseRoute(pathname: string, search: string): Route {
@@ -44,6 +45,7 @@ export function parseRoute(pathname: string, search: string): Route {
   if (parts[0] === 'approvals' && parts.length === 1) return { page: 'approvals' };
   if (parts[0] === 'settings' && parts[1] === 'credentials') return { page: 'credentials' };
   if (parts[0] === 'settings' && parts[1] === 'users') return { page: 'users' };
+  if (parts[0] === 'settings' && parts[1] === 'ai-routing') return { page: 'llmRouting' };
   if (parts[0] === 'contacts') return { page: 'contacts', q: q.get('q') ?? undefined };
   return { page: 'notFound' };
 }

@@ -1,4 +1,5 @@
-// The provider chain behind ctx.llm: Groq → OpenAI → rules, with an explicit policy (the SDKs'
+// The provider chain behind ctx.llm: the slots it is given (the routes of the request's task
+// class, routing.ts) → rules, with an explicit policy, the same for every provider (the SDKs'
 // own retries are off):
 //
 // - 429 and 5xx: retried once on the same provider after a short backoff (Retry-After is

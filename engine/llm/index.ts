@@ -10,3 +10,4 @@ export * from './numbers.js';
 export * from './rules-scorer.js';
 export { rulesOnlyLlm } from './rules-only.js';
 export * from './reply-classifier.js';
+export * from './routing.js';

@@ -5,6 +5,12 @@
 // this table was written; they change — the table is an estimate for budgets, not an invoice.
 import type { LlmAnswerSource, LlmUsage } from './types.js';
 
+/**
+ * When the list prices below were read from the providers' pricing pages (Anthropic, Google
+ * Gemini API paid tier ≤ 200k-token prompts, DeepSeek cache-miss input). Re-check on change.
+ */
+export const PRICES_AS_OF = '2025-10-01';
+
 export interface ModelPrice {
   /** micro-USD per 1,000 prompt tokens */
   input: number;
@@ -31,6 +37,23 @@ export const PRICE_TABLE: Readonly<Record<LlmAnswerSource, Readonly<Record<strin
     'gpt-5': { input: 1250, output: 10000 },
     'gpt-5-mini': { input: 250, output: 2000 },
     'gpt-5-nano': { input: 50, output: 400 },
+  },
+  anthropic: {
+    'claude-sonnet-4-5': { input: 3000, output: 15000 },
+    'claude-sonnet-4': { input: 3000, output: 15000 },
+    'claude-haiku-4-5': { input: 1000, output: 5000 },
+    'claude-3-5-haiku': { input: 800, output: 4000 },
+    'claude-opus-4-1': { input: 15000, output: 75000 },
+  },
+  gemini: {
+    'gemini-2.5-pro': { input: 1250, output: 10000 },
+    'gemini-2.5-flash': { input: 300, output: 2500 },
+    'gemini-2.5-flash-lite': { input: 100, output: 400 },
+    'gemini-2.0-flash': { input: 100, output: 400 },
+  },
+  deepseek: {
+    'deepseek-chat': { input: 280, output: 420 },
+    'deepseek-reasoner': { input: 280, output: 420 },
   },
   rules: {},
 };

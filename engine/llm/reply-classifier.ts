@@ -1,7 +1,7 @@
 // Reply intelligence: what a contact's reply to a sequence means — interested, not now, out of
 // office (with a return date when it says one), wrong person, unsubscribe, a question, or other —
 // in English and Arabic (Gulf dialect included). `classifyReply` asks the LLM chain (ctx.llm:
-// Groq → OpenAI) for a JSON answer and falls back to `classifyReplyByRules`, which is pure and
+// its task class `classification`: Groq → OpenAI by default) for a JSON answer and falls back to `classifyReplyByRules`, which is pure and
 // deterministic (like rules-scorer.ts): the same text always gets the same class.
 import { normalizeDigits } from './numbers.js';
 import type { LlmResult, LlmService } from './types.js';

@@ -2,8 +2,9 @@
 // settings a tenant controls. Pure types; the chain that fulfils them is chain.ts, the I/O
 // (SDK clients, credentials, usage rows) lives in server/llm/.
 import type { GuardedFetch } from '../node-contract/define-node.js';
+import type { TaskClass } from './routing.js';
 
-export type LlmProviderName = 'groq' | 'openai';
+export type LlmProviderName = 'groq' | 'openai' | 'anthropic' | 'gemini' | 'deepseek';
 export type LlmAnswerSource = LlmProviderName | 'rules';
 export type LlmLocale = 'ar' | 'en';
 
@@ -82,6 +83,11 @@ export interface LlmRequest {
   rules?: () => unknown;
   /** Aborts the call (the step's ctx.signal). */
   signal?: AbortSignal;
+  /**
+   * The task class whose routes the call walks (routing.ts); default: the class of `task`
+   * in the tenant's mapping, then the defaults.
+   */
+  taskClass?: TaskClass;
 }
 
 export interface LlmResult {
@@ -100,9 +106,11 @@ export interface LlmResult {
   sent: LlmMessage[] | null;
   /** True when personal data was replaced by placeholders before sending. */
   masked: boolean;
+  /** The task class the call was routed by (set by the service; absent from the bare chain). */
+  taskClass?: TaskClass;
 }
 
-/** ctx.llm: the provider chain Groq → OpenAI → rules, per tenant. */
+/** ctx.llm: the provider chain routed by task class (routing.ts), then rules, per tenant. */
 export interface LlmService {
   complete(request: LlmRequest): Promise<LlmResult>;
   /** The tenant's default language (settings `locale`, default 'ar'), for prompts and reasons. */
@@ -143,11 +151,18 @@ export interface LlmSettings {
   groqCredential?: string;
   /** Name of the openai credential to use (default: the alphabetically first openai credential). */
   openaiCredential?: string;
+  /** Name of the anthropic credential (default: the alphabetically first anthropic credential). */
+  anthropicCredential?: string;
+  /** Name of the gemini credential (default: the alphabetically first gemini credential). */
+  geminiCredential?: string;
+  /** Name of the deepseek credential (default: the alphabetically first deepseek credential). */
+  deepseekCredential?: string;
   /**
-   * Model per task: a string is the Groq model; `{groq, openai}` sets either. Looked up by the
-   * full task (`agent:deal_advisor`), then the part before ":" (`agent`), then the defaults.
+   * Model per task, overriding the routing table's model for that provider: a string is the
+   * Groq model; `{groq, openai, …}` sets any. Looked up by the full task (`agent:deal_advisor`),
+   * then the part before ":" (`agent`).
    */
-  models?: Record<string, string | { groq?: string; openai?: string }>;
+  models?: Record<string, string | Partial<Record<LlmProviderName, string>>>;
   /** Per-call timeout in ms (default 15 000). */
   timeoutMs?: number;
 }

@@ -80,7 +80,7 @@ export interface NodeContext<P> {
    */
   credential(name: string): Promise<Record<string, string>>;
   /**
-   * The LLM provider chain (Groq → OpenAI → rules, engine/llm/): structured answers, PII
+   * The LLM provider chain (routed by task class, then rules; engine/llm/): structured answers, PII
    * masking per the tenant's llm.external policy, usage recorded per step. Provided by every
    * runtime; optional for hand-built contexts (nodes then use rulesOnlyLlm()).
    */

@@ -51,6 +51,7 @@ export const PERMISSIONS = {
   'deals.write': { roles: ['owner', 'admin', 'manager', 'sales_rep'], en: 'Create, change and delete deals (a sales rep: own deals only)', ar: 'إنشاء الصفقات وتعديلها وحذفها (مندوب المبيعات: صفقاته فقط)' },
   'meetings.read': { roles: ALL, en: 'See meetings (a sales rep: own meetings only)', ar: 'عرض الاجتماعات (مندوب المبيعات: اجتماعاته فقط)' },
   'meetings.write': { roles: ['owner', 'admin', 'manager', 'sales_rep'], en: 'Schedule, change and cancel meetings (a sales rep: own meetings only)', ar: 'جدولة الاجتماعات وتعديلها وإلغاؤها (مندوب المبيعات: اجتماعاته فقط)' },
+  'ai.routing.manage': { roles: ADMINS, en: 'Change the LLM routing table (which provider and model answers each task class)', ar: 'تغيير جدول توجيه نماذج الذكاء الاصطناعي (أي مزوّد ونموذج يجيب كل فئة مهام)' },
   'ai.usage.read': { roles: EDITORS, en: 'See LLM usage: tokens and estimated cost per model, task and execution', ar: 'عرض استخدام نماذج الذكاء الاصطناعي: الرموز والتكلفة التقديرية لكل نموذج ومهمة وتنفيذ' },
 } as const satisfies Record<string, { roles: readonly Role[]; en: string; ar: string }>;
 

@@ -1,5 +1,5 @@
 // Reply intelligence for inbound messages (server/channels/inbound.ts): the tenant's LLM chain
-// (Groq → OpenAI, its keys, its `llm.external` policy and masking, usage rows) classifies each
+// (the `classification` routes, Groq → OpenAI by default, its keys, its `llm.external` policy and masking, usage rows) classifies each
 // reply; engine/llm/reply-classifier.ts's rules answer when no provider does. The call goes
 // through the tenant's egress guard like every step's.
 import { classifyReply, createGuardedFetch, type LlmServiceFactory } from '../../engine/index.js';

@@ -4,8 +4,8 @@ import type { Database, TenantSettings } from '../../db/index.js';
 import { LlmUsageRepository, firstCredentialName } from '../../db/llm-usage-repository.js';
 import { cachedKeys, createLlmServiceFactory, type LlmServiceDeps } from './llm-service.js';
 
-export { createLlmServiceFactory, createLlmService, cachedKeys, modelFor, externalPolicy, DEFAULT_MODELS, type LlmServiceDeps, type TenantLlmView } from './llm-service.js';
-export { chatClient, ChatClientCache, classifyError, retryAfterMs, scrub, DEFAULT_BASE_URLS, type ProviderKey } from './providers.js';
+export { createLlmServiceFactory, createLlmService, cachedKeys, modelFor, modelOverride, externalPolicy, DEFAULT_MODELS, CREDENTIAL_SETTING, type LlmServiceDeps, type TenantLlmView } from './llm-service.js';
+export { chatClient, ChatClientCache, classifyError, classifyGeminiError, retryAfterMs, scrub, DEFAULT_BASE_URLS, ANTHROPIC_DEFAULT_MAX_TOKENS, type ProviderKey } from './providers.js';
 
 export interface RuntimeLlmOptions {
   db: Database;

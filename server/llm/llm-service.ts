@@ -1,15 +1,17 @@
 // ctx.llm for the runtime: the chain (engine/llm/chain.ts) wired to the tenant's settings, its
-// groq and openai credentials, the SDK clients, and the llm_usage table.
+// provider credentials, the SDK clients, and the llm_usage table.
 //
-// - Providers, in order: Groq (credential named by settings llm.groqCredential, else the
-//   alphabetically first groq credential), OpenAI (the same with llm.openaiCredential), then
-//   the request's rules. A provider without a credential is skipped (skipped_no_key); a
-//   credential NAMED in the settings that does not exist fails the step (credential_not_found).
-// - Model per task: settings llm.models (see LlmSettings), else DEFAULT_MODELS.
+// - Providers, in order: the routes of the request's task class (engine/llm/routing.ts: the
+//   tenant's `llmRouting`, else the defaults), then the fallback class's, then the request's
+//   rules. Each provider's key is the credential named by settings llm.<provider>Credential,
+//   else the alphabetically first credential of that type. A provider without a credential is
+//   skipped (skipped_no_key); a credential NAMED in the settings that does not exist fails the
+//   step (credential_not_found).
+// - Model: the route's, unless settings llm.models names one for the task and that provider.
 // - Per-call timeout: settings llm.timeoutMs, else the service default (15 s).
 // - Cross-border policy: settings llm.external, default 'masked' (engine/llm/types.ts).
-// - Usage: one llm_usage row per billed call, written when the request finishes (also when
-//   it fails); a failed write is logged, never fails the step.
+// - Usage: one llm_usage row per billed call (with its task class), written when the request
+//   finishes (also when it fails); a failed write is logged, never fails the step.
 // Resolved credentials are cached for a few seconds (CREDENTIAL_TTL_MS): a rotated key is
 // picked up within that time.
 import {
@@ -18,7 +20,12 @@ import {
   DEFAULT_TIMEOUT_MS,
   EXTERNAL_POLICIES,
   runChain,
+  routesFor,
+  taskClassOf,
+  DEFAULT_ROUTING,
+  LLM_PROVIDERS,
   type BilledCall,
+  type LlmRoutingSettings,
   type ExternalPolicy,
   type GuardedFetch,
   type LlmCallContext,
@@ -35,25 +42,37 @@ import { TtlCache } from '../ttl-cache.js';
 import { ChatClientCache, type ProviderKey } from './providers.js';
 import type { LlmUsageRecord } from '../../db/llm-usage-repository.js';
 
-/** Default model per provider and task ("*" for any task not listed). */
-export const DEFAULT_MODELS: Readonly<Record<LlmProviderName, Readonly<Record<string, string>>>> = {
-  groq: { score: 'llama-3.3-70b-versatile', agent: 'llama-3.3-70b-versatile', '*': 'llama-3.3-70b-versatile' },
-  openai: { score: 'gpt-4o-mini', agent: 'gpt-4o-mini', '*': 'gpt-4o-mini' },
-};
+/** Each provider's default model: its first route in the default table (shown by GET /llm-settings). */
+export const DEFAULT_MODELS: Readonly<Record<LlmProviderName, Readonly<Record<string, string>>>> = Object.fromEntries(
+  LLM_PROVIDERS.map((p) => [p, { '*': Object.values(DEFAULT_ROUTING).flat().find((r) => r.provider === p)?.model ?? '' }]),
+) as unknown as Record<LlmProviderName, Record<string, string>>;
 
 export const CREDENTIAL_TTL_MS = 10_000;
 
-/** The model for `task` on `provider`: tenant setting (full task, then its prefix), then the default. */
-export function modelFor(settings: LlmSettings | undefined, task: string, provider: LlmProviderName): string {
+/** The tenant's model for `task` on `provider` (settings llm.models: full task, then its prefix), if any. */
+export function modelOverride(settings: LlmSettings | undefined, task: string, provider: LlmProviderName): string | undefined {
   const prefix = task.split(':')[0] ?? task;
   for (const key of [task, prefix]) {
     const entry = settings?.models?.[key];
     if (typeof entry === 'string' && provider === 'groq' && entry) return entry;
     if (entry && typeof entry === 'object' && typeof entry[provider] === 'string' && entry[provider]) return entry[provider];
   }
-  const defaults = DEFAULT_MODELS[provider];
-  return defaults[task] ?? defaults[prefix] ?? defaults['*']!;
+  return undefined;
 }
+
+/** The model for `task` on `provider` when no route names one: the tenant's override, else the provider's default. */
+export function modelFor(settings: LlmSettings | undefined, task: string, provider: LlmProviderName): string {
+  return modelOverride(settings, task, provider) ?? DEFAULT_MODELS[provider]['*']!;
+}
+
+/** The settings field naming a provider's credential. */
+export const CREDENTIAL_SETTING: Readonly<Record<LlmProviderName, keyof LlmSettings>> = {
+  groq: 'groqCredential',
+  openai: 'openaiCredential',
+  anthropic: 'anthropicCredential',
+  gemini: 'geminiCredential',
+  deepseek: 'deepseekCredential',
+};
 
 export function externalPolicy(settings: LlmSettings | undefined): ExternalPolicy {
   const v = settings?.external;
@@ -62,6 +81,8 @@ export function externalPolicy(settings: LlmSettings | undefined): ExternalPolic
 
 export interface TenantLlmView {
   llm?: LlmSettings;
+  /** The tenant's routing table and task classes (PUT /api/v1/llm-routing). */
+  llmRouting?: LlmRoutingSettings;
   locale?: LlmLocale;
   /** Private-network tenants may point a credential's baseUrl at plain http (a gateway inside their network). */
   allowPrivateNetwork?: boolean;
@@ -113,11 +134,13 @@ async function complete(deps: LlmServiceDeps, clients: ChatClientCache, call: Ll
   // Settings are read per request: a tenant's change applies to the next call.
   const view = deps.settings(call.tenantId);
   const settings = view?.llm;
-  const slot = (provider: LlmProviderName, credentialName: string | undefined, fetch: GuardedFetch): ProviderSlot => ({
+  const taskClass = request.taskClass ?? taskClassOf(request.task, view?.llmRouting);
+  const slot = (provider: LlmProviderName, model: string, fetch: GuardedFetch): ProviderSlot => ({
     provider,
-    model: modelFor(settings, request.task, provider),
+    model: modelOverride(settings, request.task, provider) ?? model,
     connect: async () => {
-      const key = await deps.key(call.tenantId, provider, credentialName);
+      const named = settings?.[CREDENTIAL_SETTING[provider]];
+      const key = await deps.key(call.tenantId, provider, typeof named === 'string' ? named : undefined);
       if (!key) return null;
       // A key never travels in clear text over the internet: plain http only inside a private network.
       if (key.baseUrl && !/^https:/i.test(key.baseUrl) && view?.allowPrivateNetwork !== true) {
@@ -130,7 +153,7 @@ async function complete(deps: LlmServiceDeps, clients: ChatClientCache, call: Ll
   const timeoutMs = settings?.timeoutMs ?? deps.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   try {
     const result = await runChain(request, {
-      slots: [slot('groq', settings?.groqCredential, call.http), slot('openai', settings?.openaiCredential, call.http)],
+      slots: routesFor(taskClass, view?.llmRouting).map((r) => slot(r.provider, r.model, call.http)),
       external: externalPolicy(settings),
       timeoutMs,
       ...(deps.retryDelayMs !== undefined ? { retryDelayMs: deps.retryDelayMs } : {}),
@@ -138,9 +161,9 @@ async function complete(deps: LlmServiceDeps, clients: ChatClientCache, call: Ll
       onBilled: (b) => billed.push(b),
     });
     if (result.attempts.some((a) => a.outcome !== 'ok' && a.outcome !== 'skipped_no_key' && a.outcome !== 'skipped_policy')) {
-      deps.log?.warn({ tenantId: call.tenantId, executionId: call.executionId, stepId: call.stepId, task: request.task, attempts: result.attempts }, 'llm fallback');
+      deps.log?.warn({ tenantId: call.tenantId, executionId: call.executionId, stepId: call.stepId, task: request.task, taskClass, attempts: result.attempts }, 'llm fallback');
     }
-    return result;
+    return { ...result, taskClass };
   } finally {
     if (billed.length && deps.recordUsage) {
       const at = now();
@@ -150,6 +173,7 @@ async function complete(deps: LlmServiceDeps, clients: ChatClientCache, call: Ll
         provider: b.provider,
         model: b.model,
         task: request.task,
+        taskClass,
         promptTokens: b.usage.promptTokens,
         completionTokens: b.usage.completionTokens,
         costMicroUsd: b.costMicroUsd,

@@ -1,11 +1,16 @@
-// The two LLM providers through their official SDKs: Groq (`groq-sdk`, POST
-// <baseURL>/openai/v1/chat/completions) and OpenAI (`openai`, POST <baseURL>/chat/completions).
-// Both clients are built with maxRetries 0 — the retry and fallback policy is the chain's
-// (engine/llm/chain.ts), in one place — and connect through the tenant's SSRF-guarded fetch,
+// The LLM providers through their official SDKs or documented OpenAI-compatible endpoint:
+// Groq (`groq-sdk`, POST <baseURL>/openai/v1/chat/completions), OpenAI (`openai`, POST
+// <baseURL>/chat/completions), DeepSeek (its OpenAI-compatible API through `openai`, POST
+// <baseURL>/chat/completions), Anthropic (`@anthropic-ai/sdk`, POST <baseURL>/v1/messages) and
+// Google Gemini (`@google/genai`, POST <baseURL>/v1beta/models/{model}:generateContent).
+// Every client is built without SDK retries — the retry and fallback policy is the chain's
+// (engine/llm/chain.ts), in one place — and connects through the tenant's SSRF-guarded fetch,
 // so a credential's `baseUrl` (self-hosted gateway, tests) cannot reach private addresses
 // unless the tenant allows them. Errors become ProviderErrors (classified, keys scrubbed from
 // messages). Request headers are never logged or stored.
 import { createHash } from 'node:crypto';
+import Anthropic from '@anthropic-ai/sdk';
+import { ApiError as GeminiApiError, GoogleGenAI } from '@google/genai';
 import Groq from 'groq-sdk';
 import OpenAI from 'openai';
 import { NodeFailure, ProviderError, type ChatCall, type ChatClient, type ChatReply, type GuardedFetch, type LlmProviderName } from '../../engine/index.js';
@@ -13,7 +18,13 @@ import { NodeFailure, ProviderError, type ChatCall, type ChatClient, type ChatRe
 export const DEFAULT_BASE_URLS: Readonly<Record<LlmProviderName, string>> = {
   groq: 'https://api.groq.com',
   openai: 'https://api.openai.com/v1',
+  anthropic: 'https://api.anthropic.com',
+  gemini: 'https://generativelanguage.googleapis.com',
+  deepseek: 'https://api.deepseek.com',
 };
+
+/** Headers that carry a key besides Authorization: never forwarded after a cross-origin redirect. */
+const KEY_HEADERS = ['x-api-key', 'x-goog-api-key'];
 
 export interface ProviderKey {
   apiKey: string;
@@ -33,9 +44,11 @@ export function sdkFetchOver(guarded: GuardedFetch): SdkFetch {
     });
     const body = init?.body;
     if (body !== undefined && body !== null && typeof body !== 'string') throw new TypeError('LLM provider requests must have a JSON string body');
+    const secretHeaders = KEY_HEADERS.filter((h) => h in headers);
     const response = await guarded(url, {
       method: init?.method ?? 'GET',
       headers,
+      ...(secretHeaders.length ? { secretHeaders } : {}),
       ...(typeof body === 'string' ? { body } : {}),
       ...(init?.signal ? { signal: init.signal } : {}),
     });
@@ -43,7 +56,7 @@ export function sdkFetchOver(guarded: GuardedFetch): SdkFetch {
   };
 }
 
-const KEY_LIKE = /\b(?:sk|gsk|xai|key)[-_][A-Za-z0-9_\-*.]{6,}/g;
+const KEY_LIKE = /\b(?:sk|gsk|xai|key)[-_][A-Za-z0-9_\-*.]{6,}|\bAIza[A-Za-z0-9_-]{10,}/g;
 
 /** An error text safe to store: no key (whole or partly shown), single line, capped. */
 export function scrub(text: string, apiKey?: string): string {
@@ -74,10 +87,10 @@ export function retryAfterMs(headers: unknown, now = Date.now()): number | undef
 
 function isInstance(err: unknown, names: readonly string[]): boolean {
   const classes: Record<string, unknown[]> = {
-    APIConnectionTimeoutError: [Groq.APIConnectionTimeoutError, OpenAI.APIConnectionTimeoutError],
-    APIConnectionError: [Groq.APIConnectionError, OpenAI.APIConnectionError],
-    APIUserAbortError: [Groq.APIUserAbortError, OpenAI.APIUserAbortError],
-    APIError: [Groq.APIError, OpenAI.APIError],
+    APIConnectionTimeoutError: [Groq.APIConnectionTimeoutError, OpenAI.APIConnectionTimeoutError, Anthropic.APIConnectionTimeoutError],
+    APIConnectionError: [Groq.APIConnectionError, OpenAI.APIConnectionError, Anthropic.APIConnectionError],
+    APIUserAbortError: [Groq.APIUserAbortError, OpenAI.APIUserAbortError, Anthropic.APIUserAbortError],
+    APIError: [Groq.APIError, OpenAI.APIError, Anthropic.APIError],
   };
   return names.some((n) => (classes[n] ?? []).some((C) => err instanceof (C as new () => unknown)));
 }
@@ -126,12 +139,17 @@ interface CompletionLike {
 
 const tokens = (n: unknown): number => (typeof n === 'number' && Number.isFinite(n) && n > 0 ? Math.floor(n) : 0);
 
-/** A ChatClient over one SDK client. */
-export function chatClient(provider: LlmProviderName, key: ProviderKey, fetch: GuardedFetch): ChatClient {
-  const baseURL = (key.baseUrl ?? DEFAULT_BASE_URLS[provider]).replace(/\/+$/, '');
-  const options = { apiKey: key.apiKey, baseURL, maxRetries: 0, timeout: 600_000, fetch: sdkFetchOver(fetch) };
-  // organization/project null: never pick up OPENAI_ORG_ID / OPENAI_PROJECT_ID from the environment.
-  const sdk = (provider === 'groq' ? new Groq(options) : new OpenAI({ ...options, organization: null, project: null })) as unknown as ChatSdk;
+/** Anthropic requires max_tokens; the answer is cut there (a long proposal fits). */
+export const ANTHROPIC_DEFAULT_MAX_TOKENS = 4096;
+
+/** One provider request: the SDK call made with the deadline's signal. */
+type SdkCall = (call: ChatCall, signal: AbortSignal) => Promise<ChatReply>;
+
+/**
+ * Runs one SDK call under the per-call deadline and the step's signal: a timeout becomes
+ * ProviderError 'timeout', a step abort is rethrown as its reason, anything else is classified.
+ */
+function withDeadline(classify: (err: unknown) => ProviderError, run: SdkCall): ChatClient {
   return {
     async chat(call: ChatCall): Promise<ChatReply> {
       const controller = new AbortController();
@@ -145,29 +163,134 @@ export function chatClient(provider: LlmProviderName, key: ProviderKey, fetch: G
       if (parent?.aborted) onAbort();
       else parent?.addEventListener('abort', onAbort, { once: true });
       try {
-        const body: Record<string, unknown> = {
-          model: call.model,
-          messages: call.messages.map((m) => ({ role: m.role, content: m.content })),
-          ...(call.temperature !== undefined ? { temperature: call.temperature } : {}),
-          ...(call.maxTokens !== undefined ? { max_completion_tokens: call.maxTokens } : {}),
-          ...(call.json ? { response_format: { type: 'json_object' } } : {}),
-        };
-        const completion = (await sdk.chat.completions.create(body, { signal: controller.signal, timeout: call.timeoutMs + 5_000, maxRetries: 0 })) as CompletionLike;
-        return {
-          content: completion.choices?.[0]?.message?.content ?? '',
-          usage: { promptTokens: tokens(completion.usage?.prompt_tokens), completionTokens: tokens(completion.usage?.completion_tokens) },
-          ...(typeof completion.model === 'string' ? { model: completion.model } : {}),
-        };
+        return await run(call, controller.signal);
       } catch (err) {
         if (parent?.aborted) throw parent.reason ?? err;
         if (timedOut) throw new ProviderError('timeout', `no answer within ${call.timeoutMs} ms`);
-        throw classifyError(err, key.apiKey);
+        if (err instanceof ProviderError) throw err;
+        throw classify(err);
       } finally {
         clearTimeout(timer);
         parent?.removeEventListener('abort', onAbort);
       }
     },
   };
+}
+
+/** Groq, OpenAI and DeepSeek: the chat completions protocol. */
+function openAiCompatibleClient(provider: 'groq' | 'openai' | 'deepseek', key: ProviderKey, baseURL: string, fetch: GuardedFetch): ChatClient {
+  const options = { apiKey: key.apiKey, baseURL, maxRetries: 0, timeout: 600_000, fetch: sdkFetchOver(fetch) };
+  // organization/project null: never pick up OPENAI_ORG_ID / OPENAI_PROJECT_ID from the environment.
+  const sdk = (provider === 'groq' ? new Groq(options) : new OpenAI({ ...options, organization: null, project: null })) as unknown as ChatSdk;
+  return withDeadline((err) => classifyError(err, key.apiKey), async (call, signal) => {
+    const body: Record<string, unknown> = {
+      model: call.model,
+      messages: call.messages.map((m) => ({ role: m.role, content: m.content })),
+      ...(call.temperature !== undefined ? { temperature: call.temperature } : {}),
+      // DeepSeek documents max_tokens (not OpenAI's newer max_completion_tokens).
+      ...(call.maxTokens !== undefined ? (provider === 'deepseek' ? { max_tokens: call.maxTokens } : { max_completion_tokens: call.maxTokens }) : {}),
+      ...(call.json ? { response_format: { type: 'json_object' } } : {}),
+    };
+    const completion = (await sdk.chat.completions.create(body, { signal, timeout: call.timeoutMs + 5_000, maxRetries: 0 })) as CompletionLike;
+    return {
+      content: completion.choices?.[0]?.message?.content ?? '',
+      usage: { promptTokens: tokens(completion.usage?.prompt_tokens), completionTokens: tokens(completion.usage?.completion_tokens) },
+      ...(typeof completion.model === 'string' ? { model: completion.model } : {}),
+    };
+  });
+}
+
+/** Anthropic Messages API: the system prompt apart, no JSON mode (the schema instruction and validation do it). */
+function anthropicClient(key: ProviderKey, baseURL: string, fetch: GuardedFetch): ChatClient {
+  // logLevel off: ANTHROPIC_LOG=debug in the environment would log requests; errors reach the chain anyway.
+  const sdk = new Anthropic({ apiKey: key.apiKey, authToken: null, baseURL, maxRetries: 0, timeout: 600_000, fetch: sdkFetchOver(fetch), logLevel: 'off' });
+  return withDeadline((err) => classifyError(err, key.apiKey), async (call, signal) => {
+    const system = call.messages.filter((m) => m.role === 'system').map((m) => m.content).join('\n\n');
+    const message = await sdk.messages.create(
+      {
+        model: call.model,
+        max_tokens: call.maxTokens ?? ANTHROPIC_DEFAULT_MAX_TOKENS,
+        ...(system ? { system } : {}),
+        messages: call.messages.filter((m) => m.role !== 'system').map((m) => ({ role: m.role as 'user' | 'assistant', content: m.content })),
+        ...(call.temperature !== undefined ? { temperature: Math.min(1, call.temperature) } : {}),
+      },
+      { signal, timeout: call.timeoutMs + 5_000, maxRetries: 0 },
+    );
+    const content = (message.content ?? []).map((b) => (b.type === 'text' ? b.text : '')).join('');
+    return {
+      content,
+      usage: { promptTokens: tokens(message.usage?.input_tokens), completionTokens: tokens(message.usage?.output_tokens) },
+      ...(typeof message.model === 'string' ? { model: message.model } : {}),
+    };
+  });
+}
+
+/**
+ * Gemini generateContent. @google/genai's errors carry the status but not the headers, so the
+ * call's fetch keeps the last response's headers (Retry-After of a 429). Its own retries are
+ * off: no `retryOptions`.
+ */
+function geminiClient(key: ProviderKey, baseURL: string, fetch: GuardedFetch): ChatClient {
+  const base = sdkFetchOver(fetch);
+  const sdk = new GoogleGenAI({ apiKey: key.apiKey, vertexai: false, httpOptions: { baseUrl: baseURL, apiVersion: 'v1beta' } });
+  return {
+    chat: (call: ChatCall) => {
+      let headers: Headers | undefined;
+      const recording = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+        const response = await base(input, init);
+        headers = response.headers;
+        return response;
+      };
+      const client = withDeadline((err) => classifyGeminiError(err, key.apiKey, headers), async (c, signal) => {
+        const system = c.messages.filter((m) => m.role === 'system').map((m) => m.content).join('\n\n');
+        const response = await sdk.models.generateContent({
+          model: c.model,
+          contents: c.messages.filter((m) => m.role !== 'system').map((m) => ({ role: m.role === 'assistant' ? 'model' : 'user', parts: [{ text: m.content }] })),
+          config: {
+            ...(system ? { systemInstruction: system } : {}),
+            ...(c.temperature !== undefined ? { temperature: c.temperature } : {}),
+            ...(c.maxTokens !== undefined ? { maxOutputTokens: c.maxTokens } : {}),
+            ...(c.json ? { responseMimeType: 'application/json' } : {}),
+            abortSignal: signal,
+            httpOptions: { baseUrl: baseURL, apiVersion: 'v1beta', fetch: recording as typeof globalThis.fetch },
+          },
+        });
+        const parts = response.candidates?.[0]?.content?.parts ?? [];
+        const usage = response.usageMetadata;
+        return {
+          content: parts.map((p) => (typeof p.text === 'string' && !p.thought ? p.text : '')).join(''),
+          // Thinking tokens are billed as output.
+          usage: { promptTokens: tokens(usage?.promptTokenCount), completionTokens: tokens(usage?.candidatesTokenCount) + tokens(usage?.thoughtsTokenCount) },
+          ...(typeof response.modelVersion === 'string' ? { model: response.modelVersion } : {}),
+        };
+      });
+      return client.chat(call);
+    },
+  };
+}
+
+/** A @google/genai error as the chain sees it: ApiError by status; a body that is not JSON is the server's fault; the rest could not connect. */
+export function classifyGeminiError(err: unknown, apiKey: string, headers?: Headers): ProviderError {
+  const refused = causeChain(err).find((e): e is NodeFailure => e instanceof NodeFailure);
+  if (refused) return new ProviderError('client_error', scrub(refused.message, apiKey), undefined, undefined, `llm_${refused.code}`);
+  const message = scrub(err instanceof Error ? err.message : String(err), apiKey);
+  if (err instanceof GeminiApiError) {
+    const status = err.status;
+    if (status === 429) return new ProviderError('rate_limited', message, status, retryAfterMs(headers));
+    if (status === 408) return new ProviderError('timeout', message, status);
+    if (status >= 500) return new ProviderError('server_error', message, status, retryAfterMs(headers));
+    return new ProviderError('client_error', message, status);
+  }
+  if (err instanceof SyntaxError) return new ProviderError('server_error', message);
+  return new ProviderError('connection_error', message);
+}
+
+/** A ChatClient for one provider and key. */
+export function chatClient(provider: LlmProviderName, key: ProviderKey, fetch: GuardedFetch): ChatClient {
+  const baseURL = (key.baseUrl ?? DEFAULT_BASE_URLS[provider]).replace(/\/+$/, '');
+  if (provider === 'anthropic') return anthropicClient(key, baseURL, fetch);
+  if (provider === 'gemini') return geminiClient(key, baseURL, fetch);
+  return openAiCompatibleClient(provider, key, baseURL, fetch);
 }
 
 /**

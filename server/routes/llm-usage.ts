@@ -5,8 +5,25 @@
 // - GET /llm-settings, PUT /llm-settings: the provider chain's tenant settings (cross-border
 //   policy, credentials, models per task, timeout). PUT replaces them (omitted = default),
 //   checks that named credentials exist with the right type, and is audited.
+// - GET /llm-routing, PUT /llm-routing: the routing table per task class and the task → class
+//   mapping (engine/llm/routing.ts). PUT (owner, admin) replaces them (a class omitted keeps
+//   its default routes), refuses a route listed twice in a class, and is audited.
 import { Type } from '@sinclair/typebox';
-import { DEFAULT_EXTERNAL_POLICY, DEFAULT_TIMEOUT_MS, EXTERNAL_POLICIES, formatMicroUsd, type LlmSettings } from '../../engine/index.js';
+import {
+  DEFAULT_EXTERNAL_POLICY,
+  DEFAULT_ROUTING,
+  DEFAULT_TASK_CLASSES,
+  DEFAULT_TIMEOUT_MS,
+  EXTERNAL_POLICIES,
+  LLM_PROVIDERS,
+  PRICES_AS_OF,
+  TASK_CLASSES,
+  effectiveRouting,
+  formatMicroUsd,
+  routingProblems,
+  type LlmRoutingSettings,
+  type LlmSettings,
+} from '../../engine/index.js';
 import { LlmUsageRepository, type UsageTotals } from '../../db/llm-usage-repository.js';
 import { ApiError, notFound } from '../api-error.js';
 import type { AppContext } from '../app-context.js';
@@ -14,7 +31,7 @@ import { actorOf } from '../auth/auth-context.js';
 import { requestIdOf, stringEnum } from '../auth/route-helpers.js';
 import { route, type RouteSpec } from '../http/route.js';
 import type { TenantSettings } from '../../db/tenant-repository.js';
-import { DEFAULT_MODELS } from '../llm/llm-service.js';
+import { CREDENTIAL_SETTING, DEFAULT_MODELS } from '../llm/llm-service.js';
 
 const UsageQuery = Type.Object(
   {
@@ -39,6 +56,8 @@ const UsageView = Type.Object(
     totals: Type.Object(Totals),
     byModel: Type.Array(Type.Object({ provider: Type.String(), model: Type.String(), ...Totals })),
     byTask: Type.Array(Type.Object({ task: Type.String(), ...Totals })),
+    byTaskClass: Type.Array(Type.Object({ taskClass: Type.String({ description: 'classification, sales_copy, research, code, fallback; "unclassified" for calls made before routing' }), ...Totals })),
+    pricesAsOf: Type.String({ description: 'the date the price table was read (costs are estimates at those list prices)' }),
     executions: Type.Array(Type.Object({ executionId: Type.String(), firstAt: Type.String({ format: 'date-time' }), lastAt: Type.String({ format: 'date-time' }), ...Totals })),
     rows: Type.Optional(
       Type.Array(
@@ -47,6 +66,7 @@ const UsageView = Type.Object(
           provider: Type.String(),
           model: Type.String(),
           task: Type.String(),
+          taskClass: Type.Union([Type.String(), Type.Null()]),
           promptTokens: Type.Integer(),
           completionTokens: Type.Integer(),
           costMicroUsd: Type.Integer(),
@@ -73,11 +93,14 @@ const SettingsBody = Type.Object(
     ),
     groqCredential: Type.Optional(CredentialName),
     openaiCredential: Type.Optional(CredentialName),
+    anthropicCredential: Type.Optional(CredentialName),
+    geminiCredential: Type.Optional(CredentialName),
+    deepseekCredential: Type.Optional(CredentialName),
     models: Type.Optional(
       Type.Record(
         Type.String({ minLength: 1, maxLength: 100, pattern: '^[a-z_]+(?::[a-z_]+)?$' }),
-        Type.Union([ModelName, Type.Object({ groq: Type.Optional(ModelName), openai: Type.Optional(ModelName) }, { additionalProperties: false })]),
-        { description: 'model per task ("score", "agent", "agent:deal_advisor"): a string is the Groq model, or {groq, openai}' },
+        Type.Union([ModelName, Type.Object(Object.fromEntries(LLM_PROVIDERS.map((p) => [p, Type.Optional(ModelName)])), { additionalProperties: false })]),
+        { description: 'model per task ("score", "agent", "agent:deal_advisor") overriding the routing table’s model for that provider: a string is the Groq model, or {groq, openai, anthropic, gemini, deepseek}' },
       ),
     ),
     timeoutMs: Type.Optional(Type.Integer({ minimum: 1000, maximum: 120_000, description: `per-call timeout (default ${DEFAULT_TIMEOUT_MS})` })),
@@ -112,18 +135,26 @@ export function llmUsageRoutes(ctx: AppContext): RouteSpec[] {
           ...(query.to ? { to: Date.parse(query.to) } : {}),
           ...(query.executionId ? { executionId: query.executionId } : {}),
         };
-        const [totals, byModel, byTask, executions] = await Promise.all([repo.totals(filter), repo.byModel(filter), repo.byTask(filter), repo.byExecution(filter, query.limit)]);
+        const [totals, byModel, byTask, byTaskClass, executions] = await Promise.all([
+          repo.totals(filter),
+          repo.byModel(filter),
+          repo.byTask(filter),
+          repo.byTaskClass(filter),
+          repo.byExecution(filter, query.limit),
+        ]);
         const rows = query.executionId ? await repo.rowsOf(query.executionId) : undefined;
         return {
           totals: withUsd(totals),
           byModel: byModel.map(withUsd),
           byTask: byTask.map(withUsd),
+          byTaskClass: byTaskClass.map(withUsd),
+          pricesAsOf: PRICES_AS_OF,
           executions: executions.map((e) => ({ ...withUsd(e), firstAt: new Date(e.firstAt).toISOString(), lastAt: new Date(e.lastAt).toISOString() })),
           ...(rows
             ? {
                 rows: rows
                   .filter((r) => (filter.from === undefined || r.at >= filter.from) && (filter.to === undefined || r.at < filter.to))
-                  .map((r) => ({ stepId: r.stepId, provider: r.provider, model: r.model, task: r.task, promptTokens: r.promptTokens, completionTokens: r.completionTokens, costMicroUsd: r.costMicroUsd, at: new Date(r.at).toISOString() })),
+                  .map((r) => ({ stepId: r.stepId, provider: r.provider, model: r.model, task: r.task, taskClass: r.taskClass, promptTokens: r.promptTokens, completionTokens: r.completionTokens, costMicroUsd: r.costMicroUsd, at: new Date(r.at).toISOString() })),
               }
             : {}),
         };
@@ -157,11 +188,10 @@ export function llmUsageRoutes(ctx: AppContext): RouteSpec[] {
         const llm = body as LlmSettings;
         const problems: { path: string; code: string; message: string }[] = [];
         const credentials = ctx.credentials(auth.tenant.id);
-        for (const [field, type] of [
-          ['groqCredential', 'groq'],
-          ['openaiCredential', 'openai'],
-        ] as const) {
+        for (const type of LLM_PROVIDERS) {
+          const field = CREDENTIAL_SETTING[type];
           const name = llm[field];
+          if (typeof name !== 'string') continue;
           if (name === undefined) continue;
           const found = await credentials.byName(name);
           if (!found) problems.push({ path: `/body/${field}`, code: 'credential_not_found', message: `no credential named "${name}"` });
@@ -186,5 +216,94 @@ export function llmUsageRoutes(ctx: AppContext): RouteSpec[] {
         return { settings: llm, defaults: DEFAULTS };
       },
     }),
+
+    route({
+      method: 'get',
+      path: '/llm-routing',
+      summary: 'The LLM routing table (provider and model per task class), the task → class mapping, their defaults and the table in force',
+      tag: 'ai',
+      access: 'tenant.read',
+      response: RoutingView,
+      async handler({ auth }) {
+        const tenant = await ctx.tenants.byId(auth.tenant.id);
+        if (!tenant) throw notFound('tenant');
+        return routingView(tenant.settings.llmRouting ?? {});
+      },
+    }),
+
+    route({
+      method: 'put',
+      path: '/llm-routing',
+      summary: 'Replace the LLM routing table and task classes (owner, admin; a class omitted keeps its default routes)',
+      tag: 'ai',
+      access: 'ai.routing.manage',
+      body: RoutingBody,
+      response: RoutingView,
+      errors: { 400: 'a route is listed twice in a class' },
+      async handler({ body, auth, req }) {
+        const routing = body as LlmRoutingSettings;
+        const problems = routingProblems(routing, '/body');
+        if (problems.length) throw new ApiError(400, 'invalid_request', problems.map((p) => `${p.path}: ${p.message}`).join('; '), problems);
+        let settings: TenantSettings | undefined;
+        await ctx.db.sql.transaction(async (q) => {
+          const lock = ctx.db.dialect === 'postgres' ? ' FOR UPDATE' : '';
+          const rows = await q(`SELECT settings FROM tenants WHERE id = $1${lock}`, [auth.tenant.id]);
+          if (!rows[0]) throw notFound('tenant');
+          const before = JSON.parse(String(rows[0].settings ?? '{}')) as TenantSettings;
+          settings = { ...before, llmRouting: routing };
+          if (JSON.stringify(before.llmRouting ?? {}) === JSON.stringify(routing)) return;
+          await ctx.tenants.update(auth.tenant.id, { settings }, q);
+          await ctx.audit(auth.tenant.id).record(
+            { actor: actorOf(auth), action: 'tenant.llm_routing_updated', target: `tenant:${auth.tenant.id}`, details: { from: before.llmRouting ?? {}, to: routing }, requestId: requestIdOf(req) },
+            q,
+          );
+        });
+        if (settings) ctx.tenantSettings.set(auth.tenant.id, settings);
+        return routingView(routing);
+      },
+    }),
   ];
+}
+
+const Route = Type.Object(
+  { provider: stringEnum(LLM_PROVIDERS, { description: 'groq, openai, anthropic (Claude), gemini (Google) or deepseek' }), model: ModelName },
+  { additionalProperties: false },
+);
+const Routes = Type.Array(Route, { minItems: 1, maxItems: 8, description: 'tried in order; then the fallback class’s routes, then the rules' });
+const TaskClassSchema = stringEnum(TASK_CLASSES);
+const RoutesByClass = Type.Object(Object.fromEntries(TASK_CLASSES.map((c) => [c, Type.Optional(Routes)])), { additionalProperties: false });
+
+const RoutingBody = Type.Object(
+  {
+    routes: Type.Optional(RoutesByClass),
+    taskClasses: Type.Optional(
+      Type.Record(Type.String({ minLength: 1, maxLength: 100, pattern: '^[a-z_]+(?::[a-z_]+)?$' }), TaskClassSchema, {
+        description: 'task label ("score", "reply", "agent", "agent:deal_advisor") → task class; the full task before its prefix, the tenant’s before the defaults',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const FullTable = Type.Object(Object.fromEntries(TASK_CLASSES.map((c) => [c, Type.Array(Route)])));
+
+const RoutingView = Type.Object(
+  {
+    settings: RoutingBody,
+    defaults: Type.Object({ routes: FullTable, taskClasses: Type.Record(Type.String(), Type.String()) }),
+    effective: Type.Object({ routes: FullTable }),
+    taskClasses: Type.Array(Type.String(), { description: 'the task classes, in order' }),
+    providers: Type.Array(Type.String(), { description: 'the providers a route may name' }),
+  },
+  { additionalProperties: false },
+);
+
+function routingView(settings: LlmRoutingSettings) {
+  return {
+    settings,
+    defaults: { routes: DEFAULT_ROUTING as unknown as Record<string, { provider: string; model: string }[]>, taskClasses: DEFAULT_TASK_CLASSES },
+    effective: { routes: effectiveRouting(settings) as unknown as Record<string, { provider: string; model: string }[]> },
+    taskClasses: [...TASK_CLASSES],
+    providers: [...LLM_PROVIDERS],
+  };
 }

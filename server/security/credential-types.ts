@@ -173,6 +173,25 @@ export const CREDENTIAL_TYPES: readonly CredentialType[] = [
     // Additive (LLM providers): an API base URL for a self-hosted gateway or tests (default https://api.groq.com).
     schema: object({ apiKey: secret('API key'), baseUrl: Type.Optional(text('API base URL (default https://api.groq.com)', 500, { pattern: '^https?://[^\\s]+$' })) }),
   },
+  // LLM routing by task (engine/llm/routing.ts): the three providers beside Groq and OpenAI.
+  {
+    type: 'anthropic',
+    label: { en: 'Anthropic (Claude)', ar: 'أنثروبيك (Claude)' },
+    description: { en: 'Anthropic API key (Claude: sales copy and proposals).', ar: 'مفتاح واجهة Anthropic (Claude: النصوص البيعية والعروض).' },
+    schema: object({ apiKey: secret('API key'), baseUrl: Type.Optional(text('API base URL (default https://api.anthropic.com)', 500, { pattern: '^https?://[^\\s]+$' })) }),
+  },
+  {
+    type: 'gemini',
+    label: { en: 'Google Gemini', ar: 'جوجل جيميناي (Gemini)' },
+    description: { en: 'Gemini API key (research and summaries).', ar: 'مفتاح واجهة Gemini (البحث والتلخيص).' },
+    schema: object({ apiKey: secret('API key'), baseUrl: Type.Optional(text('API base URL (default https://generativelanguage.googleapis.com)', 500, { pattern: '^https?://[^\\s]+$' })) }),
+  },
+  {
+    type: 'deepseek',
+    label: { en: 'DeepSeek', ar: 'ديب سيك (DeepSeek)' },
+    description: { en: 'DeepSeek API key (code).', ar: 'مفتاح واجهة DeepSeek (الشيفرة البرمجية).' },
+    schema: object({ apiKey: secret('API key'), baseUrl: Type.Optional(text('API base URL (default https://api.deepseek.com)', 500, { pattern: '^https?://[^\\s]+$' })) }),
+  },
 ];
 
 export const CREDENTIAL_TYPE_NAMES = CREDENTIAL_TYPES.map((t) => t.type);

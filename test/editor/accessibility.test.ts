@@ -60,6 +60,7 @@ describe('editor accessibility (axe-core, WCAG 2.1 A/AA) in a browser (issue 9)'
       { name: 'approvals', path: '/approvals', ready: 'main h1' },
       { name: 'credentials', path: '/settings/credentials', ready: 'main h1' },
       { name: 'users', path: '/settings/users', ready: 'main h1' },
+      { name: 'AI routing', path: '/settings/ai-routing', ready: '[data-testid=routing-row]' },
     ];
   }
 

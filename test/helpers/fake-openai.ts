@@ -7,7 +7,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Socket } from 'node:net';
-import { createGuardedFetch, type LlmService, type LlmSettings } from '../../engine/index.js';
+import { createGuardedFetch, type LlmRoutingSettings, type LlmService, type LlmSettings } from '../../engine/index.js';
 import { createLlmService } from '../../server/llm/index.js';
 import type { LlmUsageRecord } from '../../db/llm-usage-repository.js';
 
@@ -83,7 +83,7 @@ export async function startFakeOpenAI(initial: Responder = { answer: { ok: true 
       const path = new URL(req.url ?? '/', 'http://x').pathname;
       const recorded: RecordedRequest = { method: req.method ?? '', path, headers: req.headers, raw, body };
       requests.push(recorded);
-      if (req.method !== 'POST' || (path !== '/openai/v1/chat/completions' && path !== '/chat/completions')) {
+      if (req.method !== 'POST' || (path !== '/openai/v1/chat/completions' && path !== '/chat/completions' && path !== '/v1/chat/completions')) {
         res.writeHead(404, { 'content-type': 'application/json' });
         return void res.end(JSON.stringify({ error: { message: `no route ${req.method} ${path}`, type: 'invalid_request_error' } }));
       }
@@ -144,13 +144,22 @@ export async function refusedUrl(): Promise<string> {
 
 export const GROQ_TEST_KEY = 'gsk_test_GROQ_SECRET_0f9e8d7c6b5a';
 export const OPENAI_TEST_KEY = 'sk-test-OPENAI-SECRET-a1b2c3d4e5f6';
+export const ANTHROPIC_TEST_KEY = 'sk-ant-test-ANTHROPIC-SECRET-77aa88bb';
+export const GEMINI_TEST_KEY = 'AIzaTest-GEMINI-SECRET-99cc00dd11';
+export const DEEPSEEK_TEST_KEY = 'sk-test-DEEPSEEK-SECRET-22ee33ff44';
 
 export interface FakeLlmOptions {
   /** Base URL of the Groq stand-in; null = the tenant has no groq key. */
   groq: string | null;
   /** Base URL of the OpenAI stand-in; null = no openai key. */
   openai: string | null;
+  /** Base URLs of the Anthropic, Gemini and DeepSeek stand-ins (test/helpers/fake-llm-providers.ts); absent = no key. */
+  anthropic?: string | null;
+  gemini?: string | null;
+  deepseek?: string | null;
   settings?: LlmSettings;
+  /** The tenant's routing table (settings llmRouting). */
+  routing?: LlmRoutingSettings;
   locale?: 'ar' | 'en';
   /** Per-call timeout (default 2 000 ms; settings.timeoutMs wins). */
   timeoutMs?: number;
@@ -175,10 +184,13 @@ export function fakeLlm(options: FakeLlmOptions): FakeLlm {
   const keys: Record<string, { apiKey: string; baseUrl: string } | null> = {
     groq: options.groq === null ? null : { apiKey: GROQ_TEST_KEY, baseUrl: options.groq },
     openai: options.openai === null ? null : { apiKey: OPENAI_TEST_KEY, baseUrl: options.openai },
+    anthropic: options.anthropic ? { apiKey: ANTHROPIC_TEST_KEY, baseUrl: options.anthropic } : null,
+    gemini: options.gemini ? { apiKey: GEMINI_TEST_KEY, baseUrl: options.gemini } : null,
+    deepseek: options.deepseek ? { apiKey: DEEPSEEK_TEST_KEY, baseUrl: options.deepseek } : null,
   };
   const service = createLlmService(
     {
-      settings: () => ({ ...(options.settings ? { llm: options.settings } : {}), locale: options.locale ?? 'ar', allowPrivateNetwork: options.allowPrivateNetwork ?? true }),
+      settings: () => ({ ...(options.settings ? { llm: options.settings } : {}), ...(options.routing ? { llmRouting: options.routing } : {}), locale: options.locale ?? 'ar', allowPrivateNetwork: options.allowPrivateNetwork ?? true }),
       key: async (_tenant, type) => keys[type] ?? null,
       recordUsage: async (_tenant, rows) => void usage.push(...rows),
       timeoutMs: options.timeoutMs ?? 2_000,

@@ -24,7 +24,7 @@ interface ScoreStep {
   score: number;
   tier: string;
   reasons: string[];
-  llm: { provider: string; attempts: { provider: string; outcome: string }[]; prompt: unknown; answer: string; costMicroUsd: number };
+  llm: { provider: string; taskClass?: string; attempts: { provider: string; outcome: string }[]; prompt: unknown; answer: string; costMicroUsd: number };
 }
 
 for (const dialect of DIALECTS) {
@@ -93,7 +93,7 @@ for (const dialect of DIALECTS) {
       await ctx.flows(bare.id).publish(scoreFlow('score'), { flowId: 'bare-score-flow' });
       await ctx.flows(acme.id).publish(
         flow(
-          [hook('advise'), { id: 'agent', type: 'ai.agent', params: { role: 'deal_advisor', input: '=body' } }, { id: 'failed', type: 'data.set', params: { fields: { failed: '=error.code' }, keepInput: false } }],
+          [hook('advise'), { id: 'agent', type: 'ai.agent', params: { role: 'lead_qualifier', input: '=body' } }, { id: 'failed', type: 'data.set', params: { fields: { failed: '=error.code' }, keepInput: false } }],
           [
             ['hook', 'out', 'agent'],
             ['agent', 'error', 'failed'],
@@ -135,6 +135,7 @@ for (const dialect of DIALECTS) {
       expect(step.port).to.equal('hot');
       expect(output.reasons).to.deep.equal(['نورة الحربي لديها ميزانية كبيرة']);
       expect(output.llm.provider).to.equal('groq');
+      expect(output.llm.taskClass).to.equal('classification');
       expect(output.llm.attempts.map((a) => `${a.provider}:${a.outcome}`)).to.deep.equal(['groq:ok']);
       expect(JSON.stringify(output.llm.prompt)).to.not.include('نورة');
       for (const s of ['نورة', '111 2233', 'noura@najd.sa']) expect(groq.requests[0]!.raw).to.not.include(s);
@@ -142,7 +143,7 @@ for (const dialect of DIALECTS) {
       // ceil((400 × 590 + 50 × 790) / 1000) = 276
       const rows = await new LlmUsageRepository(ctx.db, acme.id).rowsOf(executionId);
       expect(rows.map((r) => ({ ...r, id: undefined, at: undefined }))).to.deep.equal([
-        { id: undefined, at: undefined, executionId, stepId: step.id, provider: 'groq', model: 'llama-3.3-70b-versatile', task: 'score', promptTokens: 400, completionTokens: 50, costMicroUsd: 276 },
+        { id: undefined, at: undefined, executionId, stepId: step.id, provider: 'groq', model: 'llama-3.3-70b-versatile', task: 'score', taskClass: 'classification', promptTokens: 400, completionTokens: 50, costMicroUsd: 276 },
       ]);
       expect(output.llm.costMicroUsd).to.equal(276);
 
@@ -211,6 +212,57 @@ for (const dialect of DIALECTS) {
       expect(foreign.body.rows).to.deep.equal([]);
       const future = await api(owner).get('/llm-usage?from=2999-01-01T00:00:00Z').expect(200);
       expect(future.body.totals).to.deep.include({ calls: 0, costMicroUsd: 0 });
+    });
+
+    it('GET/PUT /llm-routing: defaults and the table in force; admins edit, managers may not; bad tables are 400 with a path and change nothing; applied to the next call; audited; cost per task class', async () => {
+      const got = await api(rep).get('/llm-routing').expect(200);
+      expect(got.body.settings).to.deep.equal({});
+      expect(got.body.effective.routes.sales_copy[0]).to.deep.equal({ provider: 'anthropic', model: 'claude-sonnet-4-5' });
+      expect(got.body.defaults.taskClasses).to.include({ score: 'classification', 'agent:content_generator': 'sales_copy' });
+      expect(got.body.taskClasses).to.deep.equal(['classification', 'sales_copy', 'research', 'code', 'fallback']);
+      const table = { routes: { classification: [{ provider: 'openai', model: 'gpt-4o-mini' }] }, taskClasses: { 'agent:custom': 'research' } };
+      await api(manager).put('/llm-routing', table).expect(403);
+      const bad: [unknown, string][] = [
+        [{ routes: { classification: [{ provider: 'mistral', model: 'x' }] } }, '/body/routes/classification/0/provider'],
+        [{ routes: { copywriting: [{ provider: 'openai', model: 'gpt-4o' }] } }, '/body/routes/copywriting'],
+        [{ routes: { code: [] } }, '/body/routes/code'],
+        [{ routes: { code: [{ provider: 'deepseek', model: 'deepseek-chat' }, { provider: 'deepseek', model: 'deepseek-chat' }] } }, '/body/routes/code/1'],
+        [{ taskClasses: { score: 'poetry' } }, '/body/taskClasses/score'],
+        [{ routes: { research: [{ provider: 'gemini', model: 'bad model name' }] } }, '/body/routes/research/0/model'],
+      ];
+      for (const [body, path] of bad) {
+        const res = await api(admin).put('/llm-routing', body).expect(400);
+        expect(JSON.stringify(res.body.error.details), JSON.stringify(body)).to.include(`"path":"${path}`);
+      }
+      expect((await api(owner).get('/llm-routing').expect(200)).body.settings).to.deep.equal({});
+      const put = await api(admin).put('/llm-routing', table).expect(200);
+      expect(put.body.settings).to.deep.equal(table);
+      expect(put.body.effective.routes.classification).to.deep.equal([{ provider: 'openai', model: 'gpt-4o-mini' }]);
+      expect(ctx.tenantSettings.get(acme.id)?.llmRouting).to.deep.equal(table);
+      const { executionId } = await ctx.runtime.startExecution({
+        tenantId: acme.id,
+        flowId: scorePublished.flowId,
+        flowVersion: scorePublished.version,
+        flow: scorePublished.flow,
+        trigger: 'hook',
+        payload: { body: { name: 'Fahad', budget_sar: 90000 }, query: {}, headers: {} },
+        mode: 'manual',
+        durable: true,
+      });
+      expect((await ctx.runtime.result(executionId, true)).status).to.equal('succeeded');
+      const { output } = await scoreStep(acme.id, executionId);
+      // classification → OpenAI first now, then the fallback class's Groq (already OpenAI: not twice).
+      expect(output.llm.attempts.map((a) => `${a.provider}:${a.outcome}`)).to.deep.equal(['openai:ok']);
+      expect(groq.requests).to.have.length(0);
+      const audit = await api(owner).get('/audit?action=tenant.llm_routing_updated').expect(200);
+      expect(audit.body.items).to.have.length(1);
+      const usage = await api(manager).get('/llm-usage').expect(200);
+      const byClass = usage.body.byTaskClass as { taskClass: string; calls: number; costMicroUsd: number }[];
+      expect(byClass.map((c) => c.taskClass)).to.deep.equal(['classification']);
+      expect(byClass[0]!.costMicroUsd).to.equal(usage.body.totals.costMicroUsd);
+      expect(usage.body.pricesAsOf).to.match(/^\d{4}-\d{2}-\d{2}$/);
+      await api(owner).put('/llm-routing', {}).expect(200);
+      expect(ctx.tenantSettings.get(acme.id)?.llmRouting).to.deep.equal({});
     });
 
     it("PUT /llm-settings (owner): 'off' stops every provider call at once; named credentials must exist with the right type; audited", async () => {

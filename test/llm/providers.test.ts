@@ -73,7 +73,7 @@ describe('ctx.llm through groq-sdk and openai against local servers', function (
     expect(sent.body!.messages![0]!.content).to.match(/^Score the lead\.\n\nAnswer with one JSON object only/);
     expect(openai.requests).to.have.length(0);
     expect(usage).to.deep.equal([
-      { executionId: 'exec-test', stepId: 'exec-test:1', provider: 'groq', model: 'llama-3.3-70b-versatile', task: 'score', promptTokens: 120, completionTokens: 30, costMicroUsd: 95, at: usage[0]!.at },
+      { executionId: 'exec-test', stepId: 'exec-test:1', provider: 'groq', model: 'llama-3.3-70b-versatile', task: 'score', taskClass: 'classification', promptTokens: 120, completionTokens: 30, costMicroUsd: 95, at: usage[0]!.at },
     ]);
   });
 
@@ -236,7 +236,12 @@ describe('ctx.llm through groq-sdk and openai against local servers', function (
 
   it('models per task from the tenant settings (string = the Groq model; {groq, openai}; full task before its prefix)', async () => {
     const settings = { external: 'allowed' as const, models: { score: 'llama-3.1-8b-instant', agent: { openai: 'gpt-4.1-mini' }, 'agent:deal_advisor': { groq: 'qwen/qwen3-32b' } } };
-    const { service } = llm({ settings });
+    // Every class routed Groq → OpenAI (the table before routing by task): models override the routes' models.
+    const groqFirst = [
+      { provider: 'groq' as const, model: 'llama-3.3-70b-versatile' },
+      { provider: 'openai' as const, model: 'gpt-4o-mini' },
+    ];
+    const { service } = llm({ settings, routing: { routes: { classification: groqFirst, sales_copy: groqFirst, research: groqFirst } } });
     await service.complete(request());
     groq.setDefault({ status: 500 });
     await service.complete(request({ task: 'agent:meeting_prep' }));

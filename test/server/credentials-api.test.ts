@@ -153,7 +153,7 @@ for (const dialect of DIALECTS) {
       it('GET /credential-types lists every type with Arabic and English labels and its fields (no values)', async () => {
         const res = keep(await api(manager).get('/credential-types').expect(200));
         const items = res.body.items as { type: string; label: { en: string; ar: string }; fields: { name: string; secret: boolean; required: boolean }[]; schema: { properties: object } }[];
-        expect(items.map((i) => i.type)).to.deep.equal(['http-bearer', 'http-header', 'webhook-hmac', 'ultramsg', 'twilio', 'whatsapp-cloud', 'unifonic', 'taqnyat', 'moyasar', 'stripe', 'smtp', 'openai', 'groq']);
+        expect(items.map((i) => i.type)).to.deep.equal(['http-bearer', 'http-header', 'webhook-hmac', 'ultramsg', 'twilio', 'whatsapp-cloud', 'unifonic', 'taqnyat', 'moyasar', 'stripe', 'smtp', 'openai', 'groq', 'anthropic', 'gemini', 'deepseek']);
         for (const i of items) {
           expect(i.label.en, i.type).to.be.a('string').and.not.equal('');
           expect(i.label.ar, i.type).to.match(/[\u0600-\u06FF]/);
@@ -249,6 +249,9 @@ for (const dialect of DIALECTS) {
           ['moyasar', { secretKey: 'k', baseUrl: 'http://10.0.0.1/v1' }, '/body/data/baseUrl'],
           ['stripe', { secretKey: 'k', baseUrl: 'http://[fd00::1]:12111' }, '/body/data/baseUrl'],
           ['openai', { apiKey: 'k', baseUrl: 'https://api.localhost' }, '/body/data/baseUrl'],
+          ['anthropic', { apiKey: 'k', baseUrl: 'https://10.0.0.5' }, '/body/data/baseUrl'],
+          ['gemini', { apiKey: 'k', baseUrl: 'http://127.1:9000' }, '/body/data/baseUrl'],
+          ['deepseek', { apiKey: 'k', baseUrl: 'https://[::1]/v1' }, '/body/data/baseUrl'],
           ['smtp', { host: '0177.0.0.1', port: 25, secure: false, user: 'u', pass: 'p', from: 'a@b.example' }, '/body/data/host'],
         ] as const) {
           const res = keep(await api(outsider).post('/credentials', { name: `private-${type}`, type, data }).expect(400));
@@ -531,7 +534,7 @@ for (const dialect of DIALECTS) {
         noSecretsIn(await dumpDatabase(ctx), 'the database');
         expect(logLines.length).to.be.greaterThan(10); // the logger did log (requests at debug)
         noSecretsIn(logLines.join('\n'), 'the log');
-        expect(CREDENTIAL_TYPES.length).to.equal(13);
+        expect(CREDENTIAL_TYPES.length).to.equal(16);
       });
     });
   });

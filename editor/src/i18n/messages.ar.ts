@@ -5,6 +5,7 @@ import * as admin from './areas/admin';
 import * as approvals from './areas/approvals';
 import * as contactsMore from './areas/contacts-more';
 import * as analytics from './areas/analytics';
+import * as llmRouting from './areas/llm-routing';
 
 const core: Record<CoreKey, string> = {
   'app.title': 'تدفق — محرر التدفقات',
@@ -380,4 +381,4 @@ const core: Record<CoreKey, string> = {
   'consentEvent.erasure': 'محو',
 };
 
-export const ar: Messages = { ...core, ...templates.ar, ...admin.ar, ...approvals.ar, ...contactsMore.ar, ...analytics.ar };
+export const ar: Messages = { ...core, ...templates.ar, ...admin.ar, ...approvals.ar, ...contactsMore.ar, ...analytics.ar, ...llmRouting.ar };

@@ -4,6 +4,7 @@ import * as admin from './areas/admin';
 import * as approvals from './areas/approvals';
 import * as contactsMore from './areas/contacts-more';
 import * as analytics from './areas/analytics';
+import * as llmRouting from './areas/llm-routing';
 
 const core = {
   'app.title': 'Tadfuq — flow editor',
@@ -380,7 +381,7 @@ const core = {
 } as const;
 
 /** Each area (areas/*.ts) keeps its strings in both languages side by side. */
-export const en = { ...core, ...templates.en, ...admin.en, ...approvals.en, ...contactsMore.en, ...analytics.en } as const;
+export const en = { ...core, ...templates.en, ...admin.en, ...approvals.en, ...contactsMore.en, ...analytics.en, ...llmRouting.en } as const;
 export type CoreKey = keyof typeof core;
 
 export type MessageKey = keyof typeof en;

@@ -8,6 +8,7 @@ import type { MessageKey } from '../i18n/messages.en';
 
 const PROBLEM_KEYS: Record<string, MessageKey> = {
   required: 'admin.err.required',
+  duplicate_route: 'llmRouting.err.duplicate_route',
   name_taken: 'admin.err.name_taken',
   already_member: 'admin.err.already_member',
   last_owner: 'admin.err.last_owner',

@@ -6,7 +6,7 @@ import { useI18n } from '../i18n/i18n';
 import { useNotify } from './notices';
 import type { MessageKey } from '../i18n/messages.en';
 
-export type Section = 'flows' | 'executions' | 'escalations' | 'contacts' | 'templates' | 'approvals' | 'credentials' | 'users';
+export type Section = 'flows' | 'executions' | 'escalations' | 'contacts' | 'templates' | 'approvals' | 'credentials' | 'users' | 'llmRouting';
 
 export function TopBar({ current }: { current: Section | null }) {
   const session = useSession();
@@ -70,6 +70,11 @@ export function TopBar({ current }: { current: Section | null }) {
         {session.can('users.read') && (
           <Link to="/settings/users" aria-current={current === 'users' ? 'page' : undefined}>
             {t('nav.users')}
+          </Link>
+        )}
+        {session.can('ai.routing.manage') && (
+          <Link to="/settings/ai-routing" aria-current={current === 'llmRouting' ? 'page' : undefined}>
+            {t('nav.llmRouting')}
           </Link>
         )}
       </nav>
