@@ -2,7 +2,6 @@
 // (POST /api/v1/invoicing/zatca-qr). The payload is engine/invoicing/zatca-tlv.ts's base64 TLV;
 // the image is made by the `qrcode` package: PNG (a data URL, for HTML/PDF) and SVG (scales
 // without blur in a PDF). Error correction M, the usual choice for printed receipts.
-import QRCode from 'qrcode';
 import { zatcaAmount, zatcaQrBase64 } from '../../engine/index.js';
 
 export interface ZatcaQrInput {
@@ -32,6 +31,8 @@ export async function zatcaQr(input: ZatcaQrInput): Promise<ZatcaQr> {
     totalWithVat: zatcaAmount(input.totalWithVatHalalas),
     vatTotal: zatcaAmount(input.vatTotalHalalas),
   });
+  // Loaded on first use: most starts never draw a QR code.
+  const { default: QRCode } = await import('qrcode');
   const options = { errorCorrectionLevel: 'M' as const, margin: 2 };
   const [png, svg] = await Promise.all([QRCode.toDataURL(payload, { ...options, width: 256 }), QRCode.toString(payload, { ...options, type: 'svg' })]);
   return { payload, png, svg };

@@ -9,11 +9,27 @@
 // unless the tenant allows them. Errors become ProviderErrors (classified, keys scrubbed from
 // messages). Request headers are never logged or stored.
 import { createHash } from 'node:crypto';
-import Anthropic from '@anthropic-ai/sdk';
-import { ApiError as GeminiApiError, GoogleGenAI } from '@google/genai';
-import Groq from 'groq-sdk';
-import OpenAI from 'openai';
+import type AnthropicSdk from '@anthropic-ai/sdk';
+import type * as GenAi from '@google/genai';
+import type GroqSdk from 'groq-sdk';
+import type OpenAISdk from 'openai';
 import { NodeFailure, ProviderError, type ChatCall, type ChatClient, type ChatReply, type GuardedFetch, type LlmProviderName } from '../../engine/index.js';
+
+// The SDKs load on the first call, not at start: together they cost about 0.4 s and 40 MB, and
+// most deployments use one or two of them (or none: the rules answer).
+interface Sdks {
+  Groq: typeof GroqSdk;
+  OpenAI: typeof OpenAISdk;
+  Anthropic: typeof AnthropicSdk;
+  genai: typeof GenAi;
+}
+let sdks: Sdks | undefined;
+let loading: Promise<Sdks> | undefined;
+function loadSdks(): Promise<Sdks> {
+  return (loading ??= Promise.all([import('groq-sdk'), import('openai'), import('@anthropic-ai/sdk'), import('@google/genai')]).then(
+    ([groq, openai, anthropic, genai]) => (sdks = { Groq: groq.default, OpenAI: openai.default, Anthropic: anthropic.default, genai }),
+  ));
+}
 
 export const DEFAULT_BASE_URLS: Readonly<Record<LlmProviderName, string>> = {
   groq: 'https://api.groq.com',
@@ -86,6 +102,9 @@ export function retryAfterMs(headers: unknown, now = Date.now()): number | undef
 }
 
 function isInstance(err: unknown, names: readonly string[]): boolean {
+  // No SDK loaded yet: the error cannot be one of theirs.
+  if (!sdks) return false;
+  const { Groq, OpenAI, Anthropic } = sdks;
   const classes: Record<string, unknown[]> = {
     APIConnectionTimeoutError: [Groq.APIConnectionTimeoutError, OpenAI.APIConnectionTimeoutError, Anthropic.APIConnectionTimeoutError],
     APIConnectionError: [Groq.APIConnectionError, OpenAI.APIConnectionError, Anthropic.APIConnectionError],
@@ -181,8 +200,10 @@ function withDeadline(classify: (err: unknown) => ProviderError, run: SdkCall): 
 function openAiCompatibleClient(provider: 'groq' | 'openai' | 'deepseek', key: ProviderKey, baseURL: string, fetch: GuardedFetch): ChatClient {
   const options = { apiKey: key.apiKey, baseURL, maxRetries: 0, timeout: 600_000, fetch: sdkFetchOver(fetch) };
   // organization/project null: never pick up OPENAI_ORG_ID / OPENAI_PROJECT_ID from the environment.
-  const sdk = (provider === 'groq' ? new Groq(options) : new OpenAI({ ...options, organization: null, project: null })) as unknown as ChatSdk;
+  let sdk: ChatSdk | undefined;
   return withDeadline((err) => classifyError(err, key.apiKey), async (call, signal) => {
+    const { Groq, OpenAI } = await loadSdks();
+    sdk ??= (provider === 'groq' ? new Groq(options) : new OpenAI({ ...options, organization: null, project: null })) as unknown as ChatSdk;
     const body: Record<string, unknown> = {
       model: call.model,
       messages: call.messages.map((m) => ({ role: m.role, content: m.content })),
@@ -203,8 +224,10 @@ function openAiCompatibleClient(provider: 'groq' | 'openai' | 'deepseek', key: P
 /** Anthropic Messages API: the system prompt apart, no JSON mode (the schema instruction and validation do it). */
 function anthropicClient(key: ProviderKey, baseURL: string, fetch: GuardedFetch): ChatClient {
   // logLevel off: ANTHROPIC_LOG=debug in the environment would log requests; errors reach the chain anyway.
-  const sdk = new Anthropic({ apiKey: key.apiKey, authToken: null, baseURL, maxRetries: 0, timeout: 600_000, fetch: sdkFetchOver(fetch), logLevel: 'off' });
+  let sdk: AnthropicSdk | undefined;
   return withDeadline((err) => classifyError(err, key.apiKey), async (call, signal) => {
+    const { Anthropic } = await loadSdks();
+    sdk ??= new Anthropic({ apiKey: key.apiKey, authToken: null, baseURL, maxRetries: 0, timeout: 600_000, fetch: sdkFetchOver(fetch), logLevel: 'off' });
     const system = call.messages.filter((m) => m.role === 'system').map((m) => m.content).join('\n\n');
     const message = await sdk.messages.create(
       {
@@ -232,7 +255,7 @@ function anthropicClient(key: ProviderKey, baseURL: string, fetch: GuardedFetch)
  */
 function geminiClient(key: ProviderKey, baseURL: string, fetch: GuardedFetch): ChatClient {
   const base = sdkFetchOver(fetch);
-  const sdk = new GoogleGenAI({ apiKey: key.apiKey, vertexai: false, httpOptions: { baseUrl: baseURL, apiVersion: 'v1beta' } });
+  let sdk: GenAi.GoogleGenAI | undefined;
   return {
     chat: (call: ChatCall) => {
       let headers: Headers | undefined;
@@ -242,6 +265,8 @@ function geminiClient(key: ProviderKey, baseURL: string, fetch: GuardedFetch): C
         return response;
       };
       const client = withDeadline((err) => classifyGeminiError(err, key.apiKey, headers), async (c, signal) => {
+        const { genai } = await loadSdks();
+        sdk ??= new genai.GoogleGenAI({ apiKey: key.apiKey, vertexai: false, httpOptions: { baseUrl: baseURL, apiVersion: 'v1beta' } });
         const system = c.messages.filter((m) => m.role === 'system').map((m) => m.content).join('\n\n');
         const response = await sdk.models.generateContent({
           model: c.model,
@@ -274,7 +299,7 @@ export function classifyGeminiError(err: unknown, apiKey: string, headers?: Head
   const refused = causeChain(err).find((e): e is NodeFailure => e instanceof NodeFailure);
   if (refused) return new ProviderError('client_error', scrub(refused.message, apiKey), undefined, undefined, `llm_${refused.code}`);
   const message = scrub(err instanceof Error ? err.message : String(err), apiKey);
-  if (err instanceof GeminiApiError) {
+  if (sdks && err instanceof sdks.genai.ApiError) {
     const status = err.status;
     if (status === 429) return new ProviderError('rate_limited', message, status, retryAfterMs(headers));
     if (status === 408) return new ProviderError('timeout', message, status);
