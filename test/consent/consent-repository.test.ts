@@ -310,8 +310,10 @@ for (const dialect of DIALECTS) {
         await other.query('BEGIN');
         await other.query("INSERT INTO contacts (id, tenant_id, name, phone, locale, tags, attributes, created_at, updated_at) VALUES ('racer', $1, 'racer', '+966558000002', 'ar', '[]', '{}', 1, 1)", [tenantId]);
         const importing = importContacts(t.db, tenantId, rows, { actor: 'user:a', now });
-        // The import's INSERT waits on the uncommitted row's unique index entry.
-        await waitFor(async () => (await other.query("SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO contacts%'")).rowCount! > 0, 10_000);
+        // The import's INSERT waits on the uncommitted row's unique index entry. Asked from
+        // another connection: inside \`other\`'s transaction pg_stat_activity is one snapshot, and
+        // a first look taken before the INSERT arrived never changed (the test then timed out).
+        await waitFor(async () => (await t.db.sql.query("SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO contacts%'")).length > 0, 10_000);
         await other.query('COMMIT');
         const outcome = await importing;
         expect(outcome).to.deep.include({ created: 2, updated: 1, errors: [] });
