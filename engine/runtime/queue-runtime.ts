@@ -87,6 +87,8 @@ export class QueueRuntime extends ExecutionDriver {
   readonly queue: Queue;
   private worker: Worker | null = null;
   private readonly redis: Redis;
+  /** Connections handed to BullMQ: it never closes a connection it was given, so stop() does. */
+  private readonly given: Redis[] = [];
   private subscriber: Redis | null = null;
   private reconciler: NodeJS.Timeout | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
@@ -118,7 +120,9 @@ export class QueueRuntime extends ExecutionDriver {
   }
 
   private connection(): ConnectionOptions {
-    return new Redis(this.options.redisUrl, { maxRetriesPerRequest: null });
+    const c = new Redis(this.options.redisUrl, { maxRetriesPerRequest: null });
+    this.given.push(c);
+    return c;
   }
 
   private get channel(): string {
@@ -174,11 +178,15 @@ export class QueueRuntime extends ExecutionDriver {
     if (this.reconciler) clearInterval(this.reconciler);
     this.reconciler = null;
     await this.worker?.close();
+    this.worker = null;
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.heartbeat = null;
     await this.locks.idle();
     await this.queue.close();
     await this.subscriber?.quit().catch(() => undefined);
+    this.subscriber = null;
+    // BullMQ left these open (they were ours): without this the process never exits.
+    for (const c of this.given.splice(0)) await c.quit().catch(() => c.disconnect());
     await this.redis.quit().catch(() => undefined);
   }
 
