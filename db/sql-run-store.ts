@@ -1,6 +1,6 @@
 // RunStore on SQL (SQLite or PostgreSQL): each execution segment's state, steps and waits
 // land in one transaction, grouped with concurrent segments (group commit).
-import type { ExecutionMeta, ExecutionWrite, Flow, RunStore, StepRecord, StoredExecution, WaitRow } from '../engine/index.js';
+import type { ExecutionHead, ExecutionMeta, ExecutionStatus, ExecutionWrite, Flow, RunStore, StepRecord, StoredExecution, WaitRow } from '../engine/index.js';
 import { ExecutionConflict, type ExecutionState } from '../engine/index.js';
 import { GroupCommit } from './group-commit.js';
 import { literal, parseJsonColumn, type Query, type Row, type SqlExecutor } from './sql-executor.js';
@@ -212,6 +212,23 @@ export class SqlRunStore implements RunStore {
   }
 
   async listUnfinished(options: { leaseExpiredBefore?: number; updatedBefore?: number; limit?: number } = {}): Promise<StoredExecution[]> {
+    const rows = await this.unfinishedRows('*', options);
+    return Promise.all(rows.map((row) => this.hydrate(row)));
+  }
+
+  async unfinishedHeads(options: { leaseExpiredBefore?: number; updatedBefore?: number; limit?: number; ids?: string[] }): Promise<ExecutionHead[]> {
+    if (options.ids?.length === 0) return [];
+    const rows = await this.unfinishedRows('id, tenant_id, flow_id, flow_version, subject, mode, replay_of, status, rev, lease_owner, lease_until, updated_at', options);
+    return rows.map((row) => ({
+      meta: metaOf(row),
+      status: String(row.status) as ExecutionStatus,
+      rev: Number(row.rev ?? 0),
+      lease: row.lease_owner ? { owner: String(row.lease_owner), until: Number(row.lease_until) } : null,
+      updatedAt: Number(row.updated_at),
+    }));
+  }
+
+  private unfinishedRows(columns: string, options: { leaseExpiredBefore?: number; updatedBefore?: number; limit?: number; ids?: string[] }): Promise<Row[]> {
     const params: unknown[] = [];
     let where = "status IN ('queued', 'running')";
     if (options.leaseExpiredBefore !== undefined) {
@@ -222,9 +239,17 @@ export class SqlRunStore implements RunStore {
       params.push(options.updatedBefore);
       where += ` AND updated_at < $${params.length}`;
     }
+    if (options.ids) {
+      where += ` AND id IN (${options.ids.map((id) => (params.push(id), `$${params.length}`)).join(',')})`;
+    }
     const limit = options.limit ? ` LIMIT ${Math.floor(options.limit)}` : '';
-    const rows = await this.sql.query(`SELECT * FROM executions WHERE ${where} ORDER BY started_at${limit}`, params);
-    return Promise.all(rows.map((row) => this.hydrate(row)));
+    return this.sql.query(`SELECT ${columns} FROM executions WHERE ${where} ORDER BY started_at${limit}`, params);
+  }
+
+  async waitsByIds(ids: string[]): Promise<WaitRow[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.sql.query(`SELECT * FROM waits WHERE id IN (${ids.map((_, i) => `$${i + 1}`).join(',')})`, ids);
+    return rows.map(waitOf);
   }
 
   /** Rebuild `trigger` and `nodes` from the succeeded steps (see persistedState). */

@@ -17,7 +17,7 @@ import type { ExecutionWrite } from './run-store.js';
 import { ExecutionDriver, MAX_SEGMENT_STARTS, type ActiveRun, type DriverOptions, type Settled, type StartRequest } from './execution-driver.js';
 import type { Command } from '../stepper/execution-state.js';
 import { ExecutionConflict } from '../errors/execution-conflict.error.js';
-import type { ExecutionMeta } from './run-store.js';
+import type { ExecutionHead, ExecutionMeta, WaitRow } from './run-store.js';
 import { QueueLimits, type LimitKeys } from './queue-limits.js';
 import { RedisRateLimiter } from './rate-limiter.js';
 
@@ -342,7 +342,16 @@ export class QueueRuntime extends ExecutionDriver {
     }
   }
 
-  /** Leader only: re-add overdue waits and re-drive executions nobody holds. */
+  /**
+   * Leader only: re-add overdue waits and re-drive executions nobody holds.
+   *
+   * Under a backlog most candidates are merely queued, and some finish between the read of
+   * their rows and the look at Redis: re-adding those doubled the work (their job was removed
+   * on completion, so its id was free again). So: one pipelined existence check of every
+   * candidate's job, then the rows of the missing ones are read again, and only what is still
+   * due (the same wait, the same revision, still unheld) is re-added. A job finishes only after
+   * its commit, so a job gone at the check has its commit visible to the re-read.
+   */
   async reconcile(): Promise<{ waits: number; executions: number } | null> {
     if (this.stopping) return null;
     try {
@@ -350,18 +359,24 @@ export class QueueRuntime extends ExecutionDriver {
       const now = this.now().getTime();
       const grace = this.options.reconcileGraceMs;
       const waits = await this.store.dueWaits(now - grace, 1000);
+      const orphans = await this.store.unfinishedHeads({ leaseExpiredBefore: now, updatedBefore: now - grace, limit: 1000 });
+      const waitJob = (w: WaitRow): string => `t-${w.id}-${w.dueAt}`;
+      const driveJob = (o: ExecutionHead): string => `d-${o.meta.id}-r${o.rev}`;
+      const missing = await this.missingJobs([...waits.map(waitJob), ...orphans.map(driveJob)]);
+      const lostWaits = waits.filter((w) => missing.has(waitJob(w)));
+      const lostRuns = orphans.filter((o) => missing.has(driveJob(o)));
+      const current = new Map((await this.store.waitsByIds(lostWaits.map((w) => w.id))).map((w) => [w.id, w]));
+      const unheld = new Map((await this.store.unfinishedHeads({ ids: lostRuns.map((o) => o.meta.id), leaseExpiredBefore: now, updatedBefore: now - grace })).map((o) => [o.meta.id, o]));
       let readded = 0;
-      for (const w of waits) {
-        const id = `t-${w.id}-${w.dueAt}`;
-        if (await this.alreadyQueued(id)) continue; // workers are just busy
+      for (const w of lostWaits) {
+        if (current.get(w.id)?.dueAt !== w.dueAt) continue; // fired (or moved) since the first read
         const target = { executionId: w.executionId, tenantId: w.tenantId, flowId: w.flowId ?? '', flowVersion: w.flowVersion ?? 0 };
-        await this.enqueue({ kind: 'timer', seq: w.seq, waitId: w.id, dueAt: w.dueAt ?? now, ...target }, id);
+        await this.enqueue({ kind: 'timer', seq: w.seq, waitId: w.id, dueAt: w.dueAt ?? now, ...target }, waitJob(w));
         readded++;
       }
-      const orphans = await this.store.listUnfinished({ leaseExpiredBefore: now, updatedBefore: now - grace, limit: 1000 });
       let redriven = 0;
-      for (const o of orphans) {
-        if (await this.alreadyQueued(`d-${o.meta.id}-r${o.rev}`)) continue;
+      for (const o of lostRuns) {
+        if (unheld.get(o.meta.id)?.rev !== o.rev) continue; // advanced (or taken) since the first read
         await this.enqueueDrive(o.meta, o.rev);
         redriven++;
       }
@@ -371,6 +386,30 @@ export class QueueRuntime extends ExecutionDriver {
       this.log.error({ err }, 'reconcile failed');
       return null;
     }
+  }
+
+  /**
+   * Which of these job ids have no live job (absent, or failed: a failed copy is removed so
+   * the id can be added again), in one pipelined round trip.
+   */
+  private async missingJobs(ids: string[]): Promise<Set<string>> {
+    const missing = new Set<string>();
+    if (ids.length === 0) return missing;
+    const failedKey = this.queue.toKey('failed');
+    const pipe = this.redis.pipeline();
+    for (const id of ids) pipe.exists(this.queue.toKey(jobId(id))).zscore(failedKey, jobId(id));
+    const replies = (await pipe.exec()) ?? [];
+    for (let i = 0; i < ids.length; i++) {
+      const [existsErr, exists] = replies[2 * i] ?? [];
+      const [, failedScore] = replies[2 * i + 1] ?? [];
+      if (existsErr) continue; // unknown: leave it for the next round
+      if (exists === 0) missing.add(ids[i]!);
+      else if (failedScore !== null && failedScore !== undefined) {
+        await this.queue.remove(jobId(ids[i]!)).catch(() => undefined);
+        missing.add(ids[i]!);
+      }
+    }
+    return missing;
   }
 
   /** True when the job is still waiting, delayed or running; a failed copy is cleared for a retry. */
