@@ -423,6 +423,15 @@ export class QueueRuntime extends ExecutionDriver {
     return true;
   }
 
+  /**
+   * Runnable jobs no worker has taken yet (waiting or prioritized; future timers are not
+   * backlog): one pipelined round trip, for the API's backpressure (sampled, not per request).
+   */
+  async backlog(): Promise<number> {
+    const replies = (await this.redis.pipeline().llen(this.queue.toKey('wait')).zcard(this.queue.toKey('prioritized')).llen(this.queue.toKey('paused')).exec()) ?? [];
+    return replies.reduce((sum, [err, n]) => (err ? sum : sum + Number(n)), 0);
+  }
+
   /** Leader election: a Redis key with a TTL, renewed by its holder. */
   private async lead(): Promise<boolean> {
     const key = `${this.options.prefix}:reconciler`;
