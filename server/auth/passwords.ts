@@ -3,12 +3,16 @@
 // invalidating stored hashes. @node-rs/argon2 ships per-platform binaries as optional
 // dependencies: no install script, no compiler (the `argon2` package's 0.45 prebuilt crashes
 // Node 20 on load).
-import { Algorithm, hash, verify } from '@node-rs/argon2';
+import { hash, verify, type Algorithm } from '@node-rs/argon2';
+
+// Algorithm is a `const enum` in its typings, which verbatimModuleSyntax cannot read at run
+// time: its value (Argon2d 0, Argon2i 1, Argon2id 2) is spelled out.
+const ARGON2ID = 2 as Algorithm;
 
 export const MIN_PASSWORD_LENGTH = 10;
 
 export function hashPassword(password: string): Promise<string> {
-  return hash(password, { algorithm: Algorithm.Argon2id, memoryCost: 65_536, timeCost: 3, parallelism: 4 });
+  return hash(password, { algorithm: ARGON2ID, memoryCost: 65_536, timeCost: 3, parallelism: 4 });
 }
 
 export async function verifyPassword(stored: string, password: string): Promise<boolean> {
