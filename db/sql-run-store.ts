@@ -206,6 +206,21 @@ export class SqlRunStore implements RunStore {
   }
 
   async loadExecution(id: string): Promise<StoredExecution | null> {
+    if (this.sql.dialect === 'postgres') {
+      // One round trip: the succeeded steps come along as a JSON array (the hot path of every
+      // queue job; SQLite is in-process, where a second statement costs little).
+      const rows = await this.sql.query(
+        `SELECT e.*, (SELECT json_agg(json_build_object('seq', s.seq, 'node_id', s.node_id, 'port', s.port, 'output', s.output) ORDER BY s.finished_at, s.seq)
+           FROM execution_steps s WHERE s.execution_id = e.id AND s.status = 'succeeded') AS succeeded_steps
+         FROM executions e WHERE e.id = $1`,
+        [id],
+      );
+      const row = rows[0];
+      if (!row) return null;
+      const steps = (parseJsonColumn(row.succeeded_steps) as Row[] | null) ?? [];
+      delete row.succeeded_steps;
+      return this.hydrate(row, steps);
+    }
     const rows = await this.sql.query('SELECT * FROM executions WHERE id = $1', [id]);
     const row = rows[0];
     return row ? this.hydrate(row) : null;
@@ -253,10 +268,10 @@ export class SqlRunStore implements RunStore {
   }
 
   /** Rebuild `trigger` and `nodes` from the succeeded steps (see persistedState). */
-  private async hydrate(row: Row): Promise<StoredExecution> {
+  private async hydrate(row: Row, loaded?: Row[]): Promise<StoredExecution> {
     const state = parseJsonColumn(row.state) as ExecutionState;
     // Completion order, as the stepper saw it: a later finish wins $nodes.<id> (merges run twice).
-    const steps = await this.sql.query("SELECT seq, node_id, port, output FROM execution_steps WHERE execution_id = $1 AND status = 'succeeded' ORDER BY finished_at, seq", [row.id]);
+    const steps = loaded ?? (await this.sql.query("SELECT seq, node_id, port, output FROM execution_steps WHERE execution_id = $1 AND status = 'succeeded' ORDER BY finished_at, seq", [row.id]));
     state.nodes = {};
     state.trigger = null;
     for (const step of steps) {

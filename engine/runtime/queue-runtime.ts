@@ -94,6 +94,10 @@ export class QueueRuntime extends ExecutionDriver {
   private heartbeat: NodeJS.Timeout | null = null;
   private readonly limits: QueueLimits;
   private readonly held = new Map<string, LimitKeys>();
+  /** Jobs to add with the next bulk add (see enqueue). */
+  private adding: { data: QueueJob & JobTarget; id: string; delay: number; resolve: () => void; reject: (err: unknown) => void }[] = [];
+  /** Executions a job of this worker is advancing: settled notices wait for the job's release. */
+  private readonly announcing = new Map<string, { jobs: number; messages: string[] }>();
   private readonly tenantConcurrency: (tenantId: string) => number;
   private readonly missedTicks: 'skip' | 'runOnce';
   private readonly options: Required<Pick<QueueRuntimeOptions, 'prefix' | 'role' | 'concurrency' | 'leaseMs' | 'reconcileIntervalMs' | 'reconcileGraceMs'>> & { redisUrl: string };
@@ -208,11 +212,15 @@ export class QueueRuntime extends ExecutionDriver {
   protected override settled(state: Settled): void {
     this.notify(state);
     const { executionId, status, output, error } = state;
-    void this.redis.publish(this.channel, JSON.stringify({ executionId, status, output, error })).catch(() => undefined);
+    const message = JSON.stringify({ executionId, status, output, error });
+    // Inside a job: published with the job's slot release (one round trip for both).
+    const deferred = this.announcing.get(executionId);
+    if (deferred) deferred.messages.push(message);
+    else void this.redis.publish(this.channel, message).catch(() => undefined);
   }
 
   protected async afterCommit(write: ExecutionWrite): Promise<void> {
-    for (const w of write.waits) if (w.dueAt !== null) await this.enqueueTimer(write.meta, w.seq, w.id, w.dueAt);
+    await Promise.all(write.waits.filter((w) => w.dueAt !== null).map((w) => this.enqueueTimer(write.meta, w.seq, w.id, w.dueAt!)));
   }
 
   private target(meta: ExecutionMeta): JobTarget {
@@ -224,10 +232,31 @@ export class QueueRuntime extends ExecutionDriver {
    * (fairness). Future timers are not backlog: a tenant with 100,000 contacts parked on delays
    * is not a flood.
    */
-  private async enqueue(data: QueueJob & JobTarget, id: string, delay = 0): Promise<void> {
-    const runnable = delay <= 0;
-    const priority = runnable ? await this.limits.enqueued(data.tenantId) : 1;
-    await this.queue.add(data.kind, { ...data, counted: runnable }, { jobId: jobId(id), priority, ...(runnable ? {} : { delay }), removeOnComplete: true, removeOnFail: 1000 });
+  private enqueue(data: QueueJob & JobTarget, id: string, delay = 0): Promise<void> {
+    // Adds asked for in the same turn of the event loop (concurrent requests, a segment's
+    // waits, a reconcile round) go together: one pipelined count, one bulk add.
+    return new Promise((resolve, reject) => {
+      this.adding.push({ data, id, delay, resolve, reject });
+      if (this.adding.length === 1) setImmediate(() => void this.addPending());
+    });
+  }
+
+  private async addPending(): Promise<void> {
+    const batch = this.adding.splice(0);
+    try {
+      const runnable = batch.filter((b) => b.delay <= 0);
+      const priorities = await this.limits.enqueuedMany(runnable.map((b) => b.data.tenantId));
+      const priority = new Map(runnable.map((b, i) => [b, priorities[i]!]));
+      await this.queue.addBulk(
+        batch.map((b) => {
+          const counted = b.delay <= 0;
+          return { name: b.data.kind, data: { ...b.data, counted }, opts: { jobId: jobId(b.id), priority: priority.get(b) ?? 1, ...(counted ? {} : { delay: b.delay }), removeOnComplete: true, removeOnFail: 1000 } };
+        }),
+      );
+      for (const b of batch) b.resolve();
+    } catch (err) {
+      for (const b of batch) b.reject(err);
+    }
   }
 
   private async enqueueTimer(meta: ExecutionMeta, seq: number, waitId: string, dueAt: number): Promise<void> {
@@ -299,6 +328,9 @@ export class QueueRuntime extends ExecutionDriver {
       throw new DelayedError();
     }
     this.held.set(keys.holderKey, keys);
+    const announce = this.announcing.get(job.executionId) ?? { jobs: 0, messages: [] };
+    announce.jobs++;
+    this.announcing.set(job.executionId, announce);
     try {
       if (job.kind === 'drive') {
         // Someone alive is driving it; the reconciler re-drives it if their lease runs out.
@@ -314,7 +346,9 @@ export class QueueRuntime extends ExecutionDriver {
       if (!(err instanceof ExecutionConflict)) throw err;
     } finally {
       this.held.delete(keys.holderKey);
-      await this.limits.release(keys, job.counted === true).catch(() => undefined);
+      if (--announce.jobs === 0) this.announcing.delete(job.executionId);
+      const messages = announce.messages.splice(0).map((m): [string, string] => [this.channel, m]);
+      await this.limits.release(keys, job.counted === true, messages).catch(() => undefined);
     }
   }
 
@@ -367,19 +401,21 @@ export class QueueRuntime extends ExecutionDriver {
       const lostRuns = orphans.filter((o) => missing.has(driveJob(o)));
       const current = new Map((await this.store.waitsByIds(lostWaits.map((w) => w.id))).map((w) => [w.id, w]));
       const unheld = new Map((await this.store.unfinishedHeads({ ids: lostRuns.map((o) => o.meta.id), leaseExpiredBefore: now, updatedBefore: now - grace })).map((o) => [o.meta.id, o]));
+      const adds: Promise<void>[] = [];
       let readded = 0;
       for (const w of lostWaits) {
         if (current.get(w.id)?.dueAt !== w.dueAt) continue; // fired (or moved) since the first read
         const target = { executionId: w.executionId, tenantId: w.tenantId, flowId: w.flowId ?? '', flowVersion: w.flowVersion ?? 0 };
-        await this.enqueue({ kind: 'timer', seq: w.seq, waitId: w.id, dueAt: w.dueAt ?? now, ...target }, waitJob(w));
+        adds.push(this.enqueue({ kind: 'timer', seq: w.seq, waitId: w.id, dueAt: w.dueAt ?? now, ...target }, waitJob(w)));
         readded++;
       }
       let redriven = 0;
       for (const o of lostRuns) {
         if (unheld.get(o.meta.id)?.rev !== o.rev) continue; // advanced (or taken) since the first read
-        await this.enqueueDrive(o.meta, o.rev);
+        adds.push(this.enqueueDrive(o.meta, o.rev));
         redriven++;
       }
+      await Promise.all(adds); // one bulk add
       if (readded || redriven) this.log.info({ readded, redriven }, 'reconciler re-enqueued lost work');
       return { waits: readded, executions: redriven };
     } catch (err) {
