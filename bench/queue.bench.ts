@@ -20,6 +20,8 @@ import { load } from './load.js';
 import { flushPrefix } from '../test/helpers/redis.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/** The compiled server the processes run (`--dist DIR` for before/after runs of another build). */
+let distDir = path.join(root, 'dist');
 const ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const out = (s: string): void => void process.stdout.write(s + '\n');
@@ -56,7 +58,7 @@ async function freshDatabase(): Promise<{ url: string; drop: () => Promise<void>
 /** Counted processes load bench/count-round-trips.ts (through tsx; the server code is the compiled dist/). */
 function startProcess(script: string, env: NodeJS.ProcessEnv, ready: string, counted = false): Promise<ChildProcess> {
   const preload = counted ? ['--import', 'tsx', '--import', path.join(root, 'bench/count-round-trips.ts')] : [];
-  const child = spawn(process.execPath, ['--no-node-snapshot', ...preload, path.join(root, 'dist/server', script)], { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--no-node-snapshot', ...preload, path.join(distDir, 'server', script)], { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let seen = '';
     child.stdout!.on('data', (d: Buffer) => {
@@ -204,6 +206,8 @@ async function waits(contacts: number, workers: number, spreadS: number): Promis
     const suspended = Date.now();
     out(`waits     all ${contacts} suspended on their delay after ${((suspended - t0) / 1000).toFixed(1)} s${suspended > firstDue ? ' — AFTER the first due time, lateness includes the backlog' : ''}`);
     const holding = Math.max(...ws.map((w) => rssMb(w.pid)));
+    const peakEnrolling = peak;
+    peak = holding;
     const lastDue = firstDue + spreadS * 1000;
     for (;;) {
       const [row] = await db.sql.query("SELECT COUNT(*) AS n FROM executions WHERE status = 'succeeded'");
@@ -219,7 +223,7 @@ async function waits(contacts: number, workers: number, spreadS: number): Promis
     const pauseRows = await db.sql.query("SELECT execution_id, finished_at FROM execution_steps WHERE node_id = 'pause' AND status = 'succeeded'");
     const lateness = pauseRows.map((r) => Number(r.finished_at) - (due.get(String(r.execution_id)) ?? 0)).sort((a, b) => a - b);
     out(`waits     ${lateness.length} woke; lateness p50 ${(pct(lateness, 50) / 1000).toFixed(3)} s  p99 ${(pct(lateness, 99) / 1000).toFixed(3)} s  max ${((lateness[lateness.length - 1] ?? 0) / 1000).toFixed(3)} s`);
-    out(`waits     worker RSS while holding ${holding.toFixed(0)} MB, peak ${peak.toFixed(0)} MB (${workers} worker(s))`);
+    out(`waits     worker RSS while holding ${holding.toFixed(0)} MB, peak ${peakEnrolling.toFixed(0)} MB while suspending, ${peak.toFixed(0)} MB while waking (${workers} worker(s); load avg ${os.loadavg()[0]!.toFixed(1)})`);
   } finally {
     clearInterval(sampler);
     await producer.stop();
@@ -240,9 +244,13 @@ export async function main(argv: string[]): Promise<void> {
       spread: { type: 'string', default: '120' },
       'skip-throughput': { type: 'boolean', default: false },
       'skip-waits': { type: 'boolean', default: false },
+      'no-build': { type: 'boolean', default: false },
+      dist: { type: 'string' },
     },
   });
-  execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
+  if (values.dist) distDir = path.resolve(root, values.dist);
+  else if (!values['no-build']) execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
+  out(`queue bench: ${path.relative(root, distDir)}/, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} (${os.cpus().length} cores)`);
   out(`queue bench: PostgreSQL ${ADMIN_URL.replace(/\/[^/]*$/, '/…')}, Redis ${REDIS_URL}`);
   if (!values['skip-throughput']) {
     await throughput(1, Number(values.requests), Number(values.concurrency));
