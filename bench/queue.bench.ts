@@ -36,6 +36,16 @@ function rssMb(pid: number | undefined): number {
   }
 }
 
+/** CPU ms (user + system) a process has used so far, from /proc (clock ticks of 10 ms). */
+function cpuMs(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
+}
+
 async function freshDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
   const name = `tadfuq_qbench_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: ADMIN_URL });
@@ -133,14 +143,18 @@ async function throughput(workers: number, requests: number, concurrency: number
     await load(origin, '/hooks/bench/bench', body, Math.min(1000, requests), concurrency, check);
     await new Promise((r) => setTimeout(r, 500)); // the warm-up's last jobs leave the queue
     const before = { api: await snapshot(countDir, [api]), workers: await snapshot(countDir, ws) };
+    const cpuBefore = { api: cpuMs(api.pid), workers: ws.reduce((t, w) => t + cpuMs(w.pid), 0) };
     const r = await load(origin, '/hooks/bench/bench', body, requests, concurrency, check);
     await new Promise((r) => setTimeout(r, 500));
     const after = { api: await snapshot(countDir, [api]), workers: await snapshot(countDir, ws) };
+    const cpuApi = (cpuMs(api.pid) - cpuBefore.api) / requests;
+    const cpuWorkers = (ws.reduce((t, w) => t + cpuMs(w.pid), 0) - cpuBefore.workers) / requests;
     const apiPer = perExecution(before.api, after.api, requests);
     const wPer = perExecution(before.workers, after.workers, requests);
     out(`throughput ${workers} worker(s)  ${String(requests).padStart(6)} req  ${r.perSecond.toFixed(0).padStart(5)} exec/s  p50 ${r.p50Ms.toFixed(1)} ms  p99 ${r.p99Ms.toFixed(1)} ms  failed ${r.failed}  (load avg ${os.loadavg()[0]!.toFixed(1)})`);
     const line = (who: string, p: ReturnType<typeof perExecution>) =>
       out(`  per execution, ${who}: Redis ${p.redis.toFixed(2)} round trips (${p.redisCommands.toFixed(2)} commands), SQL ${p.sql.toFixed(2)} round trips (${p.sqlStatements.toFixed(2)} statements); Redis by command: ${p.top}`);
+    out(`  CPU per execution: API ${cpuApi.toFixed(2)} ms, worker${workers > 1 ? 's' : ''} ${cpuWorkers.toFixed(2)} ms (the counted processes load tsx too)`);
     line('API', apiPer);
     line(`worker${workers > 1 ? 's' : ''}`, wPer);
     out(`  per execution, total: Redis ${(apiPer.redis + wPer.redis).toFixed(2)} round trips, SQL ${(apiPer.sql + wPer.sql).toFixed(2)} round trips (${(apiPer.sqlStatements + wPer.sqlStatements).toFixed(2)} statements)`);
