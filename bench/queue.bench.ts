@@ -256,6 +256,7 @@ export async function main(argv: string[]): Promise<void> {
       concurrency: { type: 'string', default: '50' },
       contacts: { type: 'string', default: '100000' },
       spread: { type: 'string', default: '120' },
+      workers: { type: 'string', default: '1' },
       'skip-throughput': { type: 'boolean', default: false },
       'skip-waits': { type: 'boolean', default: false },
       'no-build': { type: 'boolean', default: false },
@@ -270,5 +271,5 @@ export async function main(argv: string[]): Promise<void> {
     await throughput(1, Number(values.requests), Number(values.concurrency));
     await throughput(2, Number(values.requests), Number(values.concurrency));
   }
-  if (!values['skip-waits']) await waits(Number(values.contacts), 1, Number(values.spread));
+  if (!values['skip-waits']) await waits(Number(values.contacts), Number(values.workers), Number(values.spread));
 }
