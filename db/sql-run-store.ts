@@ -1,6 +1,6 @@
 // RunStore on SQL (SQLite or PostgreSQL): each execution segment's state, steps and waits
 // land in one transaction, grouped with concurrent segments (group commit).
-import type { ExecutionMeta, ExecutionWrite, Flow, RunStore, StepRecord, StoredExecution, WaitRow } from '../engine/index.js';
+import type { ExecutionHead, ExecutionMeta, ExecutionStatus, ExecutionWrite, Flow, RunStore, StepRecord, StoredExecution, WaitRow } from '../engine/index.js';
 import { ExecutionConflict, type ExecutionState } from '../engine/index.js';
 import { GroupCommit } from './group-commit.js';
 import { literal, parseJsonColumn, type Query, type Row, type SqlExecutor } from './sql-executor.js';
@@ -206,12 +206,44 @@ export class SqlRunStore implements RunStore {
   }
 
   async loadExecution(id: string): Promise<StoredExecution | null> {
+    if (this.sql.dialect === 'postgres') {
+      // One round trip: the succeeded steps come along as a JSON array (the hot path of every
+      // queue job; SQLite is in-process, where a second statement costs little).
+      const rows = await this.sql.query(
+        `SELECT e.*, (SELECT json_agg(json_build_object('seq', s.seq, 'node_id', s.node_id, 'port', s.port, 'output', s.output) ORDER BY s.finished_at, s.seq)
+           FROM execution_steps s WHERE s.execution_id = e.id AND s.status = 'succeeded') AS succeeded_steps
+         FROM executions e WHERE e.id = $1`,
+        [id],
+      );
+      const row = rows[0];
+      if (!row) return null;
+      const steps = (parseJsonColumn(row.succeeded_steps) as Row[] | null) ?? [];
+      delete row.succeeded_steps;
+      return this.hydrate(row, steps);
+    }
     const rows = await this.sql.query('SELECT * FROM executions WHERE id = $1', [id]);
     const row = rows[0];
     return row ? this.hydrate(row) : null;
   }
 
   async listUnfinished(options: { leaseExpiredBefore?: number; updatedBefore?: number; limit?: number } = {}): Promise<StoredExecution[]> {
+    const rows = await this.unfinishedRows('*', options);
+    return Promise.all(rows.map((row) => this.hydrate(row)));
+  }
+
+  async unfinishedHeads(options: { leaseExpiredBefore?: number; updatedBefore?: number; limit?: number; ids?: string[] }): Promise<ExecutionHead[]> {
+    if (options.ids?.length === 0) return [];
+    const rows = await this.unfinishedRows('id, tenant_id, flow_id, flow_version, subject, mode, replay_of, status, rev, lease_owner, lease_until, updated_at', options);
+    return rows.map((row) => ({
+      meta: metaOf(row),
+      status: String(row.status) as ExecutionStatus,
+      rev: Number(row.rev ?? 0),
+      lease: row.lease_owner ? { owner: String(row.lease_owner), until: Number(row.lease_until) } : null,
+      updatedAt: Number(row.updated_at),
+    }));
+  }
+
+  private unfinishedRows(columns: string, options: { leaseExpiredBefore?: number; updatedBefore?: number; limit?: number; ids?: string[] }): Promise<Row[]> {
     const params: unknown[] = [];
     let where = "status IN ('queued', 'running')";
     if (options.leaseExpiredBefore !== undefined) {
@@ -222,16 +254,24 @@ export class SqlRunStore implements RunStore {
       params.push(options.updatedBefore);
       where += ` AND updated_at < $${params.length}`;
     }
+    if (options.ids) {
+      where += ` AND id IN (${options.ids.map((id) => (params.push(id), `$${params.length}`)).join(',')})`;
+    }
     const limit = options.limit ? ` LIMIT ${Math.floor(options.limit)}` : '';
-    const rows = await this.sql.query(`SELECT * FROM executions WHERE ${where} ORDER BY started_at${limit}`, params);
-    return Promise.all(rows.map((row) => this.hydrate(row)));
+    return this.sql.query(`SELECT ${columns} FROM executions WHERE ${where} ORDER BY started_at${limit}`, params);
+  }
+
+  async waitsByIds(ids: string[]): Promise<WaitRow[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.sql.query(`SELECT * FROM waits WHERE id IN (${ids.map((_, i) => `$${i + 1}`).join(',')})`, ids);
+    return rows.map(waitOf);
   }
 
   /** Rebuild `trigger` and `nodes` from the succeeded steps (see persistedState). */
-  private async hydrate(row: Row): Promise<StoredExecution> {
+  private async hydrate(row: Row, loaded?: Row[]): Promise<StoredExecution> {
     const state = parseJsonColumn(row.state) as ExecutionState;
     // Completion order, as the stepper saw it: a later finish wins $nodes.<id> (merges run twice).
-    const steps = await this.sql.query("SELECT seq, node_id, port, output FROM execution_steps WHERE execution_id = $1 AND status = 'succeeded' ORDER BY finished_at, seq", [row.id]);
+    const steps = loaded ?? (await this.sql.query("SELECT seq, node_id, port, output FROM execution_steps WHERE execution_id = $1 AND status = 'succeeded' ORDER BY finished_at, seq", [row.id]));
     state.nodes = {};
     state.trigger = null;
     for (const step of steps) {

@@ -1,7 +1,8 @@
 // Everything a request handler needs, built once per process.
 import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
-import type { NodeRegistry, Runtime } from '../engine/index.js';
+import { isQueueRuntime, type NodeRegistry, type Runtime } from '../engine/index.js';
+import { Backpressure } from './http/backpressure.js';
 import { createRegistry } from '../nodes/registry.js';
 import { setDefaultSandboxPool } from '../nodes/code/index.js';
 import { ExecutionRepository, FlowRepository, TenantRepository, openDatabase, type Database, type TenantSettings } from '../db/index.js';
@@ -37,6 +38,8 @@ export interface AppContext {
   db: Database;
   registry: NodeRegistry;
   runtime: Runtime;
+  /** Queue mode: refuses new webhook and event work (503 overloaded) while the backlog is past its bound. */
+  backpressure: Backpressure;
   scheduler: ScheduleSync;
   metrics: Metrics;
   tenants: TenantRepository;
@@ -112,6 +115,11 @@ export async function createContext(config: Config, log: Logger, role: 'producer
     db,
     registry,
     runtime,
+    backpressure: new Backpressure({
+      measure: isQueueRuntime(runtime) ? () => runtime.backlog() : null,
+      maxBacklog: config.queueMaxBacklog,
+      onError: (err) => log.warn({ err }, 'queue backlog unknown'),
+    }),
     scheduler,
     metrics,
     tenants,

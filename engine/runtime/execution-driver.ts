@@ -184,6 +184,12 @@ export abstract class ExecutionDriver {
   private readonly active = new Map<string, ActiveRun>();
   private readonly waiters = new Map<string, Waiter[]>();
   private readonly flows = new Map<string, Flow>();
+  /**
+   * Executions this process accepted whose end or wait it has not been told of yet (epoch ms
+   * of acceptance). A waiter registered for one of them cannot miss its notice, so result()
+   * skips the stored-state check (two statements per webhook answered on finish).
+   */
+  private readonly unsettled = new Map<string, number>();
   protected stopping = false;
   private readonly observeStep: ((o: StepObservation) => void) | undefined;
   private readonly onFinished: DriverOptions['onFinished'];
@@ -288,6 +294,7 @@ export abstract class ExecutionDriver {
           refused(err);
           throw err;
         }
+        this.trackUnsettled(id);
         accepted();
         await this.dispatch(run, first);
       })
@@ -332,6 +339,8 @@ export abstract class ExecutionDriver {
         }, timeoutMs);
         timer.unref();
       }
+      // Accepted here and not settled yet: its notice is still to come, to this waiter.
+      if (this.unsettled.has(executionId)) return;
       // It may have settled before the caller asked: once the current drive (if any) is
       // over, look at the stored state, unless that drive already answered.
       void this.locks.run(executionId, async () => {
@@ -573,11 +582,23 @@ export abstract class ExecutionDriver {
     await this.afterCommit(write, run);
   }
 
+  /** Executions whose notice may never come here (a lost pub/sub message) are forgotten after this long. */
+  private trackUnsettled(id: string): void {
+    const now = Date.now();
+    this.unsettled.set(id, now);
+    if (this.unsettled.size <= 10_000) return;
+    for (const [old, at] of this.unsettled) {
+      if (now - at < 10 * 60_000 && this.unsettled.size <= 100_000) break;
+      this.unsettled.delete(old);
+    }
+  }
+
   protected notify(state: Settled): void {
-    const list = this.waiters.get(state.executionId);
-    if (!list) return;
     const terminal = TERMINAL_STATUSES.includes(state.status);
     if (!terminal && state.status !== 'waiting') return;
+    this.unsettled.delete(state.executionId);
+    const list = this.waiters.get(state.executionId);
+    if (!list) return;
     const result: ExecutionResult = { executionId: state.executionId, status: state.status, output: state.output, error: state.error };
     const keep = list.filter((w) => {
       if (terminal || !w.untilTerminal) {
@@ -591,6 +612,7 @@ export abstract class ExecutionDriver {
   }
 
   private rejectWaiters(executionId: string, err: unknown): void {
+    this.unsettled.delete(executionId);
     for (const w of this.waiters.get(executionId) ?? []) w.reject(err);
     this.waiters.delete(executionId);
   }

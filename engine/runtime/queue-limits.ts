@@ -69,11 +69,15 @@ export class QueueLimits {
     return true;
   }
 
-  /** Free the job's slots and, when it was counted as backlog, uncount it: one round trip. */
-  async release(keys: LimitKeys, counted: boolean): Promise<void> {
+  /**
+   * Free the job's slots, uncount it when it was counted as backlog, and publish what the job
+   * left to announce (settled executions): one round trip.
+   */
+  async release(keys: LimitKeys, counted: boolean, publish: [channel: string, message: string][] = []): Promise<void> {
     const m = this.member(keys.holderKey);
     const multi = this.redis.multi().zrem(this.slotKey('tenant', keys.tenantId), m).zrem(this.slotKey('flow', keys.flowId), m);
     if (counted) multi.hincrby(this.pendingKey, keys.tenantId, -1);
+    for (const [channel, message] of publish) multi.publish(channel, message);
     await multi.exec();
   }
 
@@ -94,12 +98,33 @@ export class QueueLimits {
 
   /** Count a job in for its tenant and return the priority it should get. */
   async enqueued(tenantId: string): Promise<number> {
-    let pending = await this.redis.hincrby(this.pendingKey, tenantId, 1);
-    // Counts can drift below zero (keys flushed while jobs ran): re-anchor at this job.
-    if (pending < 1) {
-      await this.redis.hset(this.pendingKey, tenantId, 1);
-      pending = 1;
+    return (await this.enqueuedMany([tenantId]))[0]!;
+  }
+
+  /** enqueued() for several jobs in one pipelined round trip (priorities in the same order). */
+  async enqueuedMany(tenantIds: string[]): Promise<number[]> {
+    if (tenantIds.length === 0) return [];
+    const pipe = this.redis.pipeline();
+    for (const t of tenantIds) pipe.hincrby(this.pendingKey, t, 1);
+    const replies = (await pipe.exec()) ?? [];
+    const priorities: number[] = [];
+    const reanchor = new Set<string>();
+    tenantIds.forEach((t, i) => {
+      const [err, n] = replies[i] ?? [];
+      if (err) throw err;
+      let pending = Number(n);
+      // Counts can drift below zero (keys flushed while jobs ran): re-anchor at this job.
+      if (pending < 1) {
+        reanchor.add(t);
+        pending = 1;
+      }
+      priorities.push(Math.min(MAX_PRIORITY, pending));
+    });
+    if (reanchor.size) {
+      const fix = this.redis.pipeline();
+      for (const t of reanchor) fix.hset(this.pendingKey, t, 1);
+      await fix.exec();
     }
-    return Math.min(MAX_PRIORITY, pending);
+    return priorities;
   }
 }

@@ -17,7 +17,7 @@ import type { ExecutionWrite } from './run-store.js';
 import { ExecutionDriver, MAX_SEGMENT_STARTS, type ActiveRun, type DriverOptions, type Settled, type StartRequest } from './execution-driver.js';
 import type { Command } from '../stepper/execution-state.js';
 import { ExecutionConflict } from '../errors/execution-conflict.error.js';
-import type { ExecutionMeta } from './run-store.js';
+import type { ExecutionHead, ExecutionMeta, WaitRow } from './run-store.js';
 import { QueueLimits, type LimitKeys } from './queue-limits.js';
 import { RedisRateLimiter } from './rate-limiter.js';
 
@@ -89,11 +89,17 @@ export class QueueRuntime extends ExecutionDriver {
   readonly queue: Queue;
   private worker: Worker | null = null;
   private readonly redis: Redis;
+  /** Connections handed to BullMQ: it never closes a connection it was given, so stop() does. */
+  private readonly given: Redis[] = [];
   private subscriber: Redis | null = null;
   private reconciler: NodeJS.Timeout | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
   private readonly limits: QueueLimits;
   private readonly held = new Map<string, LimitKeys>();
+  /** Jobs to add with the next bulk add (see enqueue). */
+  private adding: { data: QueueJob & JobTarget; id: string; delay: number; resolve: () => void; reject: (err: unknown) => void }[] = [];
+  /** Executions a job of this worker is advancing: settled notices wait for the job's release. */
+  private readonly announcing = new Map<string, { jobs: number; messages: string[] }>();
   private readonly tenantConcurrency: (tenantId: string) => number;
   private readonly missedTicks: 'skip' | 'runOnce';
   private readonly options: Required<Pick<QueueRuntimeOptions, 'prefix' | 'role' | 'concurrency' | 'leaseMs' | 'reconcileIntervalMs' | 'reconcileGraceMs'>> & { redisUrl: string };
@@ -120,7 +126,9 @@ export class QueueRuntime extends ExecutionDriver {
   }
 
   private connection(): ConnectionOptions {
-    return new Redis(this.options.redisUrl, { maxRetriesPerRequest: null });
+    const c = new Redis(this.options.redisUrl, { maxRetriesPerRequest: null });
+    this.given.push(c);
+    return c;
   }
 
   private get channel(): string {
@@ -176,11 +184,15 @@ export class QueueRuntime extends ExecutionDriver {
     if (this.reconciler) clearInterval(this.reconciler);
     this.reconciler = null;
     await this.worker?.close();
+    this.worker = null;
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.heartbeat = null;
     await this.locks.idle();
     await this.queue.close();
     await this.subscriber?.quit().catch(() => undefined);
+    this.subscriber = null;
+    // BullMQ left these open (they were ours): without this the process never exits.
+    for (const c of this.given.splice(0)) await c.quit().catch(() => c.disconnect());
     await this.redis.quit().catch(() => undefined);
   }
 
@@ -202,11 +214,15 @@ export class QueueRuntime extends ExecutionDriver {
   protected override settled(state: Settled): void {
     this.notify(state);
     const { executionId, status, output, error } = state;
-    void this.redis.publish(this.channel, JSON.stringify({ executionId, status, output, error })).catch(() => undefined);
+    const message = JSON.stringify({ executionId, status, output, error });
+    // Inside a job: published with the job's slot release (one round trip for both).
+    const deferred = this.announcing.get(executionId);
+    if (deferred) deferred.messages.push(message);
+    else void this.redis.publish(this.channel, message).catch(() => undefined);
   }
 
   protected async afterCommit(write: ExecutionWrite): Promise<void> {
-    for (const w of write.waits) if (w.dueAt !== null) await this.enqueueTimer(write.meta, w.seq, w.id, w.dueAt);
+    await Promise.all(write.waits.filter((w) => w.dueAt !== null).map((w) => this.enqueueTimer(write.meta, w.seq, w.id, w.dueAt!)));
   }
 
   private target(meta: ExecutionMeta): JobTarget {
@@ -218,10 +234,31 @@ export class QueueRuntime extends ExecutionDriver {
    * (fairness). Future timers are not backlog: a tenant with 100,000 contacts parked on delays
    * is not a flood.
    */
-  private async enqueue(data: QueueJob & JobTarget, id: string, delay = 0): Promise<void> {
-    const runnable = delay <= 0;
-    const priority = runnable ? await this.limits.enqueued(data.tenantId) : 1;
-    await this.queue.add(data.kind, { ...data, counted: runnable }, { jobId: jobId(id), priority, ...(runnable ? {} : { delay }), removeOnComplete: true, removeOnFail: 1000 });
+  private enqueue(data: QueueJob & JobTarget, id: string, delay = 0): Promise<void> {
+    // Adds asked for in the same turn of the event loop (concurrent requests, a segment's
+    // waits, a reconcile round) go together: one pipelined count, one bulk add.
+    return new Promise((resolve, reject) => {
+      this.adding.push({ data, id, delay, resolve, reject });
+      if (this.adding.length === 1) setImmediate(() => void this.addPending());
+    });
+  }
+
+  private async addPending(): Promise<void> {
+    const batch = this.adding.splice(0);
+    try {
+      const runnable = batch.filter((b) => b.delay <= 0);
+      const priorities = await this.limits.enqueuedMany(runnable.map((b) => b.data.tenantId));
+      const priority = new Map(runnable.map((b, i) => [b, priorities[i]!]));
+      await this.queue.addBulk(
+        batch.map((b) => {
+          const counted = b.delay <= 0;
+          return { name: b.data.kind, data: { ...b.data, counted }, opts: { jobId: jobId(b.id), priority: priority.get(b) ?? 1, ...(counted ? {} : { delay: b.delay }), removeOnComplete: true, removeOnFail: 1000 } };
+        }),
+      );
+      for (const b of batch) b.resolve();
+    } catch (err) {
+      for (const b of batch) b.reject(err);
+    }
   }
 
   private async enqueueTimer(meta: ExecutionMeta, seq: number, waitId: string, dueAt: number): Promise<void> {
@@ -293,6 +330,9 @@ export class QueueRuntime extends ExecutionDriver {
       throw new DelayedError();
     }
     this.held.set(keys.holderKey, keys);
+    const announce = this.announcing.get(job.executionId) ?? { jobs: 0, messages: [] };
+    announce.jobs++;
+    this.announcing.set(job.executionId, announce);
     try {
       if (job.kind === 'drive') {
         // Someone alive is driving it; the reconciler re-drives it if their lease runs out.
@@ -308,7 +348,9 @@ export class QueueRuntime extends ExecutionDriver {
       if (!(err instanceof ExecutionConflict)) throw err;
     } finally {
       this.held.delete(keys.holderKey);
-      await this.limits.release(keys, job.counted === true).catch(() => undefined);
+      if (--announce.jobs === 0) this.announcing.delete(job.executionId);
+      const messages = announce.messages.splice(0).map((m): [string, string] => [this.channel, m]);
+      await this.limits.release(keys, job.counted === true, messages).catch(() => undefined);
     }
   }
 
@@ -336,7 +378,16 @@ export class QueueRuntime extends ExecutionDriver {
     }
   }
 
-  /** Leader only: re-add overdue waits and re-drive executions nobody holds. */
+  /**
+   * Leader only: re-add overdue waits and re-drive executions nobody holds.
+   *
+   * Under a backlog most candidates are merely queued, and some finish between the read of
+   * their rows and the look at Redis: re-adding those doubled the work (their job was removed
+   * on completion, so its id was free again). So: one pipelined existence check of every
+   * candidate's job, then the rows of the missing ones are read again, and only what is still
+   * due (the same wait, the same revision, still unheld) is re-added. A job finishes only after
+   * its commit, so a job gone at the check has its commit visible to the re-read.
+   */
   async reconcile(): Promise<{ waits: number; executions: number } | null> {
     if (this.stopping) return null;
     try {
@@ -344,27 +395,59 @@ export class QueueRuntime extends ExecutionDriver {
       const now = this.now().getTime();
       const grace = this.options.reconcileGraceMs;
       const waits = await this.store.dueWaits(now - grace, 1000);
+      const orphans = await this.store.unfinishedHeads({ leaseExpiredBefore: now, updatedBefore: now - grace, limit: 1000 });
+      const waitJob = (w: WaitRow): string => `t-${w.id}-${w.dueAt}`;
+      const driveJob = (o: ExecutionHead): string => `d-${o.meta.id}-r${o.rev}`;
+      const missing = await this.missingJobs([...waits.map(waitJob), ...orphans.map(driveJob)]);
+      const lostWaits = waits.filter((w) => missing.has(waitJob(w)));
+      const lostRuns = orphans.filter((o) => missing.has(driveJob(o)));
+      const current = new Map((await this.store.waitsByIds(lostWaits.map((w) => w.id))).map((w) => [w.id, w]));
+      const unheld = new Map((await this.store.unfinishedHeads({ ids: lostRuns.map((o) => o.meta.id), leaseExpiredBefore: now, updatedBefore: now - grace })).map((o) => [o.meta.id, o]));
+      const adds: Promise<void>[] = [];
       let readded = 0;
-      for (const w of waits) {
-        const id = `t-${w.id}-${w.dueAt}`;
-        if (await this.alreadyQueued(id)) continue; // workers are just busy
+      for (const w of lostWaits) {
+        if (current.get(w.id)?.dueAt !== w.dueAt) continue; // fired (or moved) since the first read
         const target = { executionId: w.executionId, tenantId: w.tenantId, flowId: w.flowId ?? '', flowVersion: w.flowVersion ?? 0 };
-        await this.enqueue({ kind: 'timer', seq: w.seq, waitId: w.id, dueAt: w.dueAt ?? now, ...target }, id);
+        adds.push(this.enqueue({ kind: 'timer', seq: w.seq, waitId: w.id, dueAt: w.dueAt ?? now, ...target }, waitJob(w)));
         readded++;
       }
-      const orphans = await this.store.listUnfinished({ leaseExpiredBefore: now, updatedBefore: now - grace, limit: 1000 });
       let redriven = 0;
-      for (const o of orphans) {
-        if (await this.alreadyQueued(`d-${o.meta.id}-r${o.rev}`)) continue;
-        await this.enqueueDrive(o.meta, o.rev);
+      for (const o of lostRuns) {
+        if (unheld.get(o.meta.id)?.rev !== o.rev) continue; // advanced (or taken) since the first read
+        adds.push(this.enqueueDrive(o.meta, o.rev));
         redriven++;
       }
+      await Promise.all(adds); // one bulk add
       if (readded || redriven) this.log.info({ readded, redriven }, 'reconciler re-enqueued lost work');
       return { waits: readded, executions: redriven };
     } catch (err) {
       this.log.error({ err }, 'reconcile failed');
       return null;
     }
+  }
+
+  /**
+   * Which of these job ids have no live job (absent, or failed: a failed copy is removed so
+   * the id can be added again), in one pipelined round trip.
+   */
+  private async missingJobs(ids: string[]): Promise<Set<string>> {
+    const missing = new Set<string>();
+    if (ids.length === 0) return missing;
+    const failedKey = this.queue.toKey('failed');
+    const pipe = this.redis.pipeline();
+    for (const id of ids) pipe.exists(this.queue.toKey(jobId(id))).zscore(failedKey, jobId(id));
+    const replies = (await pipe.exec()) ?? [];
+    for (let i = 0; i < ids.length; i++) {
+      const [existsErr, exists] = replies[2 * i] ?? [];
+      const [, failedScore] = replies[2 * i + 1] ?? [];
+      if (existsErr) continue; // unknown: leave it for the next round
+      if (exists === 0) missing.add(ids[i]!);
+      else if (failedScore !== null && failedScore !== undefined) {
+        await this.queue.remove(jobId(ids[i]!)).catch(() => undefined);
+        missing.add(ids[i]!);
+      }
+    }
+    return missing;
   }
 
   /** True when the job is still waiting, delayed or running; a failed copy is cleared for a retry. */
@@ -376,6 +459,15 @@ export class QueueRuntime extends ExecutionDriver {
       return false;
     }
     return true;
+  }
+
+  /**
+   * Runnable jobs no worker has taken yet (waiting or prioritized; future timers are not
+   * backlog): one pipelined round trip, for the API's backpressure (sampled, not per request).
+   */
+  async backlog(): Promise<number> {
+    const replies = (await this.redis.pipeline().llen(this.queue.toKey('wait')).zcard(this.queue.toKey('prioritized')).llen(this.queue.toKey('paused')).exec()) ?? [];
+    return replies.reduce((sum, [err, n]) => (err ? sum : sum + Number(n)), 0);
   }
 
   /** Leader election: a Redis key with a TTL, renewed by its holder. */

@@ -32,6 +32,15 @@ export interface StoredExecution {
   starts: number;
 }
 
+/** What the queue reconciler needs of an execution: no state, no steps (one statement). */
+export interface ExecutionHead {
+  meta: ExecutionMeta;
+  status: ExecutionStatus;
+  rev: number;
+  lease: { owner: string; until: number } | null;
+  updatedAt: number;
+}
+
 export interface WaitRow {
   /** The step id; a step has at most one wait at a time. */
   id: string;
@@ -78,6 +87,13 @@ export interface RunStore {
    * `leaseExpiredBefore`, only those whose lease is absent or expired by then.
    */
   listUnfinished(options?: { leaseExpiredBefore?: number; updatedBefore?: number; limit?: number }): Promise<StoredExecution[]>;
+  /**
+   * Heads of unfinished executions (queued or running), filtered as listUnfinished, optionally
+   * restricted to `ids`: without state or steps, so a backlog of thousands costs one statement.
+   */
+  unfinishedHeads(options: { leaseExpiredBefore?: number; updatedBefore?: number; limit?: number; ids?: string[] }): Promise<ExecutionHead[]>;
+  /** The waits among `ids` that still exist (a fired or cleared wait is deleted). */
+  waitsByIds(ids: string[]): Promise<WaitRow[]>;
   /** Timer waits due at or before `before` (epoch ms), oldest first. */
   dueWaits(before: number, limit: number): Promise<WaitRow[]>;
   /** Event waits matching an event name and correlation key. */

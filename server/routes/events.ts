@@ -86,11 +86,12 @@ export function eventRoutes(ctx: AppContext): RouteSpec[] {
       bodyLimit: 512 * 1024,
       status: 202,
       response: PublishAnswer,
-      errors: { 400: 'invalid event or a reserved type (escalation.*)', 422: 'the id was used for a different event' },
+      errors: { 400: 'invalid event or a reserved type (escalation.*)', 422: 'the id was used for a different event', 503: 'queue mode: too much work waits for the workers (overloaded, with Retry-After); nothing was stored' },
       async handler({ body, auth }) {
         if (RESERVED_EVENT_PREFIXES.some((p) => body.type.startsWith(p))) {
           throw new ApiError(400, 'reserved_event_type', `event types starting with ${RESERVED_EVENT_PREFIXES.join(', ')} are Tadfuq's own`, [{ path: '/body/type', code: 'reserved', message: 'choose another type' }]);
         }
+        await ctx.backpressure.admit();
         try {
           return await ctx.events.publish(auth.tenant.id, { id: body.id, type: body.type, subject: body.subject ?? null, data: body.data ?? null });
         } catch (err) {
