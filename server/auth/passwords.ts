@@ -3,12 +3,15 @@
 // invalidating stored hashes. @node-rs/argon2 ships per-platform binaries as optional
 // dependencies: no install script, no compiler (the `argon2` package's 0.45 prebuilt crashes
 // Node 20 on load).
-import { Algorithm, hash, verify } from '@node-rs/argon2';
+import { hash, verify, type Algorithm } from '@node-rs/argon2';
+
+// Algorithm is a `declare const enum`, which verbatimModuleSyntax cannot read at run time: its value.
+const ARGON2ID = 2 as Algorithm.Argon2id;
 
 export const MIN_PASSWORD_LENGTH = 10;
 
 export function hashPassword(password: string): Promise<string> {
-  return hash(password, { algorithm: Algorithm.Argon2id, memoryCost: 65_536, timeCost: 3, parallelism: 4 });
+  return hash(password, { algorithm: ARGON2ID, memoryCost: 65_536, timeCost: 3, parallelism: 4 });
 }
 
 export async function verifyPassword(stored: string, password: string): Promise<boolean> {

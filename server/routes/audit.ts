@@ -2,6 +2,8 @@
 import { Type } from '@sinclair/typebox';
 import type { AppContext } from '../app-context.js';
 import { route, type RouteSpec } from '../http/route.js';
+import { Nullable } from '../schemas/common.js';
+import { AuditEntry } from '../schemas/platform.js';
 
 const AuditQuery = Type.Object(
   {
@@ -21,6 +23,7 @@ export function auditRoutes(ctx: AppContext): RouteSpec[] {
       tag: 'audit',
       access: 'audit.read',
       query: AuditQuery,
+      response: Type.Object({ items: Type.Array(AuditEntry), next: Nullable(Type.String({ format: 'date-time', description: 'Pass it as `before` for the next page' })) }, { additionalProperties: false }),
       async handler({ query, auth }) {
         const items = await ctx.audit(auth.tenant.id).list({
           limit: query.limit,
