@@ -25,7 +25,8 @@ class Components {
   private walk(value: unknown): unknown {
     if (Array.isArray(value)) return value.map((v) => this.walk(v));
     if (value === null || typeof value !== 'object') return value;
-    const { [SCHEMA_NAME]: name, ...rest } = value as Record<string, unknown>;
+    // $id would re-base the $refs around it (and clash when a validator loads two copies).
+    const { [SCHEMA_NAME]: name, $id: _id, ...rest } = value as Record<string, unknown>;
     const walked = Object.fromEntries(Object.entries(rest).map(([k, v]) => [k, this.walk(v)]));
     if (typeof name !== 'string') return walked;
     // Type.Optional() copies a schema; the copy is the same shape, so compare by content.
@@ -107,25 +108,30 @@ export function openApiDocument(routes: readonly RouteSpec[], info: { version: s
     const path = '/api/v1' + r.path.replace(/:(\w+)/g, '{$1}');
     const where = `${r.method.toUpperCase()} ${r.path}`;
     const status = r.status ?? 200;
-    const success = (description: string, schema: TSchema | undefined, code: number) => {
+    const success = (description: string, schema: TSchema | undefined, code: number, media: Record<string, TSchema> = {}) => {
       if (code === 204) return { description: 'done' };
       if (!schema) throw new Error(`${where}: a ${code} answer needs a response schema`);
-      return { description, content: { 'application/json': { schema: components.ref(schema) } } };
+      const content = { [r.contentType ?? 'application/json']: schema, ...media };
+      return { description, content: Object.fromEntries(Object.entries(content).map(([type, s]) => [type, { schema: components.ref(s) }])) };
     };
-    const responses: Record<string, unknown> = { [status]: success('success', r.response, status) };
+    const responses: Record<string, unknown> = { [status]: success('success', r.response, status, r.media) };
     for (const [code, alt] of Object.entries(r.successes ?? {})) responses[code] = success(alt.description, alt.schema, Number(code));
     const err = (description: string, code: number) => ({
       description,
       ...(code === 429 || code === 423 ? { headers: RETRY_AFTER } : {}),
       content: { 'application/json': { schema: errorRef } },
     });
-    if (r.params || r.query || r.body) responses['400'] = err('invalid request: every problem with its path', 400);
+    // Every route refuses control characters in its path and query, whatever it declares.
+    responses['400'] = err('invalid request: every problem with its path', 400);
     if (r.access !== 'public') {
       responses['401'] = err('no, bad or expired credentials', 401);
       if (r.access !== 'authenticated') responses['403'] = err(`role lacks ${r.access}`, 403);
     }
     if (r.params) responses['404'] = err('not found in your tenant', 404);
-    if (r.body) responses['413'] = err('body too large', 413);
+    if (r.body) {
+      responses['413'] = err('body too large', 413);
+      responses['415'] = err('the body is not sent as application/json', 415);
+    }
     for (const [code, description] of Object.entries(r.errors ?? {})) {
       if (Number(code) < 400) throw new Error(`${where}: ${code} is a success; declare it under successes`);
       responses[code] = err(description, Number(code));

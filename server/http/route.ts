@@ -47,6 +47,10 @@ export interface RouteSpec<PS extends TSchema = TSchema, QS extends TSchema = TS
   response?: TSchema;
   /** Status of a successful answer (default 200; 204 sends no body). */
   status?: number;
+  /** Other media types the success may be written in by the handler, e.g. {'text/csv': Type.String()}. */
+  media?: Record<string, TSchema>;
+  /** The success's media type when not JSON (the handler writes it). */
+  contentType?: string;
   /** Other successes the handler writes itself, e.g. {202: {description, schema}}. */
   successes?: Record<number, { description: string; schema: TSchema }>;
   /** Error answers (4xx/5xx, Error body) worth documenting, e.g. {409: 'version conflict'}. */

@@ -135,6 +135,7 @@ export function analyticsRoutes(ctx: AppContext): RouteSpec[] {
       params: IdParams,
       query: AnalyticsQuerySchema,
       response: ReportSchema,
+      media: { 'text/csv': Type.String({ description: '?format=csv: as GET /flows/:id/analytics.csv' }) },
       errors: { 400: 'invalid date range (JSON pointer /query/from or /query/to)', 404: 'no such flow' },
       async handler({ params, query, auth, res }) {
         const q = queryOf(query);
@@ -154,7 +155,8 @@ export function analyticsRoutes(ctx: AppContext): RouteSpec[] {
       access: 'flows.read',
       params: IdParams,
       query: CsvQuerySchema,
-      response: Type.String({ description: 'text/csv' }),
+      response: Type.String({ description: 'One line per day × version × step × variant × channel (UTF-8 with BOM)' }),
+      contentType: 'text/csv',
       errors: { 400: 'invalid date range', 404: 'no such flow' },
       async handler({ params, query, auth, res }: { params: { id: string }; query: AnalyticsQuery; auth: Auth; res: Response; req: Request }) {
         await sendCsv(auth, params.id, queryOf(query), res);
