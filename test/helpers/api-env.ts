@@ -6,12 +6,9 @@ import path from 'node:path';
 import type { RequestListener } from 'node:http';
 import { pino } from 'pino';
 import { createContext, type AppContext } from '../../server/app-context.js';
-import { createApp } from '../../server/app.js';
 import { loadConfig } from '../../server/config.js';
 import { createTestDatabase, type Dialect } from './databases.js';
-import { openApiDocument } from '../../server/http/openapi.js';
-import { apiRoutes } from '../../server/routes/index.js';
-import { ContractChecker, checkedListener, type OpenApiDoc } from './contract.js';
+import { assertContract, checkedApp } from './contract.js';
 
 export interface ApiEnv {
   ctx: AppContext;
@@ -27,16 +24,15 @@ export async function openApiEnv(dialect: Dialect, label = 'api'): Promise<ApiEn
   const ctx = await createContext(loadConfig({ TADFUQ_DATA_DIR: dataDir, DATABASE_URL: pgDb?.url ?? '' }), pino({ level: 'silent' }));
   await ctx.runtime.start();
   // Every answer the suite receives is checked against the OpenAPI document (strictly); close() reports the misfits.
-  const contract = new ContractChecker(openApiDocument(apiRoutes(ctx), { version: 'test' }) as unknown as OpenApiDoc);
+  const app = checkedApp(ctx);
   return {
     ctx,
-    app: checkedListener(createApp(ctx), contract),
+    app,
     async close() {
       await ctx.close();
       await pgDb?.drop();
       await rm(dataDir, { recursive: true, force: true });
-      const problems = contract.take();
-      if (problems.length) throw new Error(`answers outside the OpenAPI document:\n${problems.join('\n')}`);
+      assertContract(app);
     },
   };
 }

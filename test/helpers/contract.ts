@@ -6,6 +6,10 @@ import Ajv2020Module, { type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import type { RequestListener, ServerResponse } from 'node:http';
 import type request from 'supertest';
+import type { AppContext } from '../../server/app-context.js';
+import { createApp } from '../../server/app.js';
+import { openApiDocument } from '../../server/http/openapi.js';
+import { apiRoutes } from '../../server/routes/index.js';
 
 const Ajv2020 = (Ajv2020Module as unknown as { default: typeof Ajv2020Module }).default ?? Ajv2020Module;
 type Ajv = InstanceType<typeof Ajv2020Module.default>;
@@ -159,4 +163,20 @@ export function checkedListener(app: RequestListener, checker: ContractChecker):
     });
     app(req, res);
   };
+}
+
+const checkers = new WeakMap<RequestListener, ContractChecker>();
+
+/** createApp(ctx) with its answers checked against its own OpenAPI document; assertContract(app) reports. */
+export function checkedApp(ctx: AppContext): RequestListener {
+  const checker = new ContractChecker(openApiDocument(apiRoutes(ctx), { version: 'test' }) as unknown as OpenApiDoc);
+  const app = checkedListener(createApp(ctx), checker);
+  checkers.set(app, checker);
+  return app;
+}
+
+/** Throws with every answer of a checkedApp() that its document does not allow (then forgets them). */
+export function assertContract(app: RequestListener | undefined): void {
+  const problems = app ? (checkers.get(app)?.take() ?? []) : [];
+  if (problems.length) throw new Error(`answers outside the OpenAPI document:\n${problems.join('\n')}`);
 }
