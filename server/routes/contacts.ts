@@ -170,7 +170,7 @@ const ListQuery = Type.Object(
     consent: Type.Optional(Type.String({ pattern: `^(${CHANNELS.join('|')}):(${PURPOSES.join('|')})$`, description: 'only contacts with a valid consent, e.g. whatsapp:marketing' })),
     includeErased: Type.Optional(Type.Boolean({ default: false })),
     limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
-    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'the `next` of the previous page' })),
+    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'the `nextCursor` of the previous page' })),
   },
   { additionalProperties: false },
 );
@@ -178,7 +178,7 @@ const ListQuery = Type.Object(
 const EventsQuery = Type.Object(
   {
     limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
-    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'the `next` of the previous page' })),
+    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'the `nextCursor` of the previous page' })),
   },
   { additionalProperties: false },
 );
@@ -339,7 +339,7 @@ function decodeCursor<T>(text: string, check: (v: unknown) => v is T): T {
   } catch {
     // fall through
   }
-  throw new ApiError(400, 'invalid_request', 'cursor is not one this API issued', [{ path: '/query/cursor', code: 'invalid_cursor', message: 'pass the `next` of the previous page' }]);
+  throw new ApiError(400, 'invalid_request', 'cursor is not one this API issued', [{ path: '/query/cursor', code: 'invalid_cursor', message: 'pass the `nextCursor` of the previous page' }]);
 }
 
 type FieldProblem = { path: string; code: string; message: string };
@@ -513,7 +513,7 @@ export function contactRoutes(ctx: AppContext): RouteSpec[] {
       tag: 'contacts',
       access: 'contacts.read',
       query: ListQuery,
-      response: Type.Object({ items: Type.Array(ContactView), next: Nullable(Type.String()) }, { additionalProperties: false }),
+      response: Type.Object({ items: Type.Array(ContactView), nextCursor: Nullable(Type.String()) }, { additionalProperties: false }),
       async handler({ query, auth }) {
         const own = ownScope(auth);
         const owner = query.owner === 'me' ? (auth.principal.kind === 'user' ? auth.principal.userId : NO_OWNER) : query.owner;
@@ -535,7 +535,7 @@ export function contactRoutes(ctx: AppContext): RouteSpec[] {
         });
         // A sales rep asking for another owner's contacts gets none (never someone else's).
         const items = own !== null && owner && owner !== own ? [] : page.items;
-        return { items: items.map(contactView), next: page.next && items.length ? encodeCursor(page.next) : null };
+        return { items: items.map(contactView), nextCursor: page.next && items.length ? encodeCursor(page.next) : null };
       },
     }),
     route({
@@ -732,7 +732,7 @@ export function contactRoutes(ctx: AppContext): RouteSpec[] {
       access: 'contacts.read',
       params: IdParams,
       query: EventsQuery,
-      response: Type.Object({ items: Type.Array(EventView), next: Nullable(Type.String()) }, { additionalProperties: false }),
+      response: Type.Object({ items: Type.Array(EventView), nextCursor: Nullable(Type.String()) }, { additionalProperties: false }),
       async handler({ params, query, auth }) {
         const contact = await visibleContact(auth, params.id);
         const before = query.cursor
@@ -740,7 +740,7 @@ export function contactRoutes(ctx: AppContext): RouteSpec[] {
           : undefined;
         const events = await ctx.consents(auth.tenant.id).events(contact.id, { limit: query.limit, ...(before ? { before: { at: before[0], id: before[1] } } : {}) });
         const last = events.at(-1);
-        return { items: events.map(eventView), next: events.length === query.limit && last ? encodeCursor([last.at, last.id]) : null };
+        return { items: events.map(eventView), nextCursor: events.length === query.limit && last ? encodeCursor([last.at, last.id]) : null };
       },
     }),
     route({

@@ -97,7 +97,7 @@ const ListQuery = Type.Object(
     contactId: Type.Optional(Id),
     state: Type.Optional(StateSchema),
     limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
-    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'the `next` of the previous page' })),
+    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'the `nextCursor` of the previous page' })),
   },
   { additionalProperties: false },
 );
@@ -150,7 +150,7 @@ function decodeCursor(text: string): string {
   } catch {
     // fall through
   }
-  throw new ApiError(400, 'invalid_request', 'cursor is not one this API issued', [{ path: '/query/cursor', code: 'invalid_cursor', message: 'pass the `next` of the previous page' }]);
+  throw new ApiError(400, 'invalid_request', 'cursor is not one this API issued', [{ path: '/query/cursor', code: 'invalid_cursor', message: 'pass the `nextCursor` of the previous page' }]);
 }
 
 /** The service behind ctx.contactExits (app-context.ts), or one of its own (tests with another ContactExits). */
@@ -242,7 +242,7 @@ export function enrollmentRoutes(ctx: AppContext): RouteSpec[] {
       tag: 'enrollments',
       access: 'enrollments.read',
       query: ListQuery,
-      response: Type.Object({ items: Type.Array(EnrollmentSchema), next: Nullable(Type.String()) }, { additionalProperties: false }),
+      response: Type.Object({ items: Type.Array(EnrollmentSchema), nextCursor: Nullable(Type.String()) }, { additionalProperties: false }),
       async handler({ query, auth }) {
         const tenantId = auth.tenant.id;
         const own = ownScope(auth);
@@ -257,7 +257,7 @@ export function enrollmentRoutes(ctx: AppContext): RouteSpec[] {
         // Read live: an active enrollment whose execution ended since is ended now (and then no
         // longer matches an `active` filter).
         const items = (await service.refresh(tenantId, page.items)).filter((e) => !query.state || e.state === query.state);
-        return { items: items.map(enrollmentView), next: page.next ? encodeCursor(page.next) : null };
+        return { items: items.map(enrollmentView), nextCursor: page.next ? encodeCursor(page.next) : null };
       },
     }),
     route({

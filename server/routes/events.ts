@@ -69,7 +69,7 @@ const ListQuery = Type.Object(
     type: Type.Optional(EventType),
     subject: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
-    cursor: Type.Optional(Type.Integer({ minimum: 0, description: 'the `next` of the previous page' })),
+    cursor: Type.Optional(Type.String({ pattern: '^[0-9]{1,16}$', description: 'the `nextCursor` of the previous page' })),
   },
   { additionalProperties: false },
 );
@@ -108,15 +108,15 @@ export function eventRoutes(ctx: AppContext): RouteSpec[] {
       tag: 'events',
       access: 'events.read',
       query: ListQuery,
-      response: Type.Object({ items: Type.Array(EventView), next: Nullable(Type.Integer()) }, { additionalProperties: false }),
+      response: Type.Object({ items: Type.Array(EventView), nextCursor: Nullable(Type.String()) }, { additionalProperties: false }),
       async handler({ query, auth }) {
         const items = await new DomainEventRepository(ctx.db, auth.tenant.id).list({
           limit: query.limit,
           ...(query.type ? { type: query.type } : {}),
           ...(query.subject ? { subject: query.subject } : {}),
-          ...(query.cursor !== undefined ? { before: query.cursor } : {}),
+          ...(query.cursor !== undefined ? { before: Number(query.cursor) } : {}),
         });
-        return { items: items.map(eventView), next: items.length === query.limit ? items[items.length - 1]!.receivedAt : null };
+        return { items: items.map(eventView), nextCursor: items.length === query.limit ? String(items[items.length - 1]!.receivedAt) : null };
       },
     }),
     route({

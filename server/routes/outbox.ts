@@ -24,7 +24,7 @@ const ListQuery = Type.Object(
     channel: Type.Optional(ChannelSchema),
     executionId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
-    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'the `next` of the previous page' })),
+    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'the `nextCursor` of the previous page' })),
   },
   { additionalProperties: false },
 );
@@ -138,7 +138,7 @@ export function outboxRoutes(ctx: AppContext): RouteSpec[] {
       tag: 'outbox',
       access: 'outbox.read',
       query: ListQuery,
-      response: Type.Object({ items: Type.Array(MessageView), next: Nullable(Type.String()) }, { additionalProperties: false }),
+      response: Type.Object({ items: Type.Array(MessageView), nextCursor: Nullable(Type.String()) }, { additionalProperties: false }),
       async handler({ query, auth }) {
         const own = ownScope(auth);
         const items = await repo(auth.tenant.id).list({
@@ -151,7 +151,7 @@ export function outboxRoutes(ctx: AppContext): RouteSpec[] {
           ...(own !== null ? { ownerId: own } : {}),
         });
         const last = items.at(-1);
-        return { items: items.map(messageView), next: items.length === query.limit && last ? last.id : null };
+        return { items: items.map(messageView), nextCursor: items.length === query.limit && last ? last.id : null };
       },
     }),
     route({

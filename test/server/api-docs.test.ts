@@ -45,10 +45,23 @@ describe('API docs: /api/v1/openapi.json and /api/v1/docs', () => {
     it('no success answer is left as {} (every one names its schema)', () => {
       const empty = ops().flatMap(({ key, op }) =>
         Object.entries(op.responses)
-          .filter(([code, a]) => code.startsWith('2') && code !== '204' && Object.keys(a.content?.['application/json']?.schema ?? {}).length === 0)
+          .filter(([code, a]) => code.startsWith('2') && code !== '204' && Object.values(a.content ?? {}).some((m) => Object.keys(m.schema).length === 0))
           .map(([code]) => `${key} ${code}`),
       );
       expect(empty).to.deep.equal([]);
+    });
+
+    it('every page answers {items, nextCursor}: no list names its cursor `next`', () => {
+      const resolve = (schema: Record<string, unknown>): Record<string, unknown> => {
+        const ref = schema.$ref as string | undefined;
+        return ref ? (doc.components.schemas[ref.split('/').pop()!] as Record<string, unknown>) : schema;
+      };
+      const odd = ops().flatMap(({ key, op }) => {
+        const schema = op.responses['200']?.content?.['application/json']?.schema;
+        const props = (schema && (resolve(schema).properties as Record<string, unknown> | undefined)) ?? {};
+        return 'next' in props ? [key] : [];
+      });
+      expect(odd).to.deep.equal([]);
     });
 
     it('a parameter with a default is optional', () => {

@@ -114,7 +114,7 @@ for (const dialect of ['sqlite', 'postgres'] as Dialect[]) {
       do {
         const page: request.Response = await list(`limit=2${cursor ? `&cursor=${cursor}` : ''}`);
         seen.push(...names(page));
-        cursor = page.body.next as string | null;
+        cursor = page.body.nextCursor as string | null;
       } while (cursor);
       expect(seen).to.deep.equal(['Lead 4', 'نورة 3', 'Lead 2', 'نورة 1', 'Lead 0']);
       await api().get('/api/v1/contacts?cursor=not-a-cursor').set(boss.headers).expect(400);
@@ -164,7 +164,7 @@ for (const dialect of ['sqlite', 'postgres'] as Dialect[]) {
       const events = await api().get(`/api/v1/contacts/${id}/consent-events`).set(m.viewer.headers).expect(200);
       expect((events.body.items as Body[]).map((e) => e.type)).to.deep.equal(['renew', 'grant', 'withdraw', 'grant']);
       const first = await api().get(`/api/v1/contacts/${id}/consent-events?limit=3`).set(m.viewer.headers).expect(200);
-      const rest = await api().get(`/api/v1/contacts/${id}/consent-events?limit=3&cursor=${first.body.next as string}`).set(m.viewer.headers).expect(200);
+      const rest = await api().get(`/api/v1/contacts/${id}/consent-events?limit=3&cursor=${first.body.nextCursor as string}`).set(m.viewer.headers).expect(200);
       expect([...first.body.items, ...rest.body.items].map((e: Body) => e.id)).to.deep.equal((events.body.items as Body[]).map((e) => e.id));
       const list = await api().get(`/api/v1/contacts/${id}/consents`).set(m.viewer.headers).expect(200);
       expect(list.body.items.map((c: Body) => [c.channel, c.purpose, c.status])).to.deep.equal([['whatsapp', 'marketing', 'granted']]);

@@ -214,4 +214,3 @@ export interface ConversationItem {
 }
 
 /** Lists with `next` (escalations, contacts, consent events, conversation). */
-export interface NextPage<T> { items: T[]; next: string | null }
