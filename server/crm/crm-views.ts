@@ -1,13 +1,12 @@
 // How deals, meetings and contacts appear in API answers and in domain events (the same shape
 // in both, so a flow sees what the API shows). Times: UTC ISO plus the Riyadh form (+03:00).
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { riyadhIso } from '../../engine/index.js';
 import type { Contact } from '../../db/contacts/index.js';
 import { DEAL_STAGES, type Deal } from '../../db/deal-repository.js';
 import type { Meeting } from '../../db/meeting-repository.js';
+import { Nullable, Timestamp, iso } from '../schemas/common.js';
 
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
-const Iso = Type.String({ format: 'date-time' });
 
 export const StageSchema = Type.Union(DEAL_STAGES.map((s) => Type.Literal(s)));
 
@@ -23,9 +22,9 @@ export const DealView = Type.Object(
     probability: Nullable(Type.Integer()),
     expectedCloseDate: Nullable(Type.String({ format: 'date' })),
     ownerId: Nullable(Type.String()),
-    createdAt: Iso,
-    updatedAt: Iso,
-    deletedAt: Nullable(Iso),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+    deletedAt: Nullable(Timestamp),
   },
   { additionalProperties: false },
 );
@@ -45,15 +44,14 @@ export const MeetingView = Type.Object(
     location: Nullable(Type.String()),
     notes: Nullable(Type.String()),
     ownerId: Nullable(Type.String()),
-    createdAt: Iso,
-    updatedAt: Iso,
-    cancelledAt: Nullable(Iso),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+    cancelledAt: Nullable(Timestamp),
   },
   { additionalProperties: false },
 );
 export type MeetingView = Static<typeof MeetingView>;
 
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 export function dealView(d: Deal): DealView {
   return {

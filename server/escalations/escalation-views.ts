@@ -1,11 +1,10 @@
 // How escalations look: in API answers (EscalationView), to the waiting step (decisionOutput:
 // the approved/rejected port's output) and in members' notifications (Arabic and English).
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { riyadhIso } from '../../engine/index.js';
 import { ASSIGNMENTS, ESCALATION_KINDS, ESCALATION_STATUSES, PRIORITIES, type Escalation, type Notification, type Priority } from '../../db/escalation-repository.js';
+import { Nullable, Timestamp, iso } from '../schemas/common.js';
 
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
-const Iso = Type.String({ format: 'date-time' });
 const literals = <T extends string>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)));
 
 export const EscalationView = Type.Object(
@@ -23,21 +22,20 @@ export const EscalationView = Type.Object(
     nodeId: Nullable(Type.String()),
     contactId: Nullable(Type.String()),
     claimedBy: Nullable(Type.String()),
-    claimedAt: Nullable(Iso),
+    claimedAt: Nullable(Timestamp),
     decidedBy: Nullable(Type.String({ description: 'user:<id> or apikey:<id>' })),
-    decidedAt: Nullable(Iso),
+    decidedAt: Nullable(Timestamp),
     note: Nullable(Type.String()),
     edits: Type.Unknown(),
-    dueAt: Nullable(Iso),
+    dueAt: Nullable(Timestamp),
     dueAtRiyadh: Nullable(Type.String()),
-    createdAt: Iso,
-    updatedAt: Iso,
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
   },
   { additionalProperties: false },
 );
 export type EscalationView = Static<typeof EscalationView>;
 
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 export function escalationView(e: Escalation): EscalationView {
   return {
@@ -120,8 +118,8 @@ export const NotificationView = Type.Object(
     title: Type.Object({ ar: Type.String(), en: Type.String() }, { additionalProperties: false }),
     body: Nullable(Type.String()),
     link: Nullable(Type.String()),
-    createdAt: Iso,
-    readAt: Nullable(Iso),
+    createdAt: Timestamp,
+    readAt: Nullable(Timestamp),
   },
   { additionalProperties: false },
 );

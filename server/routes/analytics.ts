@@ -1,7 +1,7 @@
 // Step analytics of a flow (issue 18): GET /flows/:id/analytics (JSON, or CSV with
 // ?format=csv) and GET /flows/:id/analytics.csv. Read from the daily rollup only
 // (server/analytics/README.md). Permission: flows.read, like every flow read.
-import { Type, type TSchema } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 import type { Request, Response } from 'express';
 import { notFound } from '../api-error.js';
 import type { AppContext } from '../app-context.js';
@@ -9,9 +9,8 @@ import type { Auth } from '../auth/auth-context.js';
 import { route, type RouteSpec } from '../http/route.js';
 import { AnalyticsService, COUNT_KEYS, analyticsCsv, type AnalyticsQuery } from '../analytics/analytics-service.js';
 import type { Flow } from '../../engine/index.js';
+import { IdParams, Nullable } from '../schemas/common.js';
 
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
-const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false });
 const Day = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'a calendar day in Asia/Riyadh, YYYY-MM-DD' });
 const VariantId = Type.String({ pattern: '^[A-Za-z0-9_-]{1,32}$' });
 

@@ -5,7 +5,7 @@
 // every stored value holding its phone, email or name, withdraw its consents, keep the shape
 // of the consent trail and the audit entry). Consent changes go through
 // ConsentRepository, which writes each change's consent event in the same transaction.
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { ApiError, notFound } from '../api-error.js';
 import type { AppContext } from '../app-context.js';
 import { NO_OWNER, actorOf, type Auth } from '../auth/auth-context.js';
@@ -30,9 +30,8 @@ import {
 import { LOCALES, MAX_TAGS, TAG_PATTERN, TIERS, checkTags, normaliseEmail, normalisePhone } from '../consent/contact-fields.js';
 import { ContactNotFound, ErasureService } from '../contacts/erasure-service.js';
 import { CsvFileError, MAX_IMPORT_ROWS, parseContactCsv, type CsvRowError } from '../consent/csv-import.js';
+import { IdParams, Nullable, Timestamp, iso } from '../schemas/common.js';
 
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
-const Iso = Type.String({ format: 'date-time' });
 const ChannelSchema = Type.Union(CHANNELS.map((c) => Type.Literal(c)));
 const PurposeSchema = Type.Union(PURPOSES.map((p) => Type.Literal(p)));
 const SourceSchema = Type.Union(CONSENT_SOURCES.map((s) => Type.Literal(s)));
@@ -41,7 +40,6 @@ const TierSchema = Type.Union(TIERS.map((t) => Type.Literal(t)));
 const Tag = Type.String({ pattern: TAG_PATTERN, description: '1–64 characters; no quotes, backslashes, commas or semicolons' });
 const Label = Type.Object({ en: Type.String(), ar: Type.String() }, { additionalProperties: false });
 
-const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false });
 
 const Evidence = Type.Object(
   {
@@ -63,7 +61,7 @@ const editable = {
   ownerId: Type.String({ minLength: 1, maxLength: 64, description: 'the user who owns the contact' }),
   score: Type.Integer({ minimum: 0, maximum: 100 }),
   tier: TierSchema,
-  lastInboundAt: Iso,
+  lastInboundAt: Timestamp,
 };
 
 const ContactBody = Type.Object(
@@ -116,10 +114,10 @@ const ContactView = Type.Object(
     tier: Nullable(TierSchema),
     tags: Type.Array(Type.String()),
     attributes: Type.Record(Type.String(), Type.Unknown()),
-    lastInboundAt: Nullable(Iso),
-    createdAt: Iso,
-    updatedAt: Iso,
-    erasedAt: Nullable(Iso),
+    lastInboundAt: Nullable(Timestamp),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+    erasedAt: Nullable(Timestamp),
   },
   { additionalProperties: false },
 );
@@ -129,13 +127,13 @@ const ConsentView = Type.Object(
     channel: ChannelSchema,
     purpose: PurposeSchema,
     status: Type.Union(CONSENT_STATUSES.map((s) => Type.Literal(s))),
-    grantedAt: Nullable(Iso),
-    renewedAt: Nullable(Iso),
-    withdrawnAt: Nullable(Iso),
-    expiresAt: Nullable(Iso),
+    grantedAt: Nullable(Timestamp),
+    renewedAt: Nullable(Timestamp),
+    withdrawnAt: Nullable(Timestamp),
+    expiresAt: Nullable(Timestamp),
     source: Nullable(Type.String()),
     evidence: Type.Unknown(),
-    updatedAt: Iso,
+    updatedAt: Timestamp,
     valid: Type.Boolean({ description: 'the consent permits contact now (consentDecision)' }),
     reason: Nullable(Type.String({ description: 'why not: missing, withdrawn, expired' })),
   },
@@ -153,7 +151,7 @@ const EventView = Type.Object(
     source: Nullable(Type.String()),
     evidence: Type.Unknown(),
     details: Type.Unknown(),
-    at: Iso,
+    at: Timestamp,
   },
   { additionalProperties: false },
 );
@@ -230,7 +228,7 @@ const ImportAnswer = Type.Object(
 
 const ExportAnswer = Type.Object(
   {
-    exportedAt: Iso,
+    exportedAt: Timestamp,
     contact: ContactView,
     consents: Type.Array(ConsentView),
     consentEvents: Type.Array(EventView, { description: 'oldest first' }),
@@ -280,7 +278,6 @@ const Vocabulary = Type.Object(
   { additionalProperties: false },
 );
 
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 function contactView(c: Contact): Static<typeof ContactView> {
   return {

@@ -13,10 +13,9 @@ import { NO_OWNER, type Auth } from '../auth/auth-context.js';
 import { route, type RouteSpec } from '../http/route.js';
 import { InboundMessageRepository, type InboundMessage } from '../../db/inbound-message-repository.js';
 import { outboxMessageOf, type OutboxMessage } from '../../db/outbox-repository.js';
+import { IdParams, Nullable, iso } from '../schemas/common.js';
 
-const Nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()]);
 
-const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false });
 const Query = Type.Object(
   {
     limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
@@ -46,7 +45,6 @@ type ItemView = Static<typeof Item>;
 
 const Answer = Type.Object({ items: Type.Array(Item, { description: 'oldest first' }), nextCursor: Nullable(Type.String()) }, { additionalProperties: false });
 
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 interface Sortable {
   at: number;

@@ -12,6 +12,7 @@ import type { AppContext } from '../app-context.js';
 import { actorOf } from '../auth/auth-context.js';
 import { route, type RouteSpec } from '../http/route.js';
 import { CREDENTIAL_TYPES, CREDENTIAL_TYPE_NAMES, checkCredentialData, credentialFields, credentialType, egressProblems } from '../security/credential-types.js';
+import { IdParams } from '../schemas/common.js';
 
 const Localized = Type.Object({ en: Type.String(), ar: Type.String() }, { additionalProperties: false });
 
@@ -65,7 +66,6 @@ const CredentialTypeList = Type.Object(
   { additionalProperties: false },
 );
 
-const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false });
 
 const CreateBody = Type.Object({ name: CredentialName, type: CredentialTypeName, data: CredentialData }, { additionalProperties: false });
 const ReplaceBody = Type.Object({ data: CredentialData }, { additionalProperties: false });

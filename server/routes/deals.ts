@@ -12,8 +12,8 @@ import type { DealFields } from '../../db/deal-repository.js';
 import { DealView, StageSchema, dealView } from '../crm/crm-views.js';
 import { SAR_PATTERN, canonicalSar } from '../crm/money.js';
 import { crmRefused, ownScope, ownedBy, ownerFilter, ownerFor } from '../crm/crm-api.js';
+import { Nullable } from '../schemas/common.js';
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
 const fields = {
   contactId: Type.String({ minLength: 1, maxLength: 64 }),
   company: Type.String({ maxLength: 200 }),

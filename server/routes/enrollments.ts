@@ -2,7 +2,7 @@
 // and an append-only history (server/enrollments/enrollment-service.ts has the decisions).
 // Tenant-scoped: another tenant's enrollment, flow or contact answers 404; a sales rep sees and
 // changes only the enrollments of contacts they own (others answer 404 too).
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { ApiError, notFound } from '../api-error.js';
 import type { AppContext } from '../app-context.js';
 import { NO_OWNER, actorOf, type Auth } from '../auth/auth-context.js';
@@ -10,12 +10,10 @@ import { route, type RouteSpec } from '../http/route.js';
 import { ENROLLMENT_STATES, type EnrollmentHistoryEntry } from '../../db/enrollment-repository.js';
 import { EnrollmentService, type EnrollmentView, type SkippedItem } from '../enrollments/enrollment-service.js';
 import { EnrollCsvError, MAX_ENROLL_ROWS, parseEnrollCsv, type EnrollTarget } from '../enrollments/enroll-csv.js';
+import { IdParams, Nullable, Timestamp, iso } from '../schemas/common.js';
 
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
-const Iso = Type.String({ format: 'date-time' });
 const Id = Type.String({ minLength: 1, maxLength: 64 });
 const StateSchema = Type.Union(ENROLLMENT_STATES.map((s) => Type.Literal(s)));
-const IdParams = Type.Object({ id: Id }, { additionalProperties: false });
 export const MAX_ENROLL_IDS = 1000;
 
 const EnrollBody = Type.Object(
@@ -41,10 +39,10 @@ const EnrollmentSchema = Type.Object(
     pendingNodes: Type.Array(Type.String(), { description: 'active: every node its execution has pending (parallel branches)' }),
     allowReentry: Type.Boolean(),
     enrolledBy: Type.String(),
-    enrolledAt: Iso,
-    endedAt: Nullable(Iso),
+    enrolledAt: Timestamp,
+    endedAt: Nullable(Timestamp),
     endReason: Nullable(Type.String({ description: 'unenrolled, replied, opted_out[:channel], consent_withdrawn[:channel], erased, execution_succeeded, execution_failed, execution_cancelled, …' })),
-    updatedAt: Iso,
+    updatedAt: Timestamp,
   },
   { additionalProperties: false },
 );
@@ -52,7 +50,7 @@ const EnrollmentSchema = Type.Object(
 const HistorySchema = Type.Object(
   {
     id: Type.String(),
-    at: Iso,
+    at: Timestamp,
     fromState: Nullable(StateSchema),
     toState: StateSchema,
     reason: Nullable(Type.String()),
@@ -102,7 +100,6 @@ const ListQuery = Type.Object(
   { additionalProperties: false },
 );
 
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 function enrollmentView(e: EnrollmentView): Static<typeof EnrollmentSchema> {
   return {

@@ -11,8 +11,8 @@ import { route, type RouteSpec } from '../http/route.js';
 import { DomainEventRepository, type DomainEvent } from '../../db/domain-event-repository.js';
 import { EVENT_TYPE_MAX, EVENT_TYPE_PATTERN, KNOWN_EVENTS } from '../../nodes/trigger-event.node.js';
 import { EventIdReused, RESERVED_EVENT_PREFIXES } from '../events/event-router.js';
+import { Nullable } from '../schemas/common.js';
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
 const EventType = Type.String({ minLength: 1, maxLength: EVENT_TYPE_MAX, pattern: EVENT_TYPE_PATTERN, description: `${KNOWN_EVENTS.join(', ')}, or a custom dotted name` });
 
 const PublishBody = Type.Object(

@@ -11,8 +11,8 @@ import { route, type RouteSpec } from '../http/route.js';
 import type { MeetingFields } from '../../db/meeting-repository.js';
 import { MeetingView, meetingView } from '../crm/crm-views.js';
 import { crmRefused, ownScope, ownedBy, ownerFilter, ownerFor } from '../crm/crm-api.js';
+import { Nullable } from '../schemas/common.js';
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
 const fields = {
   contactId: Type.String({ minLength: 1, maxLength: 64 }),
   dealId: Type.String({ minLength: 1, maxLength: 64 }),

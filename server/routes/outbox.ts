@@ -2,20 +2,18 @@
 // and the human decision for an uncertain one. Tenant-scoped: another tenant's message answers
 // 404, and so does a message to another rep's contact for a sales rep. Nothing here sends:
 // ctx.send() in a step is the only way out (server/outbox/README.md).
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { ApiError, notFound } from '../api-error.js';
 import type { AppContext } from '../app-context.js';
 import { NO_OWNER, actorOf, type Auth } from '../auth/auth-context.js';
 import { route, type RouteSpec } from '../http/route.js';
 import { OUTBOX_STATUSES, OutboxResolveRefused, type OutboxMessage } from '../../db/outbox-repository.js';
 import { PURPOSES } from '../../engine/consent/consent-rule.js';
+import { IdParams, Nullable, Timestamp, iso } from '../schemas/common.js';
 
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
-const Iso = Type.String({ format: 'date-time' });
 const SEND_CHANNELS = ['whatsapp', 'sms', 'email'] as const;
 const StatusSchema = Type.Union(OUTBOX_STATUSES.map((s) => Type.Literal(s)));
 const ChannelSchema = Type.Union(SEND_CHANNELS.map((c) => Type.Literal(c)));
-const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false });
 
 const ListQuery = Type.Object(
   {
@@ -51,16 +49,16 @@ const MessageView = Type.Object(
     providerMessageId: Nullable(Type.String()),
     error: Nullable(Type.Object({ code: Type.String(), message: Type.String(), retryable: Type.Optional(Type.Boolean()) }, { additionalProperties: false })),
     resolution: Nullable(
-      Type.Object({ outcome: Type.Union([Type.Literal('sent'), Type.Literal('not_sent')]), note: Type.String(), by: Type.String(), at: Iso }, { additionalProperties: false }),
+      Type.Object({ outcome: Type.Union([Type.Literal('sent'), Type.Literal('not_sent')]), note: Type.String(), by: Type.String(), at: Timestamp }, { additionalProperties: false }),
     ),
     attempts: Type.Integer({ description: 'provider calls made' }),
-    deferredUntil: Nullable(Iso),
-    createdAt: Iso,
-    updatedAt: Iso,
-    sentAt: Nullable(Iso),
-    deliveredAt: Nullable(Iso),
-    readAt: Nullable(Iso),
-    redactedAt: Nullable(Iso),
+    deferredUntil: Nullable(Timestamp),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+    sentAt: Nullable(Timestamp),
+    deliveredAt: Nullable(Timestamp),
+    readAt: Nullable(Timestamp),
+    redactedAt: Nullable(Timestamp),
   },
   { additionalProperties: false },
 );
@@ -73,7 +71,6 @@ const ResolveBody = Type.Object(
   { additionalProperties: false },
 );
 
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 function messageView(m: OutboxMessage): Static<typeof MessageView> {
   return {
