@@ -14,9 +14,7 @@ import { ConsentChangeRefused, DuplicateContactError, SubjectData, importContact
 import {
   CHANNELS,
   CHANNEL_LABELS,
-  CONSENT_EVENT_TYPES,
   CONSENT_SOURCES,
-  CONSENT_STATUSES,
   CONSENT_STATUS_LABELS,
   CONSENT_VALIDITY_MONTHS,
   DECISION_REASON_LABELS,
@@ -27,16 +25,14 @@ import {
   type Channel,
   type Purpose,
 } from '../../engine/consent/consent-rule.js';
-import { LOCALES, MAX_TAGS, TAG_PATTERN, TIERS, checkTags, normaliseEmail, normalisePhone } from '../consent/contact-fields.js';
+import { MAX_TAGS, TAG_PATTERN, checkTags, normaliseEmail, normalisePhone } from '../consent/contact-fields.js';
+import { contactView } from '../crm/crm-views.js';
 import { ContactNotFound, ErasureService } from '../contacts/erasure-service.js';
 import { CsvFileError, MAX_IMPORT_ROWS, parseContactCsv, type CsvRowError } from '../consent/csv-import.js';
 import { IdParams, Nullable, Timestamp, iso } from '../schemas/common.js';
+import { ChannelSchema, ConsentView, ContactDetail, ContactView, EventView, LocaleSchema, PurposeSchema, TierSchema } from '../schemas/crm.js';
 
-const ChannelSchema = Type.Union(CHANNELS.map((c) => Type.Literal(c)));
-const PurposeSchema = Type.Union(PURPOSES.map((p) => Type.Literal(p)));
 const SourceSchema = Type.Union(CONSENT_SOURCES.map((s) => Type.Literal(s)));
-const LocaleSchema = Type.Union(LOCALES.map((l) => Type.Literal(l)));
-const TierSchema = Type.Union(TIERS.map((t) => Type.Literal(t)));
 const Tag = Type.String({ pattern: TAG_PATTERN, description: '1–64 characters; no quotes, backslashes, commas or semicolons' });
 const Label = Type.Object({ en: Type.String(), ar: Type.String() }, { additionalProperties: false });
 
@@ -100,63 +96,9 @@ const ContactPatch = Type.Object(
   { additionalProperties: false, description: 'only the fields sent change; null clears a field' },
 );
 
-const ContactView = Type.Object(
-  {
-    id: Type.String(),
-    name: Type.String(),
-    phone: Nullable(Type.String()),
-    email: Nullable(Type.String()),
-    locale: LocaleSchema,
-    company: Nullable(Type.String()),
-    source: Nullable(Type.String()),
-    ownerId: Nullable(Type.String()),
-    score: Nullable(Type.Integer()),
-    tier: Nullable(TierSchema),
-    tags: Type.Array(Type.String()),
-    attributes: Type.Record(Type.String(), Type.Unknown()),
-    lastInboundAt: Nullable(Timestamp),
-    createdAt: Timestamp,
-    updatedAt: Timestamp,
-    erasedAt: Nullable(Timestamp),
-  },
-  { additionalProperties: false },
-);
 
-const ConsentView = Type.Object(
-  {
-    channel: ChannelSchema,
-    purpose: PurposeSchema,
-    status: Type.Union(CONSENT_STATUSES.map((s) => Type.Literal(s))),
-    grantedAt: Nullable(Timestamp),
-    renewedAt: Nullable(Timestamp),
-    withdrawnAt: Nullable(Timestamp),
-    expiresAt: Nullable(Timestamp),
-    source: Nullable(Type.String()),
-    evidence: Type.Unknown(),
-    updatedAt: Timestamp,
-    valid: Type.Boolean({ description: 'the consent permits contact now (consentDecision)' }),
-    reason: Nullable(Type.String({ description: 'why not: missing, withdrawn, expired' })),
-  },
-  { additionalProperties: false },
-);
 
-const EventView = Type.Object(
-  {
-    id: Type.String(),
-    contactId: Type.String(),
-    channel: Nullable(ChannelSchema),
-    purpose: Nullable(PurposeSchema),
-    type: Type.Union(CONSENT_EVENT_TYPES.map((t) => Type.Literal(t))),
-    actor: Type.String(),
-    source: Nullable(Type.String()),
-    evidence: Type.Unknown(),
-    details: Type.Unknown(),
-    at: Timestamp,
-  },
-  { additionalProperties: false },
-);
 
-const ContactDetail = Type.Composite([ContactView, Type.Object({ consents: Type.Array(ConsentView) })], { additionalProperties: false });
 const ConsentChangeAnswer = Type.Object({ consent: Nullable(ConsentView), event: Nullable(EventView) }, { additionalProperties: false });
 
 const ListQuery = Type.Object(
@@ -278,27 +220,6 @@ const Vocabulary = Type.Object(
   { additionalProperties: false },
 );
 
-
-function contactView(c: Contact): Static<typeof ContactView> {
-  return {
-    id: c.id,
-    name: c.name,
-    phone: c.phone,
-    email: c.email,
-    locale: c.locale,
-    company: c.company,
-    source: c.source,
-    ownerId: c.ownerId,
-    score: c.score,
-    tier: c.tier,
-    tags: c.tags,
-    attributes: c.attributes,
-    lastInboundAt: iso(c.lastInboundAt),
-    createdAt: iso(c.createdAt)!,
-    updatedAt: iso(c.updatedAt)!,
-    erasedAt: iso(c.erasedAt),
-  };
-}
 
 function consentView(c: Consent, now: number): Static<typeof ConsentView> {
   const decision = consentDecision(c, { channel: c.channel, purpose: c.purpose, at: now });

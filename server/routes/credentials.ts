@@ -12,7 +12,7 @@ import type { AppContext } from '../app-context.js';
 import { actorOf } from '../auth/auth-context.js';
 import { route, type RouteSpec } from '../http/route.js';
 import { CREDENTIAL_TYPES, CREDENTIAL_TYPE_NAMES, checkCredentialData, credentialFields, credentialType, egressProblems } from '../security/credential-types.js';
-import { IdParams } from '../schemas/common.js';
+import { IdParams, named } from '../schemas/common.js';
 
 const Localized = Type.Object({ en: Type.String(), ar: Type.String() }, { additionalProperties: false });
 
@@ -33,17 +33,20 @@ const CredentialData = Type.Record(Type.String(), Type.Unknown(), {
   writeOnly: true,
 });
 
-const Credential = Type.Object(
-  {
-    id: Type.String(),
-    name: Type.String(),
-    type: Type.String(),
-    fields: Type.Array(Type.String(), { description: 'Names of the data fields that are set (never their values)' }),
-    createdBy: Type.String(),
-    createdAt: Type.String({ format: 'date-time' }),
-    updatedAt: Type.String({ format: 'date-time' }),
-  },
-  { additionalProperties: false },
+const Credential = named(
+  'Credential',
+  Type.Object(
+    {
+      id: Type.String(),
+      name: Type.String(),
+      type: Type.String(),
+      fields: Type.Array(Type.String(), { description: 'Names of the data fields that are set (never their values)' }),
+      createdBy: Type.String(),
+      createdAt: Type.String({ format: 'date-time' }),
+      updatedAt: Type.String({ format: 'date-time' }),
+    },
+    { additionalProperties: false },
+  ),
 );
 
 const CredentialList = Type.Object({ items: Type.Array(Credential) }, { additionalProperties: false });

@@ -10,7 +10,7 @@ import { route, type RouteSpec } from '../http/route.js';
 import { ENROLLMENT_STATES, type EnrollmentHistoryEntry } from '../../db/enrollment-repository.js';
 import { EnrollmentService, type EnrollmentView, type SkippedItem } from '../enrollments/enrollment-service.js';
 import { EnrollCsvError, MAX_ENROLL_ROWS, parseEnrollCsv, type EnrollTarget } from '../enrollments/enroll-csv.js';
-import { IdParams, Nullable, Timestamp, iso } from '../schemas/common.js';
+import { IdParams, Nullable, Timestamp, iso, named } from '../schemas/common.js';
 
 const Id = Type.String({ minLength: 1, maxLength: 64 });
 const StateSchema = Type.Union(ENROLLMENT_STATES.map((s) => Type.Literal(s)));
@@ -27,38 +27,44 @@ const EnrollBody = Type.Object(
   { additionalProperties: false, description: 'give exactly one of contactIds or csv' },
 );
 
-const EnrollmentSchema = Type.Object(
-  {
-    id: Type.String(),
-    flowId: Type.String(),
-    flowVersion: Type.Integer(),
-    contactId: Type.String(),
-    state: StateSchema,
-    executionId: Nullable(Type.String({ description: 'the execution carrying it now (the last one once ended)' })),
-    currentNode: Nullable(Type.String({ description: 'active: the node its execution is at; paused: the node it resumes from; ended: where it ended' })),
-    pendingNodes: Type.Array(Type.String(), { description: 'active: every node its execution has pending (parallel branches)' }),
-    allowReentry: Type.Boolean(),
-    enrolledBy: Type.String(),
-    enrolledAt: Timestamp,
-    endedAt: Nullable(Timestamp),
-    endReason: Nullable(Type.String({ description: 'unenrolled, replied, opted_out[:channel], consent_withdrawn[:channel], erased, execution_succeeded, execution_failed, execution_cancelled, …' })),
-    updatedAt: Timestamp,
-  },
-  { additionalProperties: false },
+const EnrollmentSchema = named(
+  'Enrollment',
+  Type.Object(
+    {
+      id: Type.String(),
+      flowId: Type.String(),
+      flowVersion: Type.Integer(),
+      contactId: Type.String(),
+      state: StateSchema,
+      executionId: Nullable(Type.String({ description: 'the execution carrying it now (the last one once ended)' })),
+      currentNode: Nullable(Type.String({ description: 'active: the node its execution is at; paused: the node it resumes from; ended: where it ended' })),
+      pendingNodes: Type.Array(Type.String(), { description: 'active: every node its execution has pending (parallel branches)' }),
+      allowReentry: Type.Boolean(),
+      enrolledBy: Type.String(),
+      enrolledAt: Timestamp,
+      endedAt: Nullable(Timestamp),
+      endReason: Nullable(Type.String({ description: 'unenrolled, replied, opted_out[:channel], consent_withdrawn[:channel], erased, execution_succeeded, execution_failed, execution_cancelled, …' })),
+      updatedAt: Timestamp,
+    },
+    { additionalProperties: false },
+  ),
 );
 
-const HistorySchema = Type.Object(
-  {
-    id: Type.String(),
-    at: Timestamp,
-    fromState: Nullable(StateSchema),
-    toState: StateSchema,
-    reason: Nullable(Type.String()),
-    actor: Type.String(),
-    executionId: Nullable(Type.String()),
-    node: Nullable(Type.String()),
-  },
-  { additionalProperties: false },
+const HistorySchema = named(
+  'EnrollmentHistoryEntry',
+  Type.Object(
+    {
+      id: Type.String(),
+      at: Timestamp,
+      fromState: Nullable(StateSchema),
+      toState: StateSchema,
+      reason: Nullable(Type.String()),
+      actor: Type.String(),
+      executionId: Nullable(Type.String()),
+      node: Nullable(Type.String()),
+    },
+    { additionalProperties: false },
+  ),
 );
 
 const EnrollmentDetail = Type.Composite([EnrollmentSchema, Type.Object({ history: Type.Array(HistorySchema, { description: 'oldest first' }) })], { additionalProperties: false });

@@ -9,7 +9,7 @@ import { NO_OWNER, actorOf, type Auth } from '../auth/auth-context.js';
 import { route, type RouteSpec } from '../http/route.js';
 import { OUTBOX_STATUSES, OutboxResolveRefused, type OutboxMessage } from '../../db/outbox-repository.js';
 import { PURPOSES } from '../../engine/consent/consent-rule.js';
-import { IdParams, Nullable, Timestamp, iso } from '../schemas/common.js';
+import { IdParams, Nullable, Timestamp, iso, named } from '../schemas/common.js';
 
 const SEND_CHANNELS = ['whatsapp', 'sms', 'email'] as const;
 const StatusSchema = Type.Union(OUTBOX_STATUSES.map((s) => Type.Literal(s)));
@@ -27,40 +27,43 @@ const ListQuery = Type.Object(
   { additionalProperties: false },
 );
 
-const MessageView = Type.Object(
-  {
-    id: Type.String(),
-    executionId: Nullable(Type.String()),
-    flowId: Nullable(Type.String()),
-    nodeId: Nullable(Type.String()),
-    stepId: Type.String({ description: 'the sending step (`<execution>:<seq>`): one message per step, ever' }),
-    contactId: Type.String(),
-    channel: Type.String(),
-    purpose: Type.String({ description: PURPOSES.join(', ') }),
-    to: Nullable(Type.String({ description: 'the address; null when none was found or after erasure' })),
-    provider: Nullable(Type.String({ description: 'ultramsg, twilio, smtp or sandbox (recorded, not sent)' })),
-    credentialName: Nullable(Type.String()),
-    template: Type.Unknown(),
-    text: Nullable(Type.String()),
-    subject: Nullable(Type.String()),
-    html: Nullable(Type.String()),
-    status: StatusSchema,
-    blockedReason: Nullable(Type.String({ description: 'why the outbox refused it: missing, withdrawn, expired, wrong_channel, wrong_purpose, no_contact, erased, no_address…' })),
-    providerMessageId: Nullable(Type.String()),
-    error: Nullable(Type.Object({ code: Type.String(), message: Type.String(), retryable: Type.Optional(Type.Boolean()) }, { additionalProperties: false })),
-    resolution: Nullable(
-      Type.Object({ outcome: Type.Union([Type.Literal('sent'), Type.Literal('not_sent')]), note: Type.String(), by: Type.String(), at: Timestamp }, { additionalProperties: false }),
-    ),
-    attempts: Type.Integer({ description: 'provider calls made' }),
-    deferredUntil: Nullable(Timestamp),
-    createdAt: Timestamp,
-    updatedAt: Timestamp,
-    sentAt: Nullable(Timestamp),
-    deliveredAt: Nullable(Timestamp),
-    readAt: Nullable(Timestamp),
-    redactedAt: Nullable(Timestamp),
-  },
-  { additionalProperties: false },
+const MessageView = named(
+  'OutboxMessage',
+  Type.Object(
+    {
+      id: Type.String(),
+      executionId: Nullable(Type.String()),
+      flowId: Nullable(Type.String()),
+      nodeId: Nullable(Type.String()),
+      stepId: Type.String({ description: 'the sending step (`<execution>:<seq>`): one message per step, ever' }),
+      contactId: Type.String(),
+      channel: Type.String(),
+      purpose: Type.String({ description: PURPOSES.join(', ') }),
+      to: Nullable(Type.String({ description: 'the address; null when none was found or after erasure' })),
+      provider: Nullable(Type.String({ description: 'ultramsg, twilio, smtp or sandbox (recorded, not sent)' })),
+      credentialName: Nullable(Type.String()),
+      template: Type.Unknown(),
+      text: Nullable(Type.String()),
+      subject: Nullable(Type.String()),
+      html: Nullable(Type.String()),
+      status: StatusSchema,
+      blockedReason: Nullable(Type.String({ description: 'why the outbox refused it: missing, withdrawn, expired, wrong_channel, wrong_purpose, no_contact, erased, no_address…' })),
+      providerMessageId: Nullable(Type.String()),
+      error: Nullable(Type.Object({ code: Type.String(), message: Type.String(), retryable: Type.Optional(Type.Boolean()) }, { additionalProperties: false })),
+      resolution: Nullable(
+        Type.Object({ outcome: Type.Union([Type.Literal('sent'), Type.Literal('not_sent')]), note: Type.String(), by: Type.String(), at: Timestamp }, { additionalProperties: false }),
+      ),
+      attempts: Type.Integer({ description: 'provider calls made' }),
+      deferredUntil: Nullable(Timestamp),
+      createdAt: Timestamp,
+      updatedAt: Timestamp,
+      sentAt: Nullable(Timestamp),
+      deliveredAt: Nullable(Timestamp),
+      readAt: Nullable(Timestamp),
+      redactedAt: Nullable(Timestamp),
+    },
+    { additionalProperties: false },
+  ),
 );
 
 const ResolveBody = Type.Object(
