@@ -14,6 +14,7 @@ import { ConsentChangeRefused, DuplicateContactError, SubjectData, importContact
 import {
   CHANNELS,
   CHANNEL_LABELS,
+  CONSENT_EVENT_TYPES,
   CONSENT_SOURCES,
   CONSENT_STATUS_LABELS,
   CONSENT_VALIDITY_MONTHS,
@@ -657,6 +658,35 @@ export function contactRoutes(ctx: AppContext): RouteSpec[] {
           ? decodeCursor(query.cursor, (v): v is [number, string] => Array.isArray(v) && v.length === 2 && Number.isSafeInteger(v[0]) && typeof v[1] === 'string')
           : undefined;
         const events = await ctx.consents(auth.tenant.id).events(contact.id, { limit: query.limit, ...(before ? { before: { at: before[0], id: before[1] } } : {}) });
+        const last = events.at(-1);
+        return { items: events.map(eventView), nextCursor: events.length === query.limit && last ? encodeCursor([last.at, last.id]) : null };
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/consent-events',
+      summary: 'The tenant’s consent trail across contacts (grants, renewals, withdrawals, expiries, blocked sends, erasures), newest first; a sales rep sees its own contacts’ events',
+      tag: 'contacts',
+      access: 'contacts.read',
+      query: Type.Object(
+        {
+          ...EventsQuery.properties,
+          type: Type.Optional(Type.Union(CONSENT_EVENT_TYPES.map((t) => Type.Literal(t)))),
+        },
+        { additionalProperties: false },
+      ),
+      response: Type.Object({ items: Type.Array(EventView), nextCursor: Nullable(Type.String()) }, { additionalProperties: false }),
+      async handler({ query, auth }) {
+        const before = query.cursor
+          ? decodeCursor(query.cursor, (v): v is [number, string] => Array.isArray(v) && v.length === 2 && Number.isSafeInteger(v[0]) && typeof v[1] === 'string')
+          : undefined;
+        const own = ownScope(auth);
+        const events = await ctx.consents(auth.tenant.id).tenantEvents({
+          limit: query.limit,
+          ...(before ? { before: { at: before[0], id: before[1] } } : {}),
+          ...(own !== null ? { ownerId: own } : {}),
+          ...(query.type ? { type: query.type } : {}),
+        });
         const last = events.at(-1);
         return { items: events.map(eventView), nextCursor: events.length === query.limit && last ? encodeCursor([last.at, last.id]) : null };
       },
