@@ -3,10 +3,13 @@
 // the draft being edited.
 import { Type, type Static } from '@sinclair/typebox';
 import { Flow as FlowDefinition, FlowDraft } from '../../engine/flow/flow.schema.js';
-import { PUBLISH_REQUEST_STATUSES } from '../../db/publish-request-repository.js';
 import { Nullable, Problem, Timestamp, named } from './common.js';
 
 export { FlowDefinition, FlowDraft };
+
+/** A publish request's states (db/publish-request-repository.ts stores them). */
+export const PUBLISH_REQUEST_STATUSES = ['pending', 'approved', 'rejected', 'superseded', 'cancelled'] as const;
+export type PublishRequestStatus = (typeof PUBLISH_REQUEST_STATUSES)[number];
 
 export const FLOW_STATUSES = ['draft', 'published', 'paused'] as const;
 export const FlowStatus = named('FlowStatus', Type.Union(FLOW_STATUSES.map((s) => Type.Literal(s))));
