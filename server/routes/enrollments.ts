@@ -7,13 +7,14 @@ import { ApiError, notFound } from '../api-error.js';
 import type { AppContext } from '../app-context.js';
 import { NO_OWNER, actorOf, type Auth } from '../auth/auth-context.js';
 import { route, type RouteSpec } from '../http/route.js';
-import { ENROLLMENT_STATES, type EnrollmentHistoryEntry } from '../../db/enrollment-repository.js';
+import type { EnrollmentHistoryEntry } from '../../db/enrollment-repository.js';
+import { EnrollmentStateSchema } from '../schemas/enrollments.js';
 import { EnrollmentService, type EnrollmentView, type SkippedItem } from '../enrollments/enrollment-service.js';
 import { EnrollCsvError, MAX_ENROLL_ROWS, parseEnrollCsv, type EnrollTarget } from '../enrollments/enroll-csv.js';
 import { IdParams, Nullable, Timestamp, iso, named } from '../schemas/common.js';
 
 const Id = Type.String({ minLength: 1, maxLength: 64 });
-const StateSchema = Type.Union(ENROLLMENT_STATES.map((s) => Type.Literal(s)));
+const StateSchema = EnrollmentStateSchema;
 export const MAX_ENROLL_IDS = 1000;
 
 const EnrollBody = Type.Object(

@@ -171,8 +171,10 @@ for (const dialect of ['sqlite', 'postgres'] as Dialect[]) {
     });
 
     it('GET /consent-events: the tenant-wide trail, newest first, in pages; a sales rep sees its own contacts’ events; other tenants’ never', async () => {
-      const mine = await create(m.manager, { name: 'trail rep1', phone: '0553100001', ownerId: m.rep1.userId });
-      const theirs = await create(m.manager, { name: 'trail rep2', phone: '0553100002', ownerId: m.rep2.userId });
+      // Reps of their own, so the other tests' per-rep lists stay as they are.
+      const [repA, repB] = [await addMember(ctx, tenantA, 'sales_rep'), await addMember(ctx, tenantA, 'sales_rep')];
+      const mine = await create(m.manager, { name: 'trail rep1', phone: '0553100001', ownerId: repA.userId });
+      const theirs = await create(m.manager, { name: 'trail rep2', phone: '0553100002', ownerId: repB.userId });
       const elsewhere = await api().post('/api/v1/contacts').set(m.ownerB.headers).send({ name: 'trail B', phone: '0553100003' }).expect(201);
       for (const [who, id] of [[m.manager, mine.id], [m.manager, theirs.id], [m.ownerB, elsewhere.body.id]] as [TestMember, string][]) {
         await api().post(`/api/v1/contacts/${id}/consents/grant`).set(who.headers).send({ channel: 'sms', purpose: 'service', source: 'web_form', evidence: EVIDENCE }).expect(200);
@@ -194,7 +196,7 @@ for (const dialect of ['sqlite', 'postgres'] as Dialect[]) {
       } while (cursor);
       expect(walked).to.deep.equal(items.map((e) => e.id));
       // A sales rep: only the events of contacts it owns.
-      const rep = await api().get('/api/v1/consent-events?limit=500').set(m.rep1.headers).expect(200);
+      const rep = await api().get('/api/v1/consent-events?limit=500').set(repA.headers).expect(200);
       expect([...new Set((rep.body.items as Body[]).map((e) => e.contactId))]).to.deep.equal([mine.id]);
       const withdrawals = await api().get('/api/v1/consent-events?type=withdraw&limit=500').set(m.viewer.headers).expect(200);
       expect((withdrawals.body.items as Body[]).every((e) => e.type === 'withdraw')).to.equal(true);

@@ -1,6 +1,7 @@
 // Contacts, consents and enrollments over the HTTP API (server/routes/contacts.ts and
 // server/routes/enrollments.ts): the shapes the contacts pages read and the calls they make.
 import { api, ApiError } from './client';
+import type { EnrollmentState } from '../../../server/schemas/enrollments.js';
 import type { Consent, ConsentEvent, Contact, ContactDetail, FlowSummary, Locale, Problem, Text } from './types';
 
 export interface VocabularyEntry { id: string; label: Text }
@@ -45,8 +46,7 @@ export interface WithdrawBody { channel: string; purpose: string; source?: strin
 export interface RenewBody { channel: string; purpose: string; source?: string; evidence?: Evidence }
 export interface ConsentChangeAnswer { consent: ConsentRow | null; event: ConsentHistoryEvent | null }
 
-export const ENROLLMENT_STATES = ['active', 'paused', 'replied', 'opted_out', 'completed', 'failed', 'cancelled'] as const;
-export type EnrollmentState = (typeof ENROLLMENT_STATES)[number];
+export type { EnrollmentState };
 
 export interface Enrollment {
   id: string;
