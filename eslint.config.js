@@ -28,10 +28,20 @@ export default tseslint.config(
     },
   },
   {
-    // editor/ talks to the server only over HTTP: no imports from the server side.
+    // editor/ talks to the server only over HTTP: no imports from the server side, except the
+    // API's schemas (server/schemas/*), and those for their types only (erased from the bundle).
     files: ['editor/**/*.ts', 'editor/**/*.tsx'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: ['../../engine/*', '../../server/*', '../../db/*', '../../nodes/*', '../../../engine/*', '../../../server/*', '../../../db/*', '../../../nodes/*'] }],
+      'no-restricted-imports': 'off',
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['../../engine/*', '../../server/*', '../../db/*', '../../nodes/*', '../../../engine/*', '../../../server/*', '../../../db/*', '../../../nodes/*', '!../../../server/schemas/*'] },
+            { group: ['../../../server/schemas/*'], allowTypeImports: true, message: 'the editor may import the API schemas for their types only (import type)' },
+          ],
+        },
+      ],
     },
   },
   {

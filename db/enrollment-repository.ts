@@ -11,8 +11,10 @@ import { v7 as uuidv7 } from 'uuid';
 import type { Database } from './database.js';
 import type { Query, Row } from './sql-executor.js';
 
-export const ENROLLMENT_STATES = ['active', 'paused', 'replied', 'opted_out', 'completed', 'failed', 'cancelled'] as const;
-export type EnrollmentState = (typeof ENROLLMENT_STATES)[number];
+// The states are part of the API contract: one list, in server/schemas/enrollments.ts.
+import { ENROLLMENT_STATES, type EnrollmentState } from '../server/schemas/enrollments.js';
+
+export { ENROLLMENT_STATES, type EnrollmentState };
 /** States in which the contact is "in the flow" (the unique index covers them). */
 export const LIVE_STATES: readonly EnrollmentState[] = ['active', 'paused'];
 

@@ -3,56 +3,11 @@
 // (started_at, id): a page never skips or repeats a row however many executions start meanwhile.
 import type { ExecutionStatus, HistoryStep, StepError } from '../engine/index.js';
 import type { Database } from './database.js';
+import type { ExecutionSummary, ExecutionView, StepView } from '../server/schemas/executions.js';
 import { parseJsonColumn, type Row } from './sql-executor.js';
 
-export interface StepView {
-  id: string;
-  seq: number;
-  node: string;
-  type: string;
-  attempt: number;
-  status: string;
-  port: string | null;
-  input: unknown;
-  output: unknown;
-  error: StepError | null;
-  logs: string[];
-  startedAt: string | null;
-  finishedAt: string | null;
-  durationMs: number | null;
-}
-
-export interface ExecutionView {
-  id: string;
-  flowId: string;
-  flowVersion: number;
-  status: string;
-  mode: string;
-  subject: string | null;
-  startedAt: string;
-  finishedAt: string | null;
-  durationMs: number | null;
-  output: unknown;
-  error: StepError | null;
-  /** The execution this one replays (mode `replay`). */
-  replayOf: string | null;
-  steps: StepView[];
-}
-
-/** An execution in a list: no steps, no output, the error summarised. */
-export interface ExecutionSummary {
-  id: string;
-  flowId: string;
-  flowVersion: number;
-  status: ExecutionStatus;
-  mode: string;
-  subject: string | null;
-  startedAt: string;
-  finishedAt: string | null;
-  durationMs: number | null;
-  error: { code: string; message: string; node: string | null } | null;
-  replayOf: string | null;
-}
+// The views' shapes are the API's (server/schemas/executions.ts): one schema, its types derived.
+export type { StepView, ExecutionView, ExecutionSummary };
 
 export interface ExecutionFilter {
   flowId?: string;
@@ -158,7 +113,7 @@ export class ExecutionRepository {
       id: String(r.id),
       flowId: String(r.flow_id),
       flowVersion: Number(r.flow_version),
-      status: String(r.status),
+      status: String(r.status) as ExecutionStatus,
       mode: String(r.mode),
       subject: (r.subject as string | null) ?? null,
       startedAt: iso(r.started_at)!,

@@ -7,8 +7,10 @@ import type { Flow } from '../engine/index.js';
 import type { Database } from './database.js';
 import { parseJsonColumn, type Query, type Row } from './sql-executor.js';
 
-export type PublishRequestStatus = 'pending' | 'approved' | 'rejected' | 'superseded' | 'cancelled';
-export const PUBLISH_REQUEST_STATUSES: readonly PublishRequestStatus[] = ['pending', 'approved', 'rejected', 'superseded', 'cancelled'];
+// The states are part of the API contract: one list, in server/schemas/flows.ts (a pure schema module).
+import { PUBLISH_REQUEST_STATUSES, type PublishRequestStatus } from '../server/schemas/flows.js';
+
+export { PUBLISH_REQUEST_STATUSES, type PublishRequestStatus };
 
 export interface PublishRequest {
   id: string;

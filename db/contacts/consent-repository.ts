@@ -333,6 +333,31 @@ export class ConsentRepository {
     return rows.map(consentEventOf);
   }
 
+  /**
+   * The tenant's whole trail, newest first, by keyset (at, id): every contact's events, or only
+   * those of the contacts `ownerId` owns, or of one event `type`. Reads by the (tenant_id,
+   * contact_id, at) index's tenant prefix; there is no (tenant_id, at) index yet.
+   */
+  async tenantEvents(options: { limit: number; before?: { at: number; id: string }; ownerId?: string; type?: string }): Promise<ConsentEvent[]> {
+    const args: unknown[] = [this.tenantId];
+    let where = 'tenant_id = $1';
+    if (options.ownerId !== undefined) {
+      args.push(options.ownerId);
+      where += ` AND contact_id IN (SELECT id FROM contacts WHERE tenant_id = $1 AND owner_id = $${args.length})`;
+    }
+    if (options.type !== undefined) {
+      args.push(options.type);
+      where += ` AND type = $${args.length}`;
+    }
+    if (options.before) {
+      args.push(options.before.at, options.before.id);
+      where += ` AND (at < $${args.length - 1} OR (at = $${args.length - 1} AND id < $${args.length}))`;
+    }
+    args.push(options.limit);
+    const rows = await this.db.sql.query(`SELECT * FROM consent_events WHERE ${where} ORDER BY at DESC, id DESC LIMIT $${args.length}`, args);
+    return rows.map(consentEventOf);
+  }
+
   /** Expire this tenant's due consents (the periodic sweep does all tenants: expireDueConsents). */
   expireDue(now: number = Date.now(), options: { batchSize?: number } = {}): Promise<number> {
     return expireDueConsents(this.db, now, { ...options, tenantId: this.tenantId });

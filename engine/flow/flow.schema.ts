@@ -2,6 +2,12 @@
 // TypeScript type, the ajv validator and the OpenAPI document share one source.
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 
+/**
+ * Names these shapes carry into the API's OpenAPI document: one component each, used by $ref
+ * (server/schemas/common.ts reads the same key; the engine cannot import the server).
+ */
+const name = (n: string) => ({ 'x-schema-name': n });
+
 export const NodeId = Type.String({ pattern: '^[A-Za-z][A-Za-z0-9_-]{0,63}$', description: 'Stable node id; also the step name' });
 
 export const Position = Type.Object({ x: Type.Number(), y: Type.Number() }, { additionalProperties: false });
@@ -31,18 +37,18 @@ export const FlowNode = Type.Object(
     onError: Type.Optional(OnError),
     meta: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, ...name('FlowNode') },
 );
 export type FlowNode = Static<typeof FlowNode>;
 
 export const PortRef = Type.Object(
   { node: Type.String({ minLength: 1 }), port: Type.String({ minLength: 1, maxLength: 64 }) },
-  { additionalProperties: false },
+  { additionalProperties: false, ...name('PortRef') },
 );
 
 export const FlowEdge = Type.Object(
   { id: Type.String({ minLength: 1, maxLength: 100 }), from: PortRef, to: PortRef },
-  { additionalProperties: false },
+  { additionalProperties: false, ...name('FlowEdge') },
 );
 export type FlowEdge = Static<typeof FlowEdge>;
 
@@ -69,9 +75,24 @@ export const Flow = Type.Object(
     settings: Type.Optional(FlowSettings),
     meta: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
   },
-  { additionalProperties: false, $id: 'https://tadfuq.dev/schemas/flow.json' },
+  { additionalProperties: false, $id: 'https://tadfuq.dev/schemas/flow.json', ...name('FlowDefinition') },
 );
 export type Flow = Static<typeof Flow>;
+
+/**
+ * A draft as stored: the flow envelope (a name, nodes[] and edges[] of objects) in any state of
+ * completeness. Its fields are those of Flow when present; validateFlow() reports the rest.
+ */
+export const FlowDraft = Type.Object(
+  {
+    schemaVersion: Type.Optional(Type.Unknown()),
+    name: Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' }),
+    nodes: Type.Array(Type.Object({ id: Type.Optional(Type.Unknown()), type: Type.Optional(Type.Unknown()) }, { additionalProperties: true, description: 'A node, maybe incomplete (see FlowNode)' }), { maxItems: 1000 }),
+    edges: Type.Array(Type.Object({}, { additionalProperties: true, description: 'An edge, maybe incomplete (see FlowEdge)' }), { maxItems: 5000 }),
+  },
+  { additionalProperties: true, description: 'The flow document being edited (any state of completeness)', ...name('FlowDraft') },
+);
+export type FlowDraft = Static<typeof FlowDraft>;
 
 /** A parameter value that is a JSONata expression: a string starting with "=". */
 export const ExpressionString = Type.String({ pattern: '^=', description: 'JSONata expression (starts with "=")' });

@@ -19,7 +19,7 @@ export const PASSWORD_MAX_LENGTH = 512;
 export const NewPasswordSchema = Type.String({ minLength: MIN_PASSWORD_LENGTH, maxLength: PASSWORD_MAX_LENGTH, description: `at least ${MIN_PASSWORD_LENGTH} characters` });
 /** A password being checked (not set): any length, so a policy change never locks anyone out. */
 export const PasswordSchema = Type.String({ minLength: 1, maxLength: PASSWORD_MAX_LENGTH });
-export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false });
+export { IdParams } from '../schemas/common.js';
 
 export const passwordTooShort = (password: string): boolean => [...password].length < MIN_PASSWORD_LENGTH;
 

@@ -1,59 +1,18 @@
 // How deals, meetings and contacts appear in API answers and in domain events (the same shape
 // in both, so a flow sees what the API shows). Times: UTC ISO plus the Riyadh form (+03:00).
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import type { Static } from '@sinclair/typebox';
 import { riyadhIso } from '../../engine/index.js';
 import type { Contact } from '../../db/contacts/index.js';
-import { DEAL_STAGES, type Deal } from '../../db/deal-repository.js';
+import type { Deal } from '../../db/deal-repository.js';
 import type { Meeting } from '../../db/meeting-repository.js';
+import { iso } from '../schemas/common.js';
+import { DealView, MeetingView, StageSchema, type ContactView } from '../schemas/crm.js';
 
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
-const Iso = Type.String({ format: 'date-time' });
+export { DealView, MeetingView, StageSchema };
 
-export const StageSchema = Type.Union(DEAL_STAGES.map((s) => Type.Literal(s)));
-
-export const DealView = Type.Object(
-  {
-    id: Type.String(),
-    contactId: Nullable(Type.String()),
-    company: Nullable(Type.String()),
-    title: Type.String(),
-    stage: StageSchema,
-    valueSar: Nullable(Type.String({ description: 'decimal string, two places, e.g. "125000.50"' })),
-    currency: Type.Literal('SAR'),
-    probability: Nullable(Type.Integer()),
-    expectedCloseDate: Nullable(Type.String({ format: 'date' })),
-    ownerId: Nullable(Type.String()),
-    createdAt: Iso,
-    updatedAt: Iso,
-    deletedAt: Nullable(Iso),
-  },
-  { additionalProperties: false },
-);
 export type DealView = Static<typeof DealView>;
 
-export const MeetingView = Type.Object(
-  {
-    id: Type.String(),
-    contactId: Type.String(),
-    dealId: Nullable(Type.String()),
-    title: Nullable(Type.String()),
-    startsAt: Type.String({ format: 'date-time', description: 'UTC' }),
-    startsAtRiyadh: Type.String({ description: 'the same instant in Asia/Riyadh, e.g. 2026-03-02T10:00:00.000+03:00' }),
-    endsAt: Type.String({ format: 'date-time' }),
-    endsAtRiyadh: Type.String(),
-    durationMinutes: Type.Integer(),
-    location: Nullable(Type.String()),
-    notes: Nullable(Type.String()),
-    ownerId: Nullable(Type.String()),
-    createdAt: Iso,
-    updatedAt: Iso,
-    cancelledAt: Nullable(Iso),
-  },
-  { additionalProperties: false },
-);
 export type MeetingView = Static<typeof MeetingView>;
-
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 export function dealView(d: Deal): DealView {
   return {
@@ -99,6 +58,12 @@ export function meetingView(m: Meeting): MeetingView {
  * payloads and crm.update outputs (one shape, so an expression works whichever way it came).
  */
 export function contactSnapshot(c: Contact): Record<string, unknown> {
+  const { erasedAt, ...view } = contactView(c);
+  return { ...view, erased: erasedAt !== null };
+}
+
+/** A contact as the API shows it (the Contact schema). */
+export function contactView(c: Contact): ContactView {
   return {
     id: c.id,
     name: c.name,
@@ -115,6 +80,6 @@ export function contactSnapshot(c: Contact): Record<string, unknown> {
     lastInboundAt: iso(c.lastInboundAt),
     createdAt: iso(c.createdAt),
     updatedAt: iso(c.updatedAt),
-    erased: c.erasedAt !== null,
+    erasedAt: iso(c.erasedAt),
   };
 }

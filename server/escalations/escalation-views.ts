@@ -1,43 +1,44 @@
 // How escalations look: in API answers (EscalationView), to the waiting step (decisionOutput:
 // the approved/rejected port's output) and in members' notifications (Arabic and English).
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { riyadhIso } from '../../engine/index.js';
 import { ASSIGNMENTS, ESCALATION_KINDS, ESCALATION_STATUSES, PRIORITIES, type Escalation, type Notification, type Priority } from '../../db/escalation-repository.js';
+import { Nullable, Timestamp, iso, named } from '../schemas/common.js';
 
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
-const Iso = Type.String({ format: 'date-time' });
 const literals = <T extends string>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)));
 
-export const EscalationView = Type.Object(
-  {
-    id: Type.String(),
-    kind: literals(ESCALATION_KINDS),
-    status: literals(ESCALATION_STATUSES),
-    priority: literals(PRIORITIES),
-    reason: Type.String(),
-    payload: Type.Unknown({ description: 'what the reviewer looks at (e.g. a message draft)' }),
-    assignment: literals(ASSIGNMENTS),
-    assignee: Type.Object({ userId: Nullable(Type.String()), role: Nullable(Type.String()) }, { additionalProperties: false }),
-    executionId: Nullable(Type.String()),
-    flowId: Nullable(Type.String()),
-    nodeId: Nullable(Type.String()),
-    contactId: Nullable(Type.String()),
-    claimedBy: Nullable(Type.String()),
-    claimedAt: Nullable(Iso),
-    decidedBy: Nullable(Type.String({ description: 'user:<id> or apikey:<id>' })),
-    decidedAt: Nullable(Iso),
-    note: Nullable(Type.String()),
-    edits: Type.Unknown(),
-    dueAt: Nullable(Iso),
-    dueAtRiyadh: Nullable(Type.String()),
-    createdAt: Iso,
-    updatedAt: Iso,
-  },
-  { additionalProperties: false },
+export const EscalationView = named(
+  'Escalation',
+  Type.Object(
+    {
+      id: Type.String(),
+      kind: literals(ESCALATION_KINDS),
+      status: literals(ESCALATION_STATUSES),
+      priority: literals(PRIORITIES),
+      reason: Type.String(),
+      payload: Type.Unknown({ description: 'what the reviewer looks at (e.g. a message draft)' }),
+      assignment: literals(ASSIGNMENTS),
+      assignee: Type.Object({ userId: Nullable(Type.String()), role: Nullable(Type.String()) }, { additionalProperties: false }),
+      executionId: Nullable(Type.String()),
+      flowId: Nullable(Type.String()),
+      nodeId: Nullable(Type.String()),
+      contactId: Nullable(Type.String()),
+      claimedBy: Nullable(Type.String()),
+      claimedAt: Nullable(Timestamp),
+      decidedBy: Nullable(Type.String({ description: 'user:<id> or apikey:<id>' })),
+      decidedAt: Nullable(Timestamp),
+      note: Nullable(Type.String()),
+      edits: Type.Unknown(),
+      dueAt: Nullable(Timestamp),
+      dueAtRiyadh: Nullable(Type.String()),
+      createdAt: Timestamp,
+      updatedAt: Timestamp,
+    },
+    { additionalProperties: false },
+  ),
 );
 export type EscalationView = Static<typeof EscalationView>;
 
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 export function escalationView(e: Escalation): EscalationView {
   return {
@@ -113,17 +114,20 @@ export function escalationNotification(e: Escalation, kind: string): Pick<Notifi
   };
 }
 
-export const NotificationView = Type.Object(
-  {
-    id: Type.String(),
-    kind: Type.String(),
-    title: Type.Object({ ar: Type.String(), en: Type.String() }, { additionalProperties: false }),
-    body: Nullable(Type.String()),
-    link: Nullable(Type.String()),
-    createdAt: Iso,
-    readAt: Nullable(Iso),
-  },
-  { additionalProperties: false },
+export const NotificationView = named(
+  'Notification',
+  Type.Object(
+    {
+      id: Type.String(),
+      kind: Type.String(),
+      title: Type.Object({ ar: Type.String(), en: Type.String() }, { additionalProperties: false }),
+      body: Nullable(Type.String()),
+      link: Nullable(Type.String()),
+      createdAt: Timestamp,
+      readAt: Nullable(Timestamp),
+    },
+    { additionalProperties: false },
+  ),
 );
 
 export function notificationView(n: Notification): Static<typeof NotificationView> {

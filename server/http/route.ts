@@ -40,11 +40,20 @@ export interface RouteSpec<PS extends TSchema = TSchema, QS extends TSchema = TS
   body?: BS;
   /** Largest JSON body in bytes (default 1 MiB). */
   bodyLimit?: number;
-  /** Schema of a successful answer (documentation; answers are not re-validated at run time). */
+  /**
+   * Schema of a successful answer (documentation; answers are not re-validated at run time, but
+   * the contract tests check every answer against it).
+   */
   response?: TSchema;
   /** Status of a successful answer (default 200; 204 sends no body). */
   status?: number;
-  /** Other answers worth documenting, e.g. {409: 'version conflict'}. */
+  /** Other media types the success may be written in by the handler, e.g. {'text/csv': Type.String()}. */
+  media?: Record<string, TSchema>;
+  /** The success's media type when not JSON (the handler writes it). */
+  contentType?: string;
+  /** Other successes the handler writes itself, e.g. {202: {description, schema}}. */
+  successes?: Record<number, { description: string; schema: TSchema }>;
+  /** Error answers (4xx/5xx, Error body) worth documenting, e.g. {409: 'version conflict'}. */
   errors?: Record<number, string>;
   /** Return the answer's body; or write to `res` yourself and return undefined. */
   handler(ctx: RouteContext<Static<PS>, Static<QS>, Static<BS>>): Promise<unknown> | unknown;

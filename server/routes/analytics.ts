@@ -1,7 +1,7 @@
 // Step analytics of a flow (issue 18): GET /flows/:id/analytics (JSON, or CSV with
 // ?format=csv) and GET /flows/:id/analytics.csv. Read from the daily rollup only
 // (server/analytics/README.md). Permission: flows.read, like every flow read.
-import { Type, type TSchema } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 import type { Request, Response } from 'express';
 import { notFound } from '../api-error.js';
 import type { AppContext } from '../app-context.js';
@@ -9,9 +9,8 @@ import type { Auth } from '../auth/auth-context.js';
 import { route, type RouteSpec } from '../http/route.js';
 import { AnalyticsService, COUNT_KEYS, analyticsCsv, type AnalyticsQuery } from '../analytics/analytics-service.js';
 import type { Flow } from '../../engine/index.js';
+import { IdParams, Nullable } from '../schemas/common.js';
 
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
-const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false });
 const Day = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'a calendar day in Asia/Riyadh, YYYY-MM-DD' });
 const VariantId = Type.String({ pattern: '^[A-Za-z0-9_-]{1,32}$' });
 
@@ -138,6 +137,7 @@ export function analyticsRoutes(ctx: AppContext): RouteSpec[] {
       params: IdParams,
       query: AnalyticsQuerySchema,
       response: ReportSchema,
+      media: { 'text/csv': Type.String({ description: '?format=csv: as GET /flows/:id/analytics.csv' }) },
       errors: { 400: 'invalid date range (JSON pointer /query/from or /query/to)', 404: 'no such flow' },
       async handler({ params, query, auth, res }) {
         const q = queryOf(query);
@@ -157,7 +157,8 @@ export function analyticsRoutes(ctx: AppContext): RouteSpec[] {
       access: 'flows.read',
       params: IdParams,
       query: CsvQuerySchema,
-      response: Type.String({ description: 'text/csv' }),
+      response: Type.String({ description: 'One line per day × version × step × variant × channel (UTF-8 with BOM)' }),
+      contentType: 'text/csv',
       errors: { 400: 'invalid date range', 404: 'no such flow' },
       async handler({ params, query, auth, res }: { params: { id: string }; query: AnalyticsQuery; auth: Auth; res: Response; req: Request }) {
         await sendCsv(auth, params.id, queryOf(query), res);

@@ -10,6 +10,7 @@ import { PERMISSIONS, ROLES, can, roleRank, type Permission, type Role } from '.
 import { IdParams, requestIdOf, stringEnum } from '../auth/route-helpers.js';
 import { RoleSchema } from '../auth/session.js';
 import { ApiKeyRepository, type ApiKeyRecord } from '../../db/api-key-repository.js';
+import { iso } from '../schemas/common.js';
 
 const PERMISSION_NAMES = Object.keys(PERMISSIONS) as Permission[];
 const KEY_ROLES = ROLES.filter((r) => r !== 'owner');
@@ -37,7 +38,6 @@ const CreateBody = Type.Object(
   { additionalProperties: false },
 );
 
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 const keyView = (k: ApiKeyRecord) => ({
   id: k.id,

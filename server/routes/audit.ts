@@ -2,12 +2,15 @@
 import { Type } from '@sinclair/typebox';
 import type { AppContext } from '../app-context.js';
 import { route, type RouteSpec } from '../http/route.js';
+import { Nullable } from '../schemas/common.js';
+import { AuditEntry } from '../schemas/platform.js';
 
 const AuditQuery = Type.Object(
   {
     limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
     action: Type.Optional(Type.String({ maxLength: 64 })),
-    before: Type.Optional(Type.String({ format: 'date-time', description: 'cursor: the `at` of the previous page’s last entry' })),
+    cursor: Type.Optional(Type.String({ format: 'date-time', description: 'the `nextCursor` of the previous page' })),
+    before: Type.Optional(Type.String({ format: 'date-time', description: 'older name of `cursor`' })),
   },
   { additionalProperties: false },
 );
@@ -21,14 +24,15 @@ export function auditRoutes(ctx: AppContext): RouteSpec[] {
       tag: 'audit',
       access: 'audit.read',
       query: AuditQuery,
+      response: Type.Object({ items: Type.Array(AuditEntry), nextCursor: Nullable(Type.String({ format: 'date-time', description: 'Pass it as `cursor` for the next page' })) }, { additionalProperties: false }),
       async handler({ query, auth }) {
         const items = await ctx.audit(auth.tenant.id).list({
           limit: query.limit,
           ...(query.action ? { action: query.action } : {}),
-          ...(query.before ? { before: Date.parse(query.before) } : {}),
+          ...((query.cursor ?? query.before) ? { before: Date.parse((query.cursor ?? query.before)!) } : {}),
         });
         const last = items.at(-1);
-        return { items, next: items.length === query.limit && last ? last.at : null };
+        return { items, nextCursor: items.length === query.limit && last ? last.at : null };
       },
     }),
   ];

@@ -5,6 +5,7 @@ import { Type } from '@sinclair/typebox';
 import { runCode, type CodeRunRequest } from '../../nodes/code/index.js';
 import { ApiError } from '../api-error.js';
 import { route, type RouteSpec } from '../http/route.js';
+import { CodeRunResult } from '../schemas/platform.js';
 
 const CodeTestBody = Type.Object(
   {
@@ -29,6 +30,7 @@ export function codeTestRoutes(): RouteSpec[] {
       tag: 'nodes',
       access: 'code.test',
       body: CodeTestBody,
+      response: CodeRunResult,
       async handler({ body }) {
         const result = await runCode({
           source: body.source,

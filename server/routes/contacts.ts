@@ -5,7 +5,7 @@
 // every stored value holding its phone, email or name, withdraw its consents, keep the shape
 // of the consent trail and the audit entry). Consent changes go through
 // ConsentRepository, which writes each change's consent event in the same transaction.
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { ApiError, notFound } from '../api-error.js';
 import type { AppContext } from '../app-context.js';
 import { NO_OWNER, actorOf, type Auth } from '../auth/auth-context.js';
@@ -16,7 +16,6 @@ import {
   CHANNEL_LABELS,
   CONSENT_EVENT_TYPES,
   CONSENT_SOURCES,
-  CONSENT_STATUSES,
   CONSENT_STATUS_LABELS,
   CONSENT_VALIDITY_MONTHS,
   DECISION_REASON_LABELS,
@@ -27,21 +26,17 @@ import {
   type Channel,
   type Purpose,
 } from '../../engine/consent/consent-rule.js';
-import { LOCALES, MAX_TAGS, TAG_PATTERN, TIERS, checkTags, normaliseEmail, normalisePhone } from '../consent/contact-fields.js';
+import { MAX_TAGS, TAG_PATTERN, checkTags, normaliseEmail, normalisePhone } from '../consent/contact-fields.js';
+import { contactView } from '../crm/crm-views.js';
 import { ContactNotFound, ErasureService } from '../contacts/erasure-service.js';
 import { CsvFileError, MAX_IMPORT_ROWS, parseContactCsv, type CsvRowError } from '../consent/csv-import.js';
+import { IdParams, Nullable, Timestamp, iso } from '../schemas/common.js';
+import { ChannelSchema, ConsentView, ContactDetail, ContactView, EventView, LocaleSchema, PurposeSchema, TierSchema } from '../schemas/crm.js';
 
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
-const Iso = Type.String({ format: 'date-time' });
-const ChannelSchema = Type.Union(CHANNELS.map((c) => Type.Literal(c)));
-const PurposeSchema = Type.Union(PURPOSES.map((p) => Type.Literal(p)));
 const SourceSchema = Type.Union(CONSENT_SOURCES.map((s) => Type.Literal(s)));
-const LocaleSchema = Type.Union(LOCALES.map((l) => Type.Literal(l)));
-const TierSchema = Type.Union(TIERS.map((t) => Type.Literal(t)));
 const Tag = Type.String({ pattern: TAG_PATTERN, description: '1–64 characters; no quotes, backslashes, commas or semicolons' });
 const Label = Type.Object({ en: Type.String(), ar: Type.String() }, { additionalProperties: false });
 
-const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false });
 
 const Evidence = Type.Object(
   {
@@ -63,7 +58,7 @@ const editable = {
   ownerId: Type.String({ minLength: 1, maxLength: 64, description: 'the user who owns the contact' }),
   score: Type.Integer({ minimum: 0, maximum: 100 }),
   tier: TierSchema,
-  lastInboundAt: Iso,
+  lastInboundAt: Timestamp,
 };
 
 const ContactBody = Type.Object(
@@ -102,63 +97,9 @@ const ContactPatch = Type.Object(
   { additionalProperties: false, description: 'only the fields sent change; null clears a field' },
 );
 
-const ContactView = Type.Object(
-  {
-    id: Type.String(),
-    name: Type.String(),
-    phone: Nullable(Type.String()),
-    email: Nullable(Type.String()),
-    locale: LocaleSchema,
-    company: Nullable(Type.String()),
-    source: Nullable(Type.String()),
-    ownerId: Nullable(Type.String()),
-    score: Nullable(Type.Integer()),
-    tier: Nullable(TierSchema),
-    tags: Type.Array(Type.String()),
-    attributes: Type.Record(Type.String(), Type.Unknown()),
-    lastInboundAt: Nullable(Iso),
-    createdAt: Iso,
-    updatedAt: Iso,
-    erasedAt: Nullable(Iso),
-  },
-  { additionalProperties: false },
-);
 
-const ConsentView = Type.Object(
-  {
-    channel: ChannelSchema,
-    purpose: PurposeSchema,
-    status: Type.Union(CONSENT_STATUSES.map((s) => Type.Literal(s))),
-    grantedAt: Nullable(Iso),
-    renewedAt: Nullable(Iso),
-    withdrawnAt: Nullable(Iso),
-    expiresAt: Nullable(Iso),
-    source: Nullable(Type.String()),
-    evidence: Type.Unknown(),
-    updatedAt: Iso,
-    valid: Type.Boolean({ description: 'the consent permits contact now (consentDecision)' }),
-    reason: Nullable(Type.String({ description: 'why not: missing, withdrawn, expired' })),
-  },
-  { additionalProperties: false },
-);
 
-const EventView = Type.Object(
-  {
-    id: Type.String(),
-    contactId: Type.String(),
-    channel: Nullable(ChannelSchema),
-    purpose: Nullable(PurposeSchema),
-    type: Type.Union(CONSENT_EVENT_TYPES.map((t) => Type.Literal(t))),
-    actor: Type.String(),
-    source: Nullable(Type.String()),
-    evidence: Type.Unknown(),
-    details: Type.Unknown(),
-    at: Iso,
-  },
-  { additionalProperties: false },
-);
 
-const ContactDetail = Type.Composite([ContactView, Type.Object({ consents: Type.Array(ConsentView) })], { additionalProperties: false });
 const ConsentChangeAnswer = Type.Object({ consent: Nullable(ConsentView), event: Nullable(EventView) }, { additionalProperties: false });
 
 const ListQuery = Type.Object(
@@ -170,7 +111,7 @@ const ListQuery = Type.Object(
     consent: Type.Optional(Type.String({ pattern: `^(${CHANNELS.join('|')}):(${PURPOSES.join('|')})$`, description: 'only contacts with a valid consent, e.g. whatsapp:marketing' })),
     includeErased: Type.Optional(Type.Boolean({ default: false })),
     limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
-    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'the `next` of the previous page' })),
+    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'the `nextCursor` of the previous page' })),
   },
   { additionalProperties: false },
 );
@@ -178,7 +119,7 @@ const ListQuery = Type.Object(
 const EventsQuery = Type.Object(
   {
     limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
-    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'the `next` of the previous page' })),
+    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'the `nextCursor` of the previous page' })),
   },
   { additionalProperties: false },
 );
@@ -230,7 +171,7 @@ const ImportAnswer = Type.Object(
 
 const ExportAnswer = Type.Object(
   {
-    exportedAt: Iso,
+    exportedAt: Timestamp,
     contact: ContactView,
     consents: Type.Array(ConsentView),
     consentEvents: Type.Array(EventView, { description: 'oldest first' }),
@@ -280,28 +221,6 @@ const Vocabulary = Type.Object(
   { additionalProperties: false },
 );
 
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
-
-function contactView(c: Contact): Static<typeof ContactView> {
-  return {
-    id: c.id,
-    name: c.name,
-    phone: c.phone,
-    email: c.email,
-    locale: c.locale,
-    company: c.company,
-    source: c.source,
-    ownerId: c.ownerId,
-    score: c.score,
-    tier: c.tier,
-    tags: c.tags,
-    attributes: c.attributes,
-    lastInboundAt: iso(c.lastInboundAt),
-    createdAt: iso(c.createdAt)!,
-    updatedAt: iso(c.updatedAt)!,
-    erasedAt: iso(c.erasedAt),
-  };
-}
 
 function consentView(c: Consent, now: number): Static<typeof ConsentView> {
   const decision = consentDecision(c, { channel: c.channel, purpose: c.purpose, at: now });
@@ -339,7 +258,7 @@ function decodeCursor<T>(text: string, check: (v: unknown) => v is T): T {
   } catch {
     // fall through
   }
-  throw new ApiError(400, 'invalid_request', 'cursor is not one this API issued', [{ path: '/query/cursor', code: 'invalid_cursor', message: 'pass the `next` of the previous page' }]);
+  throw new ApiError(400, 'invalid_request', 'cursor is not one this API issued', [{ path: '/query/cursor', code: 'invalid_cursor', message: 'pass the `nextCursor` of the previous page' }]);
 }
 
 type FieldProblem = { path: string; code: string; message: string };
@@ -513,7 +432,7 @@ export function contactRoutes(ctx: AppContext): RouteSpec[] {
       tag: 'contacts',
       access: 'contacts.read',
       query: ListQuery,
-      response: Type.Object({ items: Type.Array(ContactView), next: Nullable(Type.String()) }, { additionalProperties: false }),
+      response: Type.Object({ items: Type.Array(ContactView), nextCursor: Nullable(Type.String()) }, { additionalProperties: false }),
       async handler({ query, auth }) {
         const own = ownScope(auth);
         const owner = query.owner === 'me' ? (auth.principal.kind === 'user' ? auth.principal.userId : NO_OWNER) : query.owner;
@@ -535,7 +454,7 @@ export function contactRoutes(ctx: AppContext): RouteSpec[] {
         });
         // A sales rep asking for another owner's contacts gets none (never someone else's).
         const items = own !== null && owner && owner !== own ? [] : page.items;
-        return { items: items.map(contactView), next: page.next && items.length ? encodeCursor(page.next) : null };
+        return { items: items.map(contactView), nextCursor: page.next && items.length ? encodeCursor(page.next) : null };
       },
     }),
     route({
@@ -732,7 +651,7 @@ export function contactRoutes(ctx: AppContext): RouteSpec[] {
       access: 'contacts.read',
       params: IdParams,
       query: EventsQuery,
-      response: Type.Object({ items: Type.Array(EventView), next: Nullable(Type.String()) }, { additionalProperties: false }),
+      response: Type.Object({ items: Type.Array(EventView), nextCursor: Nullable(Type.String()) }, { additionalProperties: false }),
       async handler({ params, query, auth }) {
         const contact = await visibleContact(auth, params.id);
         const before = query.cursor
@@ -740,7 +659,36 @@ export function contactRoutes(ctx: AppContext): RouteSpec[] {
           : undefined;
         const events = await ctx.consents(auth.tenant.id).events(contact.id, { limit: query.limit, ...(before ? { before: { at: before[0], id: before[1] } } : {}) });
         const last = events.at(-1);
-        return { items: events.map(eventView), next: events.length === query.limit && last ? encodeCursor([last.at, last.id]) : null };
+        return { items: events.map(eventView), nextCursor: events.length === query.limit && last ? encodeCursor([last.at, last.id]) : null };
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/consent-events',
+      summary: 'The tenant’s consent trail across contacts (grants, renewals, withdrawals, expiries, blocked sends, erasures), newest first; a sales rep sees its own contacts’ events',
+      tag: 'contacts',
+      access: 'contacts.read',
+      query: Type.Object(
+        {
+          ...EventsQuery.properties,
+          type: Type.Optional(Type.Union(CONSENT_EVENT_TYPES.map((t) => Type.Literal(t)))),
+        },
+        { additionalProperties: false },
+      ),
+      response: Type.Object({ items: Type.Array(EventView), nextCursor: Nullable(Type.String()) }, { additionalProperties: false }),
+      async handler({ query, auth }) {
+        const before = query.cursor
+          ? decodeCursor(query.cursor, (v): v is [number, string] => Array.isArray(v) && v.length === 2 && Number.isSafeInteger(v[0]) && typeof v[1] === 'string')
+          : undefined;
+        const own = ownScope(auth);
+        const events = await ctx.consents(auth.tenant.id).tenantEvents({
+          limit: query.limit,
+          ...(before ? { before: { at: before[0], id: before[1] } } : {}),
+          ...(own !== null ? { ownerId: own } : {}),
+          ...(query.type ? { type: query.type } : {}),
+        });
+        const last = events.at(-1);
+        return { items: events.map(eventView), nextCursor: events.length === query.limit && last ? encodeCursor([last.at, last.id]) : null };
       },
     }),
     route({

@@ -4,7 +4,7 @@
 // another rep's contact to a sales rep.
 //
 // Paging goes back in time: an answer holds the newest `limit` messages before `cursor` (none:
-// now), ordered oldest first; `next` continues with older ones. An outbound message is placed
+// now), ordered oldest first; `nextCursor` continues with older ones. An outbound message is placed
 // at the time it was sent (when it was recorded, if it never was: blocked, failed, deferred).
 import { Type, type Static } from '@sinclair/typebox';
 import { ApiError, notFound } from '../api-error.js';
@@ -13,14 +13,13 @@ import { NO_OWNER, type Auth } from '../auth/auth-context.js';
 import { route, type RouteSpec } from '../http/route.js';
 import { InboundMessageRepository, type InboundMessage } from '../../db/inbound-message-repository.js';
 import { outboxMessageOf, type OutboxMessage } from '../../db/outbox-repository.js';
+import { IdParams, Nullable, iso } from '../schemas/common.js';
 
-const Nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()]);
 
-const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false });
 const Query = Type.Object(
   {
     limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
-    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'the `next` of the previous page (older messages)' })),
+    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'the `nextCursor` of the previous page (older messages)' })),
   },
   { additionalProperties: false },
 );
@@ -44,9 +43,8 @@ const Item = Type.Object(
 );
 type ItemView = Static<typeof Item>;
 
-const Answer = Type.Object({ items: Type.Array(Item, { description: 'oldest first' }), next: Nullable(Type.String()) }, { additionalProperties: false });
+const Answer = Type.Object({ items: Type.Array(Item, { description: 'oldest first' }), nextCursor: Nullable(Type.String()) }, { additionalProperties: false });
 
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 interface Sortable {
   at: number;
@@ -93,7 +91,7 @@ function decodeCursor(text: string): { at: number; id: string } {
   } catch {
     // fall through
   }
-  throw new ApiError(400, 'invalid_request', 'cursor is not one this API issued', [{ path: '/query/cursor', code: 'invalid_cursor', message: 'pass the `next` of the previous page' }]);
+  throw new ApiError(400, 'invalid_request', 'cursor is not one this API issued', [{ path: '/query/cursor', code: 'invalid_cursor', message: 'pass the `nextCursor` of the previous page' }]);
 }
 
 /** The owner a sales rep is limited to (as in routes/contacts.ts). */
@@ -141,7 +139,7 @@ export function conversationRoutes(ctx: AppContext): RouteSpec[] {
         const page = merged.slice(0, query.limit);
         const last = page.at(-1);
         const next = merged.length > query.limit && last ? Buffer.from(JSON.stringify([last.at, last.id])).toString('base64url') : null;
-        return { items: page.reverse().map((s) => s.view), next };
+        return { items: page.reverse().map((s) => s.view), nextCursor: next };
       },
     }),
   ];

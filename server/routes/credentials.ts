@@ -13,6 +13,7 @@ import type { AppContext } from '../app-context.js';
 import { actorOf } from '../auth/auth-context.js';
 import { route, type RouteSpec } from '../http/route.js';
 import { CREDENTIAL_TYPES, CREDENTIAL_TYPE_NAMES, checkCredentialData, credentialFields, credentialType, egressProblems } from '../security/credential-types.js';
+import { IdParams, named } from '../schemas/common.js';
 
 const numberTaken = (err: PhoneNumberTaken): ApiError =>
   new ApiError(409, 'phone_number_taken', err.message, [{ path: '/body/data/phoneNumberId', code: 'phone_number_taken', message: 'this WhatsApp phone number id is connected elsewhere' }]);
@@ -36,17 +37,20 @@ const CredentialData = Type.Record(Type.String(), Type.Unknown(), {
   writeOnly: true,
 });
 
-const Credential = Type.Object(
-  {
-    id: Type.String(),
-    name: Type.String(),
-    type: Type.String(),
-    fields: Type.Array(Type.String(), { description: 'Names of the data fields that are set (never their values)' }),
-    createdBy: Type.String(),
-    createdAt: Type.String({ format: 'date-time' }),
-    updatedAt: Type.String({ format: 'date-time' }),
-  },
-  { additionalProperties: false },
+const Credential = named(
+  'Credential',
+  Type.Object(
+    {
+      id: Type.String(),
+      name: Type.String(),
+      type: Type.String(),
+      fields: Type.Array(Type.String(), { description: 'Names of the data fields that are set (never their values)' }),
+      createdBy: Type.String(),
+      createdAt: Type.String({ format: 'date-time' }),
+      updatedAt: Type.String({ format: 'date-time' }),
+    },
+    { additionalProperties: false },
+  ),
 );
 
 const CredentialList = Type.Object({ items: Type.Array(Credential) }, { additionalProperties: false });
@@ -69,7 +73,6 @@ const CredentialTypeList = Type.Object(
   { additionalProperties: false },
 );
 
-const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false });
 
 const CreateBody = Type.Object({ name: CredentialName, type: CredentialTypeName, data: CredentialData }, { additionalProperties: false });
 const ReplaceBody = Type.Object({ data: CredentialData }, { additionalProperties: false });

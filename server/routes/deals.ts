@@ -12,8 +12,8 @@ import type { DealFields } from '../../db/deal-repository.js';
 import { DealView, StageSchema, dealView } from '../crm/crm-views.js';
 import { SAR_PATTERN, canonicalSar } from '../crm/money.js';
 import { crmRefused, ownScope, ownedBy, ownerFilter, ownerFor } from '../crm/crm-api.js';
+import { Nullable } from '../schemas/common.js';
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
 const fields = {
   contactId: Type.String({ minLength: 1, maxLength: 64 }),
   company: Type.String({ maxLength: 200 }),
@@ -58,7 +58,7 @@ const ListQuery = Type.Object(
     contactId: Type.Optional(fields.contactId),
     owner: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'a user id, or `me`' })),
     limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
-    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'the `next` of the previous page' })),
+    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'the `nextCursor` of the previous page' })),
   },
   { additionalProperties: false },
 );
@@ -106,11 +106,11 @@ export function dealRoutes(ctx: AppContext): RouteSpec[] {
       tag: 'deals',
       access: 'deals.read',
       query: ListQuery,
-      response: Type.Object({ items: Type.Array(DealView), next: Nullable(Type.String()) }, { additionalProperties: false }),
+      response: Type.Object({ items: Type.Array(DealView), nextCursor: Nullable(Type.String()) }, { additionalProperties: false }),
       async handler({ query, auth }) {
         const owner = ownerFilter(auth, query.owner);
         // A sales rep asking for someone else's deals gets none.
-        if (ownScope(auth) !== null && query.owner && query.owner !== 'me' && query.owner !== owner) return { items: [], next: null };
+        if (ownScope(auth) !== null && query.owner && query.owner !== 'me' && query.owner !== owner) return { items: [], nextCursor: null };
         const items = await ctx.crm.deals(auth.tenant.id).list({
           limit: query.limit,
           ...(query.stage ? { stage: query.stage } : {}),
@@ -118,7 +118,7 @@ export function dealRoutes(ctx: AppContext): RouteSpec[] {
           ...(owner ? { ownerId: owner } : {}),
           ...(query.cursor ? { before: query.cursor } : {}),
         });
-        return { items: items.map(dealView), next: items.length === query.limit ? items[items.length - 1]!.id : null };
+        return { items: items.map(dealView), nextCursor: items.length === query.limit ? items[items.length - 1]!.id : null };
       },
     }),
     route({

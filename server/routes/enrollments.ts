@@ -2,20 +2,19 @@
 // and an append-only history (server/enrollments/enrollment-service.ts has the decisions).
 // Tenant-scoped: another tenant's enrollment, flow or contact answers 404; a sales rep sees and
 // changes only the enrollments of contacts they own (others answer 404 too).
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { ApiError, notFound } from '../api-error.js';
 import type { AppContext } from '../app-context.js';
 import { NO_OWNER, actorOf, type Auth } from '../auth/auth-context.js';
 import { route, type RouteSpec } from '../http/route.js';
-import { ENROLLMENT_STATES, type EnrollmentHistoryEntry } from '../../db/enrollment-repository.js';
+import type { EnrollmentHistoryEntry } from '../../db/enrollment-repository.js';
+import { EnrollmentStateSchema } from '../schemas/enrollments.js';
 import { EnrollmentService, type EnrollmentView, type SkippedItem } from '../enrollments/enrollment-service.js';
 import { EnrollCsvError, MAX_ENROLL_ROWS, parseEnrollCsv, type EnrollTarget } from '../enrollments/enroll-csv.js';
+import { IdParams, Nullable, Timestamp, iso, named } from '../schemas/common.js';
 
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
-const Iso = Type.String({ format: 'date-time' });
 const Id = Type.String({ minLength: 1, maxLength: 64 });
-const StateSchema = Type.Union(ENROLLMENT_STATES.map((s) => Type.Literal(s)));
-const IdParams = Type.Object({ id: Id }, { additionalProperties: false });
+const StateSchema = EnrollmentStateSchema;
 export const MAX_ENROLL_IDS = 1000;
 
 const EnrollBody = Type.Object(
@@ -29,38 +28,44 @@ const EnrollBody = Type.Object(
   { additionalProperties: false, description: 'give exactly one of contactIds or csv' },
 );
 
-const EnrollmentSchema = Type.Object(
-  {
-    id: Type.String(),
-    flowId: Type.String(),
-    flowVersion: Type.Integer(),
-    contactId: Type.String(),
-    state: StateSchema,
-    executionId: Nullable(Type.String({ description: 'the execution carrying it now (the last one once ended)' })),
-    currentNode: Nullable(Type.String({ description: 'active: the node its execution is at; paused: the node it resumes from; ended: where it ended' })),
-    pendingNodes: Type.Array(Type.String(), { description: 'active: every node its execution has pending (parallel branches)' }),
-    allowReentry: Type.Boolean(),
-    enrolledBy: Type.String(),
-    enrolledAt: Iso,
-    endedAt: Nullable(Iso),
-    endReason: Nullable(Type.String({ description: 'unenrolled, replied, opted_out[:channel], consent_withdrawn[:channel], erased, execution_succeeded, execution_failed, execution_cancelled, …' })),
-    updatedAt: Iso,
-  },
-  { additionalProperties: false },
+const EnrollmentSchema = named(
+  'Enrollment',
+  Type.Object(
+    {
+      id: Type.String(),
+      flowId: Type.String(),
+      flowVersion: Type.Integer(),
+      contactId: Type.String(),
+      state: StateSchema,
+      executionId: Nullable(Type.String({ description: 'the execution carrying it now (the last one once ended)' })),
+      currentNode: Nullable(Type.String({ description: 'active: the node its execution is at; paused: the node it resumes from; ended: where it ended' })),
+      pendingNodes: Type.Array(Type.String(), { description: 'active: every node its execution has pending (parallel branches)' }),
+      allowReentry: Type.Boolean(),
+      enrolledBy: Type.String(),
+      enrolledAt: Timestamp,
+      endedAt: Nullable(Timestamp),
+      endReason: Nullable(Type.String({ description: 'unenrolled, replied, opted_out[:channel], consent_withdrawn[:channel], erased, execution_succeeded, execution_failed, execution_cancelled, …' })),
+      updatedAt: Timestamp,
+    },
+    { additionalProperties: false },
+  ),
 );
 
-const HistorySchema = Type.Object(
-  {
-    id: Type.String(),
-    at: Iso,
-    fromState: Nullable(StateSchema),
-    toState: StateSchema,
-    reason: Nullable(Type.String()),
-    actor: Type.String(),
-    executionId: Nullable(Type.String()),
-    node: Nullable(Type.String()),
-  },
-  { additionalProperties: false },
+const HistorySchema = named(
+  'EnrollmentHistoryEntry',
+  Type.Object(
+    {
+      id: Type.String(),
+      at: Timestamp,
+      fromState: Nullable(StateSchema),
+      toState: StateSchema,
+      reason: Nullable(Type.String()),
+      actor: Type.String(),
+      executionId: Nullable(Type.String()),
+      node: Nullable(Type.String()),
+    },
+    { additionalProperties: false },
+  ),
 );
 
 const EnrollmentDetail = Type.Composite([EnrollmentSchema, Type.Object({ history: Type.Array(HistorySchema, { description: 'oldest first' }) })], { additionalProperties: false });
@@ -97,12 +102,11 @@ const ListQuery = Type.Object(
     contactId: Type.Optional(Id),
     state: Type.Optional(StateSchema),
     limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
-    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'the `next` of the previous page' })),
+    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'the `nextCursor` of the previous page' })),
   },
   { additionalProperties: false },
 );
 
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 function enrollmentView(e: EnrollmentView): Static<typeof EnrollmentSchema> {
   return {
@@ -150,7 +154,7 @@ function decodeCursor(text: string): string {
   } catch {
     // fall through
   }
-  throw new ApiError(400, 'invalid_request', 'cursor is not one this API issued', [{ path: '/query/cursor', code: 'invalid_cursor', message: 'pass the `next` of the previous page' }]);
+  throw new ApiError(400, 'invalid_request', 'cursor is not one this API issued', [{ path: '/query/cursor', code: 'invalid_cursor', message: 'pass the `nextCursor` of the previous page' }]);
 }
 
 /** The service behind ctx.contactExits (app-context.ts), or one of its own (tests with another ContactExits). */
@@ -242,7 +246,7 @@ export function enrollmentRoutes(ctx: AppContext): RouteSpec[] {
       tag: 'enrollments',
       access: 'enrollments.read',
       query: ListQuery,
-      response: Type.Object({ items: Type.Array(EnrollmentSchema), next: Nullable(Type.String()) }, { additionalProperties: false }),
+      response: Type.Object({ items: Type.Array(EnrollmentSchema), nextCursor: Nullable(Type.String()) }, { additionalProperties: false }),
       async handler({ query, auth }) {
         const tenantId = auth.tenant.id;
         const own = ownScope(auth);
@@ -257,7 +261,7 @@ export function enrollmentRoutes(ctx: AppContext): RouteSpec[] {
         // Read live: an active enrollment whose execution ended since is ended now (and then no
         // longer matches an `active` filter).
         const items = (await service.refresh(tenantId, page.items)).filter((e) => !query.state || e.state === query.state);
-        return { items: items.map(enrollmentView), next: page.next ? encodeCursor(page.next) : null };
+        return { items: items.map(enrollmentView), nextCursor: page.next ? encodeCursor(page.next) : null };
       },
     }),
     route({

@@ -21,7 +21,7 @@ const ListQuery = Type.Object(
     status: Type.Optional(Type.String({ pattern: STATUS_LIST, description: `comma-separated: ${ESCALATION_STATUSES.join(', ')}` })),
     kind: Type.Optional(Type.Union([Type.Literal('step'), Type.Literal('bulk')])),
     limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
-    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'the `next` of the previous page' })),
+    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'the `nextCursor` of the previous page' })),
   },
   { additionalProperties: false },
 );
@@ -77,7 +77,7 @@ export function escalationRoutes(ctx: AppContext): RouteSpec[] {
       tag: 'escalations',
       access: 'escalations.read',
       query: ListQuery,
-      response: Type.Object({ items: Type.Array(EscalationView), next: Type.Union([Type.String(), Type.Null()]) }, { additionalProperties: false }),
+      response: Type.Object({ items: Type.Array(EscalationView), nextCursor: Type.Union([Type.String(), Type.Null()]) }, { additionalProperties: false }),
       async handler({ query, auth }) {
         const who = { userId: userIdOf(auth), role: auth.role };
         const items = await service.repo(auth.tenant.id).list({
@@ -88,7 +88,7 @@ export function escalationRoutes(ctx: AppContext): RouteSpec[] {
           ...(query.mine ? { mine: who } : {}),
           ...(query.cursor ? { before: query.cursor } : {}),
         });
-        return { items: items.map(escalationView), next: items.length === query.limit ? items[items.length - 1]!.id : null };
+        return { items: items.map(escalationView), nextCursor: items.length === query.limit ? items[items.length - 1]!.id : null };
       },
     }),
     route({
@@ -168,13 +168,13 @@ export function escalationRoutes(ctx: AppContext): RouteSpec[] {
       tag: 'escalations',
       access: 'authenticated',
       query: NotificationsQuery,
-      response: Type.Object({ items: Type.Array(NotificationView), unread: Type.Integer(), next: Type.Union([Type.String(), Type.Null()]) }, { additionalProperties: false }),
+      response: Type.Object({ items: Type.Array(NotificationView), unread: Type.Integer(), nextCursor: Type.Union([Type.String(), Type.Null()]) }, { additionalProperties: false }),
       async handler({ query, auth }) {
         const userId = userIdOf(auth);
-        if (!userId) return { items: [], unread: 0, next: null };
+        if (!userId) return { items: [], unread: 0, nextCursor: null };
         const repo = service.notifications(auth.tenant.id);
         const items = await repo.list(userId, { limit: query.limit, ...(query.unread ? { unread: true } : {}), ...(query.cursor ? { before: query.cursor } : {}) });
-        return { items: items.map(notificationView), unread: await repo.unreadCount(userId), next: items.length === query.limit ? items[items.length - 1]!.id : null };
+        return { items: items.map(notificationView), unread: await repo.unreadCount(userId), nextCursor: items.length === query.limit ? items[items.length - 1]!.id : null };
       },
     }),
     route({

@@ -11,8 +11,8 @@ import { route, type RouteSpec } from '../http/route.js';
 import { DomainEventRepository, type DomainEvent } from '../../db/domain-event-repository.js';
 import { EVENT_TYPE_MAX, EVENT_TYPE_PATTERN, KNOWN_EVENTS } from '../../nodes/trigger-event.node.js';
 import { EventIdReused, RESERVED_EVENT_PREFIXES } from '../events/event-router.js';
+import { Nullable } from '../schemas/common.js';
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
 const EventType = Type.String({ minLength: 1, maxLength: EVENT_TYPE_MAX, pattern: EVENT_TYPE_PATTERN, description: `${KNOWN_EVENTS.join(', ')}, or a custom dotted name` });
 
 const PublishBody = Type.Object(
@@ -69,7 +69,7 @@ const ListQuery = Type.Object(
     type: Type.Optional(EventType),
     subject: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
-    cursor: Type.Optional(Type.Integer({ minimum: 0, description: 'the `next` of the previous page' })),
+    cursor: Type.Optional(Type.String({ pattern: '^[0-9]{1,16}$', description: 'the `nextCursor` of the previous page' })),
   },
   { additionalProperties: false },
 );
@@ -109,15 +109,15 @@ export function eventRoutes(ctx: AppContext): RouteSpec[] {
       tag: 'events',
       access: 'events.read',
       query: ListQuery,
-      response: Type.Object({ items: Type.Array(EventView), next: Nullable(Type.Integer()) }, { additionalProperties: false }),
+      response: Type.Object({ items: Type.Array(EventView), nextCursor: Nullable(Type.String()) }, { additionalProperties: false }),
       async handler({ query, auth }) {
         const items = await new DomainEventRepository(ctx.db, auth.tenant.id).list({
           limit: query.limit,
           ...(query.type ? { type: query.type } : {}),
           ...(query.subject ? { subject: query.subject } : {}),
-          ...(query.cursor !== undefined ? { before: query.cursor } : {}),
+          ...(query.cursor !== undefined ? { before: Number(query.cursor) } : {}),
         });
-        return { items: items.map(eventView), next: items.length === query.limit ? items[items.length - 1]!.receivedAt : null };
+        return { items: items.map(eventView), nextCursor: items.length === query.limit ? String(items[items.length - 1]!.receivedAt) : null };
       },
     }),
     route({

@@ -1,24 +1,23 @@
 // Executions of the caller's tenant: list (filters, newest first, cursor pages), detail with
 // steps, cancel, replay from a step (same or edited input), and pruning by the retention
 // policy. Another tenant's execution id answers 404 on every route.
-import { Type, type TSchema } from '@sinclair/typebox';
-import { ReplayUnavailable, TERMINAL_STATUSES, replayStepOf, stepIdOf, type ExecutionStatus } from '../../engine/index.js';
+import { Type } from '@sinclair/typebox';
+import { ReplayUnavailable, TERMINAL_STATUSES, replayStepOf, stepIdOf, type ExecutionStatus as EngineExecutionStatus } from '../../engine/index.js';
 import { decodeCursor, encodeCursor } from '../../db/execution-repository.js';
 import { cutoffOf, pruneExecutions, retentionDaysOf } from '../../db/execution-pruner.js';
 import { ApiError, notFound } from '../api-error.js';
 import type { AppContext } from '../app-context.js';
 import { actorOf } from '../auth/auth-context.js';
 import { route, type RouteSpec } from '../http/route.js';
+import { IdParams, Nullable } from '../schemas/common.js';
+import { EXECUTION_STATUSES, Execution, ExecutionStatus, ExecutionSummary } from '../schemas/executions.js';
 
-const STATUSES = ['queued', 'running', 'waiting', 'succeeded', 'failed', 'cancelled'] as const satisfies readonly ExecutionStatus[];
+const STATUSES = EXECUTION_STATUSES satisfies readonly EngineExecutionStatus[];
 const STATUS_LIST = `^(${STATUSES.join('|')})(,(${STATUSES.join('|')}))*$`;
 /** Executions in these states may be replayed. */
 const REPLAYABLE: readonly string[] = ['failed', 'cancelled'];
 
-const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false });
-
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
-const Status = Type.Union(STATUSES.map((s) => Type.Literal(s)));
+const Status = ExecutionStatus;
 
 const ListQuery = Type.Object(
   {
@@ -34,78 +33,7 @@ const ListQuery = Type.Object(
   { additionalProperties: false },
 );
 
-const ErrorSummary = Type.Object(
-  { code: Type.String(), message: Type.String(), node: Nullable(Type.String()) },
-  { additionalProperties: false },
-);
-
-const ExecutionSummary = Type.Object(
-  {
-    id: Type.String(),
-    flowId: Type.String(),
-    flowVersion: Type.Integer(),
-    status: Status,
-    mode: Type.String(),
-    subject: Nullable(Type.String()),
-    startedAt: Type.String({ format: 'date-time' }),
-    finishedAt: Nullable(Type.String({ format: 'date-time' })),
-    durationMs: Nullable(Type.Integer()),
-    error: Nullable(ErrorSummary),
-    replayOf: Nullable(Type.String({ description: 'the execution this one replays' })),
-  },
-  { additionalProperties: false },
-);
-
-const StepErrorSchema = Type.Object(
-  {
-    code: Type.String(),
-    message: Type.String(),
-    node: Type.Optional(Type.String()),
-    path: Type.Optional(Type.String()),
-    retryable: Type.Optional(Type.Boolean()),
-    retryAfterMs: Type.Optional(Type.Integer()),
-  },
-  { additionalProperties: false },
-);
-
-const StepSchema = Type.Object(
-  {
-    id: Type.String({ description: '<executionId>:<seq>' }),
-    seq: Type.Integer(),
-    node: Type.String(),
-    type: Type.String(),
-    attempt: Type.Integer(),
-    status: Type.String(),
-    port: Nullable(Type.String()),
-    input: Type.Unknown(),
-    output: Type.Unknown(),
-    error: Nullable(StepErrorSchema),
-    logs: Type.Array(Type.String()),
-    startedAt: Nullable(Type.String({ format: 'date-time' })),
-    finishedAt: Nullable(Type.String({ format: 'date-time' })),
-    durationMs: Nullable(Type.Integer()),
-  },
-  { additionalProperties: false },
-);
-
-const ExecutionDetail = Type.Object(
-  {
-    id: Type.String(),
-    flowId: Type.String(),
-    flowVersion: Type.Integer(),
-    status: Status,
-    mode: Type.String(),
-    subject: Nullable(Type.String()),
-    startedAt: Type.String({ format: 'date-time' }),
-    finishedAt: Nullable(Type.String({ format: 'date-time' })),
-    durationMs: Nullable(Type.Integer()),
-    output: Type.Unknown(),
-    error: Nullable(StepErrorSchema),
-    replayOf: Nullable(Type.String()),
-    steps: Type.Array(StepSchema),
-  },
-  { additionalProperties: false },
-);
+const ExecutionDetail = Execution;
 
 const ReplayBody = Type.Object(
   {
@@ -156,7 +84,7 @@ export function executionRoutes(ctx: AppContext): RouteSpec[] {
         const page = await ctx.executions(auth.tenant.id).list({
           limit: query.limit ?? 50,
           ...(query.flowId !== undefined ? { flowId: query.flowId } : {}),
-          ...(query.status !== undefined ? { statuses: [...new Set(query.status.split(','))] as ExecutionStatus[] } : {}),
+          ...(query.status !== undefined ? { statuses: [...new Set(query.status.split(','))] as EngineExecutionStatus[] } : {}),
           ...(query.subject !== undefined ? { subject: query.subject } : {}),
           ...(query.mode !== undefined ? { mode: query.mode } : {}),
           ...(query.from !== undefined ? { from: Date.parse(query.from) } : {}),

@@ -39,7 +39,7 @@
 // - Every publish, publish request, rollback, approval, rejection, pause, resume and delete is
 //   written to the audit log in the transaction of the change.
 // - Another tenant's flow or request id answers 404 on every route.
-import { Type, type TSchema } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 import type { Request } from 'express';
 import jsonpatch from 'fast-json-patch';
 import { TERMINAL_STATUSES, validateFlow, type Flow, type FlowError } from '../../engine/index.js';
@@ -59,122 +59,21 @@ import { ApiError, notFound } from '../api-error.js';
 import type { AppContext } from '../app-context.js';
 import { actorOf, allowed, type Auth } from '../auth/auth-context.js';
 import { route, type RouteSpec } from '../http/route.js';
+import { Id, IdParams, Nullable, iso } from '../schemas/common.js';
+import { TestRunResult } from '../schemas/executions.js';
+import { FlowDetail, FlowDraft, FlowStatus, FlowSummary, JsonPatchOperation, PublishRequestDetail, PublishRequestSummary, VersionDetail, VersionMeta } from '../schemas/flows.js';
 
 const TEST_RUN_WAIT_MS = 10_000;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-// ---- schemas ----
+// ---- schemas (the shapes are in server/schemas/flows.ts) ----
 
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
-const Id = Type.String({ minLength: 1, maxLength: 64 });
-const IdParams = Type.Object({ id: Id }, { additionalProperties: false });
 const VersionParams = Type.Object({ id: Id, version: Type.Integer({ minimum: 1 }) }, { additionalProperties: false });
-const Timestamp = Type.String({ format: 'date-time' });
-const FlowStatus = Type.Union([Type.Literal('draft'), Type.Literal('published'), Type.Literal('paused')]);
-const Problem = Type.Object({ path: Type.String(), code: Type.String(), message: Type.String() }, { additionalProperties: false });
-const NodeRef = Type.Object({ id: Type.String(), type: Type.String() }, { additionalProperties: false });
-const FlowDocument = Type.Unknown({ description: 'A flow document (docs/flow-format.md); a draft may be incomplete' });
-const Origin = Nullable(Type.Record(Type.String(), Type.Unknown(), { description: "{kind: 'publish' | 'rollback' | 'approval', …}" }));
-
-const FlowSummary = Type.Object(
-  {
-    id: Type.String(),
-    name: Type.String(),
-    status: FlowStatus,
-    publishedVersion: Nullable(Type.Integer()),
-    revision: Type.Integer(),
-    updatedAt: Timestamp,
-    lastRunAt: Nullable(Timestamp),
-    runs7d: Type.Integer({ description: 'Executions started in the last 7 days (test runs excluded)' }),
-    failed7d: Type.Integer(),
-    errorRate7d: Nullable(Type.Number({ minimum: 0, maximum: 1, description: 'failed7d / runs7d; null without runs' })),
-  },
-  { additionalProperties: false },
-);
-
-const FlowDetail = Type.Object(
-  {
-    id: Type.String(),
-    name: Type.String(),
-    status: FlowStatus,
-    publishedVersion: Nullable(Type.Integer()),
-    revision: Type.Integer({ description: 'Send it back with the next draft save' }),
-    draft: FlowDocument,
-    sampleInput: Type.Unknown({ description: 'Pinned input of test runs, or null' }),
-    problems: Type.Array(Problem, { description: 'Everything that keeps the draft from being published' }),
-    classBNodes: Type.Array(NodeRef, { description: 'Nodes that make publishing need flows.publish.classB' }),
-    unpublishedChanges: Type.Boolean(),
-    createdAt: Timestamp,
-    updatedAt: Timestamp,
-  },
-  { additionalProperties: false },
-);
-
-const VersionMeta = Type.Object(
-  { flowId: Type.String(), version: Type.Integer(), createdAt: Timestamp, createdBy: Nullable(Type.String()), origin: Origin },
-  { additionalProperties: false },
-);
-const VersionDetail = Type.Object(
-  { flowId: Type.String(), version: Type.Integer(), createdAt: Timestamp, createdBy: Nullable(Type.String()), origin: Origin, definition: FlowDocument },
-  { additionalProperties: false },
-);
-
-const RequestStatus = Type.Union(PUBLISH_REQUEST_STATUSES.map((s) => Type.Literal(s)));
-const requestFields = {
-  id: Type.String(),
-  flowId: Type.String(),
-  flowName: Type.String(),
-  status: RequestStatus,
-  revision: Type.Integer({ description: 'Draft revision requested' }),
-  classBNodes: Type.Array(NodeRef),
-  requestedBy: Type.String(),
-  requestedAt: Timestamp,
-  decidedBy: Nullable(Type.String()),
-  decidedAt: Nullable(Timestamp),
-  reason: Nullable(Type.String()),
-  version: Nullable(Type.Integer({ description: 'Version the approval published' })),
-};
-const PublishRequestSummary = Type.Object(requestFields, { additionalProperties: false });
-const PublishRequestDetail = Type.Object(
-  {
-    ...requestFields,
-    definition: FlowDocument,
-    patch: Type.Array(Type.Unknown(), { description: 'RFC 6902 JSON Patch from the published version (or an empty flow) to the requested snapshot' }),
-  },
-  { additionalProperties: false },
-);
-
 const VersionOrDraft = Type.String({ pattern: '^(draft|[1-9][0-9]{0,8})$', description: 'A version number or "draft"' });
-
-const TestRunResult = Type.Object(
-  {
-    executionId: Type.String(),
-    flowVersion: Type.Integer({ description: 'The test snapshot (negative)' }),
-    status: Type.String({ description: '200: succeeded | failed | cancelled; 202: queued | running | waiting' }),
-    output: Type.Unknown(),
-    error: Type.Unknown(),
-    steps: Type.Array(Type.Record(Type.String(), Type.Unknown()), { description: 'Each step as GET /executions/:id shows it' }),
-  },
-  { additionalProperties: false },
-);
 
 // ---- helpers ----
 
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
-
-/**
- * What a draft must be to be stored at all: the envelope's name, nodes[] and edges[]; the rest
- * may be incomplete (its problems are reported, not refused). The router enforces it, so its
- * errors carry the body path (/body/draft/nodes …).
- */
-const StorableDraft = Type.Object(
-  {
-    name: Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' }),
-    nodes: Type.Array(Type.Unknown(), { maxItems: 1000 }),
-    edges: Type.Array(Type.Unknown(), { maxItems: 5000 }),
-  },
-  { additionalProperties: true, description: 'The flow document (any state of completeness)' },
-);
+const StorableDraft = FlowDraft;
 type StorableDraft = { name: string } & Record<string, unknown>;
 
 function invalidFlow(problems: FlowError[]): ApiError {
@@ -474,7 +373,7 @@ export function flowRoutes(ctx: AppContext): RouteSpec[] {
         { additionalProperties: false },
       ),
       response: Type.Object(
-        { from: Type.Union([Type.Integer(), Type.Literal('draft')]), to: Type.Union([Type.Integer(), Type.Literal('draft')]), patch: Type.Array(Type.Unknown()) },
+        { from: Type.Union([Type.Integer(), Type.Literal('draft')]), to: Type.Union([Type.Integer(), Type.Literal('draft')]), patch: Type.Array(JsonPatchOperation) },
         { additionalProperties: false },
       ),
       async handler({ params, query, auth }) {
@@ -497,8 +396,9 @@ export function flowRoutes(ctx: AppContext): RouteSpec[] {
       params: IdParams,
       query: Type.Object({ revision: Type.Optional(Type.Integer({ minimum: 1, description: 'Publish only if the draft is still at this revision' })) }, { additionalProperties: false }),
       status: 201,
-      response: Type.Union([Type.Object({ version: VersionMeta }, { additionalProperties: false }), Type.Object({ request: PublishRequestSummary }, { additionalProperties: false })]),
-      errors: { 202: 'publish request created: {request} (Class B nodes; an admin approves)', 409: 'revision_conflict' },
+      response: Type.Object({ version: VersionMeta }, { additionalProperties: false }),
+      successes: { 202: { description: 'publish request created (Class B nodes; an admin approves)', schema: Type.Object({ request: PublishRequestSummary }, { additionalProperties: false }) } },
+      errors: { 409: 'revision_conflict' },
       async handler({ params, query, auth, req, res }) {
         const repo = flowsOf(auth);
         const actor = actorOf(auth);
@@ -609,7 +509,7 @@ export function flowRoutes(ctx: AppContext): RouteSpec[] {
         { additionalProperties: false },
       ),
       response: TestRunResult,
-      errors: { 202: 'still running or waiting: {executionId, status}; poll GET /executions/:id' },
+      successes: { 202: { description: 'still running or waiting (status queued, running or waiting); poll GET /executions/:id', schema: TestRunResult } },
       async handler({ params, body, auth, res }) {
         const repo = flowsOf(auth);
         const flow = await mustGet(auth, params.id);
@@ -638,7 +538,7 @@ export function flowRoutes(ctx: AppContext): RouteSpec[] {
           status: view?.status ?? result.status,
           output: result.output ?? null,
           error: result.error ?? null,
-          steps: (view?.steps ?? []) as unknown as Record<string, unknown>[],
+          steps: view?.steps ?? [],
         };
         if (!(TERMINAL_STATUSES as readonly string[]).includes(result.status)) {
           res.status(202).json(answer);

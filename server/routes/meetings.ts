@@ -11,8 +11,8 @@ import { route, type RouteSpec } from '../http/route.js';
 import type { MeetingFields } from '../../db/meeting-repository.js';
 import { MeetingView, meetingView } from '../crm/crm-views.js';
 import { crmRefused, ownScope, ownedBy, ownerFilter, ownerFor } from '../crm/crm-api.js';
+import { Nullable } from '../schemas/common.js';
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
 const fields = {
   contactId: Type.String({ minLength: 1, maxLength: 64 }),
   dealId: Type.String({ minLength: 1, maxLength: 64 }),
@@ -60,7 +60,7 @@ const ListQuery = Type.Object(
     from: Type.Optional(Type.String({ format: 'date-time', description: 'meetings starting at or after' })),
     to: Type.Optional(Type.String({ format: 'date-time', description: 'meetings starting before' })),
     limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
-    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'the `next` of the previous page' })),
+    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'the `nextCursor` of the previous page' })),
   },
   { additionalProperties: false },
 );
@@ -86,7 +86,7 @@ function decodeCursor(text: string): { startsAt: number; id: string } {
   } catch {
     // fall through
   }
-  throw new ApiError(400, 'invalid_request', 'cursor is not one this API issued', [{ path: '/query/cursor', code: 'invalid_cursor', message: 'pass the `next` of the previous page' }]);
+  throw new ApiError(400, 'invalid_request', 'cursor is not one this API issued', [{ path: '/query/cursor', code: 'invalid_cursor', message: 'pass the `nextCursor` of the previous page' }]);
 }
 
 export function meetingRoutes(ctx: AppContext): RouteSpec[] {
@@ -118,10 +118,10 @@ export function meetingRoutes(ctx: AppContext): RouteSpec[] {
       tag: 'meetings',
       access: 'meetings.read',
       query: ListQuery,
-      response: Type.Object({ items: Type.Array(MeetingView), next: Nullable(Type.String()) }, { additionalProperties: false }),
+      response: Type.Object({ items: Type.Array(MeetingView), nextCursor: Nullable(Type.String()) }, { additionalProperties: false }),
       async handler({ query, auth }) {
         const owner = ownerFilter(auth, query.owner);
-        if (ownScope(auth) !== null && query.owner && query.owner !== 'me' && query.owner !== owner) return { items: [], next: null };
+        if (ownScope(auth) !== null && query.owner && query.owner !== 'me' && query.owner !== owner) return { items: [], nextCursor: null };
         const items = await ctx.crm.meetings(auth.tenant.id).list({
           limit: query.limit,
           ...(query.contactId ? { contactId: query.contactId } : {}),
@@ -132,7 +132,7 @@ export function meetingRoutes(ctx: AppContext): RouteSpec[] {
           ...(query.cursor ? { after: decodeCursor(query.cursor) } : {}),
         });
         const last = items[items.length - 1];
-        return { items: items.map(meetingView), next: items.length === query.limit && last ? encodeCursor(last.startsAt, last.id) : null };
+        return { items: items.map(meetingView), nextCursor: items.length === query.limit && last ? encodeCursor(last.startsAt, last.id) : null };
       },
     }),
     route({

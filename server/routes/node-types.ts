@@ -1,7 +1,9 @@
 // GET /api/v1/node-types — the registry, for the editor's palette and inspector forms:
 // labels in Arabic and English, icon, category, params JSON Schema and output ports.
+import { Type } from '@sinclair/typebox';
 import type { AppContext } from '../app-context.js';
 import { route, type RouteSpec } from '../http/route.js';
+import { NodeType } from '../schemas/platform.js';
 
 export function nodeTypeRoutes(ctx: AppContext): RouteSpec[] {
   const items = ctx.registry.list().map((t) => ({
@@ -27,6 +29,7 @@ export function nodeTypeRoutes(ctx: AppContext): RouteSpec[] {
       summary: 'Node types with labels (ar/en), params schema and ports',
       tag: 'nodes',
       access: 'nodes.read',
+      response: Type.Object({ items: Type.Array(NodeType) }, { additionalProperties: false }),
       handler: () => ({ items }),
     }),
   ];

@@ -2,7 +2,7 @@
 // and the human decision for an uncertain one. Tenant-scoped: another tenant's message answers
 // 404, and so does a message to another rep's contact for a sales rep. Nothing here sends:
 // ctx.send() in a step is the only way out (server/outbox/README.md).
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { ApiError, notFound } from '../api-error.js';
 import type { AppContext } from '../app-context.js';
 import { NO_OWNER, actorOf, type Auth } from '../auth/auth-context.js';
@@ -10,13 +10,11 @@ import { route, type RouteSpec } from '../http/route.js';
 import { OUTBOX_STATUSES, OutboxResolveRefused, type OutboxMessage } from '../../db/outbox-repository.js';
 import { PURPOSES } from '../../engine/consent/consent-rule.js';
 import { providerLabel } from '../channels/provider-labels.js';
+import { IdParams, Nullable, Timestamp, iso, named } from '../schemas/common.js';
 
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
-const Iso = Type.String({ format: 'date-time' });
 const SEND_CHANNELS = ['whatsapp', 'sms', 'email'] as const;
 const StatusSchema = Type.Union(OUTBOX_STATUSES.map((s) => Type.Literal(s)));
 const ChannelSchema = Type.Union(SEND_CHANNELS.map((c) => Type.Literal(c)));
-const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false });
 
 const ListQuery = Type.Object(
   {
@@ -25,55 +23,58 @@ const ListQuery = Type.Object(
     channel: Type.Optional(ChannelSchema),
     executionId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
-    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'the `next` of the previous page' })),
+    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'the `nextCursor` of the previous page' })),
   },
   { additionalProperties: false },
 );
 
-const MessageView = Type.Object(
-  {
-    id: Type.String(),
-    executionId: Nullable(Type.String()),
-    flowId: Nullable(Type.String()),
-    nodeId: Nullable(Type.String()),
-    stepId: Type.String({ description: 'the sending step (`<execution>:<seq>`): one message per step, ever' }),
-    contactId: Type.String(),
-    channel: Type.String(),
-    purpose: Type.String({ description: PURPOSES.join(', ') }),
-    to: Nullable(Type.String({ description: 'the address; null when none was found or after erasure' })),
-    provider: Nullable(Type.String({ description: 'whatsapp-cloud, ultramsg, twilio, unifonic, taqnyat, smtp or sandbox (recorded, not sent)' })),
-    providerLabel: Nullable(Type.Object({ en: Type.String(), ar: Type.String() }, { additionalProperties: false, description: 'the provider’s name in English and Arabic' })),
-    costCategory: Nullable(Type.String({ description: 'WhatsApp Cloud API pricing category the estimate used: marketing, utility, authentication or service' })),
-    costHalalas: Nullable(Type.Integer({ description: 'estimated cost in halalas (100 = 1 SAR); null when not estimated' })),
-    credentialName: Nullable(Type.String()),
-    template: Type.Unknown(),
-    text: Nullable(Type.String()),
-    subject: Nullable(Type.String()),
-    html: Nullable(Type.String()),
-    status: StatusSchema,
-    blockedReason: Nullable(
-      Type.String({ description: 'why the outbox refused it: missing, withdrawn, expired, wrong_channel, wrong_purpose, no_contact, erased, no_address, whatsapp_window_closed, promotional_sender_required, outside_promotional_hours…' }),
-    ),
-    providerMessageId: Nullable(Type.String()),
-    error: Nullable(
-      Type.Object(
-        { code: Type.String(), message: Type.String(), messageAr: Type.Optional(Type.String({ description: 'the reason in Arabic, where the outbox explains a refusal' })), retryable: Type.Optional(Type.Boolean()) },
-        { additionalProperties: false },
+const MessageView = named(
+  'OutboxMessage',
+  Type.Object(
+    {
+      id: Type.String(),
+      executionId: Nullable(Type.String()),
+      flowId: Nullable(Type.String()),
+      nodeId: Nullable(Type.String()),
+      stepId: Type.String({ description: 'the sending step (`<execution>:<seq>`): one message per step, ever' }),
+      contactId: Type.String(),
+      channel: Type.String(),
+      purpose: Type.String({ description: PURPOSES.join(', ') }),
+      to: Nullable(Type.String({ description: 'the address; null when none was found or after erasure' })),
+      provider: Nullable(Type.String({ description: 'whatsapp-cloud, ultramsg, twilio, unifonic, taqnyat, smtp or sandbox (recorded, not sent)' })),
+      providerLabel: Nullable(Type.Object({ en: Type.String(), ar: Type.String() }, { additionalProperties: false, description: 'the provider’s name in English and Arabic' })),
+      costCategory: Nullable(Type.String({ description: 'WhatsApp Cloud API pricing category the estimate used: marketing, utility, authentication or service' })),
+      costHalalas: Nullable(Type.Integer({ description: 'estimated cost in halalas (100 = 1 SAR); null when not estimated' })),
+      credentialName: Nullable(Type.String()),
+      template: Type.Unknown(),
+      text: Nullable(Type.String()),
+      subject: Nullable(Type.String()),
+      html: Nullable(Type.String()),
+      status: StatusSchema,
+      blockedReason: Nullable(
+        Type.String({ description: 'why the outbox refused it: missing, withdrawn, expired, wrong_channel, wrong_purpose, no_contact, erased, no_address, whatsapp_window_closed, promotional_sender_required, outside_promotional_hours…' }),
       ),
-    ),
-    resolution: Nullable(
-      Type.Object({ outcome: Type.Union([Type.Literal('sent'), Type.Literal('not_sent')]), note: Type.String(), by: Type.String(), at: Iso }, { additionalProperties: false }),
-    ),
-    attempts: Type.Integer({ description: 'provider calls made' }),
-    deferredUntil: Nullable(Iso),
-    createdAt: Iso,
-    updatedAt: Iso,
-    sentAt: Nullable(Iso),
-    deliveredAt: Nullable(Iso),
-    readAt: Nullable(Iso),
-    redactedAt: Nullable(Iso),
-  },
-  { additionalProperties: false },
+      providerMessageId: Nullable(Type.String()),
+      error: Nullable(
+        Type.Object(
+          { code: Type.String(), message: Type.String(), messageAr: Type.Optional(Type.String({ description: 'the reason in Arabic, where the outbox explains a refusal' })), retryable: Type.Optional(Type.Boolean()) },
+          { additionalProperties: false },
+        ),
+      ),
+      resolution: Nullable(
+        Type.Object({ outcome: Type.Union([Type.Literal('sent'), Type.Literal('not_sent')]), note: Type.String(), by: Type.String(), at: Timestamp }, { additionalProperties: false }),
+      ),
+      attempts: Type.Integer({ description: 'provider calls made' }),
+      deferredUntil: Nullable(Timestamp),
+      createdAt: Timestamp,
+      updatedAt: Timestamp,
+      sentAt: Nullable(Timestamp),
+      deliveredAt: Nullable(Timestamp),
+      readAt: Nullable(Timestamp),
+      redactedAt: Nullable(Timestamp),
+    },
+    { additionalProperties: false },
+  ),
 );
 
 const ResolveBody = Type.Object(
@@ -84,7 +85,6 @@ const ResolveBody = Type.Object(
   { additionalProperties: false },
 );
 
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 function messageView(m: OutboxMessage): Static<typeof MessageView> {
   return {
@@ -154,7 +154,7 @@ export function outboxRoutes(ctx: AppContext): RouteSpec[] {
       tag: 'outbox',
       access: 'outbox.read',
       query: ListQuery,
-      response: Type.Object({ items: Type.Array(MessageView), next: Nullable(Type.String()) }, { additionalProperties: false }),
+      response: Type.Object({ items: Type.Array(MessageView), nextCursor: Nullable(Type.String()) }, { additionalProperties: false }),
       async handler({ query, auth }) {
         const own = ownScope(auth);
         const items = await repo(auth.tenant.id).list({
@@ -167,7 +167,7 @@ export function outboxRoutes(ctx: AppContext): RouteSpec[] {
           ...(own !== null ? { ownerId: own } : {}),
         });
         const last = items.at(-1);
-        return { items: items.map(messageView), next: items.length === query.limit && last ? last.id : null };
+        return { items: items.map(messageView), nextCursor: items.length === query.limit && last ? last.id : null };
       },
     }),
     route({

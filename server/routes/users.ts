@@ -15,6 +15,7 @@ import { EmailSchema, IdParams, LocaleSchema, requestIdOf, stringEnum } from '..
 import { InvitationRepository, invitationStatus, type InvitationRecord, type InvitationStatus } from '../../db/invitation-repository.js';
 import { RefreshTokenRepository } from '../../db/refresh-token-repository.js';
 import { normaliseEmail, type MemberRecord } from '../../db/user-repository.js';
+import { iso } from '../schemas/common.js';
 
 export const INVITATION_TTL_MS = 7 * 24 * 3600 * 1000;
 
@@ -40,7 +41,6 @@ const InvitationSchema = Type.Object({
   acceptedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
 });
 
-const iso = (ms: number): string => new Date(ms).toISOString();
 
 const memberView = (m: MemberRecord) => ({ id: m.userId, email: m.email, name: m.name, locale: m.locale === 'en' ? 'en' : 'ar', role: m.role, joinedAt: iso(m.joinedAt) });
 

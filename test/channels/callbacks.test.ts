@@ -453,14 +453,14 @@ for (const dialect of DIALECTS) {
         ]);
         expect(items[0]).to.include({ id: first.messageId, status: 'sent', template: 'hello', provider: 'ultramsg', channel: 'whatsapp' });
         expect(items[1]).to.include({ status: null, provider: 'twilio', channel: 'whatsapp' });
-        expect(res.body.next).to.equal(null);
+        expect(res.body.nextCursor).to.equal(null);
 
         const page1 = await request(app).get(`/api/v1/contacts/${c.id}/conversation?limit=2`).set(owner.headers);
         expect(page1.body.items.map((i: { text: string }) => i.text)).to.deep.equal(['أهلاً، متى نتحدث؟', 'غدًا الساعة ١٠']);
-        expect(page1.body.next).to.be.a('string');
-        const page2 = await request(app).get(`/api/v1/contacts/${c.id}/conversation?limit=2&cursor=${page1.body.next}`).set(owner.headers);
+        expect(page1.body.nextCursor).to.be.a('string');
+        const page2 = await request(app).get(`/api/v1/contacts/${c.id}/conversation?limit=2&cursor=${page1.body.nextCursor}`).set(owner.headers);
         expect(page2.body.items.map((i: { text: string }) => i.text)).to.deep.equal(['مرحبا {{1}}']);
-        expect(page2.body.next).to.equal(null);
+        expect(page2.body.nextCursor).to.equal(null);
 
         expect((await request(app).get(`/api/v1/contacts/${c.id}/conversation`).set(rep2.headers)).status, 'another rep').to.equal(404);
         expect((await request(app).get(`/api/v1/contacts/${c.id}/conversation`).set(ownerB.headers)).status, 'another tenant').to.equal(404);

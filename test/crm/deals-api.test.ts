@@ -155,7 +155,7 @@ for (const dialect of ['sqlite', 'postgres'] as Dialect[]) {
       const b = await createDeal(m.manager, { title: 'Page B', contactId, stage: 'proposal' });
       const page = await api().get(`/api/v1/deals?stage=proposal&contactId=${contactId}&limit=1`).set(m.manager.headers).expect(200);
       expect((page.body.items as Body[]).map((d) => d.id)).to.deep.equal([b.id]);
-      const next = await api().get(`/api/v1/deals?stage=proposal&contactId=${contactId}&limit=1&cursor=${String(page.body.next)}`).set(m.manager.headers).expect(200);
+      const next = await api().get(`/api/v1/deals?stage=proposal&contactId=${contactId}&limit=1&cursor=${String(page.body.nextCursor)}`).set(m.manager.headers).expect(200);
       expect((next.body.items as Body[]).map((d) => d.id)).to.deep.equal([a.id]);
     });
 

@@ -6,9 +6,9 @@ import path from 'node:path';
 import type { RequestListener } from 'node:http';
 import { pino } from 'pino';
 import { createContext, type AppContext } from '../../server/app-context.js';
-import { createApp } from '../../server/app.js';
 import { loadConfig } from '../../server/config.js';
 import { createTestDatabase, type Dialect } from './databases.js';
+import { assertContract, checkedApp } from './contract.js';
 
 export interface ApiEnv {
   ctx: AppContext;
@@ -23,13 +23,16 @@ export async function openApiEnv(dialect: Dialect, label = 'api'): Promise<ApiEn
   await pgDb?.db.close(); // the context opens its own handle on the same database
   const ctx = await createContext(loadConfig({ TADFUQ_DATA_DIR: dataDir, DATABASE_URL: pgDb?.url ?? '' }), pino({ level: 'silent' }));
   await ctx.runtime.start();
+  // Every answer the suite receives is checked against the OpenAPI document (strictly); close() reports the misfits.
+  const app = checkedApp(ctx);
   return {
     ctx,
-    app: createApp(ctx),
+    app,
     async close() {
       await ctx.close();
       await pgDb?.drop();
       await rm(dataDir, { recursive: true, force: true });
+      assertContract(app);
     },
   };
 }

@@ -25,6 +25,7 @@ import { addMember, type TestMember } from '../helpers/api-auth.js';
 import { minimalSample } from '../helpers/schema-sample.js';
 import { flow } from '../helpers/runtime-harness.js';
 import { waitFor } from '../helpers/wait-for.js';
+import { ContractChecker, type OpenApiDoc } from '../helpers/contract.js';
 
 const Ajv2020 = (Ajv2020Module as unknown as { default: typeof Ajv2020Module }).default ?? Ajv2020Module;
 type Ajv = InstanceType<typeof Ajv2020Module.default>;
@@ -42,8 +43,12 @@ function sampleBody(route: RouteSpec): unknown {
   return route.body ? minimalSample(plain(route.body)) : undefined;
 }
 
+/** Every answer of this suite is checked against the document (ContractChecker, strict). */
+let contract: ContractChecker | undefined;
+
 function send(app: RequestListener, method: string, url: string, headers: Record<string, string>, body?: unknown) {
   const req = (request(app) as unknown as Record<string, (u: string) => request.Test>)[method]!(url).set(headers);
+  contract?.watch(req, method, url);
   return body === undefined ? req : req.send(body as object);
 }
 
@@ -73,6 +78,12 @@ describe('API contract: every route', function () {
     await ctx.runtime.start();
     app = createApp(ctx);
     routes = apiRoutes(ctx);
+    contract = new ContractChecker((await request(app).get('/api/v1/openapi.json').expect(200)).body as OpenApiDoc);
+  });
+
+  // Every answer any test below received matches the schema its route declares for its status.
+  afterEach(() => {
+    expect(contract?.take() ?? [], 'answers outside the OpenAPI document').to.deep.equal([]);
   });
 
   after(async () => {
@@ -250,6 +261,16 @@ describe('API contract: every route', function () {
       const own = await send(app, 'get', '/api/v1/flows', bOwner.headers).expect(200);
       expect(JSON.stringify(own.body)).to.not.include(MARK);
       expect(bTenantId).to.not.equal(a.tenantId);
+    });
+
+    it('A’s owner reads every GET route with A’s ids: each answer matches its declared schema', async () => {
+      let ok = 0;
+      for (const r of routes.filter((x) => x.method === 'get')) {
+        const res = await send(app, 'get', fillPath(r, alphaId), a.owner.headers);
+        if (res.status === 200) ok++;
+      }
+      // The checks run in afterEach; most reads must have found real data to check.
+      expect(ok).to.be.greaterThan(routes.filter((x) => x.method === 'get').length * 0.6);
     });
 
     it('A’s own owner still reads A’s execution (the ids used above are real)', async () => {

@@ -114,7 +114,7 @@ for (const dialect of ['sqlite', 'postgres'] as Dialect[]) {
       do {
         const page: request.Response = await list(`limit=2${cursor ? `&cursor=${cursor}` : ''}`);
         seen.push(...names(page));
-        cursor = page.body.next as string | null;
+        cursor = page.body.nextCursor as string | null;
       } while (cursor);
       expect(seen).to.deep.equal(['Lead 4', 'نورة 3', 'Lead 2', 'نورة 1', 'Lead 0']);
       await api().get('/api/v1/contacts?cursor=not-a-cursor').set(boss.headers).expect(400);
@@ -164,10 +164,44 @@ for (const dialect of ['sqlite', 'postgres'] as Dialect[]) {
       const events = await api().get(`/api/v1/contacts/${id}/consent-events`).set(m.viewer.headers).expect(200);
       expect((events.body.items as Body[]).map((e) => e.type)).to.deep.equal(['renew', 'grant', 'withdraw', 'grant']);
       const first = await api().get(`/api/v1/contacts/${id}/consent-events?limit=3`).set(m.viewer.headers).expect(200);
-      const rest = await api().get(`/api/v1/contacts/${id}/consent-events?limit=3&cursor=${first.body.next as string}`).set(m.viewer.headers).expect(200);
+      const rest = await api().get(`/api/v1/contacts/${id}/consent-events?limit=3&cursor=${first.body.nextCursor as string}`).set(m.viewer.headers).expect(200);
       expect([...first.body.items, ...rest.body.items].map((e: Body) => e.id)).to.deep.equal((events.body.items as Body[]).map((e) => e.id));
       const list = await api().get(`/api/v1/contacts/${id}/consents`).set(m.viewer.headers).expect(200);
       expect(list.body.items.map((c: Body) => [c.channel, c.purpose, c.status])).to.deep.equal([['whatsapp', 'marketing', 'granted']]);
+    });
+
+    it('GET /consent-events: the tenant-wide trail, newest first, in pages; a sales rep sees its own contacts’ events; other tenants’ never', async () => {
+      // Reps of their own, so the other tests' per-rep lists stay as they are.
+      const [repA, repB] = [await addMember(ctx, tenantA, 'sales_rep'), await addMember(ctx, tenantA, 'sales_rep')];
+      const mine = await create(m.manager, { name: 'trail rep1', phone: '0553100001', ownerId: repA.userId });
+      const theirs = await create(m.manager, { name: 'trail rep2', phone: '0553100002', ownerId: repB.userId });
+      const elsewhere = await api().post('/api/v1/contacts').set(m.ownerB.headers).send({ name: 'trail B', phone: '0553100003' }).expect(201);
+      for (const [who, id] of [[m.manager, mine.id], [m.manager, theirs.id], [m.ownerB, elsewhere.body.id]] as [TestMember, string][]) {
+        await api().post(`/api/v1/contacts/${id}/consents/grant`).set(who.headers).send({ channel: 'sms', purpose: 'service', source: 'web_form', evidence: EVIDENCE }).expect(200);
+      }
+      await api().post(`/api/v1/contacts/${mine.id as string}/consents/withdraw`).set(m.manager.headers).send({ channel: 'sms', purpose: 'service' }).expect(200);
+
+      const all = await api().get('/api/v1/consent-events?limit=500').set(m.viewer.headers).expect(200);
+      const items = all.body.items as Body[];
+      expect(items.slice(0, 3).map((e) => [e.contactId, e.type])).to.deep.equal([[mine.id, 'withdraw'], [theirs.id, 'grant'], [mine.id, 'grant']]);
+      expect(items.map((e) => e.contactId)).to.not.include(elsewhere.body.id);
+      expect(all.body.nextCursor).to.equal(null);
+      // Pages of 2 walk the same trail.
+      const walked: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: request.Response = await api().get(`/api/v1/consent-events?limit=2${cursor ? `&cursor=${cursor}` : ''}`).set(m.viewer.headers).expect(200);
+        walked.push(...(page.body.items as Body[]).map((e) => e.id as string));
+        cursor = page.body.nextCursor as string | null;
+      } while (cursor);
+      expect(walked).to.deep.equal(items.map((e) => e.id));
+      // A sales rep: only the events of contacts it owns.
+      const rep = await api().get('/api/v1/consent-events?limit=500').set(repA.headers).expect(200);
+      expect([...new Set((rep.body.items as Body[]).map((e) => e.contactId))]).to.deep.equal([mine.id]);
+      const withdrawals = await api().get('/api/v1/consent-events?type=withdraw&limit=500').set(m.viewer.headers).expect(200);
+      expect((withdrawals.body.items as Body[]).every((e) => e.type === 'withdraw')).to.equal(true);
+      await api().get('/api/v1/consent-events?cursor=garbage').set(m.viewer.headers).expect(400);
+      await api().get('/api/v1/consent-events').expect(401);
     });
 
     it('expires consents past 12 months automatically (sweep), with an expire event; the API shows them invalid; renew revives', async () => {

@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { RequestListener } from 'node:http';
 import { createContext, type AppContext } from '../../server/app-context.js';
-import { createApp } from '../../server/app.js';
+import { assertContract, checkedApp } from '../helpers/contract.js';
 import { loadConfig } from '../../server/config.js';
 import type { Tenant } from '../../db/index.js';
 import { CredentialRepository } from '../../db/credential-repository.js';
@@ -138,13 +138,14 @@ for (const dialect of DIALECTS) {
       viewer = await addMember(ctx, acme.id, 'viewer');
       outsider = await addMember(ctx, other.id, 'owner');
       await ctx.runtime.start();
-      app = createApp(ctx);
+      app = checkedApp(ctx);
     });
 
     after(async () => {
       await ctx?.close();
       await tdb?.drop();
       if (dataDir) await rm(dataDir, { recursive: true, force: true });
+      assertContract(app);
     });
 
     describe('the API', () => {

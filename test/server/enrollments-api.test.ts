@@ -172,7 +172,7 @@ for (const dialect of ['sqlite', 'postgres'] as Dialect[]) {
       await enroll(boss, { flowId: other, contactIds: [people[0]!.id] });
       const ids = enrolledIds(first);
       await api().post(`/api/v1/enrollments/${ids[1]!}/unenroll`).set(boss.headers).expect(200);
-      const list = async (query: string) => (await api().get(`/api/v1/enrollments?${query}`).set(boss.headers).expect(200)).body as { items: Body[]; next: string | null };
+      const list = async (query: string) => (await api().get(`/api/v1/enrollments?${query}`).set(boss.headers).expect(200)).body as { items: Body[]; nextCursor: string | null };
       expect((await list(`flowId=${f}`)).items.map((e) => e.id)).to.deep.equal([...ids].reverse());
       expect((await list(`flowId=${f}&state=active`)).items.map((e) => e.id)).to.deep.equal([ids[2], ids[0]]);
       expect((await list(`state=cancelled`)).items.map((e) => [e.id, e.endReason])).to.deep.equal([[ids[1], 'unenrolled']]);
@@ -180,9 +180,9 @@ for (const dialect of ['sqlite', 'postgres'] as Dialect[]) {
       const seen: unknown[] = [];
       let cursor: string | null = null;
       do {
-        const page: { items: Body[]; next: string | null } = await list(`limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+        const page: { items: Body[]; nextCursor: string | null } = await list(`limit=2${cursor ? `&cursor=${cursor}` : ''}`);
         seen.push(...page.items.map((e) => e.id));
-        cursor = page.next;
+        cursor = page.nextCursor;
       } while (cursor);
       expect(seen).to.have.length(4);
       expect(new Set(seen).size).to.equal(4);

@@ -214,7 +214,7 @@ for (const dialect of ['sqlite', 'postgres'] as Dialect[]) {
       const page1 = await api().get('/api/v1/escalations?status=open&limit=2').set(m.owner.headers).expect(200);
       expect(page1.body.items).to.have.length(2);
       expect((page1.body.items as Body[]).every((e) => e.status === 'open')).to.equal(true);
-      const page2 = await api().get(`/api/v1/escalations?status=open&limit=2&cursor=${String(page1.body.next)}`).set(m.owner.headers).expect(200);
+      const page2 = await api().get(`/api/v1/escalations?status=open&limit=2&cursor=${String(page1.body.nextCursor)}`).set(m.owner.headers).expect(200);
       expect(ids(page2).some((id) => ids(page1).includes(id))).to.equal(false);
       await api().get('/api/v1/escalations?status=nope').set(m.owner.headers).expect(400);
     });

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { RequestListener } from 'node:http';
 import { createContext, type AppContext } from '../../server/app-context.js';
-import { createApp } from '../../server/app.js';
+import { assertContract, checkedApp } from '../helpers/contract.js';
 import { loadConfig } from '../../server/config.js';
 import type { ExecutionView, Tenant } from '../../db/index.js';
 import { pruneExecutions } from '../../db/execution-pruner.js';
@@ -119,7 +119,7 @@ for (const dialect of DIALECTS) {
       viewer = await addMember(ctx, acme.id, 'viewer');
       outsider = await addMember(ctx, other.id, 'owner');
       await ctx.runtime.start();
-      app = createApp(ctx);
+      app = checkedApp(ctx);
 
       const flows = ctx.flows(acme.id);
       const webhook = (p: string) => ({ id: 'hook', type: 'trigger.webhook', params: { path: p, method: 'POST', respond: 'immediately' } });
@@ -145,6 +145,7 @@ for (const dialect of DIALECTS) {
       await server?.close();
       if (dataDir) await rm(dataDir, { recursive: true, force: true });
       await tdb?.drop();
+      assertContract(app);
     });
 
     describe('list', () => {

@@ -11,6 +11,7 @@ import path from 'node:path';
 import type { RequestListener } from 'node:http';
 import { createContext, type AppContext } from '../../server/app-context.js';
 import { createApp } from '../../server/app.js';
+import { assertContract, checkedApp } from '../helpers/contract.js';
 import { loadConfig } from '../../server/config.js';
 import { publishedFlowsWithNode } from '../../db/index.js';
 import { addMember, type TestMember } from '../helpers/api-auth.js';
@@ -143,13 +144,14 @@ for (const dialect of DIALECTS) {
         addMember(ctx, rivalId, 'owner'),
       ]);
       await ctx.runtime.start();
-      app = createApp(ctx);
+      app = checkedApp(ctx);
     });
 
     after(async () => {
       await ctx?.close();
       if (dataDir) await rm(dataDir, { recursive: true, force: true });
       await tdb?.drop();
+      assertContract(app);
     });
 
     describe('drafts', () => {

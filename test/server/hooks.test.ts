@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { RequestListener } from 'node:http';
 import { createContext, type AppContext } from '../../server/app-context.js';
-import { createApp } from '../../server/app.js';
+import { assertContract, checkedApp } from '../helpers/contract.js';
 import { loadConfig } from '../../server/config.js';
 import { seedDemoTenant } from '../../seeds/demo-tenant.js';
 import { FlowInvalidError, type FlowError } from '../../engine/index.js';
@@ -52,7 +52,7 @@ describe('server: webhooks and executions API', function () {
     demoAdmin = await addMember(ctx, demoId, 'admin');
     expect(seeded.published).to.deep.equal(['demo-lead-intake@1', 'demo-outreach@1']);
     await ctx.runtime.start();
-    app = createApp(ctx);
+    app = checkedApp(ctx);
 
     await publish(
       flow(
@@ -99,6 +99,7 @@ describe('server: webhooks and executions API', function () {
   after(async () => {
     await ctx?.close();
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    assertContract(app);
   });
 
   describe('health', () => {

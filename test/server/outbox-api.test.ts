@@ -86,10 +86,10 @@ for (const dialect of ['sqlite', 'postgres'] as Dialect[]) {
       const byContact = await api().get(`/api/v1/outbox?contactId=${repLead}`).set(m.viewer.headers).expect(200);
       expect((byContact.body.items as Body[]).map((i) => i.id)).to.deep.equal([ids.repMessage]);
       const page1 = await api().get('/api/v1/outbox?limit=4').set(m.viewer.headers).expect(200);
-      expect(page1.body.next).to.equal(ids.uncertain);
-      const page2 = await api().get(`/api/v1/outbox?limit=4&cursor=${page1.body.next as string}`).set(m.viewer.headers).expect(200);
+      expect(page1.body.nextCursor).to.equal(ids.uncertain);
+      const page2 = await api().get(`/api/v1/outbox?limit=4&cursor=${page1.body.nextCursor as string}`).set(m.viewer.headers).expect(200);
       expect((page2.body.items as Body[]).map((i) => i.id)).to.deep.equal([ids.blocked, ids.sentSms]);
-      expect(page2.body.next).to.equal(null);
+      expect(page2.body.nextCursor).to.equal(null);
       const bad = await api().get('/api/v1/outbox?status=lost&extra=1').set(m.viewer.headers).expect(400);
       expect((bad.body.error.details as Body[]).map((d) => d.path)).to.include('/query/status');
     });

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { RequestListener } from 'node:http';
 import { createContext, type AppContext } from '../../server/app-context.js';
-import { createApp } from '../../server/app.js';
+import { assertContract, checkedApp } from '../helpers/contract.js';
 import { loadConfig } from '../../server/config.js';
 import fc from 'fast-check';
 import Ajv2020Module from 'ajv/dist/2020.js';
@@ -58,7 +58,7 @@ describe('API: send policy and holidays', function () {
   before(async () => {
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'tadfuq-send-policy-'));
     ctx = await createContext(loadConfig({ TADFUQ_DATA_DIR: dataDir, DATABASE_URL: '' }), pino({ level: 'silent' }));
-    app = createApp(ctx);
+    app = checkedApp(ctx);
     const tenant = await ctx.tenants.ensure('sp-alpha', 'Alpha', { allowPrivateNetwork: true, locale: 'ar' });
     tenantId = tenant.id;
     ctx.tenantSettings.set(tenant.id, tenant.settings);
@@ -71,6 +71,7 @@ describe('API: send policy and holidays', function () {
   after(async () => {
     await ctx?.close();
     await rm(dataDir, { recursive: true, force: true });
+    assertContract(app);
   });
 
   async function auditActions(id = tenantId): Promise<string[]> {

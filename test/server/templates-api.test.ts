@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createContext, type AppContext } from '../../server/app-context.js';
-import { createApp } from '../../server/app.js';
+import { assertContract, checkedApp } from '../helpers/contract.js';
 import { loadConfig } from '../../server/config.js';
 import type { Flow, FlowError } from '../../engine/index.js';
 import type { Tenant } from '../../db/index.js';
@@ -111,7 +111,7 @@ describe('server: templates API', function () {
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'tadfuq-templates-'));
     ctx = await createContext(loadConfig({ TADFUQ_DATA_DIR: dataDir, DATABASE_URL: '' }), pino({ level: 'silent' }));
     await ctx.runtime.start();
-    app = createApp(ctx);
+    app = checkedApp(ctx);
     remote = await startRemote();
   });
 
@@ -119,6 +119,7 @@ describe('server: templates API', function () {
     await remote?.close();
     await ctx?.close();
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    assertContract(app);
   });
 
   describe('gallery', () => {
@@ -155,7 +156,7 @@ describe('server: templates API', function () {
     const doc = (await request(app).get('/api/v1/openapi.json').expect(200)).body as { paths: Record<string, Record<string, { 'x-permission'?: string; responses: Record<string, unknown> }>> };
     expect(doc.paths['/api/v1/templates/export']!.post!['x-permission']).to.equal('templates.export');
     expect(doc.paths['/api/v1/templates/import']!.post!['x-permission']).to.equal('templates.import');
-    expect(doc.paths['/api/v1/templates/import']!.post!.responses).to.have.keys('201', '400', '401', '403', '413');
+    expect(doc.paths['/api/v1/templates/import']!.post!.responses).to.have.keys('201', '400', '401', '403', '413', '415');
     expect(doc.paths['/api/v1/templates']!.get!['x-permission']).to.equal('flows.read');
     expect(doc.paths['/api/v1/templates/{id}']!.get!['x-permission']).to.equal('flows.read');
     expect(doc.paths['/api/v1/templates/{id}/import']!.post!['x-permission']).to.equal('templates.import');

@@ -1,6 +1,7 @@
 // Contacts, consents and enrollments over the HTTP API (server/routes/contacts.ts and
 // server/routes/enrollments.ts): the shapes the contacts pages read and the calls they make.
 import { api, ApiError } from './client';
+import type { EnrollmentState } from '../../../server/schemas/enrollments.js';
 import type { Consent, ConsentEvent, Contact, ContactDetail, FlowSummary, Locale, Problem, Text } from './types';
 
 export interface VocabularyEntry { id: string; label: Text }
@@ -45,8 +46,7 @@ export interface WithdrawBody { channel: string; purpose: string; source?: strin
 export interface RenewBody { channel: string; purpose: string; source?: string; evidence?: Evidence }
 export interface ConsentChangeAnswer { consent: ConsentRow | null; event: ConsentHistoryEvent | null }
 
-export const ENROLLMENT_STATES = ['active', 'paused', 'replied', 'opted_out', 'completed', 'failed', 'cancelled'] as const;
-export type EnrollmentState = (typeof ENROLLMENT_STATES)[number];
+export type { EnrollmentState };
 
 export interface Enrollment {
   id: string;
@@ -97,7 +97,7 @@ export const contactsApi = {
   create: (body: ContactFields) => api.post<ContactFull>('/contacts', body),
   correct: (id: string, body: Partial<ContactFields>) => api.patch<ContactFull>(contactPath(id), body),
   detail: (id: string) => api.get<ContactFullDetail>(contactPath(id)),
-  consentEvents: (id: string) => api.get<{ items: ConsentHistoryEvent[]; next: string | null }>(`${contactPath(id)}/consent-events`),
+  consentEvents: (id: string) => api.get<{ items: ConsentHistoryEvent[]; nextCursor: string | null }>(`${contactPath(id)}/consent-events`),
   grant: (id: string, body: GrantBody) => api.post<ConsentChangeAnswer>(`${contactPath(id)}/consents/grant`, body),
   withdraw: (id: string, body: WithdrawBody) => api.post<ConsentChangeAnswer>(`${contactPath(id)}/consents/withdraw`, body),
   renew: (id: string, body: RenewBody) => api.post<ConsentChangeAnswer>(`${contactPath(id)}/consents/renew`, body),

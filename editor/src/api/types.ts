@@ -1,4 +1,18 @@
 // Shapes of the HTTP API the editor reads (see /api/v1/openapi.json; the server is the source).
+// Shapes the server declares as named schemas are imported from them, types only (the editor
+// still talks to the server only over HTTP): server/schemas/*.ts.
+import type { Static } from '@sinclair/typebox';
+import type { Execution as ExecutionSchema, ExecutionStatus as ExecutionStatusSchema, ExecutionSummary as ExecutionSummarySchema, Step as StepSchema, StepError as StepErrorSchema, TestRunResult } from '../../../server/schemas/executions.js';
+import type { FlowStatus as FlowStatusSchema, FlowSummary as FlowSummarySchema } from '../../../server/schemas/flows.js';
+
+export type FlowStatus = Static<typeof FlowStatusSchema>;
+export type FlowSummary = Static<typeof FlowSummarySchema>;
+export type ExecutionStatus = Static<typeof ExecutionStatusSchema>;
+export type StepError = Static<typeof StepErrorSchema>;
+export type Step = Static<typeof StepSchema>;
+export type ExecutionSummary = Static<typeof ExecutionSummarySchema>;
+export type Execution = Static<typeof ExecutionSchema>;
+export type TestRun = Static<typeof TestRunResult>;
 export type Locale = 'ar' | 'en';
 export type Role = 'owner' | 'admin' | 'manager' | 'sales_rep' | 'viewer';
 export type Text = { ar: string; en: string };
@@ -38,20 +52,7 @@ export interface NodeTypeInfo {
 
 export type JsonSchema = { [key: string]: unknown };
 
-export type FlowStatus = 'draft' | 'published' | 'paused';
 
-export interface FlowSummary {
-  id: string;
-  name: string;
-  status: FlowStatus;
-  publishedVersion: number | null;
-  revision: number;
-  updatedAt: string;
-  lastRunAt: string | null;
-  runs7d: number;
-  failed7d: number;
-  errorRate7d: number | null;
-}
 
 export interface FlowNodeDoc {
   id: string;
@@ -96,44 +97,11 @@ export interface FlowVersion {
   origin: { kind?: string; [k: string]: unknown } | null;
 }
 
-export type ExecutionStatus = 'queued' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'cancelled';
 
-export interface StepError { code: string; message: string; node?: string | null; path?: string }
 
-export interface Step {
-  id: string;
-  seq: number;
-  node: string;
-  type: string;
-  attempt: number;
-  status: string;
-  port: string | null;
-  input: unknown;
-  output: unknown;
-  error: StepError | null;
-  logs: string[];
-  startedAt: string | null;
-  finishedAt: string | null;
-  durationMs: number | null;
-}
 
-export interface ExecutionSummary {
-  id: string;
-  flowId: string;
-  flowVersion: number;
-  status: ExecutionStatus;
-  mode: string;
-  subject: string | null;
-  startedAt: string;
-  finishedAt: string | null;
-  durationMs: number | null;
-  error: { code: string; message: string; node?: string | null } | null;
-  replayOf: string | null;
-}
 
-export interface Execution extends ExecutionSummary { output: unknown; steps: Step[] }
 
-export interface TestRun { executionId: string; flowVersion: number; status: string; output: unknown; error: StepError | null; steps: Step[] }
 
 export interface Page<T> { items: T[]; nextCursor: string | null }
 
@@ -214,4 +182,3 @@ export interface ConversationItem {
 }
 
 /** Lists with `next` (escalations, contacts, consent events, conversation). */
-export interface NextPage<T> { items: T[]; next: string | null }

@@ -7,7 +7,7 @@ import { DealsSection } from './contact-deals';
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { api } from '../api/client';
 import { contactsApi, type ConsentHistoryEvent, type ContactFullDetail } from '../api/contacts';
-import type { Contact, ConversationItem, NextPage } from '../api/types';
+import type { Contact, ConversationItem, Page } from '../api/types';
 import { useI18n } from '../i18n/i18n';
 import { Link, navigate } from '../router';
 import { useSession } from '../session/session';
@@ -26,7 +26,7 @@ export function ContactsPage({ q }: { q?: string }) {
   const notify = useNotify();
   const [creating, setCreating] = useState(false);
   const [search, setSearch] = useState(q ?? '');
-  const [page, setPage] = useState<NextPage<Contact> | null>(null);
+  const [page, setPage] = useState<Page<Contact> | null>(null);
   const [error, setError] = useState('');
   const load = useCallback(
     async (cursor?: string) => {
@@ -34,8 +34,8 @@ export function ContactsPage({ q }: { q?: string }) {
       if (q) params.set('q', q);
       if (cursor) params.set('cursor', cursor);
       try {
-        const next = await api.get<NextPage<Contact>>(`/contacts${params.size ? `?${params}` : ''}`);
-        setPage((prev) => (cursor && prev ? { items: [...prev.items, ...next.items], next: next.next } : next));
+        const next = await api.get<Page<Contact>>(`/contacts${params.size ? `?${params}` : ''}`);
+        setPage((prev) => (cursor && prev ? { items: [...prev.items, ...next.items], nextCursor: next.nextCursor } : next));
         setError('');
       } catch (err) {
         setError((err as Error).message);
@@ -113,8 +113,8 @@ export function ContactsPage({ q }: { q?: string }) {
           </tbody>
         </table>
       )}
-      {page?.next && (
-        <button type="button" className="button" onClick={() => void load(page.next ?? undefined)}>
+      {page?.nextCursor && (
+        <button type="button" className="button" onClick={() => void load(page.nextCursor ?? undefined)}>
           {t('flows.loadMore')}
         </button>
       )}
@@ -145,7 +145,7 @@ export function ContactPage({ id }: { id: string }) {
   }, [id]);
   useEffect(() => {
     void refresh();
-    api.get<NextPage<ConversationItem>>(`/contacts/${encodeURIComponent(id)}/conversation`).then(
+    api.get<Page<ConversationItem>>(`/contacts/${encodeURIComponent(id)}/conversation`).then(
       (p) => setThread(p.items),
       (err: Error) => setError(err.message),
     );

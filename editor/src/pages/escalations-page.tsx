@@ -3,7 +3,7 @@
 // with an optional note and payload edits, reject with a note) for members who may decide.
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { api } from '../api/client';
-import type { Contact, Escalation, NextPage } from '../api/types';
+import type { Contact, Escalation, Page } from '../api/types';
 import { useI18n } from '../i18n/i18n';
 import type { MessageKey } from '../i18n/messages.en';
 import { Link } from '../router';
@@ -18,7 +18,7 @@ const PENDING = 'open,claimed';
 export function EscalationsPage() {
   const { t, dateTime } = useI18n();
   const [mine, setMine] = useState(false);
-  const [page, setPage] = useState<NextPage<Escalation> | null>(null);
+  const [page, setPage] = useState<Page<Escalation> | null>(null);
   const [selected, setSelected] = useState<string | null>(null);
   const [contacts, setContacts] = useState<Record<string, string>>({});
   const [error, setError] = useState('');
@@ -26,7 +26,7 @@ export function EscalationsPage() {
     const params = new URLSearchParams({ status: PENDING });
     if (mine) params.set('mine', 'true');
     try {
-      setPage(await api.get<NextPage<Escalation>>(`/escalations?${params}`));
+      setPage(await api.get<Page<Escalation>>(`/escalations?${params}`));
       setError('');
     } catch (err) {
       setError((err as Error).message);
