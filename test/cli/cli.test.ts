@@ -152,3 +152,13 @@ describe('tadfuq CLI', function () {
     });
   });
 });
+
+describe('npx tadfuq finds the command without installing the checkout', () => {
+  it('npm install linked node_modules/.bin/tadfuq, and package.json has no "bin" (with one, npx copies the checkout into its cache first: 15–20 s)', async () => {
+    const { readFile, readlink } = await import('node:fs/promises');
+    const pkg = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8')) as { bin?: unknown; scripts: Record<string, string> };
+    expect(pkg.bin).to.equal(undefined);
+    expect(pkg.scripts.prepare).to.contain('bin/link-bin.mjs');
+    expect(path.resolve(path.join(root, 'node_modules/.bin'), await readlink(path.join(root, 'node_modules/.bin/tadfuq')))).to.equal(path.join(root, 'bin/tadfuq.js'));
+  });
+});
