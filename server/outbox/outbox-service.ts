@@ -334,10 +334,10 @@ export class OutboxService implements Outbox {
 
     // A refusal that is not about consent (a closed WhatsApp window, a provider rule): blocked
     // with the reason in both languages, without a consent-trail entry.
-    const refuse = async (why: { code: string; message: string; messageAr: string }): Promise<Decision> => {
-      const row = await repo.save({ ...base, status: 'blocked', blockedReason: why.code, error: { code: why.code, message: why.message, messageAr: why.messageAr } }, q, at, existing);
-      return { kind: 'done', result: { status: 'blocked', messageId: row.id, reason: why.code } };
-    };
+    // A refusal that is not about consent (the WhatsApp window, promotional SMS rules) is still a
+    // blocked send: the consent trail records it like every other one, with its reason.
+    const refuse = (why: { code: string; message: string; messageAr: string }): Promise<Decision> =>
+      block(why.code, {}, { error: { code: why.code, message: why.message, messageAr: why.messageAr } });
 
     // Consent, with the contact's row locked (consent changes and erasure lock it too).
     const contacts = new ContactRepository(this.db, origin.tenantId);

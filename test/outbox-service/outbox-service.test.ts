@@ -137,8 +137,9 @@ for (const dialect of ['sqlite', 'postgres'] as Dialect[]) {
       expect(blocked).to.deep.include({ status: 'blocked', blockedReason: 'whatsapp_window_closed', attempts: 0 });
       expect(blocked.error!.message).to.match(/24 hours/);
       expect(blocked.error!.messageAr).to.match(/24 ساعة/);
-      // Not a consent matter: no blocked_send event in the consent trail.
-      expect(await blockedEvents(open, quiet.id)).to.have.length(0);
+      // Not a consent matter, yet a refused send like the others (no address, erased…): the
+      // consent trail records it once, with its reason (the outbox property test holds for all).
+      expect(await blockedEvents(open, quiet.id)).to.have.length(1);
       const template = await send(open, { channel: 'whatsapp', contactId: quiet.id, purpose: 'marketing', template: { name: 'welcome', language: 'ar', variables: { name: 'سارة' } } });
       expect(template).to.deep.include({ status: 'sent' });
       expect(rig.sandbox.received.at(-1)!.message.template).to.deep.equal({ name: 'welcome', language: 'ar', variables: { name: 'سارة' } });
