@@ -189,8 +189,11 @@ async function firstAnswer(origin: string, hook: string, spawnedAt: number, chil
 /** The compiled server to run (--dist: another build inside the repository, for before/after runs). */
 let distDir = 'dist';
 
+/** What `npm start` runs: the bundle (dist/bundle/*.mjs) when the build made one, else tsc's output. */
 function node(script: string, env: NodeJS.ProcessEnv): ChildProcess {
-  return spawn(process.execPath, ['--no-node-snapshot', path.join(root, distDir, 'server', script)], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const bundled = path.join(root, distDir, 'bundle', script.replace(/\.js$/, '.mjs'));
+  const entry = existsSync(bundled) ? bundled : path.join(root, distDir, 'server', script);
+  return spawn(process.execPath, ['--no-node-snapshot', entry], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
 async function publish(databaseUrl: string | undefined, dataDir: string): Promise<void> {
