@@ -106,14 +106,17 @@ export function formatSar(halalas: number, locale: 'ar' | 'en'): string {
   return locale === 'en' ? `SAR ${groupThousands(whole, ',')}.${frac}` : `${groupThousands(whole, '\u066C')}\u066B${frac} ر.س`;
 }
 
+/** 2026-03-01, isolated left to right (LRI…PDI): in an Arabic line the hyphens would otherwise reverse the parts. */
 function formatGregorian(d: Date, tz: string): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' }).format(d);
+  return '\u2066' + new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' }).format(d) + '\u2069';
 }
 
 // ---- bidi + drawing ------------------------------------------------------------------------
 
 const bidi = bidiFactory();
 const ARABIC = /[\u0600-\u06FF\u0750-\u077F\u08A0-\u08FF\uFB50-\uFDFF\uFE70-\uFEFF]/;
+
+const BIDI_CONTROLS = /[\u200E\u200F\u202A-\u202E\u2066-\u2069]/;
 
 interface Run {
   text: string;
@@ -159,6 +162,7 @@ function pieces(doc: Doc, run: Run, bold: boolean): Array<{ font: string; text: 
   const latin = bold ? 'latinBold' : 'latin';
   const out: Array<{ font: string; text: string }> = [];
   for (const ch of run.text) {
+    if (BIDI_CONTROLS.test(ch)) continue; // not drawn
     // The Arabic subset has the space, Arabic letters/digits and separators; Latin letters and digits are in the Latin subset.
     const font = ARABIC.test(ch) || (ch === ' ' && run.rtl) ? ar : latin;
     const last = out.at(-1);
