@@ -4,7 +4,10 @@ import { createRequire } from 'node:module';
 import { proposalPdfNode } from './proposal-pdf.node.js';
 import { computeTotals, formatSar, MAX_LINES, renderProposalPdf, vatOf, visualRuns } from './shared/proposal-pdf.js';
 import { checkParams, failureOf, portOutput, runNode } from './testing/run-node.js';
-import { zatcaTlv } from '../engine/index.js';
+import { validateFlow, zatcaTlv } from '../engine/index.js';
+import { createRegistry } from './registry.js';
+import { driveFlow } from './testing/drive-flow.js';
+import { FIXED_NOW } from './testing/run-node.js';
 
 type Obj = Record<string, unknown>;
 
@@ -138,6 +141,29 @@ describe('proposal.pdf', () => {
       expect(many.path).to.match(/^\/params\/lines/);
       const long = await failureOf(runNode(proposalPdfNode, { params, input: { deal: { number: 'Q-7', lines }, contact: { name: 'x'.repeat(5000) } } }));
       expect(long.path).to.match(/^\/params\/buyer/);
+    });
+
+    it('runs in a flow: a manual trigger with the deal, the PDF step, then data.set reading its output', async () => {
+      const result = validateFlow(
+        {
+          schemaVersion: 1,
+          name: 'proposal',
+          nodes: [
+            { id: 'start', type: 'trigger.manual' },
+            { id: 'pdf', type: 'proposal.pdf', params: { kind: 'invoice', number: '=deal.number', seller, buyer: { name: '=deal.company' }, lines: '=deal.lines' } },
+            { id: 'keep', type: 'data.set', params: { fields: { total: '=$nodes.pdf.output.totalHalalas', file: '=$nodes.pdf.output.filename' } } },
+          ],
+          edges: [
+            { id: 'e1', from: { node: 'start', port: 'out' }, to: { node: 'pdf', port: 'in' } },
+            { id: 'e2', from: { node: 'pdf', port: 'out' }, to: { node: 'keep', port: 'in' } },
+          ],
+        },
+        createRegistry(),
+      );
+      if (!result.ok) throw new Error(JSON.stringify(result.errors));
+      const { state } = await driveFlow(result.flow, { trigger: 'start', payload: { deal: { number: 'INV-9', company: 'شركة نجد', lines } }, at: FIXED_NOW });
+      expect(state.status).to.equal('succeeded');
+      expect(state.output).to.deep.include({ total: 1000903, file: 'invoice-INV-9.pdf' });
     });
   });
 });
