@@ -109,6 +109,9 @@ describe('proposal.pdf', () => {
       // Hijri (Umm al-Qura) and Gregorian dates, Asia/Riyadh.
       expect(flat).to.include('2026-03-01').and.include('هـ');
       expect(flat).not.to.include('يف'); // "في" not reversed
+      // Words stay apart: one text() per word (a space drawn inside a shaped run lost its place after a ligature).
+      const tokens = text.split(/\s+/);
+      for (const w of ['شركة', 'تدفق', 'للتقنية', 'الأفق', 'مؤسسة', 'رقم', 'المستند']) expect(tokens, w).to.include(w);
     });
 
     it('draws the ZATCA QR code on invoices, with the totals in its TLV', async () => {

@@ -172,7 +172,12 @@ function pieces(doc: Doc, run: Run, bold: boolean): Array<{ font: string; text: 
   // fontkit reverses any piece it sees as Arabic (Arabic-Indic digits in an LTR run too): pre-reverse those.
   if (!run.rtl) return out.map((p) => (ARABIC.test(p.text) ? { ...p, text: [...p.text].reverse().join('') } : p));
   // fontkit reverses an Arabic piece itself; a neutral-only piece (punctuation) is reversed here. The pieces go right to left.
-  return out.reverse().map((p) => (ARABIC.test(p.text) ? p : { ...p, text: [...p.text].reverse().join('') }));
+  // Each word is its own piece: pdfkit misplaces a space's advance after a ligature inside one
+  // text() call (the gap lands inside the next word), so spaces are drawn as pieces of their own.
+  return out
+    .flatMap((p) => p.text.split(/( +)/).filter(Boolean).map((t) => ({ font: p.font, text: t })))
+    .reverse()
+    .map((p) => (ARABIC.test(p.text) ? p : { ...p, text: [...p.text].reverse().join('') }));
 }
 
 const patched = new WeakSet<object>();
@@ -339,7 +344,7 @@ export async function renderProposalPdf(data: ProposalData): Promise<{ pdf: Buff
   for (const [labelText, amount, bold] of sums) {
     drawLine(doc, labelText, right, y, { bold });
     drawLine(doc, formatSar(amount, 'ar'), cols.total, y, { bold });
-    drawLine(doc, formatSar(amount, 'en'), left, y, { bold, align: 'left', size: 9 });
+    drawLine(doc, formatSar(amount, 'en'), cols.unit, y, { bold, size: 9 });
     y += 18;
   }
   if (data.notes) {
