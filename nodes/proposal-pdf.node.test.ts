@@ -87,7 +87,7 @@ describe('proposal.pdf', () => {
 
     it('shapes Arabic with the positional forms of the font (not isolated letters)', async () => {
       const require = createRequire(import.meta.url);
-      const fontkit = (await import('fontkit')) as unknown as { openSync(p: string): { layout(s: string): { glyphs: Array<{ name: string }> } } };
+      const fontkit = await import('fontkit');
       const font = fontkit.openSync(require.resolve('@fontsource/ibm-plex-sans-arabic/files/ibm-plex-sans-arabic-arabic-400-normal.woff'));
       // عرض: ain initial (FECB), ra final (FEAE); reversed to visual order.
       expect(font.layout('عرض').glyphs.map((g) => g.name)).to.deep.equal(['uni0636', 'uniFEAE', 'uniFECB']);
