@@ -142,6 +142,8 @@ describe('proposal.pdf', () => {
       expect(neg.path).to.match(/^\/params\/lines(\/0\/quantity)?$/);
       const many = await failureOf(runNode(proposalPdfNode, { params, input: { deal: { number: 'Q-7', lines: Array.from({ length: 51 }, () => lines[0]) }, contact: { name: 'x' } } }));
       expect(many.path).to.match(/^\/params\/lines/);
+      const zatca = await failureOf(runNode(proposalPdfNode, { params: { ...params, kind: 'invoice', seller: { ...seller, name: 'ب'.repeat(200) } }, input: { deal: { number: 'Q-7', lines }, contact: { name: 'x' } } }));
+      expect(zatca).to.include({ code: 'invalid_params', path: '/params/seller/name' });
       const long = await failureOf(runNode(proposalPdfNode, { params, input: { deal: { number: 'Q-7', lines }, contact: { name: 'x'.repeat(5000) } } }));
       expect(long.path).to.match(/^\/params\/buyer/);
     });

@@ -242,7 +242,7 @@ function drawLine(doc: Doc, text: string, x: number, y: number, opts: DrawOpts =
   return w;
 }
 
-/** Splits text into lines that fit `width` (word wrap, a word longer than the width is cut). */
+/** Splits text into lines that fit `width` (word wrap; a single word wider than `width` keeps its own line and overflows). */
 function wrap(doc: Doc, text: string, width: number, size: number): string[] {
   const lines: string[] = [];
   for (const para of text.split(/\r?\n/)) {
@@ -270,6 +270,8 @@ function drawQr(doc: Doc, modules: { size: number; get(r: number, c: number): nu
 /** Renders the document; the ZATCA QR payload is returned for invoices. Pure apart from CPU. */
 export async function renderProposalPdf(data: ProposalData): Promise<{ pdf: Buffer; totals: Totals; qrPayload?: string }> {
   const totals = computeTotals(data.lines);
+  // ZATCA's TLV holds at most 255 UTF-8 bytes per field: 300 Arabic letters are 600 bytes.
+  if (data.kind === 'invoice' && Buffer.byteLength(data.seller.name, 'utf8') > 255) throw new ProposalInputError('/seller/name', "on an invoice the seller's name is at most 255 bytes in UTF-8 (about 127 Arabic letters): ZATCA's QR code limit");
   const tz = data.timeZone ?? 'Asia/Riyadh';
   const doc = new PDFDocument({ size: 'A4', margin: 40, info: { Title: `${data.kind === 'invoice' ? 'Invoice' : 'Proposal'} ${data.number}`, Producer: 'Tadfuq', Creator: 'Tadfuq' } });
   for (const [name, path] of Object.entries(FONTS)) doc.registerFont(name, path);
