@@ -12,7 +12,7 @@ const EXTERNAL = [
   // native addons
   'sqlite3', '@node-rs/argon2', 'isolated-vm', 'msgpackr-extract', 'pg-native',
   // worker threads and files resolved at run time
-  'pino', 'thread-stream', 'swagger-ui-dist',
+  'pino', 'thread-stream', 'swagger-ui-dist', 'pdfkit', 'fontkit', '@fontsource/ibm-plex-sans-arabic',
   // loaded only in some deployments or on first use: keep them lazy and out of the bundle
   'bullmq', 'ioredis', 'umzug', 'twilio', 'nodemailer', 'openai', 'groq-sdk', '@anthropic-ai/sdk', '@google/genai', 'stripe',
   // Sequelize's optional dialects

@@ -122,6 +122,7 @@ describe('core node registry', () => {
       'escalate',
       'crm.update',
       'payment.link',
+      'proposal.pdf',
     ]);
     for (const t of coreNodes) {
       expect(t.label.en, t.type).to.be.a('string').and.not.equal('');

@@ -22,6 +22,7 @@ import { replyClassifyNode } from './reply-classify.node.js';
 import { escalateNode } from './escalate.node.js';
 import { crmUpdateNode } from './crm-update.node.js';
 import { paymentLinkNode } from './payment-link.node.js';
+import { proposalPdfNode } from './proposal-pdf.node.js';
 
 export const coreNodes: readonly NodeType[] = [
   triggerManualNode,
@@ -46,6 +47,7 @@ export const coreNodes: readonly NodeType[] = [
   escalateNode,
   crmUpdateNode,
   paymentLinkNode,
+  proposalPdfNode,
 ];
 
 /** A fresh registry holding every core node type. */
