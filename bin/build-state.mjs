@@ -67,7 +67,7 @@ export function ensureServerBuild(base = root, { force = false } = {}) {
   writeStamp(base);
 }
 
-/** The server entry to run: the bundle when it was built with the current dist/, else tsc's output. */
+/** The server entry to run: the bundle when the last build made one (bundleServer), else tsc's output. */
 export function serverEntry(base = root, worker = false) {
   const bundled = path.join(base, 'dist/bundle', worker ? 'worker.mjs' : 'main.mjs');
   return fs.existsSync(bundled) ? bundled : path.join(base, worker ? 'dist/server/worker.js' : 'dist/server/main.js');
