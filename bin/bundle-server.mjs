@@ -31,14 +31,15 @@ globalThis.__tadfuqBundleDist ??= __tqDir(__dirname);`;
 
 /** Bundle dist/server into dist/bundle; false when esbuild is not installed. */
 export async function bundleServer(base) {
+  // An older bundle never outlives a new tsc build, even when this one cannot be made.
+  const outdir = path.join(base, 'dist/bundle');
+  fs.rmSync(outdir, { recursive: true, force: true });
   let esbuild;
   try {
     esbuild = await import('esbuild');
   } catch {
     return false;
   }
-  const outdir = path.join(base, 'dist/bundle');
-  fs.rmSync(outdir, { recursive: true, force: true });
   await esbuild.build({
     absWorkingDir: base,
     entryPoints: { main: 'dist/server/main.js', worker: 'dist/server/worker.js' },
