@@ -42,8 +42,14 @@ export function createLoopMonitor(windowMs = LOOP_WINDOW_MS, bucketMs = LOOP_BUC
   histogram.enable();
   const buckets: number[] = [];
   const keep = Math.max(1, Math.round(windowMs / bucketMs));
+  let lastRotate = performance.now();
   const rotate = setInterval(() => {
-    buckets.push(histogram.count > 0 ? histogram.max : 0);
+    // This timer was held up by a stall too: its own lateness counts, because the histogram's
+    // next tick (which would have recorded the stall) may come after the reset below.
+    const now = performance.now();
+    const lateNs = Math.max(0, now - lastRotate - bucketMs + LOOP_RESOLUTION_MS) * 1e6;
+    lastRotate = now;
+    buckets.push(Math.max(histogram.count > 0 ? histogram.max : 0, lateNs));
     if (buckets.length > keep) buckets.shift();
     histogram.reset();
   }, bucketMs);

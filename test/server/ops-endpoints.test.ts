@@ -125,9 +125,15 @@ describe('operator endpoints: private metrics, readiness on event-loop lag, priv
       expect(ready.body.status).to.equal('ready');
 
       blockLoop(1_000);
-      // Let the delay monitor's timer record the stall before asking (it samples on its ticks).
-      await new Promise((r) => setTimeout(r, 50));
-      const stuck = await request(app).get('/readyz').expect(503);
+      // The delay monitor records the stall on its own timer ticks, after the loop is free
+      // again: ask until it has (a fixed 50 ms wait raced it under load), for up to 2 s, well
+      // inside the 5-s window the stall is kept for.
+      let stuck = await request(app).get('/readyz');
+      for (const until = Date.now() + 2_000; stuck.status !== 503 && Date.now() < until; ) {
+        await new Promise((r) => setTimeout(r, 20));
+        stuck = await request(app).get('/readyz');
+      }
+      expect(stuck.status, JSON.stringify(stuck.body)).to.equal(503);
       expect(stuck.body).to.include({ status: 'not_ready', reason: 'event_loop_lag', maxLagMs: 500 });
       expect(stuck.body.lagMs).to.be.greaterThan(500);
       await request(app).get('/healthz').expect(200, { status: 'ok' });
