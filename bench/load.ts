@@ -6,6 +6,8 @@ export interface LoadResult {
   total: number;
   ok: number;
   failed: number;
+  /** 503 answers (queue-mode backpressure: `overloaded` with Retry-After), not counted in `failed`. */
+  refused: number;
   elapsedMs: number;
   perSecond: number;
   p50Ms: number;
@@ -19,6 +21,7 @@ export async function load(origin: string, path: string, body: (i: number) => un
   let next = 0;
   let ok = 0;
   let failed = 0;
+  let refused = 0;
   const started = process.hrtime.bigint();
   const worker = async (): Promise<void> => {
     while (next < total) {
@@ -28,6 +31,7 @@ export async function load(origin: string, path: string, body: (i: number) => un
         const res = await pool.request({ path, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body(i)) });
         const json = await res.body.json();
         if (check(res.statusCode, json, i)) ok++;
+        else if (res.statusCode === 503) refused++;
         else failed++;
       } catch {
         failed++;
@@ -40,5 +44,5 @@ export async function load(origin: string, path: string, body: (i: number) => un
   await pool.close();
   const sorted = Array.from(latencies).sort((a, b) => a - b);
   const pct = (p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-  return { total, ok, failed, elapsedMs, perSecond: (total / elapsedMs) * 1000, p50Ms: pct(50), p99Ms: pct(99), maxMs: sorted[sorted.length - 1] ?? 0 };
+  return { total, ok, failed, refused, elapsedMs, perSecond: (total / elapsedMs) * 1000, p50Ms: pct(50), p99Ms: pct(99), maxMs: sorted[sorted.length - 1] ?? 0 };
 }

@@ -369,6 +369,8 @@ export interface Point {
   concurrency: number;
   requests: number;
   failed: number;
+  /** Refused with 503 by backpressure (queue mode past TADFUQ_QUEUE_MAX_BACKLOG). */
+  refused: number;
   acceptedPerSec: number;
   completedPerSec: number;
   p50Ms: number;
@@ -422,6 +424,7 @@ async function point(engine: Engine, concurrency: number, requests: number, peak
     concurrency,
     requests,
     failed: r.failed,
+    refused: r.refused,
     acceptedPerSec: r.perSecond,
     completedPerSec: (finished / (at - t0)) * 1000,
     p50Ms: r.p50Ms,
@@ -454,7 +457,7 @@ function report(r: EngineResult): void {
   for (const p of r.points) {
     out(
       `  c=${String(p.concurrency).padEnd(3)} ${String(p.requests).padStart(6)} req  accepted ${p.acceptedPerSec.toFixed(0).padStart(5)}/s  completed ${p.completedPerSec.toFixed(0).padStart(5)} exec/s` +
-        `  p50 ${p.p50Ms.toFixed(2)} ms  p99 ${p.p99Ms.toFixed(2)} ms  CPU ${p.cpuMsPerExec.toFixed(3)} ms/exec  failed ${p.failed}${p.unfinished ? `  UNFINISHED ${p.unfinished}` : ''}`,
+        `  p50 ${p.p50Ms.toFixed(2)} ms  p99 ${p.p99Ms.toFixed(2)} ms  CPU ${p.cpuMsPerExec.toFixed(3)} ms/exec  failed ${p.failed}${p.refused ? `  refused (503) ${p.refused}` : ''}${p.unfinished ? `  UNFINISHED ${p.unfinished}` : ''}`,
     );
   }
 }
