@@ -150,3 +150,13 @@ export function baseUrlOf(credential: Record<string, unknown>, fallback: string,
 export function joinUrl(base: URL, path: string): string {
   return `${base.origin}${base.pathname.replace(/\/+$/, '')}${path.startsWith('/') ? path : `/${path}`}`;
 }
+
+/** A provider's answer body as a JSON object, or null when it is not one (not JSON, an array, a scalar). */
+export function jsonObjectOf(text: string): Record<string, unknown> | null {
+  try {
+    const v: unknown = JSON.parse(text);
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}

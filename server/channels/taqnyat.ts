@@ -16,20 +16,11 @@ import type { EgressPolicy } from '../../engine/index.js';
 import type { ChannelProvider, OutboundMessage, ProviderPolicyDecision, ProviderSendResult } from './provider.js';
 import { ProviderError } from './provider.js';
 import { messageText } from './message-text.js';
-import { baseUrlOf, joinUrl, providerRequest, statusError } from './provider-http.js';
+import { baseUrlOf, joinUrl, jsonObjectOf, providerRequest, statusError } from './provider-http.js';
 import { saudiSmsPolicy, senderFor } from './saudi-sms.js';
 import { bareNumber, type SmsProviderOptions } from './unifonic.js';
 
 export const TAQNYAT_API = 'https://api.taqnyat.sa';
-
-function parseJson(text: string): Record<string, unknown> | null {
-  try {
-    const v: unknown = JSON.parse(text);
-    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
-  } catch {
-    return null;
-  }
-}
 
 /** Taqnyat lists numbers as a JSON-ish string "[9665…,9665…,]" (or an array). */
 export function numbersIn(v: unknown): string[] {
@@ -69,7 +60,7 @@ export class TaqnyatProvider implements ChannelProvider {
       signal,
       egress,
     );
-    const json = parseJson(answer.text);
+    const json = jsonObjectOf(answer.text);
     const said = typeof json?.message === 'string' && json.message !== '' ? json.message : answer.text.slice(0, 200);
     if (answer.status < 200 || answer.status >= 300) throw statusError('taqnyat', answer.status, null, said);
     if (!json) throw new ProviderError('unexpected_answer', 'taqnyat: the answer is not JSON; the message may have been sent', false, false);

@@ -18,7 +18,7 @@ import type { EgressPolicy } from '../../engine/index.js';
 import type { ChannelProvider, OutboundMessage, ProviderPolicyDecision, ProviderSendResult } from './provider.js';
 import { ProviderError } from './provider.js';
 import { messageText } from './message-text.js';
-import { baseUrlOf, joinUrl, providerRequest, statusError } from './provider-http.js';
+import { baseUrlOf, joinUrl, jsonObjectOf, providerRequest, statusError } from './provider-http.js';
 import { saudiSmsPolicy, senderFor } from './saudi-sms.js';
 
 export const UNIFONIC_API = 'https://el.cloud.unifonic.com';
@@ -29,15 +29,6 @@ export interface SmsProviderOptions {
 
 /** International format without + or 00, as Unifonic and Taqnyat take numbers. */
 export const bareNumber = (e164: string): string => e164.replace(/^\+/, '').replace(/^00/, '').replace(/[^\d]/g, '');
-
-function parseJson(text: string): Record<string, unknown> | null {
-  try {
-    const v: unknown = JSON.parse(text);
-    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
-  } catch {
-    return null;
-  }
-}
 
 export class UnifonicProvider implements ChannelProvider {
   readonly name = 'unifonic' as const;
@@ -70,7 +61,7 @@ export class UnifonicProvider implements ChannelProvider {
       signal,
       egress,
     );
-    const json = parseJson(answer.text);
+    const json = jsonObjectOf(answer.text);
     const said = typeof json?.message === 'string' && json.message !== '' ? json.message : answer.text.slice(0, 200);
     if (answer.status < 200 || answer.status >= 300) throw statusError('unifonic', answer.status, null, `${said}${json?.errorCode ? ` (${String(json.errorCode)})` : ''}`);
     if (!json) throw new ProviderError('unexpected_answer', 'unifonic: the answer is not JSON; the message may have been sent', false, false);

@@ -21,7 +21,7 @@
 import type { EgressPolicy } from '../../engine/index.js';
 import type { ChannelProvider, OutboundMessage, ProviderSendResult } from './provider.js';
 import { ProviderError } from './provider.js';
-import { baseUrlOf, joinUrl, providerRequest, statusError } from './provider-http.js';
+import { baseUrlOf, joinUrl, jsonObjectOf, providerRequest, statusError } from './provider-http.js';
 
 export const GRAPH_API = 'https://graph.facebook.com';
 export const DEFAULT_GRAPH_VERSION = 'v21.0';
@@ -40,15 +40,6 @@ function versionOf(credential: Record<string, string>): string {
   const v = credential.apiVersion || DEFAULT_GRAPH_VERSION;
   if (!VERSION.test(v)) throw new ProviderError('invalid_credential', 'whatsapp-cloud: apiVersion must look like v21.0', true, false);
   return v;
-}
-
-function parseJson(text: string): Record<string, unknown> | null {
-  try {
-    const v: unknown = JSON.parse(text);
-    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
-  } catch {
-    return null;
-  }
 }
 
 /** A Graph error object as a ProviderError (definite: Meta answered with a refusal). */
@@ -130,7 +121,7 @@ export class WhatsAppCloudProvider implements ChannelProvider {
       signal,
       egress,
     );
-    const json = parseJson(answer.text);
+    const json = jsonObjectOf(answer.text);
     if (answer.status < 200 || answer.status >= 300) throw graphError(answer.status, json, answer.text);
     const messages = Array.isArray(json?.messages) ? (json.messages as Array<Record<string, unknown>>) : [];
     const id = messages[0]?.id;
@@ -173,7 +164,7 @@ export async function fetchTemplates(credential: Record<string, string>, signal:
       signal,
       egress,
     );
-    const json = parseJson(answer.text);
+    const json = jsonObjectOf(answer.text);
     if (answer.status < 200 || answer.status >= 300) throw graphError(answer.status, json, answer.text);
     if (!json || !Array.isArray(json.data)) throw new ProviderError('unexpected_answer', 'whatsapp-cloud: the template list is not {data: […]}', true, true);
     for (const t of json.data as Array<Record<string, unknown>>) {
