@@ -6,14 +6,11 @@ import type { Database } from '../../db/database.js';
 import { AnalyticsRepository, riyadhDay, type RollupRow } from '../../db/analytics-repository.js';
 import type { Flow } from '../../engine/index.js';
 import { ApiError } from '../api-error.js';
-import { compareVariants, DEFAULT_CONFIDENCE, DEFAULT_MIN_SAMPLE, histogramMedianMs, rate, type VariantComparison } from './stats.js';
+import { compareVariants, DEFAULT_CONFIDENCE, DEFAULT_MIN_SAMPLE, histogramMedianMs, rate } from './stats.js';
 import { providerLabel } from '../channels/provider-labels.js';
+import type { AnalyticsReport, Breakdown, CountKey, Counts, StepReport } from '../schemas/analytics.js';
 
 export const SEND_NODE_TYPES: ReadonlySet<string> = new Set(['send.whatsapp', 'send.sms', 'send.email']);
-
-export const COUNT_KEYS = ['reached', 'sent', 'blocked', 'failed', 'delivered', 'read', 'replied', 'optedOut', 'escalated', 'converted'] as const;
-export type CountKey = (typeof COUNT_KEYS)[number];
-export type Counts = Record<CountKey, number>;
 
 const METRIC_KEY: Record<string, CountKey> = {
   reached: 'reached',
@@ -27,59 +24,6 @@ const METRIC_KEY: Record<string, CountKey> = {
   escalated: 'escalated',
   converted: 'converted',
 };
-
-export interface Rates {
-  /** sent / reached */
-  sent: number | null;
-  /** blocked / reached */
-  blocked: number | null;
-  /** delivered / sent, read / sent, replied / sent, … */
-  delivered: number | null;
-  read: number | null;
-  replied: number | null;
-  optedOut: number | null;
-  escalated: number | null;
-  converted: number | null;
-}
-
-export interface Breakdown {
-  counts: Counts;
-  rates: Rates;
-  blockedBy: Record<string, number>;
-  failedBy: Record<string, number>;
-  /** Replies by class (reply intelligence); '' = not classified. */
-  replyClasses: Record<string, number>;
-  medianReplyMs: number | null;
-  /** Messages sent per provider (whatsapp-cloud, ultramsg, twilio, unifonic, taqnyat, smtp, sandbox). */
-  sentByProvider: Record<string, number>;
-  /** The outbox's cost estimates of the messages sent, in halalas (integer; 100 = 1 SAR). */
-  costHalalas: number;
-}
-
-export interface StepReport extends Breakdown {
-  nodeId: string;
-  type: string | null;
-  label: string | null;
-  channels: string[];
-  variants: Array<Breakdown & { variant: string }>;
-  comparison: VariantComparison | null;
-  days: Array<{ day: string; counts: Counts }>;
-}
-
-export interface AnalyticsReport {
-  flowId: string;
-  timezone: 'Asia/Riyadh';
-  from: string;
-  to: string;
-  version: number | null;
-  variant: string | null;
-  versions: number[];
-  enrolled: number;
-  steps: StepReport[];
-  days: Array<{ day: string; enrolled: number; counts: Counts }>;
-  /** The names, in English and Arabic, of the providers the steps sent with. */
-  providerLabels: Record<string, { en: string; ar: string }>;
-}
 
 export interface AnalyticsQuery {
   from?: string | undefined;

@@ -16,6 +16,8 @@ const step = (nodeId: string, c = counts): StepReport => ({
   failedBy: {},
   replyClasses: {},
   medianReplyMs: null,
+  sentByProvider: { ultramsg: 6 },
+  costHalalas: 0,
   variants: [],
   comparison: null,
   days: [],

@@ -1,58 +1,17 @@
-// Step analytics shapes as the API answers them (server/routes/analytics.ts) and the pure
-// helpers the page and the canvas overlay share. No imports: also compiled by the root
-// tsconfig (test/editor/analytics-overlay.test.ts).
-export const COUNT_KEYS = ['reached', 'sent', 'blocked', 'failed', 'delivered', 'read', 'replied', 'optedOut', 'escalated', 'converted'] as const;
-export type CountKey = (typeof COUNT_KEYS)[number];
-export type Counts = Record<CountKey, number>;
-export type Rates = Record<Exclude<CountKey, 'reached' | 'failed'>, number | null>;
+// Step analytics as the API answers them: the types are the server's report schemas
+// (server/schemas/analytics.ts, type-only: the editor talks to the server over HTTP only), and
+// the pure helpers the page and the canvas overlay share. Also compiled by the root tsconfig
+// (test/editor/analytics-overlay.test.ts).
+import type { AnalyticsReport, Breakdown, CountKey, Counts, Rates, StepReport, VariantComparison } from '../../../server/schemas/analytics.js';
+
+export type { AnalyticsReport, Breakdown, CountKey, Counts, Rates, StepReport, VariantComparison };
+
+/** The counters in the order the page lists them (the same keys as the API's). */
+export const COUNT_KEYS = ['reached', 'sent', 'blocked', 'failed', 'delivered', 'read', 'replied', 'optedOut', 'escalated', 'converted'] as const satisfies readonly CountKey[];
 
 /** The funnel of a send step, in order: each stage's rate is per reached (sent) or per sent (the rest). */
 export const FUNNEL = ['reached', 'sent', 'delivered', 'read', 'replied'] as const;
 export type FunnelKey = (typeof FUNNEL)[number];
-
-export interface Breakdown {
-  counts: Counts;
-  rates: Rates;
-  blockedBy: Record<string, number>;
-  failedBy: Record<string, number>;
-  replyClasses: Record<string, number>;
-  medianReplyMs: number | null;
-}
-
-export interface VariantComparison {
-  metric: 'reply_rate';
-  method: 'two_proportion_z_test';
-  leader: string | null;
-  against: Array<{ variant: string; z: number; pValue: number; confidence: number }>;
-  confidence: number | null;
-  minSample: number;
-  requiredConfidence: number;
-  significant: boolean;
-  winner: string | null;
-}
-
-export interface StepReport extends Breakdown {
-  nodeId: string;
-  type: string | null;
-  label: string | null;
-  channels: string[];
-  variants: Array<Breakdown & { variant: string }>;
-  comparison: VariantComparison | null;
-  days: Array<{ day: string; counts: Counts }>;
-}
-
-export interface AnalyticsReport {
-  flowId: string;
-  timezone: 'Asia/Riyadh';
-  from: string;
-  to: string;
-  version: number | null;
-  variant: string | null;
-  versions: number[];
-  enrolled: number;
-  steps: StepReport[];
-  days: Array<{ day: string; enrolled: number; counts: Counts }>;
-}
 
 export interface AnalyticsFilter {
   from?: string | undefined;
