@@ -11,11 +11,11 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import reference from './reference-flow.json' with { type: 'json' };
 import { QueueRuntime } from '../engine/queue.js';
 import { createRegistry } from '../nodes/registry.js';
 import { FlowRepository, SqlRunStore, TenantRepository, openDatabase, type Database } from '../db/index.js';
+import { freshDatabase } from './fresh-database.js';
 import { load } from './load.js';
 import { flushPrefix } from '../test/helpers/redis.js';
 
@@ -44,25 +44,6 @@ function cpuMs(pid: number | undefined): number {
   } catch {
     return 0;
   }
-}
-
-async function freshDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `tadfuq_qbench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const a = new pg.Client({ connectionString: ADMIN_URL });
-      await a.connect();
-      await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await a.end();
-    },
-  };
 }
 
 /** Counted processes load bench/count-round-trips.ts (through tsx; the server code is the compiled dist/). */
@@ -124,7 +105,7 @@ function perExecution(before: Counts[], after: Counts[], executions: number): { 
 }
 
 async function throughput(workers: number, requests: number, concurrency: number): Promise<void> {
-  const { url, drop } = await freshDatabase();
+  const { url, drop } = await freshDatabase(ADMIN_URL, 'tadfuq_qbench');
   const prefix = `tq-qb-${randomBytes(3).toString('hex')}`;
   const db = await openDatabase({ databaseUrl: url, dataDir: '/tmp' });
   const tenant = await new TenantRepository(db).ensure('bench', 'Bench');
@@ -168,7 +149,7 @@ async function throughput(workers: number, requests: number, concurrency: number
 }
 
 async function waits(contacts: number, workers: number, spreadS: number): Promise<void> {
-  const { url, drop } = await freshDatabase();
+  const { url, drop } = await freshDatabase(ADMIN_URL, 'tadfuq_qbench');
   const prefix = `tq-qw-${randomBytes(3).toString('hex')}`;
   const db: Database = await openDatabase({ databaseUrl: url, dataDir: '/tmp' });
   const registry = createRegistry();

@@ -36,6 +36,7 @@ import { FlowRepository, TenantRepository, openDatabase } from '../db/index.js';
 import { createSqliteExecutor } from '../db/sql-executor.js';
 import { sqliteFile } from '../db/database.js';
 import { createRegistry } from '../nodes/registry.js';
+import { freshDatabase } from './fresh-database.js';
 import { load, type LoadResult } from './load.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -203,25 +204,6 @@ async function publish(databaseUrl: string | undefined, dataDir: string): Promis
   await db.close();
 }
 
-async function freshPg(): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `tadfuq_ref_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const a = new pg.Client({ connectionString: ADMIN_URL });
-      await a.connect();
-      await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await a.end();
-    },
-  };
-}
-
 /** Finished executions (a failed one is finished too: it no longer waits for anything). */
 const COUNT_FINISHED = "SELECT COUNT(*) AS n FROM executions WHERE status IN ('succeeded', 'failed', 'cancelled')";
 const FAILED = "SELECT COUNT(*) AS n, MIN(error) AS example FROM executions WHERE status = 'failed'";
@@ -256,7 +238,7 @@ async function startSqlite(port: number): Promise<Started> {
 }
 
 async function startPg(port: number, queue: boolean): Promise<Started> {
-  const { url, drop } = await freshPg();
+  const { url, drop } = await freshDatabase(ADMIN_URL, 'tadfuq_ref');
   await publish(url, '/tmp');
   const prefix = `tq-ref-${randomBytes(3).toString('hex')}`;
   const env = { ...process.env, TADFUQ_DEMO_ACTIVITY: '0', PORT: String(port), DATABASE_URL: url, REDIS_URL: queue ? REDIS_URL : '', TADFUQ_QUEUE_PREFIX: prefix, LOG_LEVEL: 'warn', TADFUQ_DATA_DIR: '/tmp' };
