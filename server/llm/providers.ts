@@ -15,20 +15,24 @@ import type GroqSdk from 'groq-sdk';
 import type OpenAISdk from 'openai';
 import { NodeFailure, ProviderError, type ChatCall, type ChatClient, type ChatReply, type GuardedFetch, type LlmProviderName } from '../../engine/index.js';
 
-// The SDKs load on the first call, not at start: together they cost about 0.4 s and 40 MB, and
-// most deployments use one or two of them (or none: the rules answer).
+// Each SDK loads on its provider's first call, not at start: together they cost about 0.4 s
+// and 40 MB (Gemini's alone most of it), and most deployments use one or two of them.
 interface Sdks {
   Groq: typeof GroqSdk;
   OpenAI: typeof OpenAISdk;
   Anthropic: typeof AnthropicSdk;
   genai: typeof GenAi;
 }
-let sdks: Sdks | undefined;
-let loading: Promise<Sdks> | undefined;
-function loadSdks(): Promise<Sdks> {
-  return (loading ??= Promise.all([import('groq-sdk'), import('openai'), import('@anthropic-ai/sdk'), import('@google/genai')]).then(
-    ([groq, openai, anthropic, genai]) => (sdks = { Groq: groq.default, OpenAI: openai.default, Anthropic: anthropic.default, genai }),
-  ));
+const SDK_LOADERS: { [K in keyof Sdks]: () => Promise<Sdks[K]> } = {
+  Groq: async () => (await import('groq-sdk')).default,
+  OpenAI: async () => (await import('openai')).default,
+  Anthropic: async () => (await import('@anthropic-ai/sdk')).default,
+  genai: async () => import('@google/genai'),
+};
+/** The SDKs loaded so far: an error can only be an instance of one of these. */
+const sdks: Partial<Sdks> = {};
+async function loadSdk<K extends keyof Sdks>(name: K): Promise<Sdks[K]> {
+  return (sdks[name] ??= await SDK_LOADERS[name]());
 }
 
 export const DEFAULT_BASE_URLS: Readonly<Record<LlmProviderName, string>> = {
@@ -102,16 +106,10 @@ export function retryAfterMs(headers: unknown, now = Date.now()): number | undef
 }
 
 function isInstance(err: unknown, names: readonly string[]): boolean {
-  // No SDK loaded yet: the error cannot be one of theirs.
-  if (!sdks) return false;
-  const { Groq, OpenAI, Anthropic } = sdks;
-  const classes: Record<string, unknown[]> = {
-    APIConnectionTimeoutError: [Groq.APIConnectionTimeoutError, OpenAI.APIConnectionTimeoutError, Anthropic.APIConnectionTimeoutError],
-    APIConnectionError: [Groq.APIConnectionError, OpenAI.APIConnectionError, Anthropic.APIConnectionError],
-    APIUserAbortError: [Groq.APIUserAbortError, OpenAI.APIUserAbortError, Anthropic.APIUserAbortError],
-    APIError: [Groq.APIError, OpenAI.APIError, Anthropic.APIError],
-  };
-  return names.some((n) => (classes[n] ?? []).some((C) => err instanceof (C as new () => unknown)));
+  // Only the SDKs loaded so far: an SDK never loaded threw nothing.
+  const loaded = [sdks.Groq, sdks.OpenAI, sdks.Anthropic].filter((sdk) => sdk !== undefined);
+  const classes = loaded.flatMap((sdk) => names.map((n) => (sdk as unknown as Record<string, unknown>)[n]));
+  return classes.some((C) => typeof C === 'function' && err instanceof (C as new () => unknown));
 }
 
 function causeChain(err: unknown): unknown[] {
@@ -202,8 +200,7 @@ function openAiCompatibleClient(provider: 'groq' | 'openai' | 'deepseek', key: P
   // organization/project null: never pick up OPENAI_ORG_ID / OPENAI_PROJECT_ID from the environment.
   let sdk: ChatSdk | undefined;
   return withDeadline((err) => classifyError(err, key.apiKey), async (call, signal) => {
-    const { Groq, OpenAI } = await loadSdks();
-    sdk ??= (provider === 'groq' ? new Groq(options) : new OpenAI({ ...options, organization: null, project: null })) as unknown as ChatSdk;
+    sdk ??= (provider === 'groq' ? new (await loadSdk('Groq'))(options) : new (await loadSdk('OpenAI'))({ ...options, organization: null, project: null })) as unknown as ChatSdk;
     const body: Record<string, unknown> = {
       model: call.model,
       messages: call.messages.map((m) => ({ role: m.role, content: m.content })),
@@ -226,7 +223,7 @@ function anthropicClient(key: ProviderKey, baseURL: string, fetch: GuardedFetch)
   // logLevel off: ANTHROPIC_LOG=debug in the environment would log requests; errors reach the chain anyway.
   let sdk: AnthropicSdk | undefined;
   return withDeadline((err) => classifyError(err, key.apiKey), async (call, signal) => {
-    const { Anthropic } = await loadSdks();
+    const Anthropic = await loadSdk('Anthropic');
     sdk ??= new Anthropic({ apiKey: key.apiKey, authToken: null, baseURL, maxRetries: 0, timeout: 600_000, fetch: sdkFetchOver(fetch), logLevel: 'off' });
     const system = call.messages.filter((m) => m.role === 'system').map((m) => m.content).join('\n\n');
     const message = await sdk.messages.create(
@@ -265,7 +262,7 @@ function geminiClient(key: ProviderKey, baseURL: string, fetch: GuardedFetch): C
         return response;
       };
       const client = withDeadline((err) => classifyGeminiError(err, key.apiKey, headers), async (c, signal) => {
-        const { genai } = await loadSdks();
+        const genai = await loadSdk('genai');
         sdk ??= new genai.GoogleGenAI({ apiKey: key.apiKey, vertexai: false, httpOptions: { baseUrl: baseURL, apiVersion: 'v1beta' } });
         const system = c.messages.filter((m) => m.role === 'system').map((m) => m.content).join('\n\n');
         const response = await sdk.models.generateContent({
@@ -299,7 +296,7 @@ export function classifyGeminiError(err: unknown, apiKey: string, headers?: Head
   const refused = causeChain(err).find((e): e is NodeFailure => e instanceof NodeFailure);
   if (refused) return new ProviderError('client_error', scrub(refused.message, apiKey), undefined, undefined, `llm_${refused.code}`);
   const message = scrub(err instanceof Error ? err.message : String(err), apiKey);
-  if (sdks && err instanceof sdks.genai.ApiError) {
+  if (sdks.genai && err instanceof sdks.genai.ApiError) {
     const status = err.status;
     if (status === 429) return new ProviderError('rate_limited', message, status, retryAfterMs(headers));
     if (status === 408) return new ProviderError('timeout', message, status);
