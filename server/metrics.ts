@@ -8,7 +8,6 @@
 // <token>` only; without it, loopback clients only.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { isQueueRuntime, type Runtime, type StepObservation } from '../engine/index.js';
 import type { Database } from '../db/index.js';
@@ -25,9 +24,9 @@ export interface Metrics {
   stop(): void;
 }
 
-/** The event loop's largest delay over a recent window (LOOP_WINDOW_MS), from perf_hooks. */
+/** The event loop's largest stall over a recent window (LOOP_WINDOW_MS). */
 export interface LoopMonitor {
-  /** Largest delay past the sampling interval seen in the window, in ms. */
+  /** Largest delay of the monitor's tick past its interval seen in the window, in ms. */
   lagMs(): number;
   stop(): void;
 }
@@ -35,34 +34,39 @@ export interface LoopMonitor {
 /** How far back /readyz and tadfuq_event_loop_lag_seconds look: five one-second buckets. */
 export const LOOP_WINDOW_MS = 5_000;
 const LOOP_BUCKET_MS = 1_000;
-const LOOP_RESOLUTION_MS = 10;
+const LOOP_TICK_MS = 50;
 
-export function createLoopMonitor(windowMs = LOOP_WINDOW_MS, bucketMs = LOOP_BUCKET_MS): LoopMonitor {
-  const histogram = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
-  histogram.enable();
-  const buckets: number[] = [];
+/**
+ * A JS ticker, not perf_hooks' histogram: the histogram forgets its previous tick on reset(),
+ * so a stall that ended just before a bucket rotation was lost when the rotation ran first.
+ * Here lagMs() also counts the stall still in progress (time since the last tick), so a
+ * request answered right after a blocked loop sees it whichever timer runs first.
+ */
+export function createLoopMonitor(windowMs = LOOP_WINDOW_MS, bucketMs = LOOP_BUCKET_MS, tickMs = LOOP_TICK_MS): LoopMonitor {
   const keep = Math.max(1, Math.round(windowMs / bucketMs));
-  let lastRotate = performance.now();
-  const rotate = setInterval(() => {
-    // This timer was held up by a stall too: its own lateness counts, because the histogram's
-    // next tick (which would have recorded the stall) may come after the reset below.
+  const buckets: number[] = [0];
+  let bucketStart = performance.now();
+  let lastTick = bucketStart;
+  const tick = setInterval(() => {
     const now = performance.now();
-    const lateNs = Math.max(0, now - lastRotate - bucketMs + LOOP_RESOLUTION_MS) * 1e6;
-    lastRotate = now;
-    buckets.push(Math.max(histogram.count > 0 ? histogram.max : 0, lateNs));
-    if (buckets.length > keep) buckets.shift();
-    histogram.reset();
-  }, bucketMs);
-  rotate.unref();
+    const late = Math.max(0, now - lastTick - tickMs);
+    lastTick = now;
+    while (now - bucketStart >= bucketMs) {
+      bucketStart += bucketMs;
+      buckets.push(0);
+      if (buckets.length > keep) buckets.shift();
+    }
+    // The stall belongs to the bucket it ended in (the current one, even after a long stall).
+    buckets[buckets.length - 1] = Math.max(buckets[buckets.length - 1]!, late);
+  }, tickMs);
+  tick.unref();
   return {
     lagMs() {
-      const maxNs = Math.max(histogram.count > 0 ? histogram.max : 0, ...buckets);
-      // The histogram records the time between timer ticks: subtract the tick itself.
-      return Math.max(0, Math.round(maxNs / 1e6 - LOOP_RESOLUTION_MS));
+      const inProgress = Math.max(0, performance.now() - lastTick - tickMs);
+      return Math.round(Math.max(inProgress, ...buckets));
     },
     stop() {
-      clearInterval(rotate);
-      histogram.disable();
+      clearInterval(tick);
     },
   };
 }

@@ -14,7 +14,7 @@ import { Registry } from 'prom-client';
 import { createContext, type AppContext } from '../../server/app-context.js';
 import { createApp } from '../../server/app.js';
 import { loadConfig } from '../../server/config.js';
-import { metricsListener, metricsRefusal } from '../../server/metrics.js';
+import { createLoopMonitor, metricsListener, metricsRefusal } from '../../server/metrics.js';
 
 const TOKEN = 'metrics-token-for-tests-0123456789';
 
@@ -108,6 +108,32 @@ describe('operator endpoints: private metrics, readiness on event-loop lag, priv
       const text = (await request(app).get('/metrics').expect(200)).text;
       expect(text).to.match(/^tadfuq_process_nodejs_eventloop_lag_p99_seconds \S+/m);
       expect(text).to.match(/^tadfuq_event_loop_lag_seconds \S+/m);
+    });
+  });
+
+  describe('loop monitor', () => {
+    it('sees a stall the moment the loop is free again, before any of its own ticks ran', () => {
+      const loop = createLoopMonitor(5_000, 1_000, 50);
+      try {
+        blockLoop(400);
+        expect(loop.lagMs()).to.be.at.least(300);
+      } finally {
+        loop.stop();
+      }
+    });
+
+    it('keeps a stall for the window, in the bucket it ended in, and forgets it after', async () => {
+      const loop = createLoopMonitor(300, 100, 10);
+      try {
+        blockLoop(250);
+        await new Promise((r) => setTimeout(r, 30));
+        expect(loop.lagMs()).to.be.at.least(200);
+        const until = Date.now() + 10_000;
+        while (loop.lagMs() >= 200 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+        expect(loop.lagMs()).to.be.below(200);
+      } finally {
+        loop.stop();
+      }
     });
   });
 
