@@ -1,11 +1,19 @@
-// The script every fresh context runs before the user's code (compiled once per isolate).
-// It is plain JavaScript in a string because it runs inside the isolate, never in Node.
+// The script an isolate runs before any user code (compiled once per isolate). It is plain
+// JavaScript in a string because it runs inside the isolate, never in Node. Two modes:
 //
-// It removes what a snippet must not have (WebAssembly: its memory is not counted by the
-// isolate's limit; SharedArrayBuffer/Atomics: blocking waits; WeakRef/FinalizationRegistry:
-// callbacks after the run), installs a `console` that collects lines, and returns `run`:
-//
-//   run(userFunction, argsJson, maxChars) -> Promise<[kind, payloadJson, logsJson]>
+// - 'context': run in every FRESH V8 CONTEXT before the user's code. It removes what a
+//   snippet must not have (WebAssembly: its memory is not counted by the isolate's limit;
+//   SharedArrayBuffer/Atomics: blocking waits; WeakRef/FinalizationRegistry: callbacks after
+//   the run), installs a `console` that collects lines, and returns
+//     run(userFunction, argsJson, maxChars) -> Promise<[kind, payloadJson, logsJson]>
+// - 'compartment': run ONCE per isolate, in a realm SES's lockdown() has frozen (every
+//   intrinsic reachable from the global object is immutable, so no run can leave state for the
+//   next). It returns
+//     runSource(wrappedSource, argsJson, maxChars) -> Promise<[kind, payloadJson, logsJson]>
+//   which evaluates the user's function in a NEW Compartment per run: its own global object,
+//   its own evaluator and console, the shared frozen intrinsics, and none of the excluded
+//   globals above. kind 'rejected' means SES refused the source (it rejects text that looks
+//   like an HTML comment, import() or direct eval); the sandbox then runs it in a fresh context.
 //
 // `kind` is 'ok' (payload: the output as JSON text) or 'error' (payload: {code, message,
 // name?, line?, column?}). Every string that leaves is built here from primitives with
@@ -18,7 +26,10 @@ export const BOOTSTRAP_FILENAME = 'tadfuq-sandbox-bootstrap.js';
 
 const filenamePattern = CODE_FILENAME.replace(/[.]/g, '[.]');
 
-export const BOOTSTRAP_SOURCE = String.raw`(function () {
+export type SandboxIsolation = 'compartment' | 'context';
+
+export function bootstrapSource(mode: SandboxIsolation): string {
+  return String.raw`(function (mode) {
   'use strict';
   const G = globalThis;
   const apply = Reflect.apply;
@@ -41,18 +52,9 @@ export const BOOTSTRAP_SOURCE = String.raw`(function () {
   const MAX_LINE = ${MAX_LOG_LINE};
   const MAX_DEPTH = 512;
 
-  for (const name of ['WebAssembly', 'SharedArrayBuffer', 'Atomics', 'FinalizationRegistry', 'WeakRef']) {
-    delete G[name];
-  }
-
   function clip(s, n) {
     return s.length > n ? apply(stringSlice, s, [0, n]) + '…' : s;
   }
-
-  // console: lines are kept here and returned with the result; nothing leaves during the run.
-  const lines = [];
-  let lineCount = 0;
-  let dropped = 0;
 
   function describe(value, depth, seen, budget) {
     switch (typeof value) {
@@ -95,43 +97,50 @@ export const BOOTSTRAP_SOURCE = String.raw`(function () {
     return out;
   }
 
-  function logger(prefix) {
-    return function () {
-      if (lineCount >= MAX_LINES - 1) { dropped++; return; }
-      let line = prefix;
-      for (let i = 0; i < arguments.length; i++) {
-        let text;
-        try {
-          text = describe(arguments[i], 0, [], MAX_LINE);
-        } catch (e) {
-          text = '[value that cannot be printed]';
+  // console: lines are kept per run and returned with the result; nothing leaves during the run.
+  function session() {
+    const lines = [];
+    let lineCount = 0;
+    let dropped = 0;
+
+    function logger(prefix) {
+      return function () {
+        if (lineCount >= MAX_LINES - 1) { dropped++; return; }
+        let line = prefix;
+        for (let i = 0; i < arguments.length; i++) {
+          let text;
+          try {
+            text = describe(arguments[i], 0, [], MAX_LINE);
+          } catch (e) {
+            text = '[value that cannot be printed]';
+          }
+          line += (i ? ' ' : '') + text;
+          if (line.length > MAX_LINE) break;
         }
-        line += (i ? ' ' : '') + text;
-        if (line.length > MAX_LINE) break;
-      }
-      lines[lineCount++] = clip(line, MAX_LINE);
-    };
-  }
-
-  const console = {
-    log: logger(''),
-    info: logger('[info] '),
-    debug: logger('[debug] '),
-    warn: logger('[warn] '),
-    error: logger('[error] '),
-  };
-  console.dir = console.log;
-  console.trace = console.debug;
-  Object.defineProperty(G, 'console', { value: console, writable: true, configurable: true, enumerable: false });
-
-  function logsJson() {
-    let out = '[';
-    for (let i = 0; i < lineCount; i++) {
-      const line = lines[i];
-      out += (i ? ',' : '') + stringify(typeof line === 'string' ? line : '');
+        lines[lineCount++] = clip(line, MAX_LINE);
+      };
     }
-    if (dropped > 0) out += (lineCount ? ',' : '') + stringify('… ' + dropped + ' more console lines dropped');
-    return out + ']';
+
+    const console = {
+      log: logger(''),
+      info: logger('[info] '),
+      debug: logger('[debug] '),
+      warn: logger('[warn] '),
+      error: logger('[error] '),
+    };
+    console.dir = console.log;
+    console.trace = console.debug;
+
+    function logsJson() {
+      let out = '[';
+      for (let i = 0; i < lineCount; i++) {
+        const line = lines[i];
+        out += (i ? ',' : '') + stringify(typeof line === 'string' ? line : '');
+      }
+      if (dropped > 0) out += (lineCount ? ',' : '') + stringify('… ' + dropped + ' more console lines dropped');
+      return out + ']';
+    }
+    return { console, logsJson };
   }
 
   // The output, as strict JSON: functions, symbols, BigInt, non-finite numbers, cycles, Map,
@@ -262,7 +271,7 @@ export const BOOTSTRAP_SOURCE = String.raw`(function () {
     return out + '}';
   }
 
-  return async function run(fn, argsJson, maxChars) {
+  async function runWith(fn, argsJson, maxChars, logsJson) {
     let kind;
     let payload;
     try {
@@ -279,5 +288,37 @@ export const BOOTSTRAP_SOURCE = String.raw`(function () {
       }
     }
     return [kind, payload, logsJson()];
+  }
+
+  if (mode === 'context') {
+    for (const name of ['WebAssembly', 'SharedArrayBuffer', 'Atomics', 'FinalizationRegistry', 'WeakRef']) {
+      delete G[name];
+    }
+    const own = session();
+    Object.defineProperty(G, 'console', { value: own.console, writable: true, configurable: true, enumerable: false });
+    return function run(fn, argsJson, maxChars) {
+      return runWith(fn, argsJson, maxChars, own.logsJson);
+    };
+  }
+
+  // Compartment mode: lockdown() ran before this script. Compartments get SES's tamed Date and
+  // Math (whose now()/random() throw) and no Intl or float arrays: give them the realm's, which
+  // are frozen like every other intrinsic.
+  const CompartmentCtor = Compartment;
+  const endowments = { Date: G.Date, Math: G.Math, Intl: G.Intl, Float32Array: G.Float32Array, Float64Array: G.Float64Array };
+  const REJECTED = /SES_(HTML_COMMENT|IMPORT|EVAL)_REJECTED/;
+  return function runSource(source, argsJson, maxChars) {
+    const own = session();
+    let fn;
+    try {
+      const compartment = new CompartmentCtor({ __options__: true, globals: { ...endowments, console: own.console } });
+      fn = compartment.evaluate(source);
+    } catch (e) {
+      const message = e !== null && typeof e === 'object' && typeof e.message === 'string' ? e.message : '';
+      if (apply(regexpExec, REJECTED, [message])) return PromiseCtor.resolve(['rejected', stringify(message), '[]']);
+      return PromiseCtor.resolve(['error', failure(e), '[]']);
+    }
+    return runWith(fn, argsJson, maxChars, own.logsJson);
   };
-})()`;
+})(${JSON.stringify(mode)})`;
+}
