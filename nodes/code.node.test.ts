@@ -263,10 +263,25 @@ describe('code', function () {
       expect((await run('return 1 + 1;')).output).to.equal(2);
     });
 
-    it('runs each snippet in a fresh context: globals do not leak between runs', async () => {
-      await run('globalThis.leak = input; Object.prototype.polluted = true; Array.prototype.push = null; return 1;', { input: 'secret' });
+    it('runs each snippet with its own global object: globals do not leak between runs', async () => {
+      await run('globalThis.leak = input; return 1;', { input: 'secret' });
       const { output } = await run('return [typeof leak, ({}).polluted === undefined, typeof [].push];');
       expect(output).to.deep.equal(['undefined', true, 'function']);
+    });
+
+    it('refuses changes to the shared intrinsics (they are frozen), with the line', async () => {
+      const refused = await failure('const a = 1;\nObject.prototype.polluted = true;\nreturn a;');
+      expect(refused.message).to.match(/polluted.*not extensible \(line 2/);
+    });
+
+    it('still runs what a compartment refuses (sloppy-only syntax, text like an HTML comment) in a fresh context', async () => {
+      const { output } = await run("var o = { a: 1 };\nwith (o) { a = 2; }\nreturn [o.a, '<!-- x -->', 010];");
+      expect(output).to.deep.equal([2, '<!-- x -->', 8]);
+    });
+
+    it('gives snippets the clock, randomness and Arabic number formatting', async () => {
+      const { output } = await run("return [Date.now() > 0, new Date().getFullYear() >= 2026, Math.random() < 1, new Intl.NumberFormat('ar-SA').format(1234), (1234.5).toLocaleString('en-US')];");
+      expect(output).to.deep.equal([true, true, true, '١٬٢٣٤', '1,234.5']);
     });
 
     it('runs snippets concurrently', async () => {

@@ -13,7 +13,8 @@
 //   which evaluates the user's function in a NEW Compartment per run: its own global object,
 //   its own evaluator and console, the shared frozen intrinsics, and none of the excluded
 //   globals above. kind 'rejected' means SES refused the source (it rejects text that looks
-//   like an HTML comment, import() or direct eval); the sandbox then runs it in a fresh context.
+//   like an HTML comment, import() or direct eval, and sloppy-only syntax such as `with`); the
+//   sandbox then runs it in a fresh context.
 //
 // `kind` is 'ok' (payload: the output as JSON text) or 'error' (payload: {code, message,
 // name?, line?, column?}). Every string that leaves is built here from primitives with
@@ -315,7 +316,9 @@ export function bootstrapSource(mode: SandboxIsolation): string {
       fn = compartment.evaluate(source);
     } catch (e) {
       const message = e !== null && typeof e === 'object' && typeof e.message === 'string' ? e.message : '';
-      if (apply(regexpExec, REJECTED, [message])) return PromiseCtor.resolve(['rejected', stringify(message), '[]']);
+      // The sandbox compiled this source as a sloppy script already: a SyntaxError here is
+      // sloppy-only syntax (with, legacy octal…), which a compartment (always strict) cannot run.
+      if (apply(regexpExec, REJECTED, [message]) || e instanceof SyntaxError) return PromiseCtor.resolve(['rejected', stringify(message), '[]']);
       return PromiseCtor.resolve(['error', failure(e), '[]']);
     }
     return runWith(fn, argsJson, maxChars, own.logsJson);

@@ -15,7 +15,8 @@ import path from 'node:path';
 import { inspect, types } from 'node:util';
 import { expect } from 'chai';
 import { runCode, type CodeRunRequest, type CodeRunResult } from '../../nodes/code/run-code.js';
-import { defaultSandboxPool, SandboxPool } from '../../nodes/code/sandbox-pool.js';
+import { SandboxPool } from '../../nodes/code/sandbox-pool.js';
+import type { SandboxIsolation } from '../../nodes/code/sandbox-bootstrap.js';
 import { MAX_LOG_LINE, MAX_LOG_LINES } from '../../nodes/code/limits.js';
 
 const CANARY = `tadfuq-canary-${randomUUID()}`;
@@ -28,8 +29,12 @@ let origin = '';
 
 type Hostile = Omit<CodeRunRequest, 'source'>;
 
+/** The pool of the isolation mode under test (the suite runs once per mode). */
+let pool: SandboxPool;
+let isolation: SandboxIsolation;
+
 async function attempt(source: string, options: Hostile = {}): Promise<CodeRunResult> {
-  return runCode({ source, input: { tenant: 'acme', secret: 'tenant-data' }, ...options });
+  return runCode({ source, input: { tenant: 'acme', secret: 'tenant-data' }, ...options }, { pool });
 }
 
 /** Nothing of the host leaked, nothing was written, nobody was called, nothing was polluted. */
@@ -44,15 +49,33 @@ function expectContained(result: CodeRunResult): void {
 
 /** The host is alive and a normal snippet still runs in a clean sandbox. */
 async function expectHealthy(): Promise<void> {
-  const r = await runCode({ source: 'return [input.n + 1, typeof process, typeof require, ({}).polluted];', input: { n: 1 } });
+  const r = await runCode({ source: 'return [input.n + 1, typeof process, typeof require, ({}).polluted];', input: { n: 1 } }, { pool });
   expect(r).to.deep.include({ ok: true, output: [2, 'undefined', 'undefined', null] });
 }
+
+/**
+ * In a compartment the same attempts fail earlier and with other messages: `this` is undefined
+ * (strict mode), unknown globals read as undefined, the Function constructor reached through
+ * prototypes throws, and intrinsics are frozen.
+ */
+const REFUSED_IN_COMPARTMENT = /is not defined|Cannot read properties of undefined|is not a function|not a valid constructor|is not a constructor|not extensible|read only|Strict mode code|Cannot convert undefined|Cannot assign to read only|Cannot define property|Cannot redefine property|Cannot delete property/;
 
 function failed(result: CodeRunResult, code: string, message?: RegExp): void {
   expect(result.ok, JSON.stringify(result)).to.equal(false);
   if (result.ok) return;
   expect(result.error.code, result.error.message).to.equal(code);
+  if (message && isolation === 'compartment' && code === 'code_error' && REFUSED_IN_COMPARTMENT.test(result.error.message)) return;
   if (message) expect(result.error.message).to.match(message);
+}
+
+/**
+ * An escape attempt whose context-mode outcome is a harmless output: in a compartment it may
+ * instead be refused outright (a code_error from a frozen intrinsic or the tamed Function
+ * constructor). Either way nothing escaped; expectContained() checks that separately.
+ */
+function refusedOrReturned(result: CodeRunResult, output: unknown): void {
+  if (isolation === 'compartment' && !result.ok && result.error.code === 'code_error' && REFUSED_IN_COMPARTMENT.test(result.error.message)) return;
+  returned(result, output);
 }
 
 /** For attacks V8 stops in more than one way (the memory limit, or by giving up on the isolate). */
@@ -76,10 +99,12 @@ function hostile(title: string, source: string | (() => string), check: (r: Code
   });
 }
 
-describe('code sandbox: escape attempts', function () {
+for (const mode of ['compartment', 'context'] as const) describe(`code sandbox: escape attempts (${mode} isolation)`, function () {
   this.timeout(20_000);
 
   before(async () => {
+    isolation = mode;
+    pool = new SandboxPool({ isolation: mode });
     process.env.TADFUQ_ESCAPE_CANARY = CANARY;
     server = http.createServer((req, res) => {
       hits++;
@@ -87,10 +112,11 @@ describe('code sandbox: escape attempts', function () {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    await expectHealthy(); // starts the shared pool
+    await expectHealthy(); // starts the pool
   });
 
   after(async () => {
+    await pool.close();
     delete process.env.TADFUQ_ESCAPE_CANARY;
     rmSync(PWNED, { force: true });
     await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -100,6 +126,7 @@ describe('code sandbox: escape attempts', function () {
     hostile("this.constructor.constructor('return process')()", "return this.constructor.constructor('return process')();", (r) => failed(r, 'code_error', /ReferenceError: process is not defined/));
 
     hostile('the global object has no Node globals', "const g = Function('return this')();\nreturn Object.getOwnPropertyNames(g);", (r) => {
+      if (isolation === 'compartment') return refusedOrReturned(r, 'strict functions have no global this'); // Function() is strict there
       expect(r.ok).to.equal(true);
       const names = (r as { output: string[] }).output;
       expect(names).to.include('JSON');
@@ -107,6 +134,13 @@ describe('code sandbox: escape attempts', function () {
     });
 
     hostile('process.env', 'return process.env;', (r) => failed(r, 'code_error', /ReferenceError: process is not defined/));
+
+    hostile('the global object of the run has no Node globals', 'return Object.getOwnPropertyNames(globalThis);', (r) => {
+      expect(r.ok, JSON.stringify(r)).to.equal(true);
+      const names = (r as { output: string[] }).output;
+      expect(names).to.include('JSON');
+      for (const name of NODE_GLOBALS) expect(names, name).not.to.include(name);
+    });
 
     hostile('globalThis.process and friends', 'return [globalThis.process, globalThis.env, globalThis.global, globalThis.Buffer] ;', (r) => returned(r, [null, null, null, null]));
 
@@ -144,7 +178,7 @@ describe('code sandbox: escape attempts', function () {
     hostile('n8n template-literal bypass: this[`constructor`][`constructor`]', 'return this[`constructor`][`constructor`](`return process`)();', (r) => failed(r, 'code_error', /process is not defined/));
 
     hostile("n8n-style __lookupGetter__ walk", "return ({}).__lookupGetter__('__proto__').constructor.constructor('return typeof process + typeof require')();", (r) =>
-      returned(r, 'undefinedundefined'),
+      refusedOrReturned(r, 'undefinedundefined'),
     );
 
     hostile('with (global) { process }', "with (Function('return this')()) { return [typeof process, typeof require, typeof console.log]; }", (r) => returned(r, ['undefined', 'undefined', 'function']));
@@ -152,7 +186,7 @@ describe('code sandbox: escape attempts', function () {
 
   describe('published vm2 escapes', () => {
     hostile('CVE-2022-36067: Error.prepareStackTrace CallSite.getThis()', "globalThis.Error.prepareStackTrace = (err, traces) => traces.map((t) => { const self = t.getThis(); return self && self.process ? 'ESCAPED' : 'contained'; });\nconst frames = new Error().stack;\nreturn { escaped: frames.includes('ESCAPED'), process: frames.constructor.constructor('return typeof process')() };", (r) =>
-      returned(r, { escaped: false, process: 'undefined' }),
+      refusedOrReturned(r, { escaped: false, process: 'undefined' }),
     );
 
     hostile(
@@ -173,7 +207,11 @@ describe('code sandbox: escape attempts', function () {
       'CVE-2023-32314: Proxy apply trap on Error name.toString',
       () =>
         `const err = new Error();\nerr.name = { toString: new Proxy(() => '', { apply(target, thiz, args) {\n  const process = args.constructor.constructor('return process')();\n  throw process.mainModule.require('child_process').execSync('touch ${PWNED}').toString();\n} }) };\ntry { err.stack; String(err); } catch (stdout) { return { caught: String(stdout) }; }\nreturn 'no throw';`,
-      (r) => returned(r, { caught: 'ReferenceError: process is not defined' }),
+      (r) => {
+        const caught = (r as { output?: { caught?: string } }).output?.caught;
+        if (isolation === 'compartment' && typeof caught === 'string' && REFUSED_IN_COMPARTMENT.test(caught)) return;
+        returned(r, { caught: 'ReferenceError: process is not defined' });
+      },
     );
 
     hostile(
@@ -207,13 +245,14 @@ describe('code sandbox: escape attempts', function () {
     });
 
     hostile('vm2 host exception from this.process.removeListener()', "try {\n  this.process.removeListener();\n} catch (hostException) {\n  return typeof hostException.constructor.constructor('return this')().process;\n}", (r) =>
-      returned(r, 'undefined'),
+      refusedOrReturned(r, 'undefined'),
     );
 
     hostile(
       'gf3/sandbox: exception from toLocaleString()',
       () => `try {\n  toLocaleString();\n} catch (pp) {\n  pp.constructor.constructor('return process')().mainModule.require('child_process').execSync('touch ${PWNED}');\n}\nreturn 'no exception';`,
-      (r) => failed(r, 'code_error', /process is not defined/),
+      // A compartment's global object inherits toLocaleString: nothing throws, nothing to catch.
+      (r) => (isolation === 'compartment' ? returned(r, 'no exception') : failed(r, 'code_error', /process is not defined/)),
     );
 
     hostile(
@@ -226,12 +265,12 @@ describe('code sandbox: escape attempts', function () {
   describe('tampering with what crosses the boundary', () => {
     it('polluting Object.prototype inside does not reach the host', async () => {
       const r = await attempt("Object.prototype.polluted = 'yes';\nArray.prototype.polluted = 1;\nObject.prototype.hijacked = () => 1;\nreturn { fine: ({}).polluted };");
-      returned(r, { fine: 'yes' });
+      refusedOrReturned(r, { fine: 'yes' }); // refused in a compartment: Object.prototype is frozen
       expectContained(r);
       await expectHealthy();
     });
 
-    hostile('Object.prototype.toJSON inside only changes the snippet’s own output', "Object.prototype.toJSON = function () { return 'hijacked'; };\nJSON.stringify = () => 'broken';\nreturn { a: 1 };", (r) => returned(r, 'hijacked'));
+    hostile('Object.prototype.toJSON inside only changes the snippet’s own output', "Object.prototype.toJSON = function () { return 'hijacked'; };\nJSON.stringify = () => 'broken';\nreturn { a: 1 };", (r) => refusedOrReturned(r, 'hijacked'));
 
     it('a __proto__ key in the output stays a plain key', async () => {
       const r = await attempt('return JSON.parse(\'{"__proto__": {"polluted": true}, "constructor": {"prototype": {"polluted": true}}}\');');
@@ -244,11 +283,12 @@ describe('code sandbox: escape attempts', function () {
       await expectHealthy();
     });
 
-    hostile("polluting the input's prototype", 'input.__proto__.polluted = 1;\nObject.getPrototypeOf(nodes).polluted = 1;\nvars.constructor.prototype.polluted = 1;\nreturn input.polluted;', (r) => returned(r, 1));
+    hostile("polluting the input's prototype", 'input.__proto__.polluted = 1;\nObject.getPrototypeOf(nodes).polluted = 1;\nvars.constructor.prototype.polluted = 1;\nreturn input.polluted;', (r) => refusedOrReturned(r, 1));
 
     it('getters on the returned object run inside; the host gets data properties', async () => {
       const r = await attempt("return { get x() { return this.constructor.constructor('return typeof process')(); }, get y() { return 42; } };");
-      returned(r, { x: 'undefined', y: 42 });
+      refusedOrReturned(r, { x: 'undefined', y: 42 });
+      if (!r.ok) return; // a compartment refuses the getter's Function constructor
       const output = (r as { output: object }).output;
       for (const key of ['x', 'y']) {
         const d = Object.getOwnPropertyDescriptor(output, key);
@@ -273,7 +313,8 @@ describe('code sandbox: escape attempts', function () {
 
     hostile('a thrown Proxy with throwing getters', "throw new Proxy({}, { get() { throw new Proxy({}, { get() { throw 1; } }); } });", (r) => failed(r, 'code_error'));
 
-    hostile('Error.prepareStackTrace that never returns', 'Error.prepareStackTrace = () => { for (;;) {} };\nthrow new Error("x");', (r) => failed(r, 'code_timeout'), { timeoutMs: 200 });
+    // In a compartment SES ignores the assignment (the realm's stack formatting stays), so the error arrives.
+    hostile('Error.prepareStackTrace that never returns', 'Error.prepareStackTrace = () => { for (;;) {} };\nthrow new Error("x");', (r) => (isolation === 'compartment' ? failed(r, 'code_error', /^Error: x/) : failed(r, 'code_timeout')), { timeoutMs: 200 });
   });
 
   describe('exhausting time and memory', () => {
@@ -344,10 +385,13 @@ describe('code sandbox: escape attempts', function () {
 
   describe('isolation between runs', () => {
     it("one run's globals and prototypes are gone in the next", async () => {
-      const a = await attempt("globalThis.stash = input.secret;\nObject.prototype.leak = input.secret;\nError.prepareStackTrace = () => 'hijacked';\nreturn 1;");
+      const a = await attempt("globalThis.stash = input.secret;\nreturn 1;");
       returned(a, 1);
-      const b = await attempt("return [typeof stash, ({}).leak ?? null, typeof Error.prepareStackTrace];", { input: { tenant: 'other' } });
-      returned(b, ['undefined', null, 'undefined']);
+      // Refused in a compartment (frozen intrinsics); in a context it only changes that context.
+      const a2 = await attempt("Object.prototype.leak = input.secret;\nError.prepareStackTrace = () => 'hijacked';\nreturn 1;");
+      refusedOrReturned(a2, 1);
+      const b = await attempt("return [typeof stash, ({}).leak ?? null, new Error('e').stack === 'hijacked'];", { input: { tenant: 'other' } });
+      returned(b, ['undefined', null, false]);
       expectContained(b);
       await expectHealthy();
     });
@@ -358,7 +402,12 @@ describe('code sandbox: escape attempts', function () {
         attempt("await null;\nreturn [typeof shared, Object.keys(globalThis)];", { input: { secret: 'tenant-b' } }),
       ]);
       returned(slow, 'tenant-a');
-      returned(probe, ['undefined', []]);
+      expect(probe.ok, JSON.stringify(probe)).to.equal(true);
+      const [sharedType, keys] = (probe as { output: [string, string[]] }).output;
+      expect(sharedType).to.equal('undefined');
+      // A compartment's own globals are the realm intrinsics it is given; a context has none.
+      expect(keys).to.deep.equal(isolation === 'compartment' ? ['Date', 'Math', 'Intl', 'Float32Array', 'Float64Array', 'console'].filter((k) => keys.includes(k)) : []);
+      expect(keys).not.to.include('shared');
       expectContained(probe);
       await expectHealthy();
     });
@@ -369,7 +418,7 @@ describe('code sandbox: escape attempts', function () {
       const r = await attempt('return Object.getOwnPropertyNames(globalThis).filter((k) => /env|secret|canary/i.test(k));');
       returned(r, []);
       expectContained(r);
-      const pids = defaultSandboxPool().pids();
+      const pids = pool.pids();
       expect(pids).to.have.length.above(0);
       if (!existsSync(`/proc/${pids[0]}/environ`)) return this.skip(); // Linux only
       for (const pid of pids) {
@@ -431,7 +480,7 @@ describe('code sandbox: escape attempts', function () {
       const controller = new AbortController();
       const started = Date.now();
       setTimeout(() => controller.abort(), 100);
-      const r = await runCode({ source: 'while (true) {}', timeoutMs: 10_000, signal: controller.signal });
+      const r = await runCode({ source: 'while (true) {}', timeoutMs: 10_000, signal: controller.signal }, { pool });
       failed(r, 'code_cancelled');
       expect(Date.now() - started).to.be.below(1000);
       await expectHealthy();
