@@ -1,5 +1,5 @@
 // code: runs a JavaScript snippet in the sandbox (nodes/code/): an isolated-vm isolate in a
-// supervised child process, a fresh context per run, with time and memory limits. The
+// supervised child process, a new SES Compartment (or fresh context) per run, with time and memory limits. The
 // snippet is the body of an async function of (input, trigger, nodes, vars); what it returns
 // is the output on `out`. Only JSON crosses the boundary, copied both ways.
 import { Type } from '@sinclair/typebox';
@@ -18,8 +18,8 @@ const params = Type.Object(
       ...label(
         'Code',
         'الشيفرة',
-        'JavaScript: the body of an async function receiving input (the item), trigger, nodes and vars; what it returns is the output. console.log lines go to the step logs.',
-        'JavaScript: جسم دالة غير متزامنة تتلقى input (العنصر) وtrigger وnodes وvars؛ وما تُرجعه هو المخرج. وتذهب أسطر console.log إلى سجلات الخطوة.',
+        'JavaScript (strict mode; built-in prototypes are read-only): the body of an async function receiving input (the item), trigger, nodes and vars; what it returns is the output. console.log lines go to the step logs.',
+        'JavaScript (الوضع الصارم؛ والنماذج الأولية المدمجة للقراءة فقط): جسم دالة غير متزامنة تتلقى input (العنصر) وtrigger وnodes وvars؛ وما تُرجعه هو المخرج. وتذهب أسطر console.log إلى سجلات الخطوة.',
       ),
       examples: ['return { ...input, total: input.items.reduce((sum, i) => sum + i.price, 0) };'],
     }),
