@@ -32,6 +32,8 @@ const SES_SOURCE = isolation === 'compartment' ? readFileSync(process.argv[5] ??
 const LOCKDOWN = "lockdown({ errorTaming: 'unsafe', stackFiltering: 'verbose', overrideTaming: 'severe', localeTaming: 'unsafe', consoleTaming: 'unsafe', errorTrapping: 'none', unhandledRejectionTrapping: 'none', reporting: 'none' })";
 const CONTEXT_BOOTSTRAP = bootstrapSource('context');
 const REALM_BOOTSTRAP = bootstrapSource('compartment');
+/** Heap added to a compartment isolate's limit for SES and the frozen realm. */
+const REALM_HEAP_MB = 2;
 /** Sources SES refused (they run in a fresh context), most recent last. */
 const contextOnly = new Set<string>();
 const CONTEXT_ONLY_KEEP = 256;
@@ -70,7 +72,8 @@ class Slot {
   constructor(readonly memoryMb: number) {
     isolatesCreated++;
     this.isolate = new ivm.Isolate({
-      memoryLimit: memoryMb,
+      // A locked-down realm holds ~1.7 MB more heap than a bare context: the snippet keeps its budget.
+      memoryLimit: memoryMb + (isolation === 'compartment' ? REALM_HEAP_MB : 0),
       // V8 lost control of this isolate: nothing in this process can be trusted any more.
       onCatastrophicError: () => process.kill(process.pid, 'SIGKILL'),
     });
