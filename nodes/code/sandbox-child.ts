@@ -302,14 +302,10 @@ async function execute(msg: RunRequestMessage): Promise<RunResultMessage> {
   let keep = false;
   let logs = '[]';
   // Promises that never settle do not count as running time for V8: this timer catches them.
-  // In a compartment it is the only clock: disposing the isolate stops a loop as surely as
-  // isolated-vm's own timeout, which costs a timer-thread round per run (~60 µs of CPU).
-  const expire = (): NodeJS.Timeout =>
-    setTimeout(() => {
-      state.timedOut = true;
-      slot.dispose();
-    }, msg.timeoutMs + DISPOSE_GRACE_MS);
-  let timer = expire();
+  const timer = setTimeout(() => {
+    state.timedOut = true;
+    slot.dispose();
+  }, msg.timeoutMs + DISPOSE_GRACE_MS);
   try {
     let script: ivm.Script;
     try {
@@ -325,10 +321,8 @@ async function execute(msg: RunRequestMessage): Promise<RunResultMessage> {
     let lineShift = 0;
     if (slot.realm && !contextOnly.has(msg.source)) {
       const realm = await slot.realm;
-      // The snippet's time starts now, not while a new isolate's realm was being set up.
-      clearTimeout(timer);
-      timer = expire();
       result = await realm.runSource.apply(undefined, [WRAPPER_PREFIX + msg.source + WRAPPER_SUFFIX + SOURCE_URL, msg.args, msg.maxOutputBytes], {
+        timeout: msg.timeoutMs,
         result: { promise: true, copy: true },
       });
       lineShift = WRAPPER_LINES; // evaluated as it stands: the wrapper's first line counts
