@@ -9,6 +9,7 @@ import { validateFlow, type Flow } from '../../engine/index.js';
 import { createRegistry } from '../../nodes/registry.js';
 import { codeTestCommand } from '../../nodes/code/code-test-command.js';
 import { runCode } from '../../nodes/code/run-code.js';
+import { SandboxPool } from '../../nodes/code/sandbox-pool.js';
 import { driveFlow } from '../../nodes/testing/drive-flow.js';
 
 const AT = '2026-03-01T09:00:00.000Z';
@@ -87,6 +88,20 @@ describe('code step', function () {
       const r = await runCode({ source: 'console.warn("careful"); return input * 2;', input: 21 });
       expect(r).to.deep.include({ ok: true, output: 42, logs: ['[warn] careful'] });
       expect(r.durationMs).to.be.a('number').and.above(0);
+    });
+
+    it("a short time limit is the snippet's own: a new isolate's realm set-up does not count against it", async () => {
+      const pool = new SandboxPool({ processes: 1, isolation: 'compartment' });
+      try {
+        await pool.start();
+        // Two timeouts retire both warm isolates; the next runs wait for new realms (~40 ms of CPU each).
+        const stuck = await Promise.all([1, 2].map(() => runCode({ source: 'while (true) {}', timeoutMs: 50 }, { pool })));
+        for (const r of stuck) expect(!r.ok && r.error.code).to.equal('code_timeout');
+        const quick = await Promise.all([1, 2, 3, 4].map((n) => runCode({ source: 'return input + 1;', input: n, timeoutMs: 10 }, { pool })));
+        expect(quick.map((r) => (r.ok ? r.output : r.error.code))).to.deep.equal([2, 3, 4, 5]);
+      } finally {
+        await pool.close();
+      }
     });
 
     it('answers a cancelled run at once', async () => {
