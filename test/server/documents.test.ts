@@ -292,6 +292,45 @@ for (const dialect of DIALECTS) {
       expect(/^\d+$/.test((send!.body!.document as { id: string }).id)).to.equal(true);
     });
 
+    it('outside the WhatsApp window the fallback template carries the document as its DOCUMENT header', async () => {
+      const contactId = await newContact('فهد', '+966556660001', 'fahad@example.sa');
+      await ctx.db.sql.query('UPDATE contacts SET last_inbound_at = NULL WHERE tenant_id = $1 AND id = $2', [tenantA, contactId]);
+      const doc = await store(tenantA, 'عرض.pdf', PDF('template'), contactId);
+      const before = graph.requests.length;
+      const result = await ctx.outbox.send(
+        { tenantId: tenantA, executionId: `t-${++stepSeq}`, flowId: 'f', nodeId: 'wa', stepId: `t-${stepSeq}:1` },
+        { channel: 'whatsapp', contactId, purpose: 'transactional', text: 'مرفق العرض', attachments: [doc.id], fallbackTemplate: { name: 'proposal_ready', language: 'ar', variables: { '1': 'فهد' } }, credential: 'wa' },
+        new AbortController().signal,
+      );
+      expect(result.status, JSON.stringify(result)).to.equal('sent');
+      const [upload, send] = graph.requests.slice(before);
+      expect(upload!.path).to.equal(`/v21.0/${NUMBER}/media`);
+      expect(sha(formData(upload!.bytes, String(upload!.headers['content-type'])).file!.data)).to.equal(doc.sha256);
+      const template = send!.body!.template as { name: string; components: { type: string; parameters: Record<string, unknown>[] }[] };
+      expect(send!.body!.type).to.equal('template');
+      expect(template.name).to.equal('proposal_ready');
+      expect(template.components[0]!.type).to.equal('header');
+      expect(template.components[0]!.parameters[0]).to.deep.include({ type: 'document' });
+      expect((template.components[0]!.parameters[0]!.document as { filename: string }).filename).to.equal('عرض.pdf');
+      expect(template.components[1]).to.deep.equal({ type: 'body', parameters: [{ type: 'text', text: 'فهد' }] });
+    });
+
+    it('a failed media upload is definite (no message went out): the row fails retryable, the message endpoint is never called', async () => {
+      const contactId = await newContact('سلمى', '+966557770001', 'salma@example.sa');
+      const doc = await store(tenantA, 'u.pdf', PDF('upload'), contactId);
+      for (const behaviour of [{ kind: 'answer' as const, status: 500, body: { error: { message: 'An unknown error occurred', type: 'OAuthException', code: 1 } } }, { kind: 'reset' as const }]) {
+        const before = graph.requests.length;
+        graph.next(behaviour);
+        const result = await ctx.outbox.send(
+          { tenantId: tenantA, executionId: `m-${++stepSeq}`, flowId: 'f', nodeId: 'wa', stepId: `m-${stepSeq}:1` },
+          { channel: 'whatsapp', contactId, purpose: 'transactional', text: 'x', attachments: [doc.id], credential: 'wa' },
+          new AbortController().signal,
+        );
+        expect(result, behaviour.kind).to.include({ status: 'failed', code: 'media_upload_failed', retryable: true });
+        expect(graph.requests.slice(before).map((r) => r.path)).to.deep.equal([`/v21.0/${NUMBER}/media`]);
+      }
+    });
+
     it('SMS and a provider without documents fail with attachments_unsupported; an unknown document with attachment_not_found', async () => {
       const contactId = await newContact('منى', '+966554440001', 'mona@example.sa');
       const doc = await store(tenantA, 'p.pdf', PDF('p'), contactId);
