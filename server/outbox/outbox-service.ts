@@ -393,6 +393,8 @@ export class OutboxService implements Outbox {
       for (const id of documentIds) {
         const doc = await documents.get(id, q);
         if (!doc || doc.erasedAt !== null) return fail({ code: 'attachment_not_found', message: `no document ${id} (attachments name stored documents, e.g. proposal.pdf's documentId)` });
+        // A document about another contact (their proposal names them) is not sent to this one.
+        if (doc.contactId !== null && doc.contactId !== contact.id) return fail({ code: 'attachment_of_another_contact', message: `document ${id} belongs to another contact` });
         total += doc.bytes;
       }
       if (total > MAX_ATTACHMENT_BYTES) return fail({ code: 'attachments_too_large', message: `the attachments together are at most ${MAX_ATTACHMENT_BYTES} bytes` });

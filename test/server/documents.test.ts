@@ -331,7 +331,7 @@ for (const dialect of DIALECTS) {
       }
     });
 
-    it('SMS and a provider without documents fail with attachments_unsupported; an unknown document with attachment_not_found', async () => {
+    it('SMS and a provider without documents fail with attachments_unsupported; an unknown or foreign document with attachment_not_found, another contact’s with attachment_of_another_contact', async () => {
       const contactId = await newContact('منى', '+966554440001', 'mona@example.sa');
       const doc = await store(tenantA, 'p.pdf', PDF('p'), contactId);
       const send = (req: Record<string, unknown>) =>
@@ -344,6 +344,9 @@ for (const dialect of DIALECTS) {
       const bDoc = await store(tenantB, 'b.pdf', PDF('b'));
       expect(await send({ channel: 'email', subject: 's', text: 'x', attachments: [bDoc.id], credential: 'mail' })).to.include({ status: 'failed', code: 'attachment_not_found' });
       expect(await send({ channel: 'whatsapp', text: 'x', attachments: [doc.id, bDoc.id], credential: 'wa' })).to.include({ status: 'failed', code: 'invalid_attachments' });
+      // Another contact's document (their proposal names them) is not sent to this contact.
+      const theirs = await store(tenantA, 'theirs.pdf', PDF('theirs'), await newContact('جود', '+966554440002', 'jood@example.sa'));
+      expect(await send({ channel: 'email', subject: 's', text: 'x', attachments: [theirs.id], credential: 'mail' })).to.include({ status: 'failed', code: 'attachment_of_another_contact' });
     });
 
     it('erasing the contact drops the bytes of its documents (its own and its executions’): 410, metadata stays', async () => {
