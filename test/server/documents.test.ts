@@ -248,6 +248,8 @@ for (const dialect of DIALECTS) {
       // The outbox row keeps the attachment; sending the same step again sends nothing more.
       const row = (await ctx.db.sql.query("SELECT id, step_id, attachments FROM outbound_messages WHERE tenant_id = $1 AND contact_id = $2 AND channel = 'email'", [tenantA, contactId]))[0]!;
       expect(JSON.parse(String(row.attachments))).to.deep.equal([docs[0]!.id]);
+      const listed = (await api().get(`/api/v1/outbox?contactId=${contactId}`).set(a.owner.headers).expect(200)).body.items as { attachments: string[] | null }[];
+      expect(listed.map((m) => m.attachments)).to.deep.equal([[docs[0]!.id]]);
       const count = smtp.messages.length;
       const again = await ctx.outbox.send(
         { tenantId: tenantA, executionId: docs[0]!.executionId, flowId: published.flowId, nodeId: 'mail', stepId: String(row.step_id) },
