@@ -22,6 +22,7 @@ import * as saudiChannels from './migrations/019-saudi-channels.js';
 import * as analyticsReadIndexes from './migrations/022-analytics-read-indexes.js';
 import * as payments from './migrations/023-payments.js';
 import * as llmUsageTaskClass from './migrations/024-llm-usage-task-class.js';
+import * as documents from './migrations/025-documents.js';
 
 /** Migrations are listed here (not globbed) so they work the same from source and from dist/. */
 const migrations = [
@@ -47,6 +48,7 @@ const migrations = [
   { name: '022-analytics-read-indexes', ...analyticsReadIndexes },
   { name: '023-payments', ...payments },
   { name: '024-llm-usage-task-class', ...llmUsageTaskClass },
+  { name: '025-documents', ...documents },
 ];
 
 const MIGRATIONS_TABLE = 'schema_migrations';

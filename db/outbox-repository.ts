@@ -75,6 +75,8 @@ export interface OutboxMessage {
   costCategory: string | null;
   /** The estimated cost in halalas (integer), null when unknown. */
   costHalalas: number | null;
+  /** Ids of the stored documents the message carries (migration 025), null when none. */
+  attachments: string[] | null;
 }
 
 /** What a new or re-decided row holds (the rest is derived). */
@@ -82,7 +84,7 @@ export type OutboxWrite = Pick<
   OutboxMessage,
   'executionId' | 'flowId' | 'nodeId' | 'stepId' | 'contactId' | 'channel' | 'purpose' | 'to' | 'provider' | 'credentialName' | 'template' | 'text' | 'subject' | 'html' | 'status'
 > &
-  Partial<Pick<OutboxMessage, 'blockedReason' | 'error' | 'deferredUntil' | 'reservedAt'>> & {
+  Partial<Pick<OutboxMessage, 'blockedReason' | 'error' | 'deferredUntil' | 'reservedAt' | 'attachments'>> & {
     /** A step of a published flow version: counted in the step analytics (not a column here). */
     analytics?: { flowVersion: number; variant: string } | undefined;
   };
@@ -138,6 +140,7 @@ export function outboxMessageOf(r: Row): OutboxMessage {
     senderSlotAt: num(r.sender_slot_at),
     costCategory: str(r.cost_category),
     costHalalas: num(r.cost_halalas),
+    attachments: parseJsonColumn(r.attachments ?? null) as string[] | null,
   };
 }
 
@@ -209,11 +212,12 @@ export class OutboxRepository implements DeliveryStatusSink {
       w.deferredUntil ?? null,
       w.reservedAt ?? null,
       now,
+      w.attachments?.length ? JSON.stringify(w.attachments) : null,
     ];
     if (existing) {
       await query(
         `UPDATE outbound_messages SET to_address = $3, provider = $4, credential_name = $5, template = $6, text = $7, subject = $8, html = $9, status = $10,
-           blocked_reason = $11, error = $12, deferred_until = $13, reserved_at = $14, updated_at = $15
+           blocked_reason = $11, error = $12, deferred_until = $13, reserved_at = $14, updated_at = $15, attachments = $16
          WHERE tenant_id = $1 AND id = $2`,
         [this.tenantId, existing.id, ...values],
       );
@@ -222,8 +226,8 @@ export class OutboxRepository implements DeliveryStatusSink {
     const id = uuidv7();
     await query(
       `INSERT INTO outbound_messages (id, tenant_id, execution_id, flow_id, node_id, step_id, contact_id, channel, purpose,
-         to_address, provider, credential_name, template, text, subject, html, status, blocked_reason, error, deferred_until, reserved_at, created_at, updated_at, attempts)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $22, 0)`,
+         to_address, provider, credential_name, template, text, subject, html, status, blocked_reason, error, deferred_until, reserved_at, created_at, attachments, updated_at, attempts)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $22, 0)`,
       [id, this.tenantId, w.executionId, w.flowId, w.nodeId, w.stepId, w.contactId, w.channel, w.purpose, ...values],
     );
     return this.tracked(w, (await this.get(id, query))!, query, now, true);

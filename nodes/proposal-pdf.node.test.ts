@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { createRequire } from 'node:module';
@@ -124,13 +125,32 @@ describe('proposal.pdf', () => {
   describe('the node', () => {
     const params = { number: '=deal.number', seller, buyer: { name: '=contact.name' }, lines: '=deal.lines', validDays: 14 };
 
-    it('renders from expressions and outputs the PDF, its hash and the totals', async () => {
+    it('without a document store: renders from expressions and outputs the PDF (base64), its hash and the totals', async () => {
       const { result } = await runNode(proposalPdfNode, { params, input: { deal: { number: 'Q-7', lines }, contact: { name: 'سارة' } } });
       const out = portOutput(result).output as Obj;
       expect(out).to.include({ filename: 'proposal-Q-7.pdf', contentType: 'application/pdf', subtotalHalalas: 870350, vatHalalas: 130553, totalHalalas: 1000903 });
       const pdf = Buffer.from(out.base64 as string, 'base64');
       expect(out.bytes).to.equal(pdf.length);
       expect(squash(await pdfText(pdf))).to.include('سارة');
+    });
+
+    it('stores the PDF through ctx.documents and outputs its id, not the bytes', async () => {
+      const stored: { filename: string; contentType: string; data: Uint8Array }[] = [];
+      const documents = {
+        async store(request: { filename: string; contentType: string; data: Uint8Array }) {
+          stored.push(request);
+          const sha256 = createHash('sha256').update(request.data).digest('hex');
+          return { id: 'doc-1', filename: request.filename, contentType: request.contentType, bytes: request.data.byteLength, sha256, created: stored.length === 1 };
+        },
+      };
+      const { result } = await runNode(proposalPdfNode, { params, input: { deal: { number: 'Q-7', lines }, contact: { name: 'سارة' } }, documents });
+      const out = portOutput(result).output as Obj;
+      expect(stored).to.have.length(1);
+      expect(stored[0]).to.include({ filename: 'proposal-Q-7.pdf', contentType: 'application/pdf' });
+      expect(out).to.include({ documentId: 'doc-1', filename: 'proposal-Q-7.pdf', contentType: 'application/pdf', bytes: stored[0]!.data.byteLength, totalHalalas: 1000903 });
+      expect(out.sha256).to.equal(createHash('sha256').update(stored[0]!.data).digest('hex'));
+      expect(out).to.not.have.property('base64');
+      expect(squash(await pdfText(Buffer.from(stored[0]!.data)))).to.include('سارة');
     });
 
     it('refuses bad input with a path (schema and resolved values)', async () => {

@@ -1,7 +1,9 @@
 // proposal.pdf: renders an Arabic (RTL) proposal or ZATCA simplified invoice to PDF — line items
 // in integer halalas, VAT 15% on the taxable total (rounded half up to the halala), Hijri and
 // Gregorian dates in Asia/Riyadh, seller and buyer details, and on invoices the ZATCA QR code.
-// The PDF is the step's output (base64, at most MAX_PDF_BYTES) for a later step to attach.
+// The PDF (at most MAX_PDF_BYTES) is stored in the tenant's documents (ctx.documents, once per
+// step) and the output names it (`documentId`) for send.email `attachments` or send.whatsapp
+// `document`; only a runtime without a document store puts the PDF itself in the output (`base64`).
 import { createHash } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
 import { choices, defineNode, Expr, label, NodeFailure } from '../engine/index.js';
@@ -94,8 +96,8 @@ export const proposalPdfNode = defineNode({
   sideEffects: false,
   label: { en: 'Proposal PDF', ar: 'عرض سعر PDF' },
   description: {
-    en: 'Renders an Arabic proposal or simplified tax invoice to PDF: line items in halalas, VAT 15% on the total (rounded half up), Hijri and Gregorian dates, seller and buyer, and the ZATCA QR code on invoices. Outputs {filename, contentType, bytes, sha256, base64, subtotalHalalas, vatHalalas, totalHalalas, qrPayload?}.',
-    ar: 'ينشئ عرض سعر أو فاتورة ضريبية مبسطة بالعربية بصيغة PDF: البنود بالهللة، وضريبة القيمة المضافة 15% على الإجمالي (تقريب النصف للأعلى)، والتاريخان الهجري والميلادي، وبيانات البائع والعميل، ورمز هيئة الزكاة على الفواتير. يُخرج {filename, contentType, bytes, sha256, base64, subtotalHalalas, vatHalalas, totalHalalas, qrPayload?}.',
+    en: 'Renders an Arabic proposal or simplified tax invoice to PDF: line items in halalas, VAT 15% on the total (rounded half up), Hijri and Gregorian dates, seller and buyer, and the ZATCA QR code on invoices. Stores the PDF in the workspace’s documents and outputs {documentId, filename, contentType, bytes, sha256, subtotalHalalas, vatHalalas, totalHalalas, qrPayload?}; attach it with send.email attachments or send.whatsapp document.',
+    ar: 'ينشئ عرض سعر أو فاتورة ضريبية مبسطة بالعربية بصيغة PDF: البنود بالهللة، وضريبة القيمة المضافة 15% على الإجمالي (تقريب النصف للأعلى)، والتاريخان الهجري والميلادي، وبيانات البائع والعميل، ورمز هيئة الزكاة على الفواتير. ويحفظ الملف في مستندات مساحة العمل ويُخرج {documentId, filename, contentType, bytes, sha256, subtotalHalalas, vatHalalas, totalHalalas, qrPayload?}؛ أرفقه عبر مرفقات send.email أو مستند send.whatsapp.',
   },
   icon: 'file-text',
   params,
@@ -122,19 +124,17 @@ export const proposalPdfNode = defineNode({
         ...(notes ? { notes } : {}),
       });
       ctx.log(`${p.kind} ${number}: ${pdf.length} bytes, total ${totals.totalHalalas} halalas`);
+      const filename = `${p.kind}-${number.replace(/[^A-Za-z0-9._-]/g, '_')}.pdf`;
+      const amounts = { subtotalHalalas: totals.subtotalHalalas, vatHalalas: totals.vatHalalas, totalHalalas: totals.totalHalalas, ...(qrPayload ? { qrPayload } : {}) };
+      if (ctx.documents) {
+        // Stored once per step: a re-run answers the first run's document (its bytes and hash).
+        const stored = await ctx.documents.store({ filename, contentType: 'application/pdf', data: pdf });
+        return { port: 'out', output: { documentId: stored.id, filename: stored.filename, contentType: stored.contentType, bytes: stored.bytes, sha256: stored.sha256, ...amounts } };
+      }
+      // No document store (a hand-built runtime): the PDF itself travels in the output.
       return {
         port: 'out',
-        output: {
-          filename: `${p.kind}-${number.replace(/[^A-Za-z0-9._-]/g, '_')}.pdf`,
-          contentType: 'application/pdf',
-          bytes: pdf.length,
-          sha256: createHash('sha256').update(pdf).digest('hex'),
-          base64: pdf.toString('base64'),
-          subtotalHalalas: totals.subtotalHalalas,
-          vatHalalas: totals.vatHalalas,
-          totalHalalas: totals.totalHalalas,
-          ...(qrPayload ? { qrPayload } : {}),
-        },
+        output: { filename, contentType: 'application/pdf', bytes: pdf.length, sha256: createHash('sha256').update(pdf).digest('hex'), base64: pdf.toString('base64'), ...amounts },
       };
     } catch (e) {
       if (e instanceof ProposalInputError) throw new NodeFailure('invalid_params', e.message, { retryable: false, path: '/params' + e.path });

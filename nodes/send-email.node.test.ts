@@ -49,4 +49,19 @@ describe('send.email', () => {
     const failed = fakeOutbox(() => ({ status: 'failed', messageId: 'm3', code: 'auth_failed', message: 'refused' }));
     expect((await failureOf(runNode(sendEmailNode, { params: { purpose: 'marketing', subject: 's', text: 't' }, subject: 'c1', outbox: failed }))).code).to.equal('auth_failed');
   });
+
+  it('passes attachments (stored document ids, from expressions) to the outbox', async () => {
+    const outbox = fakeOutbox((r) => ({ status: 'sent', messageId: 'm4', provider: 'smtp', providerMessageId: '<m4@x>', to: r.to ?? 'lead@example.test' }));
+    const nodes = { proposal: { port: 'out', output: { documentId: 'doc-7', filename: 'proposal-Q-7.pdf' } } };
+    await runNode(sendEmailNode, { params: { purpose: 'transactional', subject: 's', text: 't', attachments: ['=$nodes.proposal.output.documentId', 'doc-8'] }, nodes, subject: 'c1', outbox });
+    expect(outbox.requests[0]!.attachments).to.deep.equal(['doc-7', 'doc-8']);
+    // The whole list as one expression.
+    await runNode(sendEmailNode, { params: { purpose: 'transactional', subject: 's', text: 't', attachments: '=[$nodes.proposal.output.documentId]' }, nodes, subject: 'c1', outbox });
+    expect(outbox.requests[1]!.attachments).to.deep.equal(['doc-7']);
+    expect(checkParams(sendEmailNode, { purpose: 'marketing', subject: 's', text: 't', attachments: Array.from({ length: 11 }, (_, i) => `d${i}`) }).map((e) => e.path)).to.include('/attachments');
+    // An expression that finds no document fails the step with the param's path, before anything is sent.
+    const missing = await failureOf(runNode(sendEmailNode, { params: { purpose: 'transactional', subject: 's', text: 't', attachments: ['=$nodes.proposal.output.nothing'] }, nodes, subject: 'c1', outbox }));
+    expect(missing.path ?? '').to.match(/^\/params\/attachments/);
+    expect(outbox.requests).to.have.length(2);
+  });
 });

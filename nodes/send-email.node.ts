@@ -1,8 +1,9 @@
 // send.email: an email through the outbox (ctx.send), with the tenant's SMTP credential (the
 // named one, else the first), else the sandbox. Ports: `sent`, `blocked`, `error`.
+// `attachments`: stored documents (proposal.pdf's `documentId`) sent as real attachments.
 import { Type } from '@sinclair/typebox';
-import { defineNode, Expr, label, type FlowError } from '../engine/index.js';
-import { AbTestParam, ContactIdParam, CredentialParam, PurposeParam, SEND_PORTS, VariantsParam, abRequest, sendAndRoute, variantProblems } from './shared/send-node.js';
+import { defineNode, Expr, label, NodeFailure, type FlowError } from '../engine/index.js';
+import { AbTestParam, ContactIdParam, CredentialParam, DocumentIdParam, PurposeParam, SEND_PORTS, VariantsParam, abRequest, sendAndRoute, variantProblems } from './shared/send-node.js';
 
 const params = Type.Object(
   {
@@ -27,6 +28,19 @@ const params = Type.Object(
         }),
       ),
     ),
+    attachments: Type.Optional(
+      Expr(
+        Type.Array(DocumentIdParam('Document', 'المستند', 'A stored document’s id, e.g. =$nodes.proposal.output.documentId', 'معرّف مستند محفوظ، مثل =$nodes.proposal.output.documentId'), {
+          maxItems: 10,
+          ...label(
+            'Attachments',
+            'المرفقات',
+            'Stored documents (e.g. a proposal PDF) sent as attachments; up to 10, 20 MB together',
+            'مستندات محفوظة (مثل ملف عرض السعر PDF) تُرسل مرفقاتٍ؛ حتى 10 مستندات و20 ميغابايت إجمالًا',
+          ),
+        }),
+      ),
+    ),
     variants: Type.Optional(
       VariantsParam({
         subject: Type.Optional(Expr(Type.String({ minLength: 1, maxLength: 500, ...label('Subject', 'الموضوع', 'This variant’s subject line', 'سطر موضوع هذه النسخة') }))),
@@ -40,6 +54,16 @@ const params = Type.Object(
   },
   { additionalProperties: false },
 );
+
+/** The attachments param as resolved: a list of ids (one id given alone counts as a list of one). */
+function attachmentsOf(v: unknown): { attachments?: string[] } {
+  if (v === undefined || v === null) return {};
+  const list = Array.isArray(v) ? v : [v];
+  list.forEach((id, i) => {
+    if (typeof id !== 'string' || id === '' || id.length > 64) throw new NodeFailure('invalid_params', 'an attachment is a stored document’s id', { retryable: false, path: `/params/attachments/${i}` });
+  });
+  return list.length ? { attachments: list as string[] } : {};
+}
 
 export const sendEmailNode = defineNode({
   type: 'send.email',
@@ -70,6 +94,7 @@ export const sendEmailNode = defineNode({
         ...(p.text !== undefined ? { text: p.text } : {}),
         ...(p.html !== undefined ? { html: p.html } : {}),
         ...(p.to !== undefined ? { to: p.to } : {}),
+        ...attachmentsOf(p.attachments),
         ...(p.credential !== undefined ? { credential: p.credential } : {}),
         ...abRequest(p),
       },

@@ -30,7 +30,7 @@ describe('send.whatsapp', () => {
 
   it('needs a purpose and text or a template', () => {
     expect(checkParams(sendWhatsappNode, { text: 'hi' }).map((e) => e.path)).to.include('/purpose');
-    expect(checkParams(sendWhatsappNode, { purpose: 'marketing' })).to.deep.equal([{ path: '/text', code: 'required', message: 'give text or a template' }]);
+    expect(checkParams(sendWhatsappNode, { purpose: 'marketing' })).to.deep.equal([{ path: '/text', code: 'required', message: 'give text, a template or a document' }]);
     expect(checkParams(sendWhatsappNode, { purpose: 'marketing', text: 'hi' })).to.deep.equal([]);
     expect(checkParams(sendWhatsappNode, { purpose: 'marketing', template: { name: 'welcome' } })).to.deep.equal([]);
     expect(checkParams(sendWhatsappNode, { purpose: 'spam', text: 'hi' }).map((e) => e.path)).to.include('/purpose');
@@ -124,5 +124,16 @@ describe('send.whatsapp', () => {
       (e: unknown) => e,
     );
     expect(thrown).to.equal(deferral);
+  });
+
+  it('sends a stored document with its caption (document param), alone or with a template', async () => {
+    const outbox = fakeOutbox(sent);
+    const nodes = { proposal: { port: 'out', output: { documentId: 'doc-7' } } };
+    expect(checkParams(sendWhatsappNode, { purpose: 'transactional', document: { documentId: 'doc-7' } })).to.deep.equal([]);
+    expect(checkParams(sendWhatsappNode, { purpose: 'transactional' })).to.deep.equal([{ path: '/text', code: 'required', message: 'give text, a template or a document' }]);
+    await runNode(sendWhatsappNode, { params: { purpose: 'transactional', document: { documentId: '=$nodes.proposal.output.documentId', caption: '="عرض السعر " & number' } }, input: { number: 'Q-7' }, nodes, subject: 'c1', outbox });
+    expect(outbox.calls[0]!.request).to.deep.include({ channel: 'whatsapp', attachments: ['doc-7'], text: 'عرض السعر Q-7' });
+    await runNode(sendWhatsappNode, { params: { purpose: 'transactional', text: 'مرفق العرض', template: { name: 'proposal_ready' }, document: { documentId: 'doc-7' } }, nodes, subject: 'c1', outbox });
+    expect(outbox.calls[1]!.request).to.deep.include({ attachments: ['doc-7'], text: 'مرفق العرض', template: { name: 'proposal_ready', language: 'ar' } });
   });
 });

@@ -4,10 +4,12 @@
 // WhatsApp Cloud API, UltraMsg or Twilio credential (the named one, else the first), else the
 // sandbox. Outside the window a text send becomes `fallbackTemplate` when given, else it is
 // blocked (reason whatsapp_window_closed).
+// `document`: a stored document (proposal.pdf's `documentId`) sent as a WhatsApp document message
+// with its caption (WhatsApp Cloud API only; with a template, as the template's DOCUMENT header).
 // Ports: `sent`, `blocked` (no consent, no number — fails the step when not connected), `error`.
 import { Type } from '@sinclair/typebox';
 import { defineNode, Expr, label, type FlowError } from '../engine/index.js';
-import { AbTestParam, ContactIdParam, CredentialParam, PurposeParam, SEND_PORTS, VariantsParam, abRequest, sendAndRoute, variantProblems } from './shared/send-node.js';
+import { AbTestParam, ContactIdParam, CredentialParam, DocumentIdParam, PurposeParam, SEND_PORTS, VariantsParam, abRequest, sendAndRoute, variantProblems } from './shared/send-node.js';
 
 const TemplateSchema =
       Type.Object(
@@ -58,6 +60,25 @@ const params = Type.Object(
         ),
       }),
     ),
+    document: Type.Optional(
+      Type.Object(
+        {
+          documentId: DocumentIdParam('Document', 'المستند', 'A stored document’s id, e.g. =$nodes.proposal.output.documentId', 'معرّف مستند محفوظ، مثل =$nodes.proposal.output.documentId'),
+          caption: Type.Optional(
+            Expr(Type.String({ minLength: 1, maxLength: 1024, ...label('Caption', 'التعليق', 'Shown under the document; default: the message text', 'يظهر أسفل المستند؛ الافتراضي: نص الرسالة') })),
+          ),
+        },
+        {
+          additionalProperties: false,
+          ...label(
+            'Document',
+            'مستند',
+            'Send a stored document (e.g. a proposal PDF) as a WhatsApp document message — WhatsApp Cloud API only; with a template it fills the template’s document header',
+            'إرسال مستند محفوظ (مثل ملف عرض السعر PDF) رسالةَ مستند في واتساب — عبر واجهة WhatsApp Cloud فقط؛ ومع قالب يملأ ترويسة المستند في القالب',
+          ),
+        },
+      ),
+    ),
     variants: Type.Optional(
       VariantsParam({
         text: Type.Optional(Expr(Type.String({ minLength: 1, maxLength: 4096, ...label('Message', 'الرسالة', 'This variant’s text', 'نص هذه النسخة') }))),
@@ -101,7 +122,7 @@ export const sendWhatsappNode = defineNode({
   outputs: SEND_PORTS,
   credentials: ['whatsapp-cloud', 'ultramsg', 'twilio'],
   check(p): FlowError[] {
-    if (p.text === undefined && p.template === undefined) return [{ path: '/text', code: 'required', message: 'give text or a template' }];
+    if (p.text === undefined && p.template === undefined && p.document === undefined) return [{ path: '/text', code: 'required', message: 'give text, a template or a document' }];
     return variantProblems(p.variants);
   },
   async execute(ctx) {
@@ -111,7 +132,8 @@ export const sendWhatsappNode = defineNode({
       {
         channel: 'whatsapp',
         purpose: p.purpose,
-        ...(p.text !== undefined ? { text: p.text } : {}),
+        ...(p.document?.caption !== undefined ? { text: p.document.caption } : p.text !== undefined ? { text: p.text } : {}),
+        ...(p.document ? { attachments: [p.document.documentId] } : {}),
         ...(p.template ? { template: templateOf(p.template) } : {}),
         ...(p.fallbackTemplate ? { fallbackTemplate: templateOf(p.fallbackTemplate) } : {}),
         ...(p.to !== undefined ? { to: p.to } : {}),

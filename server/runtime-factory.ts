@@ -2,7 +2,7 @@
 // DATABASE_URL and REDIS_URL are set, in which case queue mode (BullMQ): the API process is a
 // producer and `npm run worker` processes run the executions.
 import type { Logger } from 'pino';
-import { DEFAULT_EXPRESSION_LIMITS, EmbeddedRuntime, NodeFailure, isQueueRuntime, type CredentialResolver, type CrmGateway, type EscalationGateway, type NodeRegistry, type Outbox, type Runtime, type ScheduleSpec, type StepObservation } from '../engine/index.js';
+import { DEFAULT_EXPRESSION_LIMITS, EmbeddedRuntime, NodeFailure, isQueueRuntime, type CredentialResolver, type CrmGateway, type DocumentGateway, type EscalationGateway, type NodeRegistry, type Outbox, type Runtime, type ScheduleSpec, type StepObservation } from '../engine/index.js';
 import { CredentialRepository, type Sealer } from '../db/credential-repository.js';
 import { SecretBoxError } from './security/secret-box.js';
 import { createRuntimeLlm } from './llm/index.js';
@@ -62,8 +62,8 @@ export async function createRuntime(
   observeStep?: (o: StepObservation) => void,
   credentials?: CredentialResolver,
   outbox?: Outbox,
-  /** ctx.escalations and ctx.crm (server/crm/sales-services.ts). */
-  sales?: { escalations?: EscalationGateway; crm?: CrmGateway },
+  /** ctx.escalations, ctx.crm and ctx.documents (server/crm/sales-services.ts). */
+  sales?: { escalations?: EscalationGateway; crm?: CrmGateway; documents?: DocumentGateway },
 ): Promise<Runtime> {
   const common = {
     ...(observeStep ? { observeStep } : {}),
@@ -71,6 +71,7 @@ export async function createRuntime(
     ...(outbox ? { outbox } : {}),
     ...(sales?.escalations ? { escalations: sales.escalations } : {}),
     ...(sales?.crm ? { crm: sales.crm } : {}),
+    ...(sales?.documents ? { documents: sales.documents } : {}),
     // ctx.llm: the routes of each task's class (engine/llm/routing.ts) → rules, with the tenant's keys and policy; usage rows in llm_usage.
     llm: createRuntimeLlm({ db, tenantSettings, ...(credentials ? { credentials } : {}), log }),
     store: new SqlRunStore(db.sql),

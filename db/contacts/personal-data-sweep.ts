@@ -68,6 +68,9 @@ export const SWEEP_TABLES: readonly SweepTable[] = [
   { table: 'llm_usage', key: ['id'], text: ['task'] },
   // A flow's sample input is often a real lead pasted from a webhook.
   { table: 'flows', key: ['id'], json: ['sample_input'] },
+  // Stored files (proposal PDFs): the bytes of the contact's own are dropped by DocumentRepository.eraseContact
+  // (the sweep cannot read inside a PDF); a file name may still name the person.
+  { table: 'documents', key: ['id'], text: ['filename'] },
 ];
 
 /**

@@ -6,6 +6,7 @@
 import type { Database } from '../database.js';
 import { parseJsonColumn, type Query } from '../sql-executor.js';
 import { OutboxRepository } from '../outbox-repository.js';
+import { DocumentRepository } from '../document-repository.js';
 
 /** What replaces an erased payload (step input and output, execution output, token inputs). */
 export const ERASED = Object.freeze({ redacted: 'contact_erased' });
@@ -57,12 +58,18 @@ export const CONTACT_TABLES: readonly { table: string; column: string }[] = [
   { table: 'deals', column: 'contact_id' },
   { table: 'meetings', column: 'contact_id' },
   { table: 'domain_events', column: 'subject' },
+  // Stored files (proposal PDFs): exported with their bytes as base64 (`data`).
+  { table: 'documents', column: 'contact_id' },
 ];
 
 /** A stored row as exported: JSON text columns parsed, everything else as stored. */
 function exportRow(row: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(row)) {
+    if (v instanceof Uint8Array) {
+      out[k] = Buffer.from(v).toString('base64'); // a BLOB/BYTEA (a document's bytes)
+      continue;
+    }
     if (typeof v === 'string' && /^[[{]/.test(v)) {
       try {
         out[k] = parseJsonColumn(v);
@@ -85,7 +92,7 @@ export class SubjectData {
   /**
    * Erasure of what the sales records hold about the contact: escalation reasons, payloads,
    * edits and notes, domain event data (its event ids and types stay, so the history still
-   * counts), meeting notes. Messages and executions are redacted by their own owners.
+   * counts), meeting notes, the bytes of its documents (theirs and its executions'). Messages and executions are redacted by their own owners.
    */
   async redactRelated(contactId: string, q: Query): Promise<void> {
     await q(
@@ -95,6 +102,8 @@ export class SubjectData {
     );
     await q('UPDATE domain_events SET data = $1 WHERE tenant_id = $2 AND subject = $3', [ERASED_TEXT, this.tenantId, contactId]);
     await q('UPDATE meetings SET notes = NULL WHERE tenant_id = $1 AND contact_id = $2', [this.tenantId, contactId]);
+    // Its documents (proposal PDFs name the buyer): the bytes go, the rows stay (id, size, hash, times).
+    await new DocumentRepository(this.db, this.tenantId).eraseContact(contactId, q);
     // Members' in-app notifications about its escalations repeat the reason in their titles.
     await q(
       `UPDATE notifications SET title_ar = $1, title_en = $1, body = NULL

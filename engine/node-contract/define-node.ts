@@ -5,7 +5,7 @@ import type { FlowError } from '../flow/flow-error.js';
 import type { LlmService } from '../llm/types.js';
 import type { SendRequest, SendResult } from '../outbox/send-contract.js';
 import type { Channel } from '../outbox/send-policy.js';
-import type { CrmAccess, EscalationAccess } from './sales-services.js';
+import type { CrmAccess, DocumentAccess, EscalationAccess } from './sales-services.js';
 
 export interface Localized {
   en: string;
@@ -100,6 +100,12 @@ export interface NodeContext<P> {
   escalations?: EscalationAccess;
   /** Lead and deal fields (crm.update), with their domain events. Absent when the runtime has none. */
   crm?: CrmAccess;
+  /**
+   * The tenant's document store (server/documents/): a file stored here gets an id that
+   * send.email `attachments` and send.whatsapp `document` take. One document per step (a step
+   * that runs again gets its first run's). Absent when the runtime has none.
+   */
+  documents?: DocumentAccess;
 }
 
 export type Wait =

@@ -93,3 +93,33 @@ export interface CrmAccess {
 export interface CrmGateway {
   update(step: StepIdentity, request: CrmUpdateRequest): Promise<CrmUpdateResult>;
 }
+
+/** A file a node asks the host to keep (proposal.pdf's PDF). */
+export interface DocumentStoreRequest {
+  /** Shown and sent as the attachment's name; any script (Arabic included), no path. */
+  filename: string;
+  contentType: string;
+  data: Uint8Array;
+}
+
+export interface StoredDocument {
+  /** The document's id: what send.email `attachments` and send.whatsapp `document` take. */
+  id: string;
+  filename: string;
+  contentType: string;
+  bytes: number;
+  /** Hex SHA-256 of the stored bytes. */
+  sha256: string;
+  /** False when a re-run step found the document its earlier run stored (that one is answered). */
+  created: boolean;
+}
+
+/** ctx.documents of one step: storing is idempotent per step (one document per step). */
+export interface DocumentAccess {
+  store(request: DocumentStoreRequest): Promise<StoredDocument>;
+}
+
+/** What the host implements (server/documents/). */
+export interface DocumentGateway {
+  store(step: StepIdentity, request: DocumentStoreRequest): Promise<StoredDocument>;
+}

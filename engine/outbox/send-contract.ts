@@ -28,6 +28,14 @@ export interface SendRequest {
   subject?: string;
   /** Email HTML body (sent as the HTML alternative of `text`). */
   html?: string;
+  /**
+   * Stored documents (ids from ctx.documents, e.g. proposal.pdf's `documentId`) the message
+   * carries: email attachments (at most 10), or WhatsApp's one document (a document message with
+   * `text` as its caption; with a template, the template's DOCUMENT header). SMS and providers
+   * that cannot send files fail with `attachments_unsupported`; a document about another contact
+   * with `attachment_of_another_contact`.
+   */
+  attachments?: string[];
   /** Name of the tenant credential of the provider to use; absent: the tenant's default for the channel (or the sandbox). */
   credential?: string;
   /**

@@ -23,7 +23,7 @@ import { ExecutionConflict } from '../errors/execution-conflict.error.js';
 import { MemoryRateLimiter, type RateLimiter } from './rate-limiter.js';
 import type { LlmServiceFactory } from '../llm/types.js';
 import type { Outbox } from '../outbox/send-contract.js';
-import type { CrmGateway, EscalationGateway } from '../node-contract/sales-services.js';
+import type { CrmGateway, DocumentGateway, EscalationGateway } from '../node-contract/sales-services.js';
 
 export interface Logger {
   info(obj: object, msg?: string): void;
@@ -79,6 +79,8 @@ export interface DriverOptions {
   escalations?: EscalationGateway;
   /** Lead and deal updates behind ctx.crm (server/crm/); absent = none. */
   crm?: CrmGateway;
+  /** The document store behind ctx.documents (server/documents/); absent = none. */
+  documents?: DocumentGateway;
   /** Called once an execution's end (succeeded, failed, cancelled) is committed; must not throw. */
   onFinished?: (meta: ExecutionMeta, state: Settled) => void | Promise<void>;
 }
@@ -228,6 +230,7 @@ export abstract class ExecutionDriver {
       ...(options.outbox ? { outbox: options.outbox } : {}),
       ...(options.escalations ? { escalations: options.escalations } : {}),
       ...(options.crm ? { crm: options.crm } : {}),
+      ...(options.documents ? { documents: options.documents } : {}),
     };
   }
 

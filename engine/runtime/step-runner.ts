@@ -15,7 +15,7 @@ import { RateLimited, type RateLimiter } from './rate-limiter.js';
 import type { LlmServiceFactory } from '../llm/types.js';
 import type { Outbox, SendRequest } from '../outbox/send-contract.js';
 import type { Channel } from '../outbox/send-policy.js';
-import type { CrmGateway, EscalationGateway, StepIdentity } from '../node-contract/sales-services.js';
+import type { CrmGateway, DocumentGateway, EscalationGateway, StepIdentity } from '../node-contract/sales-services.js';
 
 export interface StepRunnerDeps {
   registry: NodeRegistry;
@@ -42,6 +42,8 @@ export interface StepRunnerDeps {
   escalations?: EscalationGateway;
   /** Lead and deal updates behind ctx.crm (server/crm/); absent = ctx.crm undefined. */
   crm?: CrmGateway;
+  /** The document store behind ctx.documents (server/documents/); absent = ctx.documents undefined. */
+  documents?: DocumentGateway;
 }
 
 /**
@@ -92,12 +94,13 @@ function outboxAccess(
   };
 }
 
-/** ctx.escalations and ctx.crm of one node run, bound to its step. */
-function salesAccess(deps: StepRunnerDeps, step: StepIdentity): Pick<NodeContext<unknown>, 'escalations' | 'crm'> {
-  const { escalations, crm } = deps;
+/** ctx.escalations, ctx.crm and ctx.documents of one node run, bound to its step. */
+function salesAccess(deps: StepRunnerDeps, step: StepIdentity): Pick<NodeContext<unknown>, 'escalations' | 'crm' | 'documents'> {
+  const { escalations, crm, documents } = deps;
   return {
     ...(escalations ? { escalations: { open: (request) => escalations.open(step, request) } } : {}),
     ...(crm ? { crm: { update: (request) => crm.update(step, request) } } : {}),
+    ...(documents ? { documents: { store: (request) => documents.store(step, request) } } : {}),
   };
 }
 

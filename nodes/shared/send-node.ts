@@ -50,6 +50,9 @@ export const CredentialParam = (types: string[]) =>
     ),
   });
 
+/** A stored document's id (proposal.pdf's `documentId`), literal or an expression. */
+export const DocumentIdParam = (en: string, ar: string, dEn: string, dAr: string) => Expr(Type.String({ minLength: 1, maxLength: 64, ...label(en, ar, dEn, dAr) }));
+
 export const SEND_PORTS: PortSpec[] = [
   { port: 'sent', label: { en: 'Sent', ar: 'أُرسلت' } },
   { port: 'blocked', label: { en: 'Blocked (no consent)', ar: 'محظورة (لا موافقة)' } },

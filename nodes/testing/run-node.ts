@@ -19,6 +19,7 @@ import {
   type Outbox,
   type SendRequest,
   type CrmAccess,
+  type DocumentAccess,
   type EscalationAccess,
   type LlmService,
 } from '../../engine/index.js';
@@ -56,6 +57,8 @@ export interface RunNodeOptions {
   escalations?: EscalationAccess;
   /** ctx.crm (crm.update); absent: undefined. */
   crm?: CrmAccess;
+  /** ctx.documents (proposal.pdf stores its PDF); absent: undefined. */
+  documents?: DocumentAccess;
 }
 
 export interface RunNodeResult<P = unknown> {
@@ -137,6 +140,7 @@ export async function runNode<S extends TSchema>(nodeType: NodeType<S>, options:
     connected: (port: string) => options.connectedPorts === undefined || options.connectedPorts.includes(port),
     ...(options.escalations ? { escalations: options.escalations } : {}),
     ...(options.crm ? { crm: options.crm } : {}),
+    ...(options.documents ? { documents: options.documents } : {}),
     ...(options.llm ? { llm: options.llm } : {}),
   };
   const result = await nodeType.execute(ctx);

@@ -36,7 +36,8 @@ export interface ProviderRequest {
   method: string;
   url: string;
   headers?: Record<string, string>;
-  body?: string;
+  /** Text, or bytes (a multipart upload). */
+  body?: string | Uint8Array;
   timeoutMs?: number;
 }
 

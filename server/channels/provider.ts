@@ -4,6 +4,16 @@
 import type { SendChannel } from '../../engine/outbox/send-contract.js';
 import type { EgressPolicy } from '../../engine/index.js';
 
+/** A stored document a message carries (OutboundMessage.attachments), loaded by the outbox. */
+export interface OutboundAttachment {
+  documentId: string;
+  filename: string;
+  contentType: string;
+  data: Buffer;
+  /** Hex SHA-256 of `data`. */
+  sha256: string;
+}
+
 export interface OutboundMessage {
   channel: SendChannel;
   /** E.164 phone for whatsapp/sms, an email address for email. */
@@ -23,6 +33,11 @@ export interface OutboundMessage {
    * when TADFUQ_PUBLIC_URL is configured. Absent: the provider account's own setting applies.
    */
   statusCallbackUrl?: string;
+  /**
+   * Stored documents to send (SendRequest.attachments): email attachments; WhatsApp's one
+   * document. Only given to providers whose `attachments` is true (the outbox refuses the rest).
+   */
+  attachments?: OutboundAttachment[];
 }
 
 export interface ProviderSendResult {
@@ -63,6 +78,8 @@ export interface ChannelProvider {
   readonly channels: readonly SendChannel[];
   /** The credential type (server/security/credential-types.ts) it sends with; null for the sandbox. */
   readonly credentialType: string | null;
+  /** Whether it sends stored documents (OutboundMessage.attachments); absent: a send with attachments fails with attachments_unsupported. */
+  readonly attachments?: boolean;
   /**
    * `egress` is the tenant's egress policy (allowPrivateNetwork): every connection the provider
    * opens goes through the egress guard with it (engine/runtime/egress-guard.ts), so a

@@ -5,7 +5,9 @@
 // The Message-ID is derived from the outbox message id (`<referenceId@sender-domain>`), so a
 // message is recognisable in the recipient's headers, bounces and in the provider id the outbox
 // stores. Text is always sent; `html` (optional) is the alternative part. Templates are rendered
-// from the text (and html: variables HTML-escaped) and subject with their variables.
+// from the text (and html: variables HTML-escaped) and subject with their variables. Stored
+// documents (OutboundMessage.attachments, e.g. proposal PDFs) go as real MIME attachments
+// (base64, their file name — Arabic too, RFC 2231 — and content type).
 //
 // Failures: the SMTP server's refusal of the envelope or the message (a 4yz/5yz reply) is
 // definite (4yz retryable, 5yz not); no connection, DNS failure, TLS failure or a connect /
@@ -100,6 +102,7 @@ export class SmtpProvider implements ChannelProvider {
   readonly name = 'smtp' as const;
   readonly channels = ['email'] as const;
   readonly credentialType = 'smtp';
+  readonly attachments = true;
 
   constructor(private readonly options: SmtpOptions = {}) {}
 
@@ -148,6 +151,7 @@ export class SmtpProvider implements ChannelProvider {
         subject,
         text,
         ...(html !== undefined ? { html } : {}),
+        ...(message.attachments?.length ? { attachments: message.attachments.map((a) => ({ filename: a.filename, content: a.data, contentType: a.contentType, contentDisposition: 'attachment' as const })) } : {}),
         messageId,
         headers: { 'X-Tadfuq-Message-Id': message.referenceId },
         signal,

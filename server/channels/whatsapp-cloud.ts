@@ -16,10 +16,22 @@
 // (expired token) and 401/403 are `auth_failed`. 5xx, timeouts and resets after the request
 // went out are uncertain (provider-http.ts). A 200 without a message id is uncertain too.
 //
+// Documents (OutboundMessage.attachments: one stored PDF): uploaded first,
+//
+//   POST {baseUrl}/{version}/{phoneNumberId}/media   multipart/form-data: messaging_product=whatsapp,
+//    type=<content type>, file=<bytes; filename>   → 200 {"id":"<media id>"}
+//
+// then sent by media id: `"type":"document","document":{"id","filename","caption"}` (the text is
+// the caption), or with a template as its DOCUMENT header parameter (`components: [{"type":
+// "header","parameters":[{"type":"document","document":{"id","filename"}}]}, …]`). An upload that
+// fails in any way is definite (no message went out; retryable unless Meta refused it): the step
+// may retry, uploading again (an unused media id expires on Meta's side).
+//
 // Template variables: numbered keys ("1", "2", …) become positional body parameters in order;
 // other keys become named parameters (`parameter_name`), as the Cloud API accepts both.
 import type { EgressPolicy } from '../../engine/index.js';
-import type { ChannelProvider, OutboundMessage, ProviderSendResult } from './provider.js';
+import { randomBytes } from 'node:crypto';
+import type { ChannelProvider, OutboundAttachment, OutboundMessage, ProviderSendResult } from './provider.js';
 import { ProviderError } from './provider.js';
 import { baseUrlOf, joinUrl, jsonObjectOf, providerRequest, statusError } from './provider-http.js';
 
@@ -77,21 +89,32 @@ export function templateParameters(variables: Record<string, string> | undefined
   return named.map(([k, v]) => ({ type: 'text', parameter_name: k, text: v }));
 }
 
-/** The JSON body of a send (pure; exported for the tests). */
-export function messageBody(message: OutboundMessage): Record<string, unknown> {
+/** A document uploaded to the media endpoint, by id. */
+export interface UploadedMedia {
+  id: string;
+  filename: string;
+}
+
+/** The JSON body of a send (pure; exported for the tests). `media`: the uploaded document. */
+export function messageBody(message: OutboundMessage, media?: UploadedMedia): Record<string, unknown> {
   const base = { messaging_product: 'whatsapp', recipient_type: 'individual', to: waNumber(message.to), biz_opaque_callback_data: message.referenceId };
   if (message.template) {
     const parameters = templateParameters(message.template.variables);
+    const components = [
+      ...(media ? [{ type: 'header', parameters: [{ type: 'document', document: { id: media.id, filename: media.filename } }] }] : []),
+      ...(parameters.length > 0 ? [{ type: 'body', parameters }] : []),
+    ];
     return {
       ...base,
       type: 'template',
       template: {
         name: message.template.name,
         language: { code: message.template.language ?? 'ar' },
-        ...(parameters.length > 0 ? { components: [{ type: 'body', parameters }] } : {}),
+        ...(components.length > 0 ? { components } : {}),
       },
     };
   }
+  if (media) return { ...base, type: 'document', document: { id: media.id, filename: media.filename, ...(message.text ? { caption: message.text.slice(0, 1024) } : {}) } };
   if (!message.text) throw new ProviderError('invalid_message', 'whatsapp-cloud: a message needs text or a template', true, false);
   return { ...base, type: 'text', text: { preview_url: false, body: message.text } };
 }
@@ -100,14 +123,53 @@ export class WhatsAppCloudProvider implements ChannelProvider {
   readonly name = 'whatsapp-cloud' as const;
   readonly channels = ['whatsapp'] as const;
   readonly credentialType = 'whatsapp-cloud';
+  /** One document per message (uploaded to the media endpoint first). */
+  readonly attachments = true;
 
   constructor(private readonly options: WhatsAppCloudOptions = {}) {}
+
+  /** Upload a document to the media endpoint; every failure is definite (no message went out). */
+  private async upload(file: OutboundAttachment, credential: Record<string, string>, signal: AbortSignal, egress: EgressPolicy): Promise<UploadedMedia> {
+    const boundary = `tadfuq-${randomBytes(12).toString('hex')}`;
+    const { body, contentType } = multipart(boundary, [
+      { name: 'messaging_product', value: 'whatsapp' },
+      { name: 'type', value: file.contentType },
+      { name: 'file', filename: file.filename, contentType: file.contentType, data: file.data },
+    ]);
+    const base = baseUrlOf(credential, GRAPH_API, 'whatsapp-cloud');
+    try {
+      const answer = await providerRequest(
+        'whatsapp-cloud',
+        {
+          method: 'POST',
+          url: joinUrl(base, `/${versionOf(credential)}/${encodeURIComponent(credential.phoneNumberId!)}/media`),
+          headers: { authorization: `Bearer ${credential.accessToken}`, 'content-type': contentType, accept: 'application/json' },
+          body,
+          timeoutMs: this.options.timeoutMs,
+        },
+        signal,
+        egress,
+      );
+      const json = jsonObjectOf(answer.text);
+      if (answer.status < 200 || answer.status >= 300) throw graphError(answer.status, json, answer.text);
+      const id = json?.id;
+      if (typeof id !== 'string' || id === '') throw new ProviderError('media_upload_failed', 'whatsapp-cloud: the media upload answered no id', true, true);
+      return { id, filename: file.filename };
+    } catch (err) {
+      // Only the upload happened: whatever its outcome, the recipient got nothing.
+      if (err instanceof ProviderError && !err.definite) throw new ProviderError('media_upload_failed', `${err.message.replace(/; the message may have been sent$/, '')}; the document upload failed, no message was sent`, true, true);
+      throw err;
+    }
+  }
 
   async send(message: OutboundMessage, credential: Record<string, string>, signal: AbortSignal, egress: EgressPolicy): Promise<ProviderSendResult> {
     if (message.channel !== 'whatsapp') throw new ProviderError('unsupported_channel', `whatsapp-cloud sends WhatsApp only, not ${message.channel}`, true, false);
     const { accessToken, phoneNumberId } = credential;
     if (!accessToken || !phoneNumberId) throw new ProviderError('invalid_credential', 'whatsapp-cloud: the credential needs accessToken and phoneNumberId', true, false);
-    const body = JSON.stringify(messageBody(message));
+    if ((message.attachments?.length ?? 0) > 1) throw new ProviderError('invalid_message', 'whatsapp-cloud: a message carries one document', true, false);
+    const file = message.attachments?.[0];
+    const media = file ? await this.upload(file, credential, signal, egress) : undefined;
+    const body = JSON.stringify(messageBody(message, media));
     const base = baseUrlOf(credential, GRAPH_API, 'whatsapp-cloud');
     const answer = await providerRequest(
       'whatsapp-cloud',
@@ -185,4 +247,22 @@ export async function fetchTemplates(credential: Record<string, string>, signal:
     if (!after) return out;
   }
   return out;
+}
+
+type Part = { name: string; value: string } | { name: string; filename: string; contentType: string; data: Buffer };
+
+/** A multipart/form-data body (RFC 7578: the file name as UTF-8 in `filename`, quotes and line breaks escaped as browsers do; no `filename*`). */
+export function multipart(boundary: string, parts: Part[]): { body: Buffer; contentType: string } {
+  const chunks: Buffer[] = [];
+  for (const part of parts) {
+    if ('value' in part) {
+      chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${part.name}"\r\n\r\n${part.value}\r\n`, 'utf8'));
+      continue;
+    }
+    const name = part.filename.replace(/"/g, '%22').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+    const disposition = `form-data; name="${part.name}"; filename="${name}"`;
+    chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: ${disposition}\r\nContent-Type: ${part.contentType}\r\n\r\n`, 'utf8'), part.data, Buffer.from('\r\n'));
+  }
+  chunks.push(Buffer.from(`--${boundary}--\r\n`));
+  return { body: Buffer.concat(chunks), contentType: `multipart/form-data; boundary=${boundary}` };
 }

@@ -1,8 +1,8 @@
-// Builds the services of the sales side (event routing, the escalation inbox, the CRM records)
+// Builds the services of the sales side (event routing, the escalation inbox, the CRM records, the document store)
 // for one process, before its runtime exists: they reach the runtime lazily (bind()), and the
-// runtime reaches them through the gateways (ctx.escalations, ctx.crm), like credentials.
+// runtime reaches them through the gateways (ctx.escalations, ctx.crm, ctx.documents), like credentials.
 import type { Logger } from 'pino';
-import type { CrmGateway, EscalationGateway, Runtime } from '../../engine/index.js';
+import type { CrmGateway, DocumentGateway, EscalationGateway, Runtime } from '../../engine/index.js';
 import type { Database, TenantRepository } from '../../db/index.js';
 import { AuditRepository } from '../../db/audit-repository.js';
 import { UserRepository } from '../../db/user-repository.js';
@@ -10,13 +10,16 @@ import { ContactRepository } from '../../db/contacts/index.js';
 import { EventRouter, startEventSweeper } from '../events/event-router.js';
 import { EscalationService, startEscalationSweeper } from '../escalations/escalation-service.js';
 import { CrmService } from './crm-service.js';
+import { DocumentService } from '../documents/document-service.js';
 
 export interface SalesServices {
   events: EventRouter;
   escalations: EscalationService;
   crm: CrmService;
+  /** Stored files (proposal PDFs) that messages attach by id. */
+  documents: DocumentService;
   /** What createRuntime threads into the step runner. */
-  runtimeServices: { escalations: EscalationGateway; crm: CrmGateway };
+  runtimeServices: { escalations: EscalationGateway; crm: CrmGateway; documents: DocumentGateway };
   /** Give the services the process's runtime (call once, right after creating it). */
   bind(runtime: Runtime): void;
   /** API process: sweep escalations (timeouts, orphans, undelivered decisions) and unrouted events every minute. Returns stop(). */
@@ -36,11 +39,13 @@ export function createSalesServices(deps: { db: Database; tenants: TenantReposit
   const events = new EventRouter({ db, runtime, contacts, log });
   const escalations = new EscalationService({ db, users, audit, runtime, log });
   const crm = new CrmService({ db, events, users, tenants, contacts, audit, log });
+  const documents = new DocumentService(db);
   return {
     events,
     escalations,
     crm,
-    runtimeServices: { escalations: escalations.gateway(), crm: crm.gateway() },
+    documents,
+    runtimeServices: { escalations: escalations.gateway(), crm: crm.gateway(), documents: documents.gateway() },
     bind(r) {
       bound = r;
     },

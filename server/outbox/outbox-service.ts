@@ -38,7 +38,8 @@ import { SendPolicyRepository } from '../../db/send-policy-repository.js';
 import type { CredentialRepository } from '../../db/credential-repository.js';
 import { CHANNELS as CONSENT_CHANNELS, PURPOSES, type Channel, type Purpose } from '../../engine/consent/consent-rule.js';
 import { normaliseEmail, normalisePhone } from '../consent/contact-fields.js';
-import { ProviderError, type ChannelProvider, type OutboundMessage } from '../channels/provider.js';
+import { ProviderError, type ChannelProvider, type OutboundAttachment, type OutboundMessage } from '../channels/provider.js';
+import { DocumentRepository } from '../../db/document-repository.js';
 import type { ProviderEntry, ProviderRegistry } from './provider-registry.js';
 import { providerCallbackUrl } from '../channels/callbacks.js';
 import { TenantRepository } from '../../db/tenant-repository.js';
@@ -131,6 +132,10 @@ function stringData(data: Record<string, unknown>): Record<string, string> {
   }
   return out;
 }
+
+/** At most this many documents per message, and this many bytes together. */
+export const MAX_ATTACHMENTS = 10;
+export const MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024;
 
 /** A rotation key (SendRequest.key): a second outbox key within the step. */
 const SEND_KEY = /^[a-z0-9_-]{1,32}$/;
@@ -313,6 +318,15 @@ export class OutboxService implements Outbox {
     }
     const channel = req.channel;
     const purpose = req.purpose;
+    // Stored documents the message carries (ids); what they hold is checked with the message below.
+    const attachments: unknown = req.attachments ?? [];
+    if (!Array.isArray(attachments) || attachments.length > MAX_ATTACHMENTS || attachments.some((a) => typeof a !== 'string' || a === '' || a.length > 64)) {
+      return fail({ code: 'invalid_attachments', message: `attachments is a list of at most ${MAX_ATTACHMENTS} document ids` });
+    }
+    const documentIds = [...new Set(attachments as string[])];
+    if (documentIds.length > 0 && channel === 'sms') return fail({ code: 'attachments_unsupported', message: 'an SMS cannot carry a document; send a link in the text instead' });
+    if (documentIds.length > 1 && channel === 'whatsapp') return fail({ code: 'invalid_attachments', message: 'a WhatsApp message carries one document' });
+    if (documentIds.length > 0) base.attachments = documentIds;
 
     const block = async (reason: string, details: Record<string, unknown> = {}, write: Partial<OutboxWrite> = {}): Promise<Decision> => {
       const row = await repo.save({ ...base, ...write, status: 'blocked', blockedReason: reason }, q, at, existing);
@@ -370,9 +384,21 @@ export class OutboxService implements Outbox {
 
     // The message itself.
     const text = typeof req.text === 'string' && req.text !== '' ? req.text : null;
-    if (channel === 'whatsapp' && !text && !req.template) return fail({ code: 'invalid_message', message: 'a WhatsApp message needs text or a template' });
+    if (channel === 'whatsapp' && !text && !req.template && documentIds.length === 0) return fail({ code: 'invalid_message', message: 'a WhatsApp message needs text, a template or a document' });
     if (channel === 'sms' && !text) return fail({ code: 'invalid_message', message: 'an SMS needs text' });
     if (channel === 'email' && (!req.subject || (!text && !req.html))) return fail({ code: 'invalid_message', message: 'an email needs a subject and text or html' });
+    if (documentIds.length > 0) {
+      const documents = new DocumentRepository(this.db, origin.tenantId);
+      let total = 0;
+      for (const id of documentIds) {
+        const doc = await documents.get(id, q);
+        if (!doc || doc.erasedAt !== null) return fail({ code: 'attachment_not_found', message: `no document ${id} (attachments name stored documents, e.g. proposal.pdf's documentId)` });
+        // A document about another contact (their proposal names them) is not sent to this one.
+        if (doc.contactId !== null && doc.contactId !== contact.id) return fail({ code: 'attachment_of_another_contact', message: `document ${id} belongs to another contact` });
+        total += doc.bytes;
+      }
+      if (total > MAX_ATTACHMENT_BYTES) return fail({ code: 'attachments_too_large', message: `the attachments together are at most ${MAX_ATTACHMENT_BYTES} bytes` });
+    }
     // WhatsApp free text only inside the 24-hour customer service window since the contact last
     // wrote: outside it the node's fallback template goes instead, or the send is blocked.
     const windowOpen = channel === 'whatsapp' && whatsappWindowOpen(contact.lastInboundAt, at);
@@ -382,6 +408,9 @@ export class OutboxService implements Outbox {
       base.text = null;
     }
     if (!('entry' in provider)) return fail(provider);
+    if (documentIds.length > 0 && provider.entry.provider.attachments !== true) {
+      return fail({ code: 'attachments_unsupported', message: `${provider.entry.provider.name} cannot send documents (use the WhatsApp Cloud API or SMTP, or send a link)` });
+    }
     // The provider's own rules (Saudi promotional SMS: -AD sender, promotional hours).
     const rule = provider.entry.provider.policy?.({ channel, purpose }, provider.data, now) ?? { action: 'send' as const };
     if (rule.action === 'refuse') return refuse(rule);
@@ -456,11 +485,19 @@ export class OutboxService implements Outbox {
     }
     // Read before the row is marked sending: a failed read leaves the row pending (safe to retry).
     const egress: EgressPolicy = provider.credentialType === null ? { allowPrivateNetwork: false } : await this.egress(repo.tenantId);
+    // The documents' bytes, read before the row is marked sending too (a failed read leaves it pending).
+    const files = row.attachments?.length ? await this.attachmentsOf(repo.tenantId, row.attachments) : null;
     await this.crash('after_pending');
     if (!(await repo.markSending(row.id, this.now().getTime(), { name: provider.name, credentialName }))) {
       // Another attempt took the row meanwhile: never call the provider a second time.
       const current = await repo.get(row.id);
       return (current && (await this.settledResult(repo, current))) ?? uncertain(row.id);
+    }
+    if (files && 'missing' in files) {
+      // Erased since the decision: the provider is never called.
+      const error = { code: 'attachment_not_found', message: `document ${files.missing} is gone (its contact was erased)` };
+      await repo.markFailed(row.id, this.now().getTime(), error);
+      return { status: 'failed', messageId: row.id, ...error };
     }
     const message: OutboundMessage = {
       channel: row.channel as SendChannel,
@@ -471,6 +508,7 @@ export class OutboxService implements Outbox {
       ...(row.subject !== null ? { subject: row.subject } : {}),
       ...(row.html !== null ? { html: row.html } : {}),
       ...(row.template ? { template: row.template } : {}),
+      ...(files ? { attachments: files.files } : {}),
     };
     const callback = await this.statusCallbackUrl(repo.tenantId, provider.name);
     if (callback) message.statusCallbackUrl = callback;
@@ -532,6 +570,18 @@ export class OutboxService implements Outbox {
     const entry = found && isSendChannel(channel) ? this.providers.forCredentialType(found.type, channel) : undefined;
     if (!found || !entry) throw new NodeFailure('credential_not_found', `no credential named "${name}"`, { retryable: false });
     return { entry, credentialName: found.name, data: stringData(found.data) };
+  }
+
+  /** The stored documents of a message, with their bytes; the first one gone (erased) is named instead. */
+  private async attachmentsOf(tenantId: string, ids: string[]): Promise<{ files: OutboundAttachment[] } | { missing: string }> {
+    const documents = new DocumentRepository(this.db, tenantId);
+    const files: OutboundAttachment[] = [];
+    for (const id of ids) {
+      const found = await documents.content(id);
+      if (!found?.data) return { missing: id };
+      files.push({ documentId: id, filename: found.meta.filename, contentType: found.meta.contentType, data: found.data, sha256: found.meta.sha256 });
+    }
+    return { files };
   }
 
   /** The cost estimate of a WhatsApp Cloud API message (the template's synced category prices it). */

@@ -20,6 +20,8 @@ export class SandboxProvider implements ChannelProvider {
   readonly name = 'sandbox' as const;
   readonly channels: readonly SendChannel[] = ['whatsapp', 'sms', 'email'];
   readonly credentialType = null;
+  /** Records the documents a message carries (their ids, names, sizes and hashes; not the bytes). */
+  readonly attachments = true;
   private readonly kept: SandboxRecord[] = [];
 
   constructor(private readonly now: () => number = Date.now) {}
@@ -28,7 +30,10 @@ export class SandboxProvider implements ChannelProvider {
     signal.throwIfAborted();
     // Deterministic: the same outbox message always gets the same sandbox id.
     const providerMessageId = `sandbox-${message.referenceId}`;
-    this.kept.push({ message: structuredClone(message), providerMessageId, at: this.now() });
+    const { attachments, ...rest } = message;
+    const kept: OutboundMessage = structuredClone(rest);
+    if (attachments) kept.attachments = attachments.map((a) => ({ ...a, data: Buffer.alloc(0) }));
+    this.kept.push({ message: kept, providerMessageId, at: this.now() });
     if (this.kept.length > SANDBOX_MEMORY) this.kept.splice(0, this.kept.length - SANDBOX_MEMORY);
     return { providerMessageId, status: 'sent' };
   }

@@ -28,6 +28,7 @@ import { analyticsRoutes } from './analytics.js';
 import { paymentRoutes } from './payments.js';
 import { invoicingRoutes } from './invoicing.js';
 import { whatsappRoutes } from './whatsapp.js';
+import { documentRoutes } from './documents.js';
 
 export function apiRoutes(ctx: AppContext): RouteSpec[] {
   return [
@@ -57,5 +58,6 @@ export function apiRoutes(ctx: AppContext): RouteSpec[] {
     ...paymentRoutes(ctx),
     ...invoicingRoutes(ctx),
     ...whatsappRoutes(ctx),
+    ...documentRoutes(ctx),
   ];
 }

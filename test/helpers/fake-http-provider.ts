@@ -12,6 +12,8 @@ export interface RecordedRequest {
   query: URLSearchParams;
   headers: http.IncomingHttpHeaders;
   raw: string;
+  /** The body's bytes as received (a multipart upload's file intact). */
+  bytes: Buffer;
   /** JSON bodies parsed, form bodies as an object of strings, else null. */
   body: Record<string, unknown> | null;
 }
@@ -49,8 +51,9 @@ export async function startFakeHttpProvider(answer: (req: RecordedRequest) => Ht
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const url = new URL(req.url ?? '/', 'http://x');
-      const raw = Buffer.concat(chunks).toString('utf8');
-      const recorded: RecordedRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, raw, body: parse(raw, req.headers['content-type']) };
+      const bytes = Buffer.concat(chunks);
+      const raw = bytes.toString('utf8');
+      const recorded: RecordedRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, raw, bytes, body: parse(raw, req.headers['content-type']) };
       requests.push(recorded);
       const scripted = queue.shift();
       if (scripted?.kind === 'reset') return void req.socket.destroy();

@@ -2,6 +2,7 @@
 // recorded from Meta's documentation (nothing leaves the machine):
 //   POST /v21.0/{phone-number-id}/messages           → {"messaging_product":"whatsapp","contacts":[…],"messages":[{"id":"wamid.…"}]}
 //   GET  /v21.0/{waba-id}/message_templates?after=…  → {"data":[…],"paging":{"cursors":{…},"next":…}}
+//   POST /v21.0/{phone-number-id}/media (multipart/form-data: messaging_product, type, file) → {"id":"<media id>"}
 // A wrong bearer token answers 401 with Graph error 190; an unknown phone number id 400 with code 100.
 import { startFakeHttpProvider, type FakeHttpProvider } from './fake-http-provider.js';
 
@@ -31,6 +32,12 @@ export async function startFakeWhatsAppCloud(phoneNumberIds: string[] = ['106540
       }
       const to = String(req.body?.to ?? '');
       return { status: 200, body: { messaging_product: 'whatsapp', contacts: [{ input: to, wa_id: to }], messages: [{ id: `wamid.HBgLMTY1MDM4Nzk0MzkVAgARGBI${String(++n).padStart(4, '0')}`, ...(req.body?.type === 'template' ? { message_status: 'accepted' } : {}) }] } };
+    }
+    const media = /^\/v\d+\.\d+\/(\d+)\/media$/.exec(req.path);
+    if (req.method === 'POST' && media) {
+      if (!phoneNumberIds.includes(media[1]!)) return { status: 400, body: { error: { message: `Unsupported post request. Object with ID '${media[1]}' does not exist`, type: 'GraphMethodException', code: 100, error_subcode: 33, fbtrace_id: 'A2' } } };
+      if (!/^multipart\/form-data; boundary=/.test(String(req.headers['content-type']))) return { status: 400, body: { error: { message: '(#100) The parameter file is required.', type: 'OAuthException', code: 100, fbtrace_id: 'A3' } } };
+      return { status: 200, body: { id: `${1_000_000_000_000_000 + ++n}` } };
     }
     const list = /^\/v\d+\.\d+\/(\d+)\/message_templates$/.exec(req.path);
     if (req.method === 'GET' && list && list[1] === businessAccountId) {

@@ -26,6 +26,7 @@ import { minimalSample } from '../helpers/schema-sample.js';
 import { flow } from '../helpers/runtime-harness.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { ContractChecker, type OpenApiDoc } from '../helpers/contract.js';
+import { DocumentService } from '../../server/documents/document-service.js';
 
 const Ajv2020 = (Ajv2020Module as unknown as { default: typeof Ajv2020Module }).default ?? Ajv2020Module;
 type Ajv = InstanceType<typeof Ajv2020Module.default>;
@@ -194,6 +195,8 @@ describe('API contract: every route', function () {
       ids.event = (await send(app, 'post', '/api/v1/events', owner.headers, { id: `event-${MARK}`, type: 'acme.alpha', data: { marker: MARK } }).expect(202)).body.eventId as string;
       ids.deal = (await send(app, 'post', '/api/v1/deals', owner.headers, { title: `Deal ${MARK}`, contactId: ids.contact, valueSar: '1000.00' }).expect(201)).body.id as string;
       ids.meeting = (await send(app, 'post', '/api/v1/meetings', owner.headers, { contactId: ids.contact, startsAt: '2026-03-02T10:00:00+03:00' }).expect(201)).body.id as string;
+      // A stored document (a proposal PDF) about the contact.
+      ids.document = (await new DocumentService(ctx.db).storeForStep({ tenantId: tenantA.id, executionId: 'alpha-x', flowId: 'alpha-f', stepId: 'alpha-x:2', nodeId: 'proposal', subject: ids.contact }, { filename: `proposal-${MARK}.pdf`, contentType: 'application/pdf', data: Buffer.from(`%PDF-1.7 ${MARK}`) })).id;
       a = { tenantId: tenantA.id, owner, manager, ids };
 
       const tenantB = await ctx.tenants.ensure('bravo', 'Bravo');
@@ -222,6 +225,7 @@ describe('API contract: every route', function () {
       if (p.startsWith('/events/')) return a.ids.event!;
       if (p.startsWith('/deals/')) return a.ids.deal!;
       if (p.startsWith('/meetings/')) return a.ids.meeting!;
+      if (p.startsWith('/documents/')) return a.ids.document!;
       if (gatewayWebhook(r)) return 'alpha'; // tenant A's slug
       throw new Error(`no tenant-A id for :${param} in ${p}: add the resource to alphaId()`);
     }
