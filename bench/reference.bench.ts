@@ -194,7 +194,9 @@ let distDir = 'dist';
 function node(script: string, env: NodeJS.ProcessEnv): ChildProcess {
   const bundled = path.join(root, distDir, 'bundle', script.replace(/\.js$/, '.mjs'));
   const entry = existsSync(bundled) ? bundled : path.join(root, distDir, 'server', script);
-  return spawn(process.execPath, ['--no-node-snapshot', entry], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
+  // BENCH_SERVER_NODE_FLAGS: extra node flags for the server processes only (not this client), for experiments.
+  const extra = (process.env.BENCH_SERVER_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+  return spawn(process.execPath, ['--no-node-snapshot', ...extra, entry], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
 async function publish(databaseUrl: string | undefined, dataDir: string): Promise<void> {
