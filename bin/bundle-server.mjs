@@ -57,5 +57,32 @@ export async function bundleServer(base) {
     logLevel: 'error',
     legalComments: 'none',
   });
+  for (const file of fs.readdirSync(outdir)) {
+    if (file.endsWith('.mjs')) asciiOnly(path.join(outdir, file));
+  }
   return true;
+}
+
+/**
+ * Rewrites every non-ASCII character of an output file as a \uXXXX escape. V8 keeps each
+ * module's source text in memory (lazy compilation, Function#toString) and stores it as
+ * two-byte UTF-16 as soon as it holds a single non-ASCII character; esbuild leaves them in
+ * comments and regular-expression literals (validator.js's alphabets), which doubled ~8 MB of
+ * source in the heap. The escape means the same in strings, templates (cooked), regular
+ * expressions and identifiers, and is inert in comments; no bundled code reads a template's
+ * .raw with such characters. After an odd run of backslashes the existing one is reused.
+ */
+function asciiOnly(file) {
+  const text = fs.readFileSync(file, 'utf8');
+  let out = '';
+  let last = 0;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit < 0x80) continue;
+    let slashes = 0;
+    for (let j = i - 1; j >= 0 && text.charCodeAt(j) === 0x5c; j--) slashes++;
+    out += text.slice(last, i) + (slashes % 2 === 1 ? 'u' : '\\u') + unit.toString(16).padStart(4, '0');
+    last = i + 1;
+  }
+  if (last > 0) fs.writeFileSync(file, out + text.slice(last));
 }

@@ -3,7 +3,7 @@
 // modules at every start (issue 15: idle memory and cold start).
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -28,5 +28,16 @@ describe('embedded start loads only what it needs', function () {
     expect(second).to.include('sequelize');
     for (const pkg of ['umzug', 'bullmq', 'ioredis']) expect(second, pkg).to.not.include(pkg);
     expect(first).to.not.include('bullmq');
+  });
+
+  it('the bundle is ASCII only (V8 keeps module sources, two bytes per character once one is not ASCII)', function () {
+    const dir = path.resolve('dist/bundle');
+    if (!existsSync(dir)) return this.skip(); // built by `npm install` (prepare); absent without esbuild
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.mjs'))) {
+      const text = readFileSync(path.join(dir, file), 'utf8');
+      let at = -1;
+      for (let i = 0; i < text.length && at < 0; i++) if (text.charCodeAt(i) > 0x7f) at = i;
+      expect(at, `${file}: ${JSON.stringify(text.slice(Math.max(0, at - 40), at + 10))}`).to.equal(-1);
+    }
   });
 });
