@@ -18,6 +18,7 @@
 // from the clients it is given and the injected sleep/clock.
 import type { ValidateFunction } from 'ajv/dist/2020.js';
 import { NodeFailure } from '../errors/node-failure.error.js';
+import type { NodeFailureCode } from '../errors/node-failure-codes.js';
 import { checkJsonAnswer, compileSchema, jsonInstruction, placeholderInstruction, repairMessage, SchemaCompileError } from './json-output.js';
 import { PiiMasker } from './masking.js';
 import { costMicroUsd } from './prices.js';
@@ -60,7 +61,7 @@ export class ProviderError extends Error {
     /** From Retry-After / retry-after-ms, when the provider sent one. */
     readonly retryAfterMs?: number,
     /** For client errors: the step's error code (default from the status). */
-    readonly code?: string,
+    readonly code?: NodeFailureCode,
   ) {
     super(message);
     Object.setPrototypeOf(this, ProviderError.prototype);
@@ -71,7 +72,7 @@ export class ProviderError extends Error {
 export class LlmFailure extends NodeFailure {
   override readonly name = 'LlmFailure';
   constructor(
-    code: string,
+    code: NodeFailureCode,
     message: string,
     readonly attempts: LlmAttempt[],
     options: { retryable: boolean; cause?: unknown },

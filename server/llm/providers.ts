@@ -13,7 +13,7 @@ import type AnthropicSdk from '@anthropic-ai/sdk';
 import type * as GenAi from '@google/genai';
 import type GroqSdk from 'groq-sdk';
 import type OpenAISdk from 'openai';
-import { NodeFailure, ProviderError, type ChatCall, type ChatClient, type ChatReply, type GuardedFetch, type LlmProviderName } from '../../engine/index.js';
+import { NodeFailure, llmFailureCode, ProviderError, type ChatCall, type ChatClient, type ChatReply, type GuardedFetch, type LlmProviderName } from '../../engine/index.js';
 
 // Each SDK loads on its provider's first call, not at start: together they cost about 0.4 s
 // and 40 MB (Gemini's alone most of it), and most deployments use one or two of them.
@@ -123,7 +123,7 @@ export function classifyError(err: unknown, apiKey: string): ProviderError {
   const refused = causeChain(err).find((e): e is NodeFailure => e instanceof NodeFailure);
   if (refused) {
     // The guarded fetch refused the address (a baseUrl on a private network): configuration.
-    return new ProviderError('client_error', scrub(refused.message, apiKey), undefined, undefined, `llm_${refused.code}`);
+    return new ProviderError('client_error', scrub(refused.message, apiKey), undefined, undefined, llmFailureCode(refused.code));
   }
   const e = err as { status?: unknown; headers?: unknown; message?: unknown };
   const message = scrub(typeof e?.message === 'string' ? e.message : String(err), apiKey);
@@ -294,7 +294,7 @@ function geminiClient(key: ProviderKey, baseURL: string, fetch: GuardedFetch): C
 /** A @google/genai error as the chain sees it: ApiError by status; a body that is not JSON is the server's fault; the rest could not connect. */
 export function classifyGeminiError(err: unknown, apiKey: string, headers?: Headers): ProviderError {
   const refused = causeChain(err).find((e): e is NodeFailure => e instanceof NodeFailure);
-  if (refused) return new ProviderError('client_error', scrub(refused.message, apiKey), undefined, undefined, `llm_${refused.code}`);
+  if (refused) return new ProviderError('client_error', scrub(refused.message, apiKey), undefined, undefined, llmFailureCode(refused.code));
   const message = scrub(err instanceof Error ? err.message : String(err), apiKey);
   if (sdks.genai && err instanceof sdks.genai.ApiError) {
     const status = err.status;
