@@ -92,12 +92,13 @@ export class FlowNotFoundError extends Error {
   }
 }
 
-/** The draft changed since the revision the caller read. */
+/** The draft changed since the revision the caller read (`path`: where the caller gave it). */
 export class RevisionConflictError extends Error {
   override readonly name = 'RevisionConflictError';
   constructor(
     readonly expected: number,
     readonly revision: number,
+    readonly path = '/body/revision',
   ) {
     super(`the draft changed: revision ${expected} is stale, the current revision is ${revision}`);
     Object.setPrototypeOf(this, RevisionConflictError.prototype);

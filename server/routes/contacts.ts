@@ -10,7 +10,7 @@ import { ApiError, notFound } from '../api-error.js';
 import type { AppContext } from '../app-context.js';
 import { NO_OWNER, actorOf, type Auth } from '../auth/auth-context.js';
 import { route, type RouteSpec } from '../http/route.js';
-import { ConsentChangeRefused, DuplicateContactError, SubjectData, importContacts, type Consent, type ConsentEvent, type Contact, type ContactFields, type ImportConsent, type ImportContact } from '../../db/contacts/index.js';
+import { SubjectData, importContacts, type Consent, type ConsentEvent, type Contact, type ContactFields, type ImportConsent, type ImportContact } from '../../db/contacts/index.js';
 import {
   CHANNELS,
   CHANNEL_LABELS,
@@ -28,8 +28,8 @@ import {
 } from '../../engine/consent/consent-rule.js';
 import { MAX_TAGS, TAG_PATTERN, checkTags, normaliseEmail, normalisePhone } from '../consent/contact-fields.js';
 import { contactView } from '../crm/crm-views.js';
-import { ContactNotFound, ErasureService } from '../contacts/erasure-service.js';
-import { CsvFileError, MAX_IMPORT_ROWS, parseContactCsv, type CsvRowError } from '../consent/csv-import.js';
+import { ErasureService } from '../contacts/erasure-service.js';
+import { MAX_IMPORT_ROWS, parseContactCsv, type CsvRowError } from '../consent/csv-import.js';
 import { IdParams, Nullable, Timestamp, iso } from '../schemas/common.js';
 import { ChannelSchema, ConsentView, ContactDetail, ContactView, EventView, LocaleSchema, PurposeSchema, TierSchema } from '../schemas/crm.js';
 
@@ -306,16 +306,6 @@ function invalid(problems: FieldProblem[]): ApiError {
   return new ApiError(400, 'invalid_request', problems.map((p) => `${p.path}: ${p.message}`).join('; '), problems);
 }
 
-function duplicate(err: DuplicateContactError): ApiError {
-  return new ApiError(409, 'duplicate_contact', `a contact with this ${err.field} already exists`, [{ path: `/body/${err.field}`, code: 'duplicate', message: `another contact has this ${err.field}` }]);
-}
-
-function consentRefused(err: ConsentChangeRefused): ApiError {
-  if (err.code === 'contact_not_found') return notFound('contact');
-  if (err.code === 'contact_erased') return new ApiError(409, 'contact_erased', 'the contact was erased');
-  return new ApiError(409, 'renew_not_allowed', err.message, [{ path: '/body/channel', code: 'renew_not_allowed', message: 'only a granted or expired consent can be renewed' }]);
-}
-
 export function contactRoutes(ctx: AppContext): RouteSpec[] {
   const erasure = new ErasureService(ctx);
   /** The contact if the caller may see it: same tenant, and a sales rep's own. */
@@ -356,20 +346,15 @@ export function contactRoutes(ctx: AppContext): RouteSpec[] {
     }
     const details: Record<string, unknown> = { requestId };
     if (body.reason !== undefined) details.reason = body.reason;
-    try {
-      const { consent, event } = await ctx.consents(auth.tenant.id).change(contactId, body.channel, body.purpose, type, {
-        actor: actorOf(auth),
-        source: body.source ?? (type === 'grant' ? null : 'api'),
-        evidence: body.evidence,
-        details,
-        at: now,
-        effectiveAt,
-      });
-      return { consent: consent ? consentView(consent, now) : null, event: event ? eventView(event) : null };
-    } catch (err) {
-      if (err instanceof ConsentChangeRefused) throw consentRefused(err);
-      throw err;
-    }
+    const { consent, event } = await ctx.consents(auth.tenant.id).change(contactId, body.channel, body.purpose, type, {
+      actor: actorOf(auth),
+      source: body.source ?? (type === 'grant' ? null : 'api'),
+      evidence: body.evidence,
+      details,
+      at: now,
+      effectiveAt,
+    });
+    return { consent: consent ? consentView(consent, now) : null, event: event ? eventView(event) : null };
   }
 
   return [
@@ -414,15 +399,10 @@ export function contactRoutes(ctx: AppContext): RouteSpec[] {
         if (problems.length) throw invalid(problems);
         if (own !== null) fields.ownerId = own;
         else if (body.ownerId !== undefined) fields.ownerId = body.ownerId;
-        try {
-          const contact = await ctx.contacts(auth.tenant.id).create({ ...fields, name: fields.name! });
-          // lead.created starts the flows listening for new leads (server/crm/, trigger.event).
-          await ctx.crm.leadCreated(auth.tenant.id, contact, { actor: actorOf(auth) });
-          return contactView(contact);
-        } catch (err) {
-          if (err instanceof DuplicateContactError) throw duplicate(err);
-          throw err;
-        }
+        const contact = await ctx.contacts(auth.tenant.id).create({ ...fields, name: fields.name! });
+        // lead.created starts the flows listening for new leads (server/crm/, trigger.event).
+        await ctx.crm.leadCreated(auth.tenant.id, contact, { actor: actorOf(auth) });
+        return contactView(contact);
       },
     }),
     route({
@@ -472,14 +452,7 @@ export function contactRoutes(ctx: AppContext): RouteSpec[] {
         if (body.defaultConsent && Object.keys(body.defaultConsent.evidence).length === 0) {
           throw invalid([{ path: '/body/defaultConsent/evidence', code: 'empty_evidence', message: 'say what proves the consent (the signed forms, the campaign…)' }]);
         }
-        let parsed;
-        try {
-          parsed = parseContactCsv(body.csv, { now });
-        } catch (err) {
-          if (!(err instanceof CsvFileError)) throw err;
-          const details = err.errors.map((e) => ({ path: '/body/csv', code: e.code, message: `row ${e.row}${e.column ? `, column ${e.column}` : ''}: ${e.message}` }));
-          throw new ApiError(err.code === 'too_many_rows' ? 413 : 400, err.code, err.message, details);
-        }
+        const parsed = parseContactCsv(body.csv, { now });
         const actor = actorOf(auth);
         const importId = requestIdOf(req);
         const d = body.defaultConsent;
@@ -555,21 +528,16 @@ export function contactRoutes(ctx: AppContext): RouteSpec[] {
         if (!phone && !email) problems.push({ path: '/body/phone', code: 'required', message: 'a contact keeps a phone or an email' });
         if (problems.length) throw invalid(problems);
         const changed = Object.keys(fields);
-        try {
-          let result: Contact | null = null;
-          await ctx.db.sql.transaction(async (q) => {
-            result = await ctx.contacts(auth.tenant.id).update(contact.id, fields, q);
-            // The audit entry names the corrected fields, never their values.
-            if (changed.length) await ctx.audit(auth.tenant.id).record({ actor: actorOf(auth), action: 'contact.update', target: contact.id, details: { fields: changed }, requestId: requestIdOf(req) }, q);
-          });
-          if (!result) throw notFound('contact');
-          // lead.updated lets flows react to corrections (server/crm/, trigger.event).
-          if (changed.length) await ctx.crm.leadUpdated(auth.tenant.id, result, changed, { actor: actorOf(auth) });
-          return contactView(result);
-        } catch (err) {
-          if (err instanceof DuplicateContactError) throw duplicate(err);
-          throw err;
-        }
+        let result: Contact | null = null;
+        await ctx.db.sql.transaction(async (q) => {
+          result = await ctx.contacts(auth.tenant.id).update(contact.id, fields, q);
+          // The audit entry names the corrected fields, never their values.
+          if (changed.length) await ctx.audit(auth.tenant.id).record({ actor: actorOf(auth), action: 'contact.update', target: contact.id, details: { fields: changed }, requestId: requestIdOf(req) }, q);
+        });
+        if (!result) throw notFound('contact');
+        // lead.updated lets flows react to corrections (server/crm/, trigger.event).
+        if (changed.length) await ctx.crm.leadUpdated(auth.tenant.id, result, changed, { actor: actorOf(auth) });
+        return contactView(result);
       },
     }),
     route({
@@ -619,14 +587,9 @@ export function contactRoutes(ctx: AppContext): RouteSpec[] {
       response: EraseAnswer,
       async handler({ params, auth, req }) {
         const contact = await visibleContact(auth, params.id);
-        try {
-          const outcome = await erasure.erase(auth.tenant.id, contact, { actor: actorOf(auth), requestId: requestIdOf(req) });
-          const after = await ctx.contacts(auth.tenant.id).byId(contact.id);
-          return { contact: contactView(after!), ...outcome };
-        } catch (err) {
-          if (err instanceof ContactNotFound) throw notFound('contact');
-          throw err;
-        }
+        const outcome = await erasure.erase(auth.tenant.id, contact, { actor: actorOf(auth), requestId: requestIdOf(req) });
+        const after = await ctx.contacts(auth.tenant.id).byId(contact.id);
+        return { contact: contactView(after!), ...outcome };
       },
     }),
     route({

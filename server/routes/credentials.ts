@@ -6,17 +6,13 @@
 import type { Request } from 'express';
 import { Type } from '@sinclair/typebox';
 import { CREDENTIAL_NAME_PATTERN } from '../../engine/index.js';
-import { DuplicateCredentialName, type CredentialMeta } from '../../db/credential-repository.js';
-import { PhoneNumberTaken } from '../../db/whatsapp-repository.js';
+import type { CredentialMeta } from '../../db/credential-repository.js';
 import { ApiError, notFound } from '../api-error.js';
 import type { AppContext } from '../app-context.js';
 import { actorOf } from '../auth/auth-context.js';
 import { route, type RouteSpec } from '../http/route.js';
 import { CREDENTIAL_TYPES, CREDENTIAL_TYPE_NAMES, checkCredentialData, credentialFields, credentialType, egressProblems } from '../security/credential-types.js';
 import { IdParams, named } from '../schemas/common.js';
-
-const numberTaken = (err: PhoneNumberTaken): ApiError =>
-  new ApiError(409, 'phone_number_taken', err.message, [{ path: '/body/data/phoneNumberId', code: 'phone_number_taken', message: 'this WhatsApp phone number id is connected elsewhere' }]);
 
 const Localized = Type.Object({ en: Type.String(), ar: Type.String() }, { additionalProperties: false });
 
@@ -163,18 +159,10 @@ export function credentialRoutes(ctx: AppContext): RouteSpec[] {
         await checkData(ctx, auth.tenant.id, body.type, body.data);
         const repo = ctx.credentials(auth.tenant.id);
         let created!: CredentialMeta;
-        try {
-          await ctx.db.sql.transaction(async (q) => {
-            created = await repo.create({ name: body.name, type: body.type, data: body.data, createdBy: actorOf(auth) }, q);
-            await ctx.audit(auth.tenant.id).record({ actor: actorOf(auth), action: 'credentials.create', target: `credential:${created.id}`, details: auditDetails(created), requestId: requestIdOf(req) }, q);
-          });
-        } catch (err) {
-          if (err instanceof DuplicateCredentialName) {
-            throw new ApiError(409, 'name_taken', err.message, [{ path: '/body/name', code: 'name_taken', message: 'choose another name' }]);
-          }
-          if (err instanceof PhoneNumberTaken) throw numberTaken(err);
-          throw err;
-        }
+        await ctx.db.sql.transaction(async (q) => {
+          created = await repo.create({ name: body.name, type: body.type, data: body.data, createdBy: actorOf(auth) }, q);
+          await ctx.audit(auth.tenant.id).record({ actor: actorOf(auth), action: 'credentials.create', target: `credential:${created.id}`, details: auditDetails(created), requestId: requestIdOf(req) }, q);
+        });
         return created;
       },
     }),
@@ -195,15 +183,10 @@ export function credentialRoutes(ctx: AppContext): RouteSpec[] {
         if (!current) throw notFound('credential');
         await checkData(ctx, auth.tenant.id, current.type, body.data);
         let replaced = null as CredentialMeta | null;
-        try {
-          await ctx.db.sql.transaction(async (q) => {
-            replaced = await repo.replace(params.id, body.data, q);
-            if (replaced) await ctx.audit(auth.tenant.id).record({ actor: actorOf(auth), action: 'credentials.replace', target: `credential:${replaced.id}`, details: auditDetails(replaced), requestId: requestIdOf(req) }, q);
-          });
-        } catch (err) {
-          if (err instanceof PhoneNumberTaken) throw numberTaken(err);
-          throw err;
-        }
+        await ctx.db.sql.transaction(async (q) => {
+          replaced = await repo.replace(params.id, body.data, q);
+          if (replaced) await ctx.audit(auth.tenant.id).record({ actor: actorOf(auth), action: 'credentials.replace', target: `credential:${replaced.id}`, details: auditDetails(replaced), requestId: requestIdOf(req) }, q);
+        });
         if (!replaced) throw notFound('credential'); // deleted meanwhile
         return replaced;
       },

@@ -10,7 +10,7 @@ import { route, type RouteSpec } from '../http/route.js';
 import type { EnrollmentHistoryEntry } from '../../db/enrollment-repository.js';
 import { EnrollmentStateSchema } from '../schemas/enrollments.js';
 import { EnrollmentService, type EnrollmentView, type SkippedItem } from '../enrollments/enrollment-service.js';
-import { EnrollCsvError, MAX_ENROLL_ROWS, parseEnrollCsv, type EnrollTarget } from '../enrollments/enroll-csv.js';
+import { MAX_ENROLL_ROWS, parseEnrollCsv, type EnrollTarget } from '../enrollments/enroll-csv.js';
 import { IdParams, Nullable, Timestamp, iso, named } from '../schemas/common.js';
 
 const Id = Type.String({ minLength: 1, maxLength: 64 });
@@ -221,14 +221,9 @@ export function enrollmentRoutes(ctx: AppContext): RouteSpec[] {
         let targets: EnrollTarget[];
         let skipped: SkippedItem[] = [];
         if (body.csv !== undefined) {
-          try {
-            const parsed = parseEnrollCsv(body.csv);
-            targets = parsed.targets;
-            skipped = parsed.errors;
-          } catch (err) {
-            if (!(err instanceof EnrollCsvError)) throw err;
-            throw new ApiError(err.code === 'too_many_rows' ? 413 : 400, err.code, err.message, [{ path: '/body/csv', code: err.code, message: err.message }]);
-          }
+          const parsed = parseEnrollCsv(body.csv);
+          targets = parsed.targets;
+          skipped = parsed.errors;
         } else targets = body.contactIds!.map((contactId) => ({ contactId }));
         return service.enroll(auth.tenant.id, body.flowId, targets, {
           actor: actorOf(auth),

@@ -10,7 +10,7 @@ import type { AppContext } from '../app-context.js';
 import { route, type RouteSpec } from '../http/route.js';
 import { DomainEventRepository, type DomainEvent } from '../../db/domain-event-repository.js';
 import { EVENT_TYPE_MAX, EVENT_TYPE_PATTERN, KNOWN_EVENTS } from '../../nodes/trigger-event.node.js';
-import { EventIdReused, RESERVED_EVENT_PREFIXES } from '../events/event-router.js';
+import { RESERVED_EVENT_PREFIXES } from '../events/event-router.js';
 import { Nullable } from '../schemas/common.js';
 
 const EventType = Type.String({ minLength: 1, maxLength: EVENT_TYPE_MAX, pattern: EVENT_TYPE_PATTERN, description: `${KNOWN_EVENTS.join(', ')}, or a custom dotted name` });
@@ -92,14 +92,7 @@ export function eventRoutes(ctx: AppContext): RouteSpec[] {
           throw new ApiError(400, 'reserved_event_type', `event types starting with ${RESERVED_EVENT_PREFIXES.join(', ')} are Tadfuq's own`, [{ path: '/body/type', code: 'reserved', message: 'choose another type' }]);
         }
         await ctx.backpressure.admit();
-        try {
-          return await ctx.events.publish(auth.tenant.id, { id: body.id, type: body.type, subject: body.subject ?? null, data: body.data ?? null });
-        } catch (err) {
-          if (err instanceof EventIdReused) {
-            throw new ApiError(422, 'event_id_reused', err.message, [{ path: '/body/id', code: 'event_id_reused', message: 'use a new id for a different event' }]);
-          }
-          throw err;
-        }
+        return await ctx.events.publish(auth.tenant.id, { id: body.id, type: body.type, subject: body.subject ?? null, data: body.data ?? null });
       },
     }),
     route({

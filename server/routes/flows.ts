@@ -44,7 +44,6 @@ import type { Request } from 'express';
 import jsonpatch from 'fast-json-patch';
 import { TERMINAL_STATUSES, validateFlow, type Flow, type FlowError } from '../../engine/index.js';
 import {
-  FlowNotFoundError,
   RevisionConflictError,
   classBNodes,
   decodeFlowCursor,
@@ -78,23 +77,6 @@ type StorableDraft = { name: string } & Record<string, unknown>;
 
 function invalidFlow(problems: FlowError[]): ApiError {
   return new ApiError(400, 'invalid_flow', `the flow has ${problems.length} problem${problems.length === 1 ? '' : 's'}`, problems);
-}
-
-function revisionConflict(err: RevisionConflictError, path: string): ApiError {
-  return new ApiError(409, 'revision_conflict', err.message, [{ path, code: 'revision_conflict', message: `the current revision is ${err.revision}` }], {
-    'X-Flow-Revision': String(err.revision),
-  });
-}
-
-/** Repository errors as API errors. */
-async function guard<T>(work: Promise<T>, revisionPath = '/body/revision'): Promise<T> {
-  try {
-    return await work;
-  } catch (err) {
-    if (err instanceof FlowNotFoundError) throw notFound('flow');
-    if (err instanceof RevisionConflictError) throw revisionConflict(err, revisionPath);
-    throw err;
-  }
 }
 
 function versionMeta(v: Omit<VersionRecord, 'definition'>) {
@@ -276,7 +258,7 @@ export function flowRoutes(ctx: AppContext): RouteSpec[] {
       response: FlowDetail,
       errors: { 409: 'revision_conflict: the draft changed since that revision' },
       async handler({ params, body, auth }) {
-        return detail(auth, await guard(flowsOf(auth).saveDraft(params.id, body.draft as StorableDraft, body.revision)));
+        return detail(auth, await flowsOf(auth).saveDraft(params.id, body.draft as StorableDraft, body.revision));
       },
     }),
 
@@ -290,7 +272,7 @@ export function flowRoutes(ctx: AppContext): RouteSpec[] {
       body: Type.Object({ input: Type.Unknown() }, { additionalProperties: false }),
       response: Type.Object({ sampleInput: Type.Unknown() }, { additionalProperties: false }),
       async handler({ params, body, auth }) {
-        const flow = await guard(flowsOf(auth).setSampleInput(params.id, body.input));
+        const flow = await flowsOf(auth).setSampleInput(params.id, body.input);
         return { sampleInput: flow.sampleInput };
       },
     }),
@@ -304,7 +286,7 @@ export function flowRoutes(ctx: AppContext): RouteSpec[] {
       params: IdParams,
       status: 204,
       async handler({ params, auth, req }) {
-        await guard(flowsOf(auth).remove(params.id, (q, flow) => audit(auth, req, q, 'flow.delete', flow.id, { name: flow.name, publishedVersion: flow.publishedVersion })));
+        await flowsOf(auth).remove(params.id, (q, flow) => audit(auth, req, q, 'flow.delete', flow.id, { name: flow.name, publishedVersion: flow.publishedVersion }));
         await reloadSchedules();
         return undefined;
       },
@@ -402,11 +384,10 @@ export function flowRoutes(ctx: AppContext): RouteSpec[] {
       async handler({ params, query, auth, req, res }) {
         const repo = flowsOf(auth);
         const actor = actorOf(auth);
-        const outcome = await guard(
-          repo.publishTransaction(async (q): Promise<{ kind: 'request'; request: PublishRequest } | { kind: 'version'; version: number }> => {
+        const outcome = await repo.publishTransaction(async (q): Promise<{ kind: 'request'; request: PublishRequest } | { kind: 'version'; version: number }> => {
             const flow = await repo.get(params.id, q);
             if (!flow) throw notFound('flow');
-            if (query.revision !== undefined && query.revision !== flow.revision) throw new RevisionConflictError(query.revision, flow.revision);
+            if (query.revision !== undefined && query.revision !== flow.revision) throw new RevisionConflictError(query.revision, flow.revision, '/query/revision');
             const { flow: valid, problems } = await problemsOf(repo, flow.id, flow.draft, q);
             if (!valid || problems.length) throw invalidFlow(problems);
             const classB = classBNodes(valid, ctx.registry);
@@ -418,9 +399,7 @@ export function flowRoutes(ctx: AppContext): RouteSpec[] {
             const published = await repo.publishIn(q, flow.id, valid, { createdBy: actor, origin: { kind: 'publish', revision: flow.revision } });
             await audit(auth, req, q, 'flow.publish', flow.id, { version: published.version, revision: flow.revision });
             return { kind: 'version', version: published.version };
-          }),
-          '/query/revision',
-        );
+          });
         if (outcome.kind === 'request') {
           res.status(202).json({ request: requestView(outcome.request) });
           return undefined;
@@ -454,13 +433,11 @@ export function flowRoutes(ctx: AppContext): RouteSpec[] {
         }
         const checked = validateFlow(target.definition, ctx.registry);
         if (!checked.ok) throw invalidFlow(checked.errors);
-        const published = await guard(
-          repo.publishTransaction(async (q) => {
+        const published = await repo.publishTransaction(async (q) => {
             const p = await repo.publishIn(q, flow.id, checked.flow, { createdBy: actorOf(auth), origin: { kind: 'rollback', fromVersion: body.version } });
             await audit(auth, req, q, 'flow.rollback', flow.id, { version: p.version, fromVersion: body.version });
             return p;
-          }),
-        );
+          });
         await reloadSchedules();
         return { version: versionMeta((await repo.versionRecord(flow.id, published.version))!) };
       },
@@ -519,7 +496,7 @@ export function flowRoutes(ctx: AppContext): RouteSpec[] {
         const trigger = body.trigger !== undefined ? triggers.find((n) => n.id === body.trigger) : (triggers.find((n) => n.type === 'trigger.manual') ?? triggers[0]);
         if (!trigger) throw new ApiError(400, 'invalid_request', `no trigger node "${body.trigger}" in the draft`, [{ path: '/body/trigger', code: 'unknown_trigger', message: 'not a trigger node of the draft' }]);
         const input = body.input !== undefined ? body.input : (flow.sampleInput ?? {});
-        const version = await guard(repo.testSnapshot(flow.id, checked.flow, actorOf(auth)));
+        const version = await repo.testSnapshot(flow.id, checked.flow, actorOf(auth));
         const { executionId } = await ctx.runtime.startExecution({
           tenantId: auth.tenant.id,
           flowId: flow.id,
@@ -601,8 +578,7 @@ export function flowRoutes(ctx: AppContext): RouteSpec[] {
         const repo = flowsOf(auth);
         const requests = requestsOf(auth);
         const actor = actorOf(auth);
-        const published = await guard(
-          repo.publishTransaction(async (q) => {
+        const published = await repo.publishTransaction(async (q) => {
             const r = await requests.get(params.id, q);
             if (!r) throw notFound('publish request');
             if (r.status !== 'pending') throw new ApiError(409, 'request_not_pending', `the request is ${r.status}`);
@@ -612,8 +588,7 @@ export function flowRoutes(ctx: AppContext): RouteSpec[] {
             await requests.decide(q, r.id, { status: 'approved', by: actor, version: p.version });
             await audit(auth, req, q, 'flow.publish_request.approve', r.flowId, { requestId: r.id, version: p.version, requestedBy: r.requestedBy });
             return p;
-          }),
-        );
+          });
         await reloadSchedules();
         const [request, version] = await Promise.all([requests.get(params.id), repo.versionRecord(published.flowId, published.version)]);
         return { request: requestView(request!), version: versionMeta(version!) };
@@ -646,7 +621,7 @@ export function flowRoutes(ctx: AppContext): RouteSpec[] {
 
   async function setLive(auth: Auth, req: Request, id: string, live: boolean) {
     const action = live ? 'flow.resume' : 'flow.pause';
-    const { outcome, flow } = await guard(flowsOf(auth).setLive(id, live, (q, f) => audit(auth, req, q, action, f.id, { publishedVersion: f.publishedVersion })));
+    const { outcome, flow } = await flowsOf(auth).setLive(id, live, (q, f) => audit(auth, req, q, action, f.id, { publishedVersion: f.publishedVersion }));
     if (outcome === 'not_published') throw new ApiError(409, 'not_published', 'the flow has no published version to pause or resume');
     if (outcome === 'changed') await reloadSchedules();
     return detail(auth, flow);

@@ -5,7 +5,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import querystring from 'node:querystring';
 import getRawBody from 'raw-body';
-import { ApiError, errorBody, toApiError } from '../api-error.js';
+import { ApiError, errorBody } from '../api-error.js';
+import { toApiError } from '../http/domain-errors.js';
 import type { AppContext } from '../app-context.js';
 import { createWebhookHandler } from './webhook-handler.js';
 import { assertJson, controlCharacter, paramAndQueryProblems } from '../http/input-guard.js';
