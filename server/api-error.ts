@@ -26,3 +26,8 @@ export function isStackOverflow(err: unknown): boolean {
 export function errorBody(e: ApiError): { error: { code: string; message: string; details: FlowError[] } } {
   return { error: { code: e.code, message: e.message, details: e.details } };
 }
+
+/** 400 invalid_request listing every problem (`path: message; …`), each in the details. */
+export function invalidRequest(problems: FlowError[]): ApiError {
+  return new ApiError(400, 'invalid_request', problems.map((p) => `${p.path}: ${p.message}`).join('; '), problems);
+}

@@ -13,6 +13,8 @@ import { templateRoutes } from './templates.js';
 import { credentialRoutes } from './credentials.js';
 import { auditRoutes } from './audit.js';
 import { contactRoutes } from './contacts.js';
+import { contactConsentRoutes } from './contact-consents.js';
+import { contactRightsRoutes } from './contact-rights.js';
 import { enrollmentRoutes } from './enrollments.js';
 import { conversationRoutes } from './conversations.js';
 import { nodeTypeRoutes } from './node-types.js';
@@ -41,7 +43,9 @@ export function apiRoutes(ctx: AppContext): RouteSpec[] {
     ...templateRoutes(ctx),
     ...credentialRoutes(ctx),
     ...auditRoutes(ctx),
+    ...contactConsentRoutes(ctx),
     ...contactRoutes(ctx),
+    ...contactRightsRoutes(ctx),
     ...enrollmentRoutes(ctx),
     ...conversationRoutes(ctx),
     ...nodeTypeRoutes(ctx),
