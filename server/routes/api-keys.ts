@@ -3,7 +3,7 @@
 // stored as a keyed hash; revoking it refuses it on the very next request (401).
 import { Type } from '@sinclair/typebox';
 import type { AppContext } from '../app-context.js';
-import { ApiError, notFound } from '../api-error.js';
+import { ApiError, notFound, invalidRequest } from '../api-error.js';
 import { route, type RouteSpec } from '../http/route.js';
 import { actorOf, allowed } from '../auth/auth-context.js';
 import { PERMISSIONS, ROLES, can, roleRank, type Permission, type Role } from '../auth/permissions.js';
@@ -68,7 +68,7 @@ export function apiKeyRoutes(ctx: AppContext): RouteSpec[] {
         if (roleRank(role) < roleRank(auth.role)) throw new ApiError(403, 'role_too_high', `a key may not have a role above yours (${auth.role})`, [{ path: '/body/role', code: 'role_too_high', message: `at most ${auth.role}` }]);
         const scopes = body.scopes as Permission[];
         const notInRole = scopes.flatMap((s, i) => (can(role, s) ? [] : [{ path: `/body/scopes/${i}`, code: 'not_in_role', message: `the role ${role} does not have ${s}` }]));
-        if (notInRole.length) throw new ApiError(400, 'invalid_request', notInRole.map((d) => `${d.path}: ${d.message}`).join('; '), notInRole);
+        if (notInRole.length) throw invalidRequest(notInRole);
         // A key creating keys (with apikeys.manage) hands on only the scopes it holds.
         const notHeld = scopes.flatMap((s, i) => (allowed(auth, s) ? [] : [{ path: `/body/scopes/${i}`, code: 'not_held', message: `you do not have ${s}` }]));
         if (notHeld.length) throw new ApiError(403, 'role_too_high', 'a key may not have a scope you lack', notHeld);

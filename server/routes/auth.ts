@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
 import type { AppContext } from '../app-context.js';
-import { ApiError, notFound } from '../api-error.js';
+import { ApiError, notFound, invalidRequest } from '../api-error.js';
 import { route, type RouteSpec } from '../http/route.js';
 import { allowed } from '../auth/auth-context.js';
 import { PERMISSIONS, type Permission } from '../auth/permissions.js';
@@ -322,7 +322,7 @@ export function authRoutes(ctx: AppContext): RouteSpec[] {
         const details: { path: string; code: string; message: string }[] = [];
         if (body.newPassword !== undefined && body.currentPassword === undefined) details.push({ path: '/body/currentPassword', code: 'required', message: 'currentPassword is required to set a new password' });
         if (body.currentPassword !== undefined && body.newPassword === undefined) details.push({ path: '/body/newPassword', code: 'required', message: 'newPassword is required with currentPassword' });
-        if (details.length) throw new ApiError(400, 'invalid_request', details.map((d) => `${d.path}: ${d.message}`).join('; '), details);
+        if (details.length) throw invalidRequest(details);
         let passwordHash: string | undefined;
         if (body.newPassword !== undefined && body.currentPassword !== undefined) {
           const ok = await guard.checkUser(user, body.currentPassword, { ip: req.ip, requestId: requestIdOf(req) ?? undefined });
@@ -382,7 +382,7 @@ export function authRoutes(ctx: AppContext): RouteSpec[] {
           const details: { path: string; code: string; message: string }[] = [];
           if (body.name === undefined) details.push({ path: '/body/name', code: 'required', message: 'name is required for a new account' });
           if (passwordTooShort(body.password)) details.push({ path: '/body/password', code: 'too_short', message: 'must NOT have fewer than 10 characters' });
-          if (details.length) throw new ApiError(400, 'invalid_request', details.map((d) => `${d.path}: ${d.message}`).join('; '), details);
+          if (details.length) throw invalidRequest(details);
           passwordHash = await hashPassword(body.password);
         }
 

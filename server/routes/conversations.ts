@@ -9,12 +9,11 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { ApiError, notFound } from '../api-error.js';
 import type { AppContext } from '../app-context.js';
-import { NO_OWNER, type Auth } from '../auth/auth-context.js';
 import { route, type RouteSpec } from '../http/route.js';
 import { InboundMessageRepository, type InboundMessage } from '../../db/inbound-message-repository.js';
 import { outboxMessageOf, type OutboxMessage } from '../../db/outbox-repository.js';
 import { IdParams, Nullable, iso } from '../schemas/common.js';
-
+import { ownScope } from '../crm/crm-api.js';
 
 const Query = Type.Object(
   {
@@ -44,7 +43,6 @@ const Item = Type.Object(
 type ItemView = Static<typeof Item>;
 
 const Answer = Type.Object({ items: Type.Array(Item, { description: 'oldest first' }), nextCursor: Nullable(Type.String()) }, { additionalProperties: false });
-
 
 interface Sortable {
   at: number;
@@ -92,12 +90,6 @@ function decodeCursor(text: string): { at: number; id: string } {
     // fall through
   }
   throw new ApiError(400, 'invalid_request', 'cursor is not one this API issued', [{ path: '/query/cursor', code: 'invalid_cursor', message: 'pass the `nextCursor` of the previous page' }]);
-}
-
-/** The owner a sales rep is limited to (as in routes/contacts.ts). */
-function ownScope(auth: Auth): string | null {
-  if (auth.role !== 'sales_rep') return null;
-  return auth.principal.kind === 'user' ? auth.principal.userId : NO_OWNER;
 }
 
 export function conversationRoutes(ctx: AppContext): RouteSpec[] {

@@ -3,16 +3,16 @@
 // entries carry metadata only (id, name, type, the names of the fields that are set). Reading
 // metadata is audited too. Steps use credentials by name (ctx.credential); reading secrets
 // through the API is Class C: no route does it, for any role.
-import type { Request } from 'express';
 import { Type } from '@sinclair/typebox';
 import { CREDENTIAL_NAME_PATTERN } from '../../engine/index.js';
 import type { CredentialMeta } from '../../db/credential-repository.js';
-import { ApiError, notFound } from '../api-error.js';
+import { ApiError, notFound, invalidRequest } from '../api-error.js';
 import type { AppContext } from '../app-context.js';
 import { actorOf } from '../auth/auth-context.js';
 import { route, type RouteSpec } from '../http/route.js';
 import { CREDENTIAL_TYPES, CREDENTIAL_TYPE_NAMES, checkCredentialData, credentialFields, credentialType, egressProblems } from '../security/credential-types.js';
 import { IdParams, named } from '../schemas/common.js';
+import { requestIdOf } from '../auth/route-helpers.js';
 
 const Localized = Type.Object({ en: Type.String(), ar: Type.String() }, { additionalProperties: false });
 
@@ -69,14 +69,8 @@ const CredentialTypeList = Type.Object(
   { additionalProperties: false },
 );
 
-
 const CreateBody = Type.Object({ name: CredentialName, type: CredentialTypeName, data: CredentialData }, { additionalProperties: false });
 const ReplaceBody = Type.Object({ data: CredentialData }, { additionalProperties: false });
-
-function requestIdOf(req: Request): string | null {
-  const id = (req as { id?: unknown }).id;
-  return id === undefined || id === null ? null : String(id);
-}
 
 /**
  * 400 with every problem of `data` under /body/data (paths and messages, never values): its
@@ -88,7 +82,7 @@ async function checkData(ctx: AppContext, tenantId: string, type: string, data: 
     const allowPrivateNetwork = (await ctx.tenants.byId(tenantId))?.settings.allowPrivateNetwork === true;
     errors = egressProblems(type, data, '/body/data', { allowPrivateNetwork });
   }
-  if (errors.length) throw new ApiError(400, 'invalid_request', errors.map((e) => `${e.path}: ${e.message}`).join('; '), errors);
+  if (errors.length) throw invalidRequest(errors);
 }
 
 /** What the audit log keeps of a credential: never data. */

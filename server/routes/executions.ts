@@ -11,6 +11,7 @@ import { actorOf } from '../auth/auth-context.js';
 import { route, type RouteSpec } from '../http/route.js';
 import { IdParams, Nullable } from '../schemas/common.js';
 import { EXECUTION_STATUSES, Execution, ExecutionStatus, ExecutionSummary } from '../schemas/executions.js';
+import { requestIdOf } from '../auth/route-helpers.js';
 
 const STATUSES = EXECUTION_STATUSES satisfies readonly EngineExecutionStatus[];
 const STATUS_LIST = `^(${STATUSES.join('|')})(,(${STATUSES.join('|')}))*$`;
@@ -53,11 +54,6 @@ const PruneBody = Type.Object(
   },
   { additionalProperties: false },
 );
-
-/** The request id pino-http gave the request (the audit log records it). */
-function requestIdOf(req: { id?: unknown }): string | null {
-  return req.id === undefined || req.id === null ? null : String(req.id);
-}
 
 const isTerminal = (status: string): boolean => (TERMINAL_STATUSES as readonly string[]).includes(status);
 

@@ -42,9 +42,8 @@
 import { Type } from '@sinclair/typebox';
 import type { Request } from 'express';
 import jsonpatch from 'fast-json-patch';
-import { TERMINAL_STATUSES, validateFlow, type Flow, type FlowError } from '../../engine/index.js';
+import { validateFlow } from '../../engine/index.js';
 import {
-  RevisionConflictError,
   classBNodes,
   decodeFlowCursor,
   encodeFlowCursor,
@@ -52,17 +51,17 @@ import {
   type FlowRepository,
   type VersionRecord,
 } from '../../db/flow-repository.js';
-import { PUBLISH_REQUEST_STATUSES, PublishRequestRepository, type PublishRequest } from '../../db/publish-request-repository.js';
-import type { Query } from '../../db/sql-executor.js';
+import { PUBLISH_REQUEST_STATUSES, type PublishRequest } from '../../db/publish-request-repository.js';
 import { ApiError, notFound } from '../api-error.js';
 import type { AppContext } from '../app-context.js';
 import { actorOf, allowed, type Auth } from '../auth/auth-context.js';
 import { route, type RouteSpec } from '../http/route.js';
+import { requestIdOf } from '../auth/route-helpers.js';
+import { FlowPublishing, type Actor } from '../flows/flow-publishing.js';
 import { Id, IdParams, Nullable, iso } from '../schemas/common.js';
 import { TestRunResult } from '../schemas/executions.js';
 import { FlowDetail, FlowDraft, FlowStatus, FlowSummary, JsonPatchOperation, PublishRequestDetail, PublishRequestSummary, VersionDetail, VersionMeta } from '../schemas/flows.js';
 
-const TEST_RUN_WAIT_MS = 10_000;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 // ---- schemas (the shapes are in server/schemas/flows.ts) ----
@@ -75,25 +74,15 @@ const VersionOrDraft = Type.String({ pattern: '^(draft|[1-9][0-9]{0,8})$', descr
 const StorableDraft = FlowDraft;
 type StorableDraft = { name: string } & Record<string, unknown>;
 
-function invalidFlow(problems: FlowError[]): ApiError {
-  return new ApiError(400, 'invalid_flow', `the flow has ${problems.length} problem${problems.length === 1 ? '' : 's'}`, problems);
-}
-
 function versionMeta(v: Omit<VersionRecord, 'definition'>) {
   return { flowId: v.flowId, version: v.version, createdAt: iso(v.createdAt), createdBy: v.createdBy, origin: v.origin };
 }
 
 export function flowRoutes(ctx: AppContext): RouteSpec[] {
   const flowsOf = (auth: Auth): FlowRepository => ctx.flows(auth.tenant.id);
-  const requestsOf = (auth: Auth) => new PublishRequestRepository(ctx.db, auth.tenant.id);
-
-  const audit = (auth: Auth, req: Request, q: Query, action: string, target: string, details: Record<string, unknown>) =>
-    ctx.audit(auth.tenant.id).record({ actor: actorOf(auth), action, target, details, requestId: req.id === undefined ? null : String(req.id) }, q);
-
-  /** Publishes, pauses and deletes change which schedules exist: re-arm now (other processes catch up on their refresh). */
-  const reloadSchedules = async (): Promise<void> => {
-    await ctx.scheduler.reload().catch((err: unknown) => ctx.log.error({ err }, 'schedule reload failed'));
-  };
+  const publishing = new FlowPublishing(ctx);
+  const requestsOf = (auth: Auth) => publishing.requests(auth.tenant.id);
+  const by = (auth: Auth, req: Request): Actor => ({ actor: actorOf(auth), requestId: requestIdOf(req) });
 
   async function mustGet(auth: Auth, id: string): Promise<FlowRecord> {
     const flow = await flowsOf(auth).get(id);
@@ -101,16 +90,9 @@ export function flowRoutes(ctx: AppContext): RouteSpec[] {
     return flow;
   }
 
-  /** validateFlow's report and the publish-time webhook checks, all at once. */
-  async function problemsOf(repo: FlowRepository, flowId: string, draft: unknown, q?: Query): Promise<{ flow: Flow | null; problems: FlowError[] }> {
-    const checked = validateFlow(draft, ctx.registry);
-    const webhook = await repo.webhookProblems(draft, flowId, q);
-    return { flow: checked.ok ? checked.flow : null, problems: [...(checked.ok ? [] : checked.errors), ...webhook] };
-  }
-
   async function detail(auth: Auth, flow: FlowRecord) {
     const repo = flowsOf(auth);
-    const { flow: valid, problems } = await problemsOf(repo, flow.id, flow.draft);
+    const { flow: valid, problems } = await publishing.problemsOf(repo, flow.id, flow.draft);
     const published = flow.publishedVersion === null ? null : await repo.version(flow.id, flow.publishedVersion);
     return {
       id: flow.id,
@@ -286,8 +268,7 @@ export function flowRoutes(ctx: AppContext): RouteSpec[] {
       params: IdParams,
       status: 204,
       async handler({ params, auth, req }) {
-        await flowsOf(auth).remove(params.id, (q, flow) => audit(auth, req, q, 'flow.delete', flow.id, { name: flow.name, publishedVersion: flow.publishedVersion }));
-        await reloadSchedules();
+        await publishing.remove(auth.tenant.id, params.id, by(auth, req));
         return undefined;
       },
     }),
@@ -382,31 +363,12 @@ export function flowRoutes(ctx: AppContext): RouteSpec[] {
       successes: { 202: { description: 'publish request created (Class B nodes; an admin approves)', schema: Type.Object({ request: PublishRequestSummary }, { additionalProperties: false }) } },
       errors: { 409: 'revision_conflict' },
       async handler({ params, query, auth, req, res }) {
-        const repo = flowsOf(auth);
-        const actor = actorOf(auth);
-        const outcome = await repo.publishTransaction(async (q): Promise<{ kind: 'request'; request: PublishRequest } | { kind: 'version'; version: number }> => {
-            const flow = await repo.get(params.id, q);
-            if (!flow) throw notFound('flow');
-            if (query.revision !== undefined && query.revision !== flow.revision) throw new RevisionConflictError(query.revision, flow.revision, '/query/revision');
-            const { flow: valid, problems } = await problemsOf(repo, flow.id, flow.draft, q);
-            if (!valid || problems.length) throw invalidFlow(problems);
-            const classB = classBNodes(valid, ctx.registry);
-            if (classB.length && !allowed(auth, 'flows.publish.classB')) {
-              const request = await requestsOf(auth).create(q, { flowId: flow.id, definition: valid, revision: flow.revision, requestedBy: actor });
-              await audit(auth, req, q, 'flow.publish_request', flow.id, { requestId: request.id, revision: flow.revision, classBNodes: classB });
-              return { kind: 'request', request };
-            }
-            const published = await repo.publishIn(q, flow.id, valid, { createdBy: actor, origin: { kind: 'publish', revision: flow.revision } });
-            await audit(auth, req, q, 'flow.publish', flow.id, { version: published.version, revision: flow.revision });
-            return { kind: 'version', version: published.version };
-          });
+        const outcome = await publishing.publish(auth.tenant.id, params.id, { ...(query.revision !== undefined ? { revision: query.revision } : {}), mayPublishClassB: allowed(auth, 'flows.publish.classB') }, by(auth, req));
         if (outcome.kind === 'request') {
           res.status(202).json({ request: requestView(outcome.request) });
           return undefined;
         }
-        await reloadSchedules();
-        const v = await repo.versionRecord(params.id, outcome.version);
-        return { version: versionMeta(v!) };
+        return { version: versionMeta(outcome.version) };
       },
     }),
 
@@ -421,25 +383,8 @@ export function flowRoutes(ctx: AppContext): RouteSpec[] {
       status: 201,
       response: Type.Object({ version: VersionMeta }, { additionalProperties: false }),
       async handler({ params, body, auth, req }) {
-        const repo = flowsOf(auth);
         const flow = await mustGet(auth, params.id);
-        const target = await repo.versionRecord(flow.id, body.version);
-        if (!target) throw notFound('version');
-        const classB = classBNodes(target.definition, ctx.registry);
-        if (classB.length && !allowed(auth, 'flows.publish.classB')) {
-          throw new ApiError(403, 'forbidden', `version ${body.version} has Class B nodes: rolling back to it needs flows.publish.classB`, [
-            { path: '/body/version', code: 'class_b', message: `nodes ${classB.map((n) => n.id).join(', ')} are Class B` },
-          ]);
-        }
-        const checked = validateFlow(target.definition, ctx.registry);
-        if (!checked.ok) throw invalidFlow(checked.errors);
-        const published = await repo.publishTransaction(async (q) => {
-            const p = await repo.publishIn(q, flow.id, checked.flow, { createdBy: actorOf(auth), origin: { kind: 'rollback', fromVersion: body.version } });
-            await audit(auth, req, q, 'flow.rollback', flow.id, { version: p.version, fromVersion: body.version });
-            return p;
-          });
-        await reloadSchedules();
-        return { version: versionMeta((await repo.versionRecord(flow.id, published.version))!) };
+        return { version: versionMeta(await publishing.rollback(auth.tenant.id, flow, body.version, { mayPublishClassB: allowed(auth, 'flows.publish.classB') }, by(auth, req))) };
       },
     }),
 
@@ -453,7 +398,7 @@ export function flowRoutes(ctx: AppContext): RouteSpec[] {
       response: FlowDetail,
       errors: { 409: 'not_published: the flow has no published version' },
       async handler({ params, auth, req }) {
-        return setLive(auth, req, params.id, false);
+        return detail(auth, await publishing.setLive(auth.tenant.id, params.id, false, by(auth, req)));
       },
     }),
 
@@ -467,7 +412,7 @@ export function flowRoutes(ctx: AppContext): RouteSpec[] {
       response: FlowDetail,
       errors: { 409: 'not_published: the flow has no published version' },
       async handler({ params, auth, req }) {
-        return setLive(auth, req, params.id, true);
+        return detail(auth, await publishing.setLive(auth.tenant.id, params.id, true, by(auth, req)));
       },
     }),
 
@@ -487,37 +432,10 @@ export function flowRoutes(ctx: AppContext): RouteSpec[] {
       ),
       response: TestRunResult,
       successes: { 202: { description: 'still running or waiting (status queued, running or waiting); poll GET /executions/:id', schema: TestRunResult } },
-      async handler({ params, body, auth, res }) {
-        const repo = flowsOf(auth);
+      async handler({ params, body, auth, req, res }) {
         const flow = await mustGet(auth, params.id);
-        const checked = validateFlow(flow.draft, ctx.registry);
-        if (!checked.ok) throw invalidFlow(checked.errors);
-        const triggers = checked.flow.nodes.filter((n) => ctx.registry.get(n.type)?.trigger);
-        const trigger = body.trigger !== undefined ? triggers.find((n) => n.id === body.trigger) : (triggers.find((n) => n.type === 'trigger.manual') ?? triggers[0]);
-        if (!trigger) throw new ApiError(400, 'invalid_request', `no trigger node "${body.trigger}" in the draft`, [{ path: '/body/trigger', code: 'unknown_trigger', message: 'not a trigger node of the draft' }]);
-        const input = body.input !== undefined ? body.input : (flow.sampleInput ?? {});
-        const version = await repo.testSnapshot(flow.id, checked.flow, actorOf(auth));
-        const { executionId } = await ctx.runtime.startExecution({
-          tenantId: auth.tenant.id,
-          flowId: flow.id,
-          flowVersion: version,
-          flow: checked.flow,
-          trigger: trigger.id,
-          payload: input,
-          mode: 'test',
-          durable: true,
-        });
-        const result = await ctx.runtime.result(executionId, true, Math.min(TEST_RUN_WAIT_MS, ctx.config.webhookWaitMs || TEST_RUN_WAIT_MS));
-        const view = await ctx.executions(auth.tenant.id).get(executionId);
-        const answer = {
-          executionId,
-          flowVersion: version,
-          status: view?.status ?? result.status,
-          output: result.output ?? null,
-          error: result.error ?? null,
-          steps: view?.steps ?? [],
-        };
-        if (!(TERMINAL_STATUSES as readonly string[]).includes(result.status)) {
+        const { answer, finished } = await publishing.testRun(auth.tenant.id, flow, body, by(auth, req));
+        if (!finished) {
           res.status(202).json(answer);
           return undefined;
         }
@@ -575,23 +493,8 @@ export function flowRoutes(ctx: AppContext): RouteSpec[] {
       response: Type.Object({ request: PublishRequestSummary, version: VersionMeta }, { additionalProperties: false }),
       errors: { 409: 'request_not_pending: already decided, superseded or cancelled' },
       async handler({ params, auth, req }) {
-        const repo = flowsOf(auth);
-        const requests = requestsOf(auth);
-        const actor = actorOf(auth);
-        const published = await repo.publishTransaction(async (q) => {
-            const r = await requests.get(params.id, q);
-            if (!r) throw notFound('publish request');
-            if (r.status !== 'pending') throw new ApiError(409, 'request_not_pending', `the request is ${r.status}`);
-            const checked = validateFlow(r.definition, ctx.registry);
-            if (!checked.ok) throw invalidFlow(checked.errors);
-            const p = await repo.publishIn(q, r.flowId, checked.flow, { createdBy: actor, origin: { kind: 'approval', requestId: r.id, requestedBy: r.requestedBy }, approving: r.id });
-            await requests.decide(q, r.id, { status: 'approved', by: actor, version: p.version });
-            await audit(auth, req, q, 'flow.publish_request.approve', r.flowId, { requestId: r.id, version: p.version, requestedBy: r.requestedBy });
-            return p;
-          });
-        await reloadSchedules();
-        const [request, version] = await Promise.all([requests.get(params.id), repo.versionRecord(published.flowId, published.version)]);
-        return { request: requestView(request!), version: versionMeta(version!) };
+        const { request, version } = await publishing.approve(auth.tenant.id, params.id, by(auth, req));
+        return { request: requestView(request), version: versionMeta(version) };
       },
     }),
 
@@ -606,24 +509,8 @@ export function flowRoutes(ctx: AppContext): RouteSpec[] {
       response: Type.Object({ request: PublishRequestSummary }, { additionalProperties: false }),
       errors: { 409: 'request_not_pending: already decided, superseded or cancelled' },
       async handler({ params, body, auth, req }) {
-        const requests = requestsOf(auth);
-        await flowsOf(auth).transaction(async (q) => {
-          const r = await requests.get(params.id, q);
-          if (!r) throw notFound('publish request');
-          if (r.status !== 'pending') throw new ApiError(409, 'request_not_pending', `the request is ${r.status}`);
-          await requests.decide(q, r.id, { status: 'rejected', by: actorOf(auth), reason: body.reason });
-          await audit(auth, req, q, 'flow.publish_request.reject', r.flowId, { requestId: r.id, reason: body.reason, requestedBy: r.requestedBy });
-        });
-        return { request: requestView((await requests.get(params.id))!) };
+        return { request: requestView(await publishing.reject(auth.tenant.id, params.id, body.reason, by(auth, req))) };
       },
     }),
   ];
-
-  async function setLive(auth: Auth, req: Request, id: string, live: boolean) {
-    const action = live ? 'flow.resume' : 'flow.pause';
-    const { outcome, flow } = await flowsOf(auth).setLive(id, live, (q, f) => audit(auth, req, q, action, f.id, { publishedVersion: f.publishedVersion }));
-    if (outcome === 'not_published') throw new ApiError(409, 'not_published', 'the flow has no published version to pause or resume');
-    if (outcome === 'changed') await reloadSchedules();
-    return detail(auth, flow);
-  }
 }

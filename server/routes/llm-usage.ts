@@ -25,7 +25,7 @@ import {
   type LlmSettings,
 } from '../../engine/index.js';
 import { LlmUsageRepository, type UsageTotals } from '../../db/llm-usage-repository.js';
-import { ApiError, notFound } from '../api-error.js';
+import { notFound, invalidRequest } from '../api-error.js';
 import type { AppContext } from '../app-context.js';
 import { actorOf } from '../auth/auth-context.js';
 import { requestIdOf, stringEnum } from '../auth/route-helpers.js';
@@ -197,7 +197,7 @@ export function llmUsageRoutes(ctx: AppContext): RouteSpec[] {
           if (!found) problems.push({ path: `/body/${field}`, code: 'credential_not_found', message: `no credential named "${name}"` });
           else if (found.type !== type) problems.push({ path: `/body/${field}`, code: 'credential_type_mismatch', message: `credential "${name}" is of type ${found.type}, not ${type}` });
         }
-        if (problems.length) throw new ApiError(400, 'invalid_request', problems.map((p) => `${p.path}: ${p.message}`).join('; '), problems);
+        if (problems.length) throw invalidRequest(problems);
         let settings: TenantSettings | undefined;
         await ctx.db.sql.transaction(async (q) => {
           const lock = ctx.db.dialect === 'postgres' ? ' FOR UPDATE' : '';
@@ -243,7 +243,7 @@ export function llmUsageRoutes(ctx: AppContext): RouteSpec[] {
       async handler({ body, auth, req }) {
         const routing = body as LlmRoutingSettings;
         const problems = routingProblems(routing, '/body');
-        if (problems.length) throw new ApiError(400, 'invalid_request', problems.map((p) => `${p.path}: ${p.message}`).join('; '), problems);
+        if (problems.length) throw invalidRequest(problems);
         let settings: TenantSettings | undefined;
         await ctx.db.sql.transaction(async (q) => {
           const lock = ctx.db.dialect === 'postgres' ? ' FOR UPDATE' : '';

@@ -5,12 +5,14 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { notFound } from '../api-error.js';
 import type { AppContext } from '../app-context.js';
-import { NO_OWNER, actorOf, type Auth } from '../auth/auth-context.js';
+import { actorOf, type Auth } from '../auth/auth-context.js';
 import { route, type RouteSpec } from '../http/route.js';
 import { OUTBOX_STATUSES, type OutboxMessage } from '../../db/outbox-repository.js';
 import { PURPOSES } from '../../engine/consent/consent-rule.js';
 import { providerLabel } from '../channels/provider-labels.js';
 import { IdParams, Nullable, Timestamp, iso, named } from '../schemas/common.js';
+import { requestIdOf } from '../auth/route-helpers.js';
+import { ownScope } from '../crm/crm-api.js';
 
 const SEND_CHANNELS = ['whatsapp', 'sms', 'email'] as const;
 const StatusSchema = Type.Union(OUTBOX_STATUSES.map((s) => Type.Literal(s)));
@@ -85,7 +87,6 @@ const ResolveBody = Type.Object(
   { additionalProperties: false },
 );
 
-
 function messageView(m: OutboxMessage): Static<typeof MessageView> {
   return {
     id: m.id,
@@ -123,14 +124,6 @@ function messageView(m: OutboxMessage): Static<typeof MessageView> {
     redactedAt: iso(m.redactedAt),
   };
 }
-
-/** The owner a sales rep is limited to (an API key with the role owns nothing). */
-function ownScope(auth: Auth): string | null {
-  if (auth.role !== 'sales_rep') return null;
-  return auth.principal.kind === 'user' ? auth.principal.userId : NO_OWNER;
-}
-
-const requestIdOf = (req: { id?: unknown }): string | null => (req.id === undefined || req.id === null ? null : String(req.id));
 
 export function outboxRoutes(ctx: AppContext): RouteSpec[] {
   const repo = (tenantId: string) => ctx.outbox.repository(tenantId);
