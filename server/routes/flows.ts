@@ -1,47 +1,8 @@
 // Routes: flows, drafts, versions, publish requests, test runs (GitHub issue 8, item 3).
 //
-// Decisions (docs/architecture.md "Policy classes"):
-// - A flow has one draft and immutable published versions 1, 2, … (flow_versions). The draft
-//   accepts anything with the flow envelope's shape (an object with a name, a nodes array and an
-//   edges array: 400 invalid_flow otherwise, paths relative to the flow) and every answer that
-//   shows it carries `problems`: the full validateFlow() report plus the publish-time webhook
-//   checks (a method+path twice, or taken by another flow), so the editor can badge an
-//   incomplete draft. Publishing and test-running refuse a draft with problems: 400 invalid_flow
-//   with all of them (test runs ignore webhook paths: they bind none).
-// - Optimistic concurrency: the draft has a `revision`; PUT /flows/:id/draft names the revision
-//   it edits and a stale one answers 409 revision_conflict (the current revision is in the
-//   details and the X-Flow-Revision header). POST /flows/:id/publish?revision=N guards the same
-//   way. The sample input is not part of the draft (no revision change).
-// - Class B: a flow with a node whose type has policyClass 'B' (http.request; sends later).
-//   flows.publish publishes flows without them; with them the caller needs
-//   flows.publish.classB, else (a manager) the publish becomes a publish request: 202
-//   {request}, holding the validated draft snapshot. An admin approves it (publishing exactly
-//   that snapshot, whatever the draft is by then) or rejects it with a reason. A newer request
-//   or any publish of the flow supersedes pending requests; deleting the flow cancels them.
-// - Publishing does not touch the draft. Rolling back to version N publishes a new version
-//   equal to N (history is never rewritten; the draft stays as it is); it needs
-//   flows.publish.classB when N has Class B nodes (403 otherwise), else flows.publish.
-// - Pause: status `paused`. The flow's webhook routes stay reserved but answer 404 like an
-//   unknown hook (callers outside learn nothing; the webhook handler caches routes for ~2 s, so
-//   a pause, resume or delete reaches webhooks within that); its schedules are disarmed (the
-//   scheduler reloads at once here; other processes within their 30 s refresh). Executions
-//   already running carry on. Publishing a paused flow keeps it paused; resume goes live.
-// - Delete: soft (deleted_at). Webhook routes are unbound (the paths are free again),
-//   schedules stop, pending publish requests are cancelled; its executions stay readable at
-//   /executions/:id and running ones carry on (cancel them there). Every :id route then 404s.
-// - Test runs: the draft (valid) runs with mode 'test' on the given input, or else the pinned
-//   sample input, or {}; the input is the trigger's payload as is (for a webhook trigger shape
-//   it like {body, query, headers}). Its snapshot is stored as a flow_versions row with a
-//   negative version (-1, -2, …; an unchanged draft reuses the last one) because the runtime
-//   resumes executions from flow_versions; those are never listed as versions. The answer waits
-//   up to 10 s (or TADFUQ_WEBHOOK_WAIT_MS when lower) for the end: 200 with output, error and
-//   steps, else 202 {executionId, status}. Test runs are not counted in the list's run stats.
-// - Every publish, publish request, rollback, approval, rejection, pause, resume and delete is
-//   written to the audit log in the transaction of the change.
-// - Another tenant's flow or request id answers 404 on every route.
+// Decisions (publish requests, revisions, Class B, pause, delete, test runs): server/flows/README.md.
 import { Type } from '@sinclair/typebox';
 import type { Request } from 'express';
-import jsonpatch from 'fast-json-patch';
 import { validateFlow } from '../../engine/index.js';
 import {
   classBNodes,
@@ -49,18 +10,17 @@ import {
   encodeFlowCursor,
   type FlowRecord,
   type FlowRepository,
-  type VersionRecord,
 } from '../../db/flow-repository.js';
-import { PUBLISH_REQUEST_STATUSES, type PublishRequest } from '../../db/publish-request-repository.js';
 import { ApiError, notFound } from '../api-error.js';
 import type { AppContext } from '../app-context.js';
 import { actorOf, allowed, type Auth } from '../auth/auth-context.js';
 import { route, type RouteSpec } from '../http/route.js';
 import { requestIdOf } from '../auth/route-helpers.js';
 import { FlowPublishing, type Actor } from '../flows/flow-publishing.js';
+import { flowDiff, requestView, versionMeta } from '../flows/flow-views.js';
 import { Id, IdParams, Nullable, iso } from '../schemas/common.js';
 import { TestRunResult } from '../schemas/executions.js';
-import { FlowDetail, FlowDraft, FlowStatus, FlowSummary, JsonPatchOperation, PublishRequestDetail, PublishRequestSummary, VersionDetail, VersionMeta } from '../schemas/flows.js';
+import { FlowDetail, FlowDraft, FlowStatus, FlowSummary, JsonPatchOperation, PublishRequestSummary, VersionDetail, VersionMeta } from '../schemas/flows.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -74,14 +34,9 @@ const VersionOrDraft = Type.String({ pattern: '^(draft|[1-9][0-9]{0,8})$', descr
 const StorableDraft = FlowDraft;
 type StorableDraft = { name: string } & Record<string, unknown>;
 
-function versionMeta(v: Omit<VersionRecord, 'definition'>) {
-  return { flowId: v.flowId, version: v.version, createdAt: iso(v.createdAt), createdBy: v.createdBy, origin: v.origin };
-}
-
 export function flowRoutes(ctx: AppContext): RouteSpec[] {
   const flowsOf = (auth: Auth): FlowRepository => ctx.flows(auth.tenant.id);
   const publishing = new FlowPublishing(ctx);
-  const requestsOf = (auth: Auth) => publishing.requests(auth.tenant.id);
   const by = (auth: Auth, req: Request): Actor => ({ actor: actorOf(auth), requestId: requestIdOf(req) });
 
   async function mustGet(auth: Auth, id: string): Promise<FlowRecord> {
@@ -110,23 +65,6 @@ export function flowRoutes(ctx: AppContext): RouteSpec[] {
     };
   }
 
-  function requestView(r: PublishRequest) {
-    return {
-      id: r.id,
-      flowId: r.flowId,
-      flowName: r.flowName,
-      status: r.status,
-      revision: r.revision,
-      classBNodes: classBNodes(r.definition, ctx.registry),
-      requestedBy: r.requestedBy,
-      requestedAt: iso(r.requestedAt),
-      decidedBy: r.decidedBy,
-      decidedAt: iso(r.decidedAt),
-      reason: r.reason,
-      version: r.version,
-    };
-  }
-
   /** A version's definition, or the draft ("draft": as it would be published when valid). */
   async function documentAt(auth: Auth, flow: FlowRecord, at: string): Promise<unknown> {
     if (at === 'draft') {
@@ -137,8 +75,6 @@ export function flowRoutes(ctx: AppContext): RouteSpec[] {
     if (!v) throw notFound(`version ${at}`);
     return v.definition;
   }
-
-  const diff = (from: unknown, to: unknown): unknown[] => jsonpatch.compare((from ?? {}) as object, (to ?? {}) as object);
 
   return [
     route({
@@ -344,7 +280,7 @@ export function flowRoutes(ctx: AppContext): RouteSpec[] {
         const from = query.from ?? (flow.publishedVersion === null ? undefined : String(flow.publishedVersion));
         if (from === undefined) throw new ApiError(400, 'invalid_request', 'the flow has no published version: name `from`', [{ path: '/query/from', code: 'required', message: 'from is required' }]);
         const to = query.to ?? 'draft';
-        const patch = diff(await documentAt(auth, flow, from), await documentAt(auth, flow, to));
+        const patch = flowDiff(await documentAt(auth, flow, from), await documentAt(auth, flow, to));
         const label = (v: string) => (v === 'draft' ? 'draft' : Number(v));
         return { from: label(from), to: label(to), patch };
       },
@@ -365,7 +301,7 @@ export function flowRoutes(ctx: AppContext): RouteSpec[] {
       async handler({ params, query, auth, req, res }) {
         const outcome = await publishing.publish(auth.tenant.id, params.id, { ...(query.revision !== undefined ? { revision: query.revision } : {}), mayPublishClassB: allowed(auth, 'flows.publish.classB') }, by(auth, req));
         if (outcome.kind === 'request') {
-          res.status(202).json({ request: requestView(outcome.request) });
+          res.status(202).json({ request: requestView(outcome.request, ctx.registry) });
           return undefined;
         }
         return { version: versionMeta(outcome.version) };
@@ -440,76 +376,6 @@ export function flowRoutes(ctx: AppContext): RouteSpec[] {
           return undefined;
         }
         return answer;
-      },
-    }),
-
-    route({
-      method: 'get',
-      path: '/publish-requests',
-      summary: 'Publish requests, newest first (default: pending)',
-      tag: 'flows',
-      access: 'flows.read',
-      query: Type.Object(
-        {
-          status: Type.Optional(Type.Union([...PUBLISH_REQUEST_STATUSES.map((s) => Type.Literal(s)), Type.Literal('all')], { default: 'pending' })),
-          flowId: Type.Optional(Id),
-          limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
-        },
-        { additionalProperties: false },
-      ),
-      response: Type.Object({ items: Type.Array(PublishRequestSummary) }, { additionalProperties: false }),
-      async handler({ query, auth }) {
-        const status = query.status === 'all' || query.status === undefined ? undefined : query.status;
-        const items = await requestsOf(auth).list({ ...(status ? { status } : {}), ...(query.flowId ? { flowId: query.flowId } : {}), limit: query.limit });
-        return { items: items.map(requestView) };
-      },
-    }),
-
-    route({
-      method: 'get',
-      path: '/publish-requests/:id',
-      summary: 'A publish request with its snapshot and the patch from the published version',
-      tag: 'flows',
-      access: 'flows.read',
-      params: IdParams,
-      response: PublishRequestDetail,
-      async handler({ params, auth }) {
-        const r = await requestsOf(auth).get(params.id);
-        if (!r) throw notFound('publish request');
-        const flow = await flowsOf(auth).get(r.flowId);
-        const published = flow?.publishedVersion ? await flowsOf(auth).version(r.flowId, flow.publishedVersion) : null;
-        return { ...requestView(r), definition: r.definition, patch: diff(published ?? {}, r.definition) };
-      },
-    }),
-
-    route({
-      method: 'post',
-      path: '/publish-requests/:id/approve',
-      summary: 'Approve: publish exactly the snapshot that was requested',
-      tag: 'flows',
-      access: 'flows.publish.classB',
-      params: IdParams,
-      status: 201,
-      response: Type.Object({ request: PublishRequestSummary, version: VersionMeta }, { additionalProperties: false }),
-      errors: { 409: 'request_not_pending: already decided, superseded or cancelled' },
-      async handler({ params, auth, req }) {
-        const { request, version } = await publishing.approve(auth.tenant.id, params.id, by(auth, req));
-        return { request: requestView(request), version: versionMeta(version) };
-      },
-    }),
-
-    route({
-      method: 'post',
-      path: '/publish-requests/:id/reject',
-      summary: 'Reject a publish request with a reason',
-      tag: 'flows',
-      access: 'flows.publish.classB',
-      params: IdParams,
-      body: Type.Object({ reason: Type.String({ minLength: 1, maxLength: 2000 }) }, { additionalProperties: false }),
-      response: Type.Object({ request: PublishRequestSummary }, { additionalProperties: false }),
-      errors: { 409: 'request_not_pending: already decided, superseded or cancelled' },
-      async handler({ params, body, auth, req }) {
-        return { request: requestView(await publishing.reject(auth.tenant.id, params.id, body.reason, by(auth, req))) };
       },
     }),
   ];

@@ -8,6 +8,7 @@ import { roleRoutes } from './roles.js';
 import { apiKeyRoutes } from './api-keys.js';
 import { tenantRoutes } from './tenant.js';
 import { flowRoutes } from './flows.js';
+import { publishRequestRoutes } from './publish-requests.js';
 import { executionRoutes } from './executions.js';
 import { templateRoutes } from './templates.js';
 import { credentialRoutes } from './credentials.js';
@@ -39,6 +40,7 @@ export function apiRoutes(ctx: AppContext): RouteSpec[] {
     ...apiKeyRoutes(ctx),
     ...tenantRoutes(ctx),
     ...flowRoutes(ctx),
+    ...publishRequestRoutes(ctx),
     ...executionRoutes(ctx),
     ...templateRoutes(ctx),
     ...credentialRoutes(ctx),
