@@ -128,13 +128,16 @@ function serialized<T>(db: Database, fn: () => Promise<T>): Promise<T> {
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
-/** Webhook triggers of a flow, or of an incomplete draft (anything not shaped like one is skipped). */
-function webhookTriggers(doc: unknown): WebhookTrigger[] {
+/**
+ * Webhook triggers of a flow, or of an incomplete draft (anything not shaped like one is
+ * skipped): what each binds comes from its node type (NodeType.webhook, the defaults there).
+ */
+function webhookTriggers(doc: unknown, registry: NodeRegistry): WebhookTrigger[] {
   const nodes = isObject(doc) && Array.isArray(doc.nodes) ? (doc.nodes as unknown[]) : [];
   return nodes.flatMap((node, index) => {
-    if (!isObject(node) || node.type !== 'trigger.webhook') return [];
-    const p = isObject(node.params) ? node.params : {};
-    return [{ index, nodeId: String(node.id), path: String(p.path ?? ''), method: String(p.method ?? 'POST').toUpperCase(), respond: p.respond === 'onFinish' ? 'onFinish' : 'immediately' } as WebhookTrigger];
+    if (!isObject(node) || typeof node.type !== 'string') return [];
+    const binding = registry.get(node.type)?.webhook?.(node.params);
+    return binding ? [{ index, nodeId: String(node.id), path: binding.path, method: binding.method, respond: binding.respond }] : [];
   });
 }
 
@@ -244,7 +247,7 @@ export class FlowRepository {
    * flow stays paused (resume it to go live); a deleted one is FlowNotFoundError.
    */
   async publishIn(q: Query, flowId: string, flow: Flow, options: PublishOptions = {}): Promise<PublishedFlow> {
-    const triggers = webhookTriggers(flow);
+    const triggers = webhookTriggers(flow, this.registry);
     const duplicates = duplicatePaths(triggers);
     if (duplicates.length) throw new FlowInvalidError(duplicates);
 
@@ -325,7 +328,7 @@ export class FlowRepository {
    * flow of the tenant answers), which validateFlow cannot see.
    */
   async webhookProblems(doc: unknown, flowId: string, q: Query = (sql, params) => this.db.sql.query(sql, params)): Promise<FlowError[]> {
-    const triggers = webhookTriggers(doc);
+    const triggers = webhookTriggers(doc, this.registry);
     return [...duplicatePaths(triggers), ...(await this.takenPaths(q, flowId, triggers))];
   }
 
