@@ -12,7 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import { FlowInvalidError, pointer, validateFlow, type Flow, type FlowError, type NodeRegistry } from '../engine/index.js';
 import type { Database } from './database.js';
-import { parseJsonColumn, type Query, type Row } from './sql-executor.js';
+import { isUniqueViolation, parseJsonColumn, type Query, type Row } from './sql-executor.js';
 
 export interface PublishedFlow {
   flowId: string;
@@ -156,13 +156,6 @@ function duplicatePaths(triggers: WebhookTrigger[]): FlowError[] {
 export function classBNodes(doc: unknown, registry: NodeRegistry): { id: string; type: string }[] {
   const nodes = isObject(doc) && Array.isArray(doc.nodes) ? (doc.nodes as unknown[]) : [];
   return nodes.flatMap((n) => (isObject(n) && typeof n.type === 'string' && registry.get(n.type)?.policyClass === 'B' ? [{ id: String(n.id), type: n.type }] : []));
-}
-
-function isUniqueViolation(err: unknown, table: string): boolean {
-  const e = err as { code?: string; message?: string; constraint?: string } | null;
-  if (!e) return false;
-  const unique = e.code === '23505' || (e.code === 'SQLITE_CONSTRAINT' && /UNIQUE/i.test(e.message ?? ''));
-  return unique && `${e.message ?? ''} ${e.constraint ?? ''}`.includes(table);
 }
 
 const FLOW_COLUMNS = 'id, tenant_id, name, status, draft, published_version, revision, deleted_at, sample_input, created_at, updated_at';

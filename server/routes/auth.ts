@@ -238,8 +238,7 @@ export function authRoutes(ctx: AppContext): RouteSpec[] {
             outcome = 'expired';
             return;
           }
-          const member = await q('SELECT role FROM memberships WHERE tenant_id = $1 AND user_id = $2', [old.tenantId, old.userId]);
-          if (!member.length) {
+          if (!(await ctx.users.membership(old.tenantId, old.userId, q))) {
             await refreshTokens.revokeFamily(old.family, q);
             return;
           }

@@ -200,10 +200,9 @@ export function llmUsageRoutes(ctx: AppContext): RouteSpec[] {
         if (problems.length) throw invalidRequest(problems);
         let settings: TenantSettings | undefined;
         await ctx.db.sql.transaction(async (q) => {
-          const lock = ctx.db.dialect === 'postgres' ? ' FOR UPDATE' : '';
-          const rows = await q(`SELECT settings FROM tenants WHERE id = $1${lock}`, [auth.tenant.id]);
-          if (!rows[0]) throw notFound('tenant');
-          const before = JSON.parse(String(rows[0].settings ?? '{}')) as TenantSettings;
+          const tenant = await ctx.tenants.lockedForUpdate(auth.tenant.id, q);
+          if (!tenant) throw notFound('tenant');
+          const before = tenant.settings;
           settings = { ...before, llm };
           if (JSON.stringify(before.llm ?? {}) === JSON.stringify(llm)) return;
           await ctx.tenants.update(auth.tenant.id, { settings }, q);
@@ -246,10 +245,9 @@ export function llmUsageRoutes(ctx: AppContext): RouteSpec[] {
         if (problems.length) throw invalidRequest(problems);
         let settings: TenantSettings | undefined;
         await ctx.db.sql.transaction(async (q) => {
-          const lock = ctx.db.dialect === 'postgres' ? ' FOR UPDATE' : '';
-          const rows = await q(`SELECT settings FROM tenants WHERE id = $1${lock}`, [auth.tenant.id]);
-          if (!rows[0]) throw notFound('tenant');
-          const before = JSON.parse(String(rows[0].settings ?? '{}')) as TenantSettings;
+          const tenant = await ctx.tenants.lockedForUpdate(auth.tenant.id, q);
+          if (!tenant) throw notFound('tenant');
+          const before = tenant.settings;
           settings = { ...before, llmRouting: routing };
           if (JSON.stringify(before.llmRouting ?? {}) === JSON.stringify(routing)) return;
           await ctx.tenants.update(auth.tenant.id, { settings }, q);
