@@ -24,9 +24,8 @@ import { ownScope } from '../crm/crm-api.js';
 import { ContactService, type ConsentChangeType } from '../contacts/contact-service.js';
 import { consentView, eventView } from '../contacts/consent-views.js';
 import { IdParams, Nullable } from '../schemas/common.js';
-import { ChannelSchema, ConsentSourceSchema, ConsentView, EventView, Evidence, PurposeSchema } from '../schemas/crm.js';
+import { ChannelSchema, ConsentSourceSchema, ConsentView, ConsentVocabulary, EventView, Evidence, PurposeSchema } from '../schemas/crm.js';
 
-const Label = Type.Object({ en: Type.String(), ar: Type.String() }, { additionalProperties: false });
 const ConsentChangeAnswer = Type.Object({ consent: Nullable(ConsentView), event: Nullable(EventView) }, { additionalProperties: false });
 
 const EventsQuery = Type.Object(
@@ -53,17 +52,6 @@ const WithdrawBody = Type.Object(
 );
 const RenewBody = Type.Object({ ...ChannelPurpose, source: Type.Optional(ConsentSourceSchema), evidence: Type.Optional(Evidence) }, { additionalProperties: false });
 
-const Vocabulary = Type.Object(
-  {
-    channels: Type.Array(Type.Object({ id: Type.String(), label: Label }, { additionalProperties: false })),
-    purposes: Type.Array(Type.Object({ id: Type.String(), label: Label }, { additionalProperties: false })),
-    statuses: Type.Array(Type.Object({ id: Type.String(), label: Label }, { additionalProperties: false })),
-    reasons: Type.Array(Type.Object({ id: Type.String(), label: Label }, { additionalProperties: false })),
-    sources: Type.Array(Type.String()),
-    validityMonths: Type.Integer(),
-  },
-  { additionalProperties: false },
-);
 
 export function contactConsentRoutes(ctx: AppContext): RouteSpec[] {
   const service = new ContactService(ctx);
@@ -99,7 +87,7 @@ export function contactConsentRoutes(ctx: AppContext): RouteSpec[] {
       summary: 'Consent channels, purposes, statuses, refusal reasons and sources, with Arabic and English labels',
       tag: 'contacts',
       access: 'contacts.read',
-      response: Vocabulary,
+      response: ConsentVocabulary,
       handler() {
         const entries = (labels: Record<string, { en: string; ar: string }>) => Object.entries(labels).map(([id, label]) => ({ id, label }));
         return {

@@ -95,6 +95,21 @@ export const Evidence = Type.Object(
   { additionalProperties: true, maxProperties: 30, description: 'proof of consent: form URL, IP, message id, the text shown… (kept in the consent trail); at least one entry' },
 );
 
+const VocabularyLabel = Type.Object({ en: Type.String(), ar: Type.String() }, { additionalProperties: false });
+
+/** GET /consent-vocabulary: channels, purposes, statuses, refusal reasons and sources, labelled in Arabic and English. */
+export const ConsentVocabulary = Type.Object(
+  {
+    channels: Type.Array(Type.Object({ id: Type.String(), label: VocabularyLabel }, { additionalProperties: false })),
+    purposes: Type.Array(Type.Object({ id: Type.String(), label: VocabularyLabel }, { additionalProperties: false })),
+    statuses: Type.Array(Type.Object({ id: Type.String(), label: VocabularyLabel }, { additionalProperties: false })),
+    reasons: Type.Array(Type.Object({ id: Type.String(), label: VocabularyLabel }, { additionalProperties: false })),
+    sources: Type.Array(Type.String()),
+    validityMonths: Type.Integer(),
+  },
+  { additionalProperties: false },
+);
+
 export const ContactDetail = Type.Composite([ContactView, Type.Object({ consents: Type.Array(ConsentView) })], { additionalProperties: false });
 
 export const StageSchema = Type.Union(DEAL_STAGES.map((s) => Type.Literal(s)));
