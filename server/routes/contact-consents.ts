@@ -21,6 +21,7 @@ import {
   type Purpose,
 } from '../../engine/consent/consent-rule.js';
 import { ownScope } from '../crm/crm-api.js';
+import type { ConsentEvent } from '../../db/contacts/index.js';
 import { ContactService, type ConsentChangeType } from '../contacts/contact-service.js';
 import { consentView, eventView } from '../contacts/consent-views.js';
 import { IdParams, Nullable } from '../schemas/common.js';
@@ -52,6 +53,20 @@ const WithdrawBody = Type.Object(
 );
 const RenewBody = Type.Object({ ...ChannelPurpose, source: Type.Optional(ConsentSourceSchema), evidence: Type.Optional(Evidence) }, { additionalProperties: false });
 
+
+/** A page of the consent trail, newest first: the cursor is the last event's (at, id). */
+const TrailPage = Type.Object({ items: Type.Array(EventView), nextCursor: Nullable(Type.String()) }, { additionalProperties: false });
+
+function trailBefore(cursor: string | undefined): { before?: { at: number; id: string } } {
+  if (cursor === undefined) return {};
+  const [at, id] = decodeCursor(cursor, isTimeIdCursor);
+  return { before: { at, id } };
+}
+
+function trailPage(events: ConsentEvent[], limit: number): Static<typeof TrailPage> {
+  const last = events.at(-1);
+  return { items: events.map(eventView), nextCursor: events.length === limit && last ? encodeCursor([last.at, last.id]) : null };
+}
 
 export function contactConsentRoutes(ctx: AppContext): RouteSpec[] {
   const service = new ContactService(ctx);
@@ -122,15 +137,10 @@ export function contactConsentRoutes(ctx: AppContext): RouteSpec[] {
       access: 'contacts.read',
       params: IdParams,
       query: EventsQuery,
-      response: Type.Object({ items: Type.Array(EventView), nextCursor: Nullable(Type.String()) }, { additionalProperties: false }),
+      response: TrailPage,
       async handler({ params, query, auth }) {
         const contact = await service.visible(auth, params.id);
-        const before = query.cursor
-          ? decodeCursor(query.cursor, isTimeIdCursor)
-          : undefined;
-        const events = await ctx.consents(auth.tenant.id).events(contact.id, { limit: query.limit, ...(before ? { before: { at: before[0], id: before[1] } } : {}) });
-        const last = events.at(-1);
-        return { items: events.map(eventView), nextCursor: events.length === query.limit && last ? encodeCursor([last.at, last.id]) : null };
+        return trailPage(await ctx.consents(auth.tenant.id).events(contact.id, { limit: query.limit, ...trailBefore(query.cursor) }), query.limit);
       },
     }),
     route({
@@ -146,20 +156,16 @@ export function contactConsentRoutes(ctx: AppContext): RouteSpec[] {
         },
         { additionalProperties: false },
       ),
-      response: Type.Object({ items: Type.Array(EventView), nextCursor: Nullable(Type.String()) }, { additionalProperties: false }),
+      response: TrailPage,
       async handler({ query, auth }) {
-        const before = query.cursor
-          ? decodeCursor(query.cursor, isTimeIdCursor)
-          : undefined;
         const own = ownScope(auth);
         const events = await ctx.consents(auth.tenant.id).tenantEvents({
           limit: query.limit,
-          ...(before ? { before: { at: before[0], id: before[1] } } : {}),
+          ...trailBefore(query.cursor),
           ...(own !== null ? { ownerId: own } : {}),
           ...(query.type ? { type: query.type } : {}),
         });
-        const last = events.at(-1);
-        return { items: events.map(eventView), nextCursor: events.length === query.limit && last ? encodeCursor([last.at, last.id]) : null };
+        return trailPage(events, query.limit);
       },
     }),
     route({
