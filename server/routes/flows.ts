@@ -324,33 +324,27 @@ export function flowRoutes(ctx: AppContext): RouteSpec[] {
       },
     }),
 
-    route({
-      method: 'post',
-      path: '/flows/:id/pause',
-      summary: 'Pause: webhooks answer 404 and schedules stop until resumed (running executions carry on)',
-      tag: 'flows',
-      access: 'flows.publish',
-      params: IdParams,
-      response: FlowDetail,
-      errors: { 409: 'not_published: the flow has no published version' },
-      async handler({ params, auth, req }) {
-        return detail(auth, await publishing.setLive(auth.tenant.id, params.id, false, by(auth, req)));
-      },
-    }),
-
-    route({
-      method: 'post',
-      path: '/flows/:id/resume',
-      summary: 'Resume a paused flow: its published version answers webhooks and schedules again',
-      tag: 'flows',
-      access: 'flows.publish',
-      params: IdParams,
-      response: FlowDetail,
-      errors: { 409: 'not_published: the flow has no published version' },
-      async handler({ params, auth, req }) {
-        return detail(auth, await publishing.setLive(auth.tenant.id, params.id, true, by(auth, req)));
-      },
-    }),
+    // Pause (webhooks answer 404, schedules stop; running executions carry on) and resume.
+    ...(
+      [
+        ['pause', false, 'Pause: webhooks answer 404 and schedules stop until resumed (running executions carry on)'],
+        ['resume', true, 'Resume a paused flow: its published version answers webhooks and schedules again'],
+      ] as const
+    ).map(([action, live, summary]) =>
+      route({
+        method: 'post',
+        path: `/flows/:id/${action}`,
+        summary,
+        tag: 'flows',
+        access: 'flows.publish',
+        params: IdParams,
+        response: FlowDetail,
+        errors: { 409: 'not_published: the flow has no published version' },
+        async handler({ params, auth, req }) {
+          return detail(auth, await publishing.setLive(auth.tenant.id, params.id, live, by(auth, req)));
+        },
+      }),
+    ),
 
     route({
       method: 'post',
