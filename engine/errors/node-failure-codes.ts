@@ -90,6 +90,9 @@ export const NODE_FAILURE_CODES = {
   payment_provider_failed: info('the payment provider failed (5xx, 429, bad answer)', true, { http: 502 }),
   payment_provider_refused: info('the payment provider refused the request (4xx)', false, { http: 502 }),
   payment_provider_unreachable: info('the payment provider could not be reached', true, { http: 502 }),
+  // Documents (ctx.documents, server/documents/: proposal.pdf's PDFs).
+  invalid_document: info('a document without a file name, of a type not stored, or empty', false, { http: 400 }),
+  document_too_large: info('a document larger than the store takes', false, { http: 413 }),
   // The code sandbox (nodes/code).
   code_syntax: info('the code does not parse', false),
   code_error: info('the code threw', false),
