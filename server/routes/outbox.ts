@@ -2,19 +2,20 @@
 // and the human decision for an uncertain one. Tenant-scoped: another tenant's message answers
 // 404, and so does a message to another rep's contact for a sales rep. Nothing here sends:
 // ctx.send() in a step is the only way out (server/outbox/README.md).
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { notFound } from '../api-error.js';
 import type { AppContext } from '../app-context.js';
 import { actorOf, type Auth } from '../auth/auth-context.js';
 import { route, type RouteSpec } from '../http/route.js';
-import type { OutboxMessage } from '../../db/outbox-repository.js';
+import { OUTBOX_STATUSES, type OutboxMessage } from '../../db/outbox-repository.js';
+import { PURPOSES } from '../../engine/consent/consent-rule.js';
 import { providerLabel } from '../channels/provider-labels.js';
-import { IdParams, Nullable, iso } from '../schemas/common.js';
-import { MessageView, OutboxStatusSchema as StatusSchema, type OutboxMessageView } from '../schemas/outbox.js';
+import { IdParams, Nullable, Timestamp, iso, named } from '../schemas/common.js';
 import { requestIdOf } from '../auth/route-helpers.js';
 import { ownScope } from '../crm/crm-api.js';
 
 const SEND_CHANNELS = ['whatsapp', 'sms', 'email'] as const;
+const StatusSchema = Type.Union(OUTBOX_STATUSES.map((s) => Type.Literal(s)));
 const ChannelSchema = Type.Union(SEND_CHANNELS.map((c) => Type.Literal(c)));
 
 const ListQuery = Type.Object(
@@ -29,6 +30,54 @@ const ListQuery = Type.Object(
   { additionalProperties: false },
 );
 
+const MessageView = named(
+  'OutboxMessage',
+  Type.Object(
+    {
+      id: Type.String(),
+      executionId: Nullable(Type.String()),
+      flowId: Nullable(Type.String()),
+      nodeId: Nullable(Type.String()),
+      stepId: Type.String({ description: 'the sending step (`<execution>:<seq>`): one message per step, ever' }),
+      contactId: Type.String(),
+      channel: Type.String(),
+      purpose: Type.String({ description: PURPOSES.join(', ') }),
+      to: Nullable(Type.String({ description: 'the address; null when none was found or after erasure' })),
+      provider: Nullable(Type.String({ description: 'whatsapp-cloud, ultramsg, twilio, unifonic, taqnyat, smtp or sandbox (recorded, not sent)' })),
+      providerLabel: Nullable(Type.Object({ en: Type.String(), ar: Type.String() }, { additionalProperties: false, description: 'the provider’s name in English and Arabic' })),
+      costCategory: Nullable(Type.String({ description: 'WhatsApp Cloud API pricing category the estimate used: marketing, utility, authentication or service' })),
+      costHalalas: Nullable(Type.Integer({ description: 'estimated cost in halalas (100 = 1 SAR); null when not estimated' })),
+      credentialName: Nullable(Type.String()),
+      template: Type.Unknown(),
+      text: Nullable(Type.String()),
+      subject: Nullable(Type.String()),
+      html: Nullable(Type.String()),
+      status: StatusSchema,
+      blockedReason: Nullable(
+        Type.String({ description: 'why the outbox refused it: missing, withdrawn, expired, wrong_channel, wrong_purpose, no_contact, erased, no_address, whatsapp_window_closed, promotional_sender_required, outside_promotional_hours…' }),
+      ),
+      providerMessageId: Nullable(Type.String()),
+      error: Nullable(
+        Type.Object(
+          { code: Type.String(), message: Type.String(), messageAr: Type.Optional(Type.String({ description: 'the reason in Arabic, where the outbox explains a refusal' })), retryable: Type.Optional(Type.Boolean()) },
+          { additionalProperties: false },
+        ),
+      ),
+      resolution: Nullable(
+        Type.Object({ outcome: Type.Union([Type.Literal('sent'), Type.Literal('not_sent')]), note: Type.String(), by: Type.String(), at: Timestamp }, { additionalProperties: false }),
+      ),
+      attempts: Type.Integer({ description: 'provider calls made' }),
+      deferredUntil: Nullable(Timestamp),
+      createdAt: Timestamp,
+      updatedAt: Timestamp,
+      sentAt: Nullable(Timestamp),
+      deliveredAt: Nullable(Timestamp),
+      readAt: Nullable(Timestamp),
+      redactedAt: Nullable(Timestamp),
+    },
+    { additionalProperties: false },
+  ),
+);
 
 const ResolveBody = Type.Object(
   {
@@ -38,7 +87,7 @@ const ResolveBody = Type.Object(
   { additionalProperties: false },
 );
 
-function messageView(m: OutboxMessage): OutboxMessageView {
+function messageView(m: OutboxMessage): Static<typeof MessageView> {
   return {
     id: m.id,
     executionId: m.executionId,
