@@ -9,7 +9,7 @@ import { actorOf, allowed } from '../auth/auth-context.js';
 import { PERMISSIONS, ROLES, can, roleRank, type Permission, type Role } from '../auth/permissions.js';
 import { IdParams, requestIdOf, stringEnum } from '../auth/route-helpers.js';
 import { RoleSchema } from '../auth/session.js';
-import { ApiKeyRepository, type ApiKeyRecord } from '../../db/api-key-repository.js';
+import type { ApiKeyRecord } from '../../db/api-key-repository.js';
 import { iso } from '../schemas/common.js';
 
 const PERMISSION_NAMES = Object.keys(PERMISSIONS) as Permission[];
@@ -75,7 +75,7 @@ export function apiKeyRoutes(ctx: AppContext): RouteSpec[] {
 
         const key = ctx.tokens.newOpaque('tdf_key');
         const prefix = key.slice(0, 'tdf_key_'.length + PREFIX_CHARS);
-        const repo = new ApiKeyRepository(ctx.db, auth.tenant.id);
+        const repo = ctx.apiKeys(auth.tenant.id);
         let created: ApiKeyRecord | undefined;
         await ctx.db.sql.transaction(async (q) => {
           created = await repo.create({ name: body.name.trim(), role, scopes, prefix, keyHash: ctx.tokens.hashOpaque(key), createdBy: actorOf(auth) }, q);
@@ -95,7 +95,7 @@ export function apiKeyRoutes(ctx: AppContext): RouteSpec[] {
       query: Type.Object({ includeRevoked: Type.Boolean({ default: false }) }, { additionalProperties: false }),
       response: Type.Object({ items: Type.Array(ApiKeySchema) }),
       async handler({ query, auth }) {
-        return { items: (await new ApiKeyRepository(ctx.db, auth.tenant.id).list({ includeRevoked: query.includeRevoked })).map(keyView) };
+        return { items: (await ctx.apiKeys(auth.tenant.id).list({ includeRevoked: query.includeRevoked })).map(keyView) };
       },
     }),
 
@@ -108,7 +108,7 @@ export function apiKeyRoutes(ctx: AppContext): RouteSpec[] {
       params: IdParams,
       status: 204,
       async handler({ params, auth, req }) {
-        const repo = new ApiKeyRepository(ctx.db, auth.tenant.id);
+        const repo = ctx.apiKeys(auth.tenant.id);
         const key = await repo.byId(params.id);
         if (!key) throw notFound('API key');
         await ctx.db.sql.transaction(async (q) => {

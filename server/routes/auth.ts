@@ -30,8 +30,7 @@ import {
   uniqueViolation,
   userIdOf,
 } from '../auth/route-helpers.js';
-import { RefreshTokenRepository } from '../../db/refresh-token-repository.js';
-import { InvitationRepository, invitationByHash, invitationStatus } from '../../db/invitation-repository.js';
+import { invitationByHash, invitationStatus } from '../../db/invitation-repository.js';
 import { normaliseEmail, type UserRecord } from '../../db/user-repository.js';
 
 /** Sign-in attempts (login, accepting an invitation) per IP and minute. */
@@ -110,7 +109,7 @@ export function authRoutes(ctx: AppContext): RouteSpec[] {
   const authenticator = localAuthenticator(guard);
   const loginLimiter = new RateLimiter({ ...LOGIN_RATE, limit: ctx.config.loginRatePerMinute });
   const signupLimiter = new RateLimiter({ ...SIGNUP_RATE, limit: ctx.config.signupRatePerHour });
-  const refreshTokens = new RefreshTokenRepository(ctx.db);
+  const refreshTokens = ctx.refreshTokens;
   const tooManySignIns = 'too many sign-in attempts from your address: try again later';
 
   /** A free slug for a new tenant: the one asked for (409 if taken), or one derived from the name. */
@@ -369,7 +368,7 @@ export function authRoutes(ctx: AppContext): RouteSpec[] {
         if (status !== 'pending') throw gone(status);
         const tenant = await ctx.tenants.byId(invitation.tenantId);
         if (!tenant) throw notFound('invitation');
-        const invitations = new InvitationRepository(ctx.db, tenant.id);
+        const invitations = ctx.invitations(tenant.id);
         const requestId = requestIdOf(req);
 
         let user: UserRecord | null = await ctx.users.byEmail(invitation.email);

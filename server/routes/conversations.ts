@@ -9,7 +9,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { AppContext } from '../app-context.js';
 import { route, type RouteSpec } from '../http/route.js';
-import { InboundMessageRepository, type InboundMessage } from '../../db/inbound-message-repository.js';
+import type { InboundMessage } from '../../db/inbound-message-repository.js';
 import type { OutboxMessage } from '../../db/outbox-repository.js';
 import { decodeCursor, encodeCursor, isTimeIdCursor } from '../http/cursor.js';
 import { ContactService } from '../contacts/contact-service.js';
@@ -102,7 +102,7 @@ export function conversationRoutes(ctx: AppContext): RouteSpec[] {
         const before = cursor ? { at: cursor[0], id: cursor[1] } : undefined;
         // The newest `limit` of each kind before the cursor hold the newest `limit` of both.
         const [inbound, sent] = await Promise.all([
-          new InboundMessageRepository(ctx.db, tenantId).forContact(contact.id, { limit: query.limit + 1, ...(before ? { before } : {}) }),
+          ctx.inboundMessages(tenantId).forContact(contact.id, { limit: query.limit + 1, ...(before ? { before } : {}) }),
           ctx.outbox.repository(tenantId).forContact(contact.id, { limit: query.limit + 1, ...(before ? { before } : {}) }),
         ]);
         const merged = [...inbound.map(inboundItem), ...sent.map(outboundItem)].sort(newestFirst);

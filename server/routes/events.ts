@@ -8,7 +8,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { ApiError, notFound } from '../api-error.js';
 import type { AppContext } from '../app-context.js';
 import { route, type RouteSpec } from '../http/route.js';
-import { DomainEventRepository, type DomainEvent } from '../../db/domain-event-repository.js';
+import type { DomainEvent } from '../../db/domain-event-repository.js';
 import { EVENT_TYPE_MAX, EVENT_TYPE_PATTERN, KNOWN_EVENTS } from '../../nodes/trigger-event.node.js';
 import { RESERVED_EVENT_PREFIXES } from '../events/event-router.js';
 import { Nullable } from '../schemas/common.js';
@@ -104,7 +104,7 @@ export function eventRoutes(ctx: AppContext): RouteSpec[] {
       query: ListQuery,
       response: Type.Object({ items: Type.Array(EventView), nextCursor: Nullable(Type.String()) }, { additionalProperties: false }),
       async handler({ query, auth }) {
-        const items = await new DomainEventRepository(ctx.db, auth.tenant.id).list({
+        const items = await ctx.domainEvents(auth.tenant.id).list({
           limit: query.limit,
           ...(query.type ? { type: query.type } : {}),
           ...(query.subject ? { subject: query.subject } : {}),
@@ -122,7 +122,7 @@ export function eventRoutes(ctx: AppContext): RouteSpec[] {
       params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false }),
       response: EventView,
       async handler({ params, auth }) {
-        const e = await new DomainEventRepository(ctx.db, auth.tenant.id).byId(params.id);
+        const e = await ctx.domainEvents(auth.tenant.id).byId(params.id);
         if (!e) throw notFound('event');
         return eventView(e);
       },

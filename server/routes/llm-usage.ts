@@ -24,7 +24,7 @@ import {
   type LlmRoutingSettings,
   type LlmSettings,
 } from '../../engine/index.js';
-import { LlmUsageRepository, type UsageTotals } from '../../db/llm-usage-repository.js';
+import type { UsageTotals } from '../../db/llm-usage-repository.js';
 import { notFound, invalidRequest } from '../api-error.js';
 import type { AppContext } from '../app-context.js';
 import type { Request } from 'express';
@@ -151,7 +151,7 @@ export function llmUsageRoutes(ctx: AppContext): RouteSpec[] {
       query: UsageQuery,
       response: UsageView,
       async handler({ query, auth }) {
-        const repo = new LlmUsageRepository(ctx.db, auth.tenant.id);
+        const repo = ctx.llmUsage(auth.tenant.id);
         const filter = {
           ...(query.from ? { from: Date.parse(query.from) } : {}),
           ...(query.to ? { to: Date.parse(query.to) } : {}),
