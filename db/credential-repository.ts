@@ -5,7 +5,7 @@
 // signature check, never for an API answer.
 import { v7 as uuidv7 } from 'uuid';
 import type { Database } from './database.js';
-import { parseJsonColumn, type Query, type Row } from './sql-executor.js';
+import { isUniqueViolation, parseJsonColumn, type Query, type Row } from './sql-executor.js';
 import { WhatsAppNumberRepository } from './whatsapp-repository.js';
 
 /** Credentials whose data names a WhatsApp Cloud API phone number (routed by the one webhook). */
@@ -64,11 +64,6 @@ function setFields(data: CredentialData): string[] {
   return Object.keys(data)
     .filter((k) => data[k] !== undefined && data[k] !== null && data[k] !== '')
     .sort();
-}
-
-function isUniqueViolation(err: unknown): boolean {
-  const e = err as { code?: string; message?: string };
-  return e?.code === '23505' || (e?.code === 'SQLITE_CONSTRAINT' && /UNIQUE/i.test(e.message ?? ''));
 }
 
 export class CredentialRepository {

@@ -12,7 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import { FlowInvalidError, pointer, validateFlow, type Flow, type FlowError, type NodeRegistry } from '../engine/index.js';
 import type { Database } from './database.js';
-import { parseJsonColumn, type Query, type Row } from './sql-executor.js';
+import { isUniqueViolation, parseJsonColumn, type Query, type Row } from './sql-executor.js';
 
 export interface PublishedFlow {
   flowId: string;
@@ -92,12 +92,13 @@ export class FlowNotFoundError extends Error {
   }
 }
 
-/** The draft changed since the revision the caller read. */
+/** The draft changed since the revision the caller read (`path`: where the caller gave it). */
 export class RevisionConflictError extends Error {
   override readonly name = 'RevisionConflictError';
   constructor(
     readonly expected: number,
     readonly revision: number,
+    readonly path = '/body/revision',
   ) {
     super(`the draft changed: revision ${expected} is stale, the current revision is ${revision}`);
     Object.setPrototypeOf(this, RevisionConflictError.prototype);
@@ -127,13 +128,16 @@ function serialized<T>(db: Database, fn: () => Promise<T>): Promise<T> {
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
-/** Webhook triggers of a flow, or of an incomplete draft (anything not shaped like one is skipped). */
-function webhookTriggers(doc: unknown): WebhookTrigger[] {
+/**
+ * Webhook triggers of a flow, or of an incomplete draft (anything not shaped like one is
+ * skipped): what each binds comes from its node type (NodeType.webhook, the defaults there).
+ */
+function webhookTriggers(doc: unknown, registry: NodeRegistry): WebhookTrigger[] {
   const nodes = isObject(doc) && Array.isArray(doc.nodes) ? (doc.nodes as unknown[]) : [];
   return nodes.flatMap((node, index) => {
-    if (!isObject(node) || node.type !== 'trigger.webhook') return [];
-    const p = isObject(node.params) ? node.params : {};
-    return [{ index, nodeId: String(node.id), path: String(p.path ?? ''), method: String(p.method ?? 'POST').toUpperCase(), respond: p.respond === 'onFinish' ? 'onFinish' : 'immediately' } as WebhookTrigger];
+    if (!isObject(node) || typeof node.type !== 'string') return [];
+    const binding = registry.get(node.type)?.webhook?.(node.params);
+    return binding ? [{ index, nodeId: String(node.id), path: binding.path, method: binding.method, respond: binding.respond }] : [];
   });
 }
 
@@ -152,13 +156,6 @@ function duplicatePaths(triggers: WebhookTrigger[]): FlowError[] {
 export function classBNodes(doc: unknown, registry: NodeRegistry): { id: string; type: string }[] {
   const nodes = isObject(doc) && Array.isArray(doc.nodes) ? (doc.nodes as unknown[]) : [];
   return nodes.flatMap((n) => (isObject(n) && typeof n.type === 'string' && registry.get(n.type)?.policyClass === 'B' ? [{ id: String(n.id), type: n.type }] : []));
-}
-
-function isUniqueViolation(err: unknown, table: string): boolean {
-  const e = err as { code?: string; message?: string; constraint?: string } | null;
-  if (!e) return false;
-  const unique = e.code === '23505' || (e.code === 'SQLITE_CONSTRAINT' && /UNIQUE/i.test(e.message ?? ''));
-  return unique && `${e.message ?? ''} ${e.constraint ?? ''}`.includes(table);
 }
 
 const FLOW_COLUMNS = 'id, tenant_id, name, status, draft, published_version, revision, deleted_at, sample_input, created_at, updated_at';
@@ -243,7 +240,7 @@ export class FlowRepository {
    * flow stays paused (resume it to go live); a deleted one is FlowNotFoundError.
    */
   async publishIn(q: Query, flowId: string, flow: Flow, options: PublishOptions = {}): Promise<PublishedFlow> {
-    const triggers = webhookTriggers(flow);
+    const triggers = webhookTriggers(flow, this.registry);
     const duplicates = duplicatePaths(triggers);
     if (duplicates.length) throw new FlowInvalidError(duplicates);
 
@@ -324,7 +321,7 @@ export class FlowRepository {
    * flow of the tenant answers), which validateFlow cannot see.
    */
   async webhookProblems(doc: unknown, flowId: string, q: Query = (sql, params) => this.db.sql.query(sql, params)): Promise<FlowError[]> {
-    const triggers = webhookTriggers(doc);
+    const triggers = webhookTriggers(doc, this.registry);
     return [...duplicatePaths(triggers), ...(await this.takenPaths(q, flowId, triggers))];
   }
 

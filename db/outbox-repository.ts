@@ -193,6 +193,20 @@ export class OutboxRepository implements DeliveryStatusSink {
     return rows.map(outboxMessageOf);
   }
 
+  /** A contact's messages, newest first by when they were sent (else created), keyset-paginated on (that time, id). */
+  async forContact(contactId: string, options: { limit: number; before?: { at: number; id: string } }): Promise<OutboxMessage[]> {
+    const at = 'COALESCE(sent_at, created_at)';
+    const args: unknown[] = [this.tenantId, contactId];
+    let where = 'tenant_id = $1 AND contact_id = $2';
+    if (options.before) {
+      args.push(options.before.at, options.before.id);
+      where += ` AND (${at} < $3 OR (${at} = $3 AND id < $4))`;
+    }
+    args.push(options.limit);
+    const rows = await this.db.sql.query(`SELECT * FROM outbound_messages WHERE ${where} ORDER BY ${at} DESC, id DESC LIMIT $${args.length}`, args);
+    return rows.map(outboxMessageOf);
+  }
+
   /**
    * Write a step's row: insert it, or (the step ran again) replace its decision in place,
    * keeping its id, creation time and attempt count. Call inside the transaction that decided.

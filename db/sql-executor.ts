@@ -19,6 +19,14 @@ export type Row = Record<string, unknown>;
 export const parseJsonColumn = (v: unknown): unknown => (typeof v === 'string' ? JSON.parse(v) : v ?? null);
 export type Query = (sql: string, params?: unknown[]) => Promise<Row[]>;
 
+/** A unique (or primary key) violation, on PostgreSQL or SQLite; with `table`, one naming it. */
+export function isUniqueViolation(err: unknown, table?: string): boolean {
+  const e = err as { code?: string; message?: string; constraint?: string } | null;
+  if (!e) return false;
+  const unique = e.code === '23505' || (e.code === 'SQLITE_CONSTRAINT' && /UNIQUE|PRIMARY/i.test(e.message ?? ''));
+  return unique && (table === undefined || `${e.message ?? ''} ${e.constraint ?? ''}`.includes(table));
+}
+
 export interface SqlExecutor {
   readonly dialect: 'sqlite' | 'postgres';
   query: Query;

@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { UniqueConstraintError } from 'sequelize';
 import { v7 as uuidv7 } from 'uuid';
 import type { Database } from './database.js';
-import type { Query } from './sql-executor.js';
+import { isUniqueViolation, parseJsonColumn, type Query, type Row } from './sql-executor.js';
 import type { LlmRoutingSettings, LlmSettings } from '../engine/index.js';
-import { models } from './models.js';
 
 export interface TenantSettings {
   /** Lets every outbound connection a tenant aims (http.request, CRM webhook, LLM / provider base URLs, SMTP) reach private addresses (off by default; engine/runtime/egress-guard.ts). */
@@ -37,21 +35,18 @@ export interface Tenant {
 export class TenantRepository {
   constructor(private readonly db: Database) {}
 
-  private get model() {
-    return models(this.db.sequelize).Tenant;
-  }
-
   /** Create the tenant if its slug is free; return it either way (seeds call this on every start). */
   async ensure(slug: string, name: string, settings: TenantSettings = {}): Promise<Tenant> {
     const existing = await this.bySlug(slug);
     if (existing) return existing;
     const now = Date.now();
+    const id = randomUUID();
     try {
-      const row = await this.model.create({ id: randomUUID(), slug, name, settings: JSON.stringify(settings), created_at: now, updated_at: now });
-      return toTenant(row.get());
+      await this.db.sql.query('INSERT INTO tenants (id, slug, name, settings, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)', [id, slug, name, JSON.stringify(settings), now]);
+      return { id, slug, name, settings };
     } catch (err) {
       // Several processes starting at once: whoever lost the race reads the winner's row.
-      if (err instanceof UniqueConstraintError) {
+      if (isUniqueViolation(err)) {
         const winner = await this.bySlug(slug);
         if (winner) return winner;
       }
@@ -60,18 +55,28 @@ export class TenantRepository {
   }
 
   async bySlug(slug: string): Promise<Tenant | null> {
-    const row = await this.model.findOne({ where: { slug } });
-    return row ? toTenant(row.get()) : null;
+    const rows = await this.db.sql.query('SELECT id, slug, name, settings FROM tenants WHERE slug = $1', [slug]);
+    return rows[0] ? toTenant(rows[0]) : null;
   }
 
   async byId(id: string): Promise<Tenant | null> {
-    const row = await this.model.findByPk(id);
-    return row ? toTenant(row.get()) : null;
+    const rows = await this.db.sql.query('SELECT id, slug, name, settings FROM tenants WHERE id = $1', [id]);
+    return rows[0] ? toTenant(rows[0]) : null;
+  }
+
+  /**
+   * The tenant's row inside the caller's transaction, locked on PostgreSQL (SQLite transactions
+   * hold the write lock already): read-modify-write of its settings.
+   */
+  async lockedForUpdate(id: string, query: Query): Promise<Tenant | null> {
+    const lock = this.db.dialect === 'postgres' ? ' FOR UPDATE' : '';
+    const rows = await query(`SELECT id, slug, name, settings FROM tenants WHERE id = $1${lock}`, [id]);
+    return rows[0] ? toTenant(rows[0]) : null;
   }
 
   async list(): Promise<Tenant[]> {
-    const rows = await this.model.findAll({ order: [['slug', 'ASC']] });
-    return rows.map((r) => toTenant(r.get()));
+    const rows = await this.db.sql.query('SELECT id, slug, name, settings FROM tenants ORDER BY slug ASC');
+    return rows.map(toTenant);
   }
 
   /** Insert a tenant inside the caller's transaction (sign-up creates tenant and owner together). */
@@ -90,10 +95,10 @@ export class TenantRepository {
   }
 
   async updateSettings(id: string, settings: TenantSettings): Promise<void> {
-    await this.model.update({ settings: JSON.stringify(settings), updated_at: Date.now() }, { where: { id } });
+    await this.db.sql.query('UPDATE tenants SET settings = $1, updated_at = $2 WHERE id = $3', [JSON.stringify(settings), Date.now(), id]);
   }
 }
 
-function toTenant(row: { id: string; slug: string; name: string; settings: string }): Tenant {
-  return { id: row.id, slug: row.slug, name: row.name, settings: JSON.parse(row.settings) as TenantSettings };
+function toTenant(row: Row): Tenant {
+  return { id: String(row.id), slug: String(row.slug), name: String(row.name), settings: (parseJsonColumn(row.settings) ?? {}) as TenantSettings };
 }

@@ -82,8 +82,8 @@ export class UserRepository {
   }
 
   /** The user's membership in one tenant, or null: the source of truth for roles on every request. */
-  async membership(tenantId: string, userId: string): Promise<MembershipRecord | null> {
-    const rows = await this.db.sql.query(
+  async membership(tenantId: string, userId: string, query: Query = (sql, params) => this.db.sql.query(sql, params)): Promise<MembershipRecord | null> {
+    const rows = await query(
       'SELECT m.tenant_id, m.user_id, m.role, u.email, u.name, u.locale FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.tenant_id = $1 AND m.user_id = $2',
       [tenantId, userId],
     );

@@ -2,7 +2,7 @@
 // - which tenant owns a phone_number_id (the deployment's one webhook routes every event by it);
 // - the tenant's message templates as last synced from Meta (status and category).
 import type { Database } from './database.js';
-import type { Query } from './sql-executor.js';
+import { isUniqueViolation, type Query } from './sql-executor.js';
 
 /** Another tenant (or another credential of this tenant) already holds this phone number id. */
 export class PhoneNumberTaken extends Error {
@@ -11,11 +11,6 @@ export class PhoneNumberTaken extends Error {
     super(`the WhatsApp phone number id ${phoneNumberId} is already connected to another credential or workspace`);
     Object.setPrototypeOf(this, PhoneNumberTaken.prototype);
   }
-}
-
-function isUniqueViolation(err: unknown): boolean {
-  const e = err as { code?: string; message?: string };
-  return e?.code === '23505' || (e?.code === 'SQLITE_CONSTRAINT' && /UNIQUE|PRIMARY/i.test(e.message ?? ''));
 }
 
 export interface PhoneNumberOwner {

@@ -37,6 +37,7 @@ export {
   type Resolver,
 } from './runtime/egress-guard.js';
 export { NodeFailure } from './errors/node-failure.error.js';
+export { NODE_FAILURE_CODES, nodeFailureInfo, externalFailureCode, llmFailureCode, type NodeFailureCode, type KnownNodeFailureCode, type ExternalFailureCode, type NodeFailureCodeInfo } from './errors/node-failure-codes.js';
 export { FlowInvalidError } from './errors/flow-invalid.error.js';
 export { ExecutionConflict } from './errors/execution-conflict.error.js';
 export { ReplayUnavailable } from './errors/replay-unavailable.error.js';

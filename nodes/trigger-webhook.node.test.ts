@@ -85,4 +85,21 @@ describe('trigger.webhook', () => {
     const { result } = await runNode(triggerWebhookNode, { params: { path: 'leads' }, input: 'raw' });
     expect(portOutput(result)).to.deep.equal({ port: 'out', output: 'raw' });
   });
+
+  describe('webhook(): the route its params bind (what the server reads, defaults here only)', () => {
+    it('applies the schema defaults: POST, respond immediately, no signature', () => {
+      expect(triggerWebhookNode.webhook!({ path: 'leads/new' })).to.deep.equal({ method: 'POST', path: 'leads/new', respond: 'immediately', signature: null });
+    });
+    it('reads method (upper-cased), respond and the signature with its default header and tolerance', () => {
+      expect(triggerWebhookNode.webhook!({ path: 'x', method: 'put', respond: 'onFinish', signature: { credential: 'hook' } })).to.deep.equal({
+        method: 'PUT',
+        path: 'x',
+        respond: 'onFinish',
+        signature: { credential: 'hook', header: 'x-tadfuq-signature', toleranceSeconds: 300 },
+      });
+    });
+    it('is lenient with an incomplete draft: no params is an empty path', () => {
+      expect(triggerWebhookNode.webhook!(undefined)).to.deep.equal({ method: 'POST', path: '', respond: 'immediately', signature: null });
+    });
+  });
 });

@@ -2,7 +2,7 @@
 // server turns the request into `{ body, query, headers }`; this node passes it on with the
 // credentials removed from the headers (the server should already have done so).
 import { Type } from '@sinclair/typebox';
-import { CREDENTIAL_NAME_PATTERN, choices, defineNode, label, type FlowError } from '../engine/index.js';
+import { CREDENTIAL_NAME_PATTERN, choices, defineNode, label, type FlowError, type WebhookBinding } from '../engine/index.js';
 import { OUT_PORT } from './shared/ports.js';
 import { isPlainObject } from './shared/values.js';
 
@@ -118,6 +118,28 @@ const params = Type.Object(
   { additionalProperties: false },
 );
 
+const DEFAULT_METHOD = params.properties.method.default as (typeof WEBHOOK_METHODS)[number];
+const DEFAULT_RESPOND = params.properties.respond.default as 'immediately' | 'onFinish';
+
+/** The route params bind, the schema's defaults applied; lenient (a draft's params may be incomplete). */
+export function webhookBinding(raw: unknown): WebhookBinding {
+  const p = isPlainObject(raw) ? raw : {};
+  const s = isPlainObject(p.signature) ? p.signature : undefined;
+  return {
+    method: String(p.method ?? DEFAULT_METHOD).toUpperCase(),
+    path: String(p.path ?? ''),
+    respond: p.respond === 'onFinish' || p.respond === 'immediately' ? p.respond : DEFAULT_RESPOND,
+    signature:
+      s && typeof s.credential === 'string'
+        ? {
+            credential: s.credential,
+            header: (typeof s.header === 'string' ? s.header : DEFAULT_SIGNATURE_HEADER).toLowerCase(),
+            toleranceSeconds: typeof s.toleranceSeconds === 'number' ? s.toleranceSeconds : DEFAULT_SIGNATURE_TOLERANCE_SECONDS,
+          }
+        : null,
+  };
+}
+
 export const triggerWebhookNode = defineNode({
   type: 'trigger.webhook',
   category: 'trigger',
@@ -138,6 +160,7 @@ export const triggerWebhookNode = defineNode({
   params,
   outputs: [OUT_PORT],
   credentials: ['webhook-hmac'],
+  webhook: webhookBinding,
   check(p): FlowError[] {
     if (p.path.endsWith('/') || p.path.includes('//')) {
       return [{ path: '/path', code: 'invalid_value', message: 'path must not end with "/" or contain "//"' }];

@@ -31,6 +31,14 @@ import { createRuntimeLlm } from './llm/index.js';
 import { createReplyClassifier } from './channels/reply-intelligence.js';
 import type { ReplyClassifier } from './channels/inbound.js';
 import { startPeriodic } from './periodic.js';
+import { ApiKeyRepository } from '../db/api-key-repository.js';
+import { DomainEventRepository } from '../db/domain-event-repository.js';
+import { InboundMessageRepository } from '../db/inbound-message-repository.js';
+import { InvitationRepository } from '../db/invitation-repository.js';
+import { LlmUsageRepository } from '../db/llm-usage-repository.js';
+import { RefreshTokenRepository } from '../db/refresh-token-repository.js';
+import { SendPolicyRepository } from '../db/send-policy-repository.js';
+import { WhatsAppTemplateRepository } from '../db/whatsapp-repository.js';
 
 export interface AppContext {
   config: Config;
@@ -64,6 +72,15 @@ export interface AppContext {
   /** Deals, meetings and the lead fields flows change, with their domain events. */
   crm: CrmService;
   users: UserRepository;
+  /** The stores the routes read and write directly (no workflow of their own): reached here, never built in a route. */
+  invitations(tenantId: string): InvitationRepository;
+  apiKeys(tenantId: string): ApiKeyRepository;
+  refreshTokens: RefreshTokenRepository;
+  domainEvents(tenantId: string): DomainEventRepository;
+  inboundMessages(tenantId: string): InboundMessageRepository;
+  whatsappTemplates(tenantId: string): WhatsAppTemplateRepository;
+  llmUsage(tenantId: string): LlmUsageRepository;
+  sendPolicies(tenantId: string): SendPolicyRepository;
   tokens: TokenService;
   /** Master key (TADFUQ_SECRET_KEY or <data dir>/secret.key): derive subkeys from it, never use it directly. */
   secretKey: Buffer;
@@ -137,6 +154,14 @@ export async function createContext(config: Config, log: Logger, role: 'producer
     escalations: sales.escalations,
     crm: sales.crm,
     users: new UserRepository(db),
+    invitations: (tenantId) => new InvitationRepository(db, tenantId),
+    apiKeys: (tenantId) => new ApiKeyRepository(db, tenantId),
+    refreshTokens: new RefreshTokenRepository(db),
+    domainEvents: (tenantId) => new DomainEventRepository(db, tenantId),
+    inboundMessages: (tenantId) => new InboundMessageRepository(db, tenantId),
+    whatsappTemplates: (tenantId) => new WhatsAppTemplateRepository(db, tenantId),
+    llmUsage: (tenantId) => new LlmUsageRepository(db, tenantId),
+    sendPolicies: (tenantId) => new SendPolicyRepository(db, tenantId),
     tokens: new TokenService(secretKey),
     secretKey,
     tenantSettings,

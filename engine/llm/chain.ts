@@ -18,6 +18,7 @@
 // from the clients it is given and the injected sleep/clock.
 import type { ValidateFunction } from 'ajv/dist/2020.js';
 import { NodeFailure } from '../errors/node-failure.error.js';
+import type { NodeFailureCode } from '../errors/node-failure-codes.js';
 import { checkJsonAnswer, compileSchema, jsonInstruction, placeholderInstruction, repairMessage, SchemaCompileError } from './json-output.js';
 import { PiiMasker } from './masking.js';
 import { costMicroUsd } from './prices.js';
@@ -31,7 +32,7 @@ export interface ChatCall {
   maxTokens?: number;
   /** Ask for a JSON object (response_format json_object). */
   json: boolean;
-  /** Give up after this long (ProviderError 'timeout'). */
+  /** Give up after this long (LlmProviderError 'timeout'). */
   timeoutMs: number;
   signal?: AbortSignal;
 }
@@ -43,27 +44,27 @@ export interface ChatReply {
   model?: string;
 }
 
-/** A provider's client (server/llm/ wraps groq-sdk and openai). Throws ProviderError. */
+/** A provider's client (server/llm/ wraps groq-sdk and openai). Throws LlmProviderError. */
 export interface ChatClient {
   chat(call: ChatCall): Promise<ChatReply>;
 }
 
-export type ProviderErrorKind = 'rate_limited' | 'timeout' | 'connection_error' | 'server_error' | 'client_error';
+export type LlmProviderErrorKind = 'rate_limited' | 'timeout' | 'connection_error' | 'server_error' | 'client_error';
 
 /** A failed provider call, classified. Messages never hold keys (clients scrub them). */
-export class ProviderError extends Error {
-  override readonly name = 'ProviderError';
+export class LlmProviderError extends Error {
+  override readonly name = 'LlmProviderError';
   constructor(
-    readonly kind: ProviderErrorKind,
+    readonly kind: LlmProviderErrorKind,
     message: string,
     readonly status?: number,
     /** From Retry-After / retry-after-ms, when the provider sent one. */
     readonly retryAfterMs?: number,
     /** For client errors: the step's error code (default from the status). */
-    readonly code?: string,
+    readonly code?: NodeFailureCode,
   ) {
     super(message);
-    Object.setPrototypeOf(this, ProviderError.prototype);
+    Object.setPrototypeOf(this, LlmProviderError.prototype);
   }
 }
 
@@ -71,7 +72,7 @@ export class ProviderError extends Error {
 export class LlmFailure extends NodeFailure {
   override readonly name = 'LlmFailure';
   constructor(
-    code: string,
+    code: NodeFailureCode,
     message: string,
     readonly attempts: LlmAttempt[],
     options: { retryable: boolean; cause?: unknown },
@@ -147,7 +148,7 @@ export function buildMessages(request: LlmRequest): LlmMessage[] {
   return messages;
 }
 
-function clientFailure(provider: LlmProviderName, err: ProviderError, attempts: LlmAttempt[]): LlmFailure {
+function clientFailure(provider: LlmProviderName, err: LlmProviderError, attempts: LlmAttempt[]): LlmFailure {
   const status = err.status;
   const code = err.code ?? (status === 401 || status === 403 ? 'llm_unauthorized' : 'llm_bad_request');
   const what = status ? `HTTP ${status}` : 'refused';
@@ -220,7 +221,7 @@ export async function runChain(request: LlmRequest, options: ChainOptions): Prom
     slot: ProviderSlot,
     client: ChatClient,
     messages: LlmMessage[],
-  ): Promise<{ reply: ChatReply; ms: number } | { error: ProviderError; ms: number }> => {
+  ): Promise<{ reply: ChatReply; ms: number } | { error: LlmProviderError; ms: number }> => {
     const started = clock();
     try {
       const reply = await client.chat({
@@ -235,7 +236,7 @@ export async function runChain(request: LlmRequest, options: ChainOptions): Prom
       return { reply, ms: Math.round(clock() - started) };
     } catch (err) {
       if (signal?.aborted) throw signal.reason ?? err;
-      if (err instanceof ProviderError) return { error: err, ms: Math.round(clock() - started) };
+      if (err instanceof LlmProviderError) return { error: err, ms: Math.round(clock() - started) };
       throw err;
     }
   };
@@ -323,7 +324,7 @@ export async function runChain(request: LlmRequest, options: ChainOptions): Prom
   }
 }
 
-function attemptOf(slot: ProviderSlot, err: ProviderError, ms: number): LlmAttempt {
+function attemptOf(slot: ProviderSlot, err: LlmProviderError, ms: number): LlmAttempt {
   return { provider: slot.provider, model: slot.model, outcome: err.kind, ms, ...(err.status !== undefined ? { status: err.status } : {}) };
 }
 

@@ -129,6 +129,19 @@ export type Wait =
 
 export type NodeResult = { port: string; output: unknown } | { wait: Wait };
 
+/**
+ * What a trigger answering HTTP binds (trigger.webhook), its defaults applied. Read leniently:
+ * a draft's params may be incomplete (a missing path is ''), so the server can check drafts too.
+ */
+export interface WebhookBinding {
+  /** Upper-case. */
+  method: string;
+  path: string;
+  respond: 'immediately' | 'onFinish';
+  /** The HMAC signature the caller must send, or null (header lower-case). */
+  signature: { credential: string; header: string; toleranceSeconds: number } | null;
+}
+
 export interface NodeType<S extends TSchema = TSchema> {
   type: string;
   version: number;
@@ -147,6 +160,11 @@ export interface NodeType<S extends TSchema = TSchema> {
   credentials?: string[];
   /** Extra save-time checks a schema cannot express (cron syntax, unique case ports). */
   check?(params: Static<S>): FlowError[];
+  /**
+   * A trigger that answers HTTP: the route its params bind. The server binds, checks and
+   * verifies webhooks from this alone (db/flow-repository.ts, server/webhooks/, templates).
+   */
+  webhook?(params: unknown): WebhookBinding;
   execute(ctx: NodeContext<Static<S>>): Promise<NodeResult>;
 }
 

@@ -179,7 +179,7 @@ export async function runStep(
   const node = indexFlow(run.flow).find(cmd.node);
   const nodeType = node && deps.registry.get(node.type);
   if (!node || !nodeType) {
-    const error = { code: 'unknown_node_type', message: `no node type for "${cmd.node}"`, retryable: false };
+    const error: StepError = { code: 'unknown_node_type', message: `no node type for "${cmd.node}"`, retryable: false };
     return { type: 'stepFailed', seq: cmd.seq, attempt: cmd.attempt, error, startedAt, at: finish() };
   }
   try {

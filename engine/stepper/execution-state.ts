@@ -1,13 +1,15 @@
 // The explicit state of one execution. The stepper turns (state, event) into a new state
 // plus commands; the runtime persists the state and carries out the commands.
 import type { Wait } from '../node-contract/define-node.js';
+import type { NodeFailureCode } from '../errors/node-failure-codes.js';
 
 export type ExecutionStatus = 'queued' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'cancelled';
 export const TERMINAL_STATUSES: readonly ExecutionStatus[] = ['succeeded', 'failed', 'cancelled'];
 
 export interface StepError {
   message: string;
-  code: string;
+  /** A row of NODE_FAILURE_CODES (engine/errors/node-failure-codes.ts) or one of its families. */
+  code: NodeFailureCode;
   /** The node that failed, when a node failed. */
   node?: string;
   /** Where in the node the problem is, e.g. `/params/url`. */

@@ -2,7 +2,7 @@
 // consent vocabulary, the contact a step is for, and turning the outbox's answer into a port.
 // Nodes never reach a provider: ctx.send() is the outbox (consent, windows, caps, at-most-once).
 import { Type, type TSchema } from '@sinclair/typebox';
-import { PURPOSES, CREDENTIAL_NAME_PATTERN, ERROR_PORT, Expr, choices, label, NodeFailure, type NodeContext, type NodeResult, type PortSpec, type SendRequest, type SendResult, type SendVariant, type SendAbTest, type FlowError } from '../../engine/index.js';
+import { PURPOSES, CREDENTIAL_NAME_PATTERN, ERROR_PORT, Expr, choices, label, NodeFailure, externalFailureCode, type NodeContext, type NodeResult, type PortSpec, type SendRequest, type SendResult, type SendVariant, type SendAbTest, type FlowError } from '../../engine/index.js';
 
 /** Consent purposes (engine/consent/consent-rule.ts). */
 export const SEND_PURPOSES = PURPOSES;
@@ -90,7 +90,7 @@ export async function sendAndRoute(ctx: NodeContext<unknown>, request: Omit<Send
     }
     return { port: 'blocked', output: { ...common, status: 'blocked', reason: result.reason } };
   }
-  throw new NodeFailure(result.code, `${result.message} (message ${result.messageId})`, { retryable: result.retryable === true });
+  throw new NodeFailure(externalFailureCode(result.code), `${result.message} (message ${result.messageId})`, { retryable: result.retryable === true });
 }
 
 // ---- A/B variants (server/analytics/README.md) ----

@@ -11,7 +11,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import querystring from 'node:querystring';
 import getRawBody from 'raw-body';
-import { ApiError, errorBody, toApiError } from '../api-error.js';
+import { ApiError, errorBody } from '../api-error.js';
+import { toApiError } from '../http/domain-errors.js';
 import type { AppContext } from '../app-context.js';
 import { outboxDeliverySink } from '../../db/outbox-repository.js';
 import { PROVIDER_EVENT_RETENTION_MS, ProviderEventLog } from '../../db/inbound-message-repository.js';

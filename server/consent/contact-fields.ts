@@ -16,7 +16,7 @@ export const TAG_PATTERN = '^[^"\\\\,;\\u0000-\\u001f]{1,64}$';
 const TAG = new RegExp(TAG_PATTERN, 'u');
 export const MAX_TAGS = 50;
 
-export type FieldResult<T> = { ok: true; value: T } | { ok: false; code: string; message: string };
+export type FieldResult<T, Code extends string = string> = { ok: true; value: T } | { ok: false; code: Code; message: string };
 
 // Arabic-Indic (U+0660–0669) and Extended Arabic-Indic (U+06F0–06F9, Persian/Urdu) digits.
 const toAsciiDigits = (s: string): string => s.replace(/[\u0660-\u0669\u06f0-\u06f9]/g, (c) => String(c.charCodeAt(0) & 0xf));
@@ -44,7 +44,7 @@ export function normaliseEmail(input: string): FieldResult<string> {
   return { ok: true, value };
 }
 
-export function checkTags(tags: readonly string[]): FieldResult<string[]> {
+export function checkTags(tags: readonly string[]): FieldResult<string[], 'invalid_tag' | 'too_many_tags'> {
   const unique = [...new Set(tags.map((t) => t.trim()).filter((t) => t.length > 0))];
   const bad = unique.find((t) => !TAG.test(t));
   if (bad !== undefined) return { ok: false, code: 'invalid_tag', message: `tag "${bad.slice(0, 70)}" must be 1–64 characters without quotes, backslashes, commas or semicolons` };

@@ -36,11 +36,3 @@ export function ownedBy(auth: Auth, what: string): (record: { ownerId: string | 
     if (own !== null && record.ownerId !== own) throw new CrmRefused('not_found', 'not_found', `${what} not found`);
   };
 }
-
-export function crmRefused(err: unknown): never {
-  if (err instanceof CrmRefused) {
-    const status = err.kind === 'not_found' ? 404 : err.kind === 'conflict' ? 409 : 400;
-    throw new ApiError(status, err.code, err.message, err.path ? [{ path: err.path, code: err.code, message: err.message }] : []);
-  }
-  throw err;
-}

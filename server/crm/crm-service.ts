@@ -5,7 +5,7 @@
 // the commit the events are routed through the same EventRouter as POST /events, so they start
 // flows with trigger.event. (An event whose routing failed is routed again by the sweep.)
 import type { Logger } from 'pino';
-import { NodeFailure, type CrmGateway, type CrmSet, type CrmUpdateRequest, type CrmUpdateResult, type StepIdentity } from '../../engine/index.js';
+import { NodeFailure, type KnownNodeFailureCode, type CrmGateway, type CrmSet, type CrmUpdateRequest, type CrmUpdateResult, type StepIdentity } from '../../engine/index.js';
 import type { Database, TenantRepository } from '../../db/index.js';
 import type { Query } from '../../db/sql-executor.js';
 import type { AuditRepository } from '../../db/audit-repository.js';
@@ -23,7 +23,7 @@ export class CrmRefused extends Error {
   override readonly name = 'CrmRefused';
   constructor(
     readonly kind: 'not_found' | 'invalid' | 'conflict',
-    readonly code: string,
+    readonly code: KnownNodeFailureCode,
     message: string,
     readonly path?: string,
   ) {

@@ -11,7 +11,7 @@
 import { AnalyticsRepository } from '../../db/analytics-repository.js';
 import { startPeriodic } from '../periodic.js';
 import type { Logger } from 'pino';
-import { NodeFailure, type EscalationGateway, type EscalationOpenRequest, type OpenedEscalation, type Runtime, type StepIdentity } from '../../engine/index.js';
+import { NodeFailure, type KnownNodeFailureCode, type EscalationGateway, type EscalationOpenRequest, type OpenedEscalation, type Runtime, type StepIdentity } from '../../engine/index.js';
 import type { Database } from '../../db/index.js';
 import type { Query } from '../../db/sql-executor.js';
 import type { AuditRepository } from '../../db/audit-repository.js';
@@ -41,7 +41,7 @@ export class EscalationRefused extends Error {
   override readonly name = 'EscalationRefused';
   constructor(
     readonly kind: 'not_found' | 'conflict' | 'invalid',
-    readonly code: string,
+    readonly code: KnownNodeFailureCode,
     message: string,
     readonly path?: string,
   ) {

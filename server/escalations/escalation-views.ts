@@ -2,43 +2,11 @@
 // the approved/rejected port's output) and in members' notifications (Arabic and English).
 import { Type, type Static } from '@sinclair/typebox';
 import { riyadhIso } from '../../engine/index.js';
-import { ASSIGNMENTS, ESCALATION_KINDS, ESCALATION_STATUSES, PRIORITIES, type Escalation, type Notification, type Priority } from '../../db/escalation-repository.js';
+import type { Escalation, Notification, Priority } from '../../db/escalation-repository.js';
 import { Nullable, Timestamp, iso, named } from '../schemas/common.js';
+import { EscalationView } from '../schemas/escalations.js';
 
-const literals = <T extends string>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)));
-
-export const EscalationView = named(
-  'Escalation',
-  Type.Object(
-    {
-      id: Type.String(),
-      kind: literals(ESCALATION_KINDS),
-      status: literals(ESCALATION_STATUSES),
-      priority: literals(PRIORITIES),
-      reason: Type.String(),
-      payload: Type.Unknown({ description: 'what the reviewer looks at (e.g. a message draft)' }),
-      assignment: literals(ASSIGNMENTS),
-      assignee: Type.Object({ userId: Nullable(Type.String()), role: Nullable(Type.String()) }, { additionalProperties: false }),
-      executionId: Nullable(Type.String()),
-      flowId: Nullable(Type.String()),
-      nodeId: Nullable(Type.String()),
-      contactId: Nullable(Type.String()),
-      claimedBy: Nullable(Type.String()),
-      claimedAt: Nullable(Timestamp),
-      decidedBy: Nullable(Type.String({ description: 'user:<id> or apikey:<id>' })),
-      decidedAt: Nullable(Timestamp),
-      note: Nullable(Type.String()),
-      edits: Type.Unknown(),
-      dueAt: Nullable(Timestamp),
-      dueAtRiyadh: Nullable(Type.String()),
-      createdAt: Timestamp,
-      updatedAt: Timestamp,
-    },
-    { additionalProperties: false },
-  ),
-);
-export type EscalationView = Static<typeof EscalationView>;
-
+export { EscalationView };
 
 export function escalationView(e: Escalation): EscalationView {
   return {

@@ -8,7 +8,7 @@ import type { Static, TSchema } from '@sinclair/typebox';
 import Ajv2020Module, { type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { schemaErrors } from '../../engine/index.js';
-import { ApiError } from '../api-error.js';
+import { ApiError, invalidRequest } from '../api-error.js';
 import { allowed, authOf, type Auth } from '../auth/auth-context.js';
 import type { Permission } from '../auth/permissions.js';
 import { CONTROL_KEYWORD, assertJson, controlCharacter, controlProblem, guardStrings, paramAndQueryProblems, type StringRule } from './input-guard.js';
@@ -118,7 +118,7 @@ export function mountRoutes(routes: readonly RouteSpec[]): Router {
       }
       // Control characters in path parameters and query values, before anything looks them up.
       const controls = paramAndQueryProblems(req.params, req.query as Record<string, unknown>);
-      if (controls.length) throw new ApiError(400, 'invalid_request', controls.map((e) => `${e.path}: ${e.message}`).join('; '), controls);
+      if (controls.length) throw invalidRequest(controls);
       // Express 5 exposes req.query through a getter; validate a plain copy.
       const params = check(spec.params, { ...req.params }, stringAjv, '/params');
       const query = check(spec.query, { ...(req.query as object) }, stringAjv, '/query');
@@ -129,7 +129,7 @@ export function mountRoutes(routes: readonly RouteSpec[]): Router {
       if (spec.body) assertJson(req.body, '/body', { refuseNul: true });
       const body = check(spec.body, req.body, bodyAjv, '/body');
       const errors = [...params.errors, ...query.errors, ...body.errors];
-      if (errors.length) throw new ApiError(400, 'invalid_request', errors.map((e) => `${e.path}: ${e.message}`).join('; '), errors);
+      if (errors.length) throw invalidRequest(errors);
       const result = await spec.handler({ params: params.value, query: query.value, body: body.value, req, res, auth: auth as Auth });
       if (res.headersSent) return;
       const status = spec.status ?? 200;

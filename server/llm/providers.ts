@@ -13,7 +13,7 @@ import type AnthropicSdk from '@anthropic-ai/sdk';
 import type * as GenAi from '@google/genai';
 import type GroqSdk from 'groq-sdk';
 import type OpenAISdk from 'openai';
-import { NodeFailure, ProviderError, type ChatCall, type ChatClient, type ChatReply, type GuardedFetch, type LlmProviderName } from '../../engine/index.js';
+import { NodeFailure, llmFailureCode, LlmProviderError, type ChatCall, type ChatClient, type ChatReply, type GuardedFetch, type LlmProviderName } from '../../engine/index.js';
 
 // Each SDK loads on its provider's first call, not at start: together they cost about 0.4 s
 // and 40 MB (Gemini's alone most of it), and most deployments use one or two of them.
@@ -119,25 +119,25 @@ function causeChain(err: unknown): unknown[] {
 }
 
 /** An SDK error as the chain sees it. */
-export function classifyError(err: unknown, apiKey: string): ProviderError {
+export function classifyError(err: unknown, apiKey: string): LlmProviderError {
   const refused = causeChain(err).find((e): e is NodeFailure => e instanceof NodeFailure);
   if (refused) {
     // The guarded fetch refused the address (a baseUrl on a private network): configuration.
-    return new ProviderError('client_error', scrub(refused.message, apiKey), undefined, undefined, `llm_${refused.code}`);
+    return new LlmProviderError('client_error', scrub(refused.message, apiKey), undefined, undefined, llmFailureCode(refused.code));
   }
   const e = err as { status?: unknown; headers?: unknown; message?: unknown };
   const message = scrub(typeof e?.message === 'string' ? e.message : String(err), apiKey);
-  if (isInstance(err, ['APIConnectionTimeoutError'])) return new ProviderError('timeout', message);
-  if (isInstance(err, ['APIConnectionError'])) return new ProviderError('connection_error', message);
+  if (isInstance(err, ['APIConnectionTimeoutError'])) return new LlmProviderError('timeout', message);
+  if (isInstance(err, ['APIConnectionError'])) return new LlmProviderError('connection_error', message);
   const status = typeof e?.status === 'number' ? e.status : undefined;
   if (status !== undefined) {
-    if (status === 429) return new ProviderError('rate_limited', message, status, retryAfterMs(e.headers));
-    if (status === 408) return new ProviderError('timeout', message, status);
-    if (status >= 500) return new ProviderError('server_error', message, status, retryAfterMs(e.headers));
-    return new ProviderError('client_error', message, status);
+    if (status === 429) return new LlmProviderError('rate_limited', message, status, retryAfterMs(e.headers));
+    if (status === 408) return new LlmProviderError('timeout', message, status);
+    if (status >= 500) return new LlmProviderError('server_error', message, status, retryAfterMs(e.headers));
+    return new LlmProviderError('client_error', message, status);
   }
   // A 2xx the SDK could not read (not JSON): the provider (or a gateway) is broken right now.
-  return new ProviderError('server_error', message);
+  return new LlmProviderError('server_error', message);
 }
 
 interface ChatSdk {
@@ -164,9 +164,9 @@ type SdkCall = (call: ChatCall, signal: AbortSignal) => Promise<ChatReply>;
 
 /**
  * Runs one SDK call under the per-call deadline and the step's signal: a timeout becomes
- * ProviderError 'timeout', a step abort is rethrown as its reason, anything else is classified.
+ * LlmProviderError 'timeout', a step abort is rethrown as its reason, anything else is classified.
  */
-function withDeadline(classify: (err: unknown) => ProviderError, run: SdkCall): ChatClient {
+function withDeadline(classify: (err: unknown) => LlmProviderError, run: SdkCall): ChatClient {
   return {
     async chat(call: ChatCall): Promise<ChatReply> {
       const controller = new AbortController();
@@ -183,8 +183,8 @@ function withDeadline(classify: (err: unknown) => ProviderError, run: SdkCall): 
         return await run(call, controller.signal);
       } catch (err) {
         if (parent?.aborted) throw parent.reason ?? err;
-        if (timedOut) throw new ProviderError('timeout', `no answer within ${call.timeoutMs} ms`);
-        if (err instanceof ProviderError) throw err;
+        if (timedOut) throw new LlmProviderError('timeout', `no answer within ${call.timeoutMs} ms`);
+        if (err instanceof LlmProviderError) throw err;
         throw classify(err);
       } finally {
         clearTimeout(timer);
@@ -292,19 +292,19 @@ function geminiClient(key: ProviderKey, baseURL: string, fetch: GuardedFetch): C
 }
 
 /** A @google/genai error as the chain sees it: ApiError by status; a body that is not JSON is the server's fault; the rest could not connect. */
-export function classifyGeminiError(err: unknown, apiKey: string, headers?: Headers): ProviderError {
+export function classifyGeminiError(err: unknown, apiKey: string, headers?: Headers): LlmProviderError {
   const refused = causeChain(err).find((e): e is NodeFailure => e instanceof NodeFailure);
-  if (refused) return new ProviderError('client_error', scrub(refused.message, apiKey), undefined, undefined, `llm_${refused.code}`);
+  if (refused) return new LlmProviderError('client_error', scrub(refused.message, apiKey), undefined, undefined, llmFailureCode(refused.code));
   const message = scrub(err instanceof Error ? err.message : String(err), apiKey);
   if (sdks.genai && err instanceof sdks.genai.ApiError) {
     const status = err.status;
-    if (status === 429) return new ProviderError('rate_limited', message, status, retryAfterMs(headers));
-    if (status === 408) return new ProviderError('timeout', message, status);
-    if (status >= 500) return new ProviderError('server_error', message, status, retryAfterMs(headers));
-    return new ProviderError('client_error', message, status);
+    if (status === 429) return new LlmProviderError('rate_limited', message, status, retryAfterMs(headers));
+    if (status === 408) return new LlmProviderError('timeout', message, status);
+    if (status >= 500) return new LlmProviderError('server_error', message, status, retryAfterMs(headers));
+    return new LlmProviderError('client_error', message, status);
   }
-  if (err instanceof SyntaxError) return new ProviderError('server_error', message);
-  return new ProviderError('connection_error', message);
+  if (err instanceof SyntaxError) return new LlmProviderError('server_error', message);
+  return new LlmProviderError('connection_error', message);
 }
 
 /** A ChatClient for one provider and key. */

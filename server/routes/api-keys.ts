@@ -3,13 +3,13 @@
 // stored as a keyed hash; revoking it refuses it on the very next request (401).
 import { Type } from '@sinclair/typebox';
 import type { AppContext } from '../app-context.js';
-import { ApiError, notFound } from '../api-error.js';
+import { ApiError, notFound, invalidRequest } from '../api-error.js';
 import { route, type RouteSpec } from '../http/route.js';
 import { actorOf, allowed } from '../auth/auth-context.js';
 import { PERMISSIONS, ROLES, can, roleRank, type Permission, type Role } from '../auth/permissions.js';
 import { IdParams, requestIdOf, stringEnum } from '../auth/route-helpers.js';
 import { RoleSchema } from '../auth/session.js';
-import { ApiKeyRepository, type ApiKeyRecord } from '../../db/api-key-repository.js';
+import type { ApiKeyRecord } from '../../db/api-key-repository.js';
 import { iso } from '../schemas/common.js';
 
 const PERMISSION_NAMES = Object.keys(PERMISSIONS) as Permission[];
@@ -68,14 +68,14 @@ export function apiKeyRoutes(ctx: AppContext): RouteSpec[] {
         if (roleRank(role) < roleRank(auth.role)) throw new ApiError(403, 'role_too_high', `a key may not have a role above yours (${auth.role})`, [{ path: '/body/role', code: 'role_too_high', message: `at most ${auth.role}` }]);
         const scopes = body.scopes as Permission[];
         const notInRole = scopes.flatMap((s, i) => (can(role, s) ? [] : [{ path: `/body/scopes/${i}`, code: 'not_in_role', message: `the role ${role} does not have ${s}` }]));
-        if (notInRole.length) throw new ApiError(400, 'invalid_request', notInRole.map((d) => `${d.path}: ${d.message}`).join('; '), notInRole);
+        if (notInRole.length) throw invalidRequest(notInRole);
         // A key creating keys (with apikeys.manage) hands on only the scopes it holds.
         const notHeld = scopes.flatMap((s, i) => (allowed(auth, s) ? [] : [{ path: `/body/scopes/${i}`, code: 'not_held', message: `you do not have ${s}` }]));
         if (notHeld.length) throw new ApiError(403, 'role_too_high', 'a key may not have a scope you lack', notHeld);
 
         const key = ctx.tokens.newOpaque('tdf_key');
         const prefix = key.slice(0, 'tdf_key_'.length + PREFIX_CHARS);
-        const repo = new ApiKeyRepository(ctx.db, auth.tenant.id);
+        const repo = ctx.apiKeys(auth.tenant.id);
         let created: ApiKeyRecord | undefined;
         await ctx.db.sql.transaction(async (q) => {
           created = await repo.create({ name: body.name.trim(), role, scopes, prefix, keyHash: ctx.tokens.hashOpaque(key), createdBy: actorOf(auth) }, q);
@@ -95,7 +95,7 @@ export function apiKeyRoutes(ctx: AppContext): RouteSpec[] {
       query: Type.Object({ includeRevoked: Type.Boolean({ default: false }) }, { additionalProperties: false }),
       response: Type.Object({ items: Type.Array(ApiKeySchema) }),
       async handler({ query, auth }) {
-        return { items: (await new ApiKeyRepository(ctx.db, auth.tenant.id).list({ includeRevoked: query.includeRevoked })).map(keyView) };
+        return { items: (await ctx.apiKeys(auth.tenant.id).list({ includeRevoked: query.includeRevoked })).map(keyView) };
       },
     }),
 
@@ -108,7 +108,7 @@ export function apiKeyRoutes(ctx: AppContext): RouteSpec[] {
       params: IdParams,
       status: 204,
       async handler({ params, auth, req }) {
-        const repo = new ApiKeyRepository(ctx.db, auth.tenant.id);
+        const repo = ctx.apiKeys(auth.tenant.id);
         const key = await repo.byId(params.id);
         if (!key) throw notFound('API key');
         await ctx.db.sql.transaction(async (q) => {

@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
 import type { AppContext } from '../app-context.js';
-import { ApiError, notFound } from '../api-error.js';
+import { ApiError, notFound, invalidRequest } from '../api-error.js';
 import { route, type RouteSpec } from '../http/route.js';
 import { allowed } from '../auth/auth-context.js';
 import { PERMISSIONS, type Permission } from '../auth/permissions.js';
@@ -30,8 +30,7 @@ import {
   uniqueViolation,
   userIdOf,
 } from '../auth/route-helpers.js';
-import { RefreshTokenRepository } from '../../db/refresh-token-repository.js';
-import { InvitationRepository, invitationByHash, invitationStatus } from '../../db/invitation-repository.js';
+import { invitationByHash, invitationStatus } from '../../db/invitation-repository.js';
 import { normaliseEmail, type UserRecord } from '../../db/user-repository.js';
 
 /** Sign-in attempts (login, accepting an invitation) per IP and minute. */
@@ -110,7 +109,7 @@ export function authRoutes(ctx: AppContext): RouteSpec[] {
   const authenticator = localAuthenticator(guard);
   const loginLimiter = new RateLimiter({ ...LOGIN_RATE, limit: ctx.config.loginRatePerMinute });
   const signupLimiter = new RateLimiter({ ...SIGNUP_RATE, limit: ctx.config.signupRatePerHour });
-  const refreshTokens = new RefreshTokenRepository(ctx.db);
+  const refreshTokens = ctx.refreshTokens;
   const tooManySignIns = 'too many sign-in attempts from your address: try again later';
 
   /** A free slug for a new tenant: the one asked for (409 if taken), or one derived from the name. */
@@ -238,8 +237,7 @@ export function authRoutes(ctx: AppContext): RouteSpec[] {
             outcome = 'expired';
             return;
           }
-          const member = await q('SELECT role FROM memberships WHERE tenant_id = $1 AND user_id = $2', [old.tenantId, old.userId]);
-          if (!member.length) {
+          if (!(await ctx.users.membership(old.tenantId, old.userId, q))) {
             await refreshTokens.revokeFamily(old.family, q);
             return;
           }
@@ -322,7 +320,7 @@ export function authRoutes(ctx: AppContext): RouteSpec[] {
         const details: { path: string; code: string; message: string }[] = [];
         if (body.newPassword !== undefined && body.currentPassword === undefined) details.push({ path: '/body/currentPassword', code: 'required', message: 'currentPassword is required to set a new password' });
         if (body.currentPassword !== undefined && body.newPassword === undefined) details.push({ path: '/body/newPassword', code: 'required', message: 'newPassword is required with currentPassword' });
-        if (details.length) throw new ApiError(400, 'invalid_request', details.map((d) => `${d.path}: ${d.message}`).join('; '), details);
+        if (details.length) throw invalidRequest(details);
         let passwordHash: string | undefined;
         if (body.newPassword !== undefined && body.currentPassword !== undefined) {
           const ok = await guard.checkUser(user, body.currentPassword, { ip: req.ip, requestId: requestIdOf(req) ?? undefined });
@@ -370,7 +368,7 @@ export function authRoutes(ctx: AppContext): RouteSpec[] {
         if (status !== 'pending') throw gone(status);
         const tenant = await ctx.tenants.byId(invitation.tenantId);
         if (!tenant) throw notFound('invitation');
-        const invitations = new InvitationRepository(ctx.db, tenant.id);
+        const invitations = ctx.invitations(tenant.id);
         const requestId = requestIdOf(req);
 
         let user: UserRecord | null = await ctx.users.byEmail(invitation.email);
@@ -382,7 +380,7 @@ export function authRoutes(ctx: AppContext): RouteSpec[] {
           const details: { path: string; code: string; message: string }[] = [];
           if (body.name === undefined) details.push({ path: '/body/name', code: 'required', message: 'name is required for a new account' });
           if (passwordTooShort(body.password)) details.push({ path: '/body/password', code: 'too_short', message: 'must NOT have fewer than 10 characters' });
-          if (details.length) throw new ApiError(400, 'invalid_request', details.map((d) => `${d.path}: ${d.message}`).join('; '), details);
+          if (details.length) throw invalidRequest(details);
           passwordHash = await hashPassword(body.password);
         }
 

@@ -7,14 +7,13 @@
 // now), ordered oldest first; `nextCursor` continues with older ones. An outbound message is placed
 // at the time it was sent (when it was recorded, if it never was: blocked, failed, deferred).
 import { Type, type Static } from '@sinclair/typebox';
-import { ApiError, notFound } from '../api-error.js';
 import type { AppContext } from '../app-context.js';
-import { NO_OWNER, type Auth } from '../auth/auth-context.js';
 import { route, type RouteSpec } from '../http/route.js';
-import { InboundMessageRepository, type InboundMessage } from '../../db/inbound-message-repository.js';
-import { outboxMessageOf, type OutboxMessage } from '../../db/outbox-repository.js';
+import type { InboundMessage } from '../../db/inbound-message-repository.js';
+import type { OutboxMessage } from '../../db/outbox-repository.js';
+import { decodeCursor, encodeCursor, isTimeIdCursor } from '../http/cursor.js';
+import { ContactService } from '../contacts/contact-service.js';
 import { IdParams, Nullable, iso } from '../schemas/common.js';
-
 
 const Query = Type.Object(
   {
@@ -44,7 +43,6 @@ const Item = Type.Object(
 type ItemView = Static<typeof Item>;
 
 const Answer = Type.Object({ items: Type.Array(Item, { description: 'oldest first' }), nextCursor: Nullable(Type.String()) }, { additionalProperties: false });
-
 
 interface Sortable {
   at: number;
@@ -84,35 +82,8 @@ function outboundItem(m: OutboxMessage): Sortable {
 
 const newestFirst = (a: Sortable, b: Sortable): number => b.at - a.at || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
 
-function decodeCursor(text: string): { at: number; id: string } {
-  try {
-    const v: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
-    if (Array.isArray(v) && v.length === 2 && Number.isSafeInteger(v[0]) && typeof v[1] === 'string') return { at: v[0] as number, id: v[1] };
-  } catch {
-    // fall through
-  }
-  throw new ApiError(400, 'invalid_request', 'cursor is not one this API issued', [{ path: '/query/cursor', code: 'invalid_cursor', message: 'pass the `nextCursor` of the previous page' }]);
-}
-
-/** The owner a sales rep is limited to (as in routes/contacts.ts). */
-function ownScope(auth: Auth): string | null {
-  if (auth.role !== 'sales_rep') return null;
-  return auth.principal.kind === 'user' ? auth.principal.userId : NO_OWNER;
-}
-
 export function conversationRoutes(ctx: AppContext): RouteSpec[] {
-  async function outbound(tenantId: string, contactId: string, limit: number, before?: { at: number; id: string }): Promise<OutboxMessage[]> {
-    const at = 'COALESCE(sent_at, created_at)';
-    const args: unknown[] = [tenantId, contactId];
-    let where = 'tenant_id = $1 AND contact_id = $2';
-    if (before) {
-      args.push(before.at, before.id);
-      where += ` AND (${at} < $3 OR (${at} = $3 AND id < $4))`;
-    }
-    args.push(limit);
-    const rows = await ctx.db.sql.query(`SELECT * FROM outbound_messages WHERE ${where} ORDER BY ${at} DESC, id DESC LIMIT $${args.length}`, args);
-    return rows.map(outboxMessageOf);
-  }
+  const contacts = new ContactService(ctx);
 
   return [
     route({
@@ -126,19 +97,18 @@ export function conversationRoutes(ctx: AppContext): RouteSpec[] {
       response: Answer,
       async handler({ params, query, auth }) {
         const tenantId = auth.tenant.id;
-        const contact = await ctx.contacts(tenantId).byId(params.id);
-        const own = ownScope(auth);
-        if (!contact || (own !== null && contact.ownerId !== own)) throw notFound('contact');
-        const before = query.cursor ? decodeCursor(query.cursor) : undefined;
+        const contact = await contacts.visible(auth, params.id);
+        const cursor = query.cursor ? decodeCursor(query.cursor, isTimeIdCursor) : undefined;
+        const before = cursor ? { at: cursor[0], id: cursor[1] } : undefined;
         // The newest `limit` of each kind before the cursor hold the newest `limit` of both.
         const [inbound, sent] = await Promise.all([
-          new InboundMessageRepository(ctx.db, tenantId).forContact(contact.id, { limit: query.limit + 1, ...(before ? { before } : {}) }),
-          outbound(tenantId, contact.id, query.limit + 1, before),
+          ctx.inboundMessages(tenantId).forContact(contact.id, { limit: query.limit + 1, ...(before ? { before } : {}) }),
+          ctx.outbox.repository(tenantId).forContact(contact.id, { limit: query.limit + 1, ...(before ? { before } : {}) }),
         ]);
         const merged = [...inbound.map(inboundItem), ...sent.map(outboundItem)].sort(newestFirst);
         const page = merged.slice(0, query.limit);
         const last = page.at(-1);
-        const next = merged.length > query.limit && last ? Buffer.from(JSON.stringify([last.at, last.id])).toString('base64url') : null;
+        const next = merged.length > query.limit && last ? encodeCursor([last.at, last.id]) : null;
         return { items: page.reverse().map((s) => s.view), nextCursor: next };
       },
     }),

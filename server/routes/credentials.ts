@@ -3,20 +3,16 @@
 // entries carry metadata only (id, name, type, the names of the fields that are set). Reading
 // metadata is audited too. Steps use credentials by name (ctx.credential); reading secrets
 // through the API is Class C: no route does it, for any role.
-import type { Request } from 'express';
 import { Type } from '@sinclair/typebox';
 import { CREDENTIAL_NAME_PATTERN } from '../../engine/index.js';
-import { DuplicateCredentialName, type CredentialMeta } from '../../db/credential-repository.js';
-import { PhoneNumberTaken } from '../../db/whatsapp-repository.js';
-import { ApiError, notFound } from '../api-error.js';
+import type { CredentialMeta } from '../../db/credential-repository.js';
+import { ApiError, notFound, invalidRequest } from '../api-error.js';
 import type { AppContext } from '../app-context.js';
 import { actorOf } from '../auth/auth-context.js';
 import { route, type RouteSpec } from '../http/route.js';
 import { CREDENTIAL_TYPES, CREDENTIAL_TYPE_NAMES, checkCredentialData, credentialFields, credentialType, egressProblems } from '../security/credential-types.js';
 import { IdParams, named } from '../schemas/common.js';
-
-const numberTaken = (err: PhoneNumberTaken): ApiError =>
-  new ApiError(409, 'phone_number_taken', err.message, [{ path: '/body/data/phoneNumberId', code: 'phone_number_taken', message: 'this WhatsApp phone number id is connected elsewhere' }]);
+import { requestIdOf } from '../auth/route-helpers.js';
 
 const Localized = Type.Object({ en: Type.String(), ar: Type.String() }, { additionalProperties: false });
 
@@ -73,14 +69,8 @@ const CredentialTypeList = Type.Object(
   { additionalProperties: false },
 );
 
-
 const CreateBody = Type.Object({ name: CredentialName, type: CredentialTypeName, data: CredentialData }, { additionalProperties: false });
 const ReplaceBody = Type.Object({ data: CredentialData }, { additionalProperties: false });
-
-function requestIdOf(req: Request): string | null {
-  const id = (req as { id?: unknown }).id;
-  return id === undefined || id === null ? null : String(id);
-}
 
 /**
  * 400 with every problem of `data` under /body/data (paths and messages, never values): its
@@ -92,7 +82,7 @@ async function checkData(ctx: AppContext, tenantId: string, type: string, data: 
     const allowPrivateNetwork = (await ctx.tenants.byId(tenantId))?.settings.allowPrivateNetwork === true;
     errors = egressProblems(type, data, '/body/data', { allowPrivateNetwork });
   }
-  if (errors.length) throw new ApiError(400, 'invalid_request', errors.map((e) => `${e.path}: ${e.message}`).join('; '), errors);
+  if (errors.length) throw invalidRequest(errors);
 }
 
 /** What the audit log keeps of a credential: never data. */
@@ -163,18 +153,10 @@ export function credentialRoutes(ctx: AppContext): RouteSpec[] {
         await checkData(ctx, auth.tenant.id, body.type, body.data);
         const repo = ctx.credentials(auth.tenant.id);
         let created!: CredentialMeta;
-        try {
-          await ctx.db.sql.transaction(async (q) => {
-            created = await repo.create({ name: body.name, type: body.type, data: body.data, createdBy: actorOf(auth) }, q);
-            await ctx.audit(auth.tenant.id).record({ actor: actorOf(auth), action: 'credentials.create', target: `credential:${created.id}`, details: auditDetails(created), requestId: requestIdOf(req) }, q);
-          });
-        } catch (err) {
-          if (err instanceof DuplicateCredentialName) {
-            throw new ApiError(409, 'name_taken', err.message, [{ path: '/body/name', code: 'name_taken', message: 'choose another name' }]);
-          }
-          if (err instanceof PhoneNumberTaken) throw numberTaken(err);
-          throw err;
-        }
+        await ctx.db.sql.transaction(async (q) => {
+          created = await repo.create({ name: body.name, type: body.type, data: body.data, createdBy: actorOf(auth) }, q);
+          await ctx.audit(auth.tenant.id).record({ actor: actorOf(auth), action: 'credentials.create', target: `credential:${created.id}`, details: auditDetails(created), requestId: requestIdOf(req) }, q);
+        });
         return created;
       },
     }),
@@ -195,15 +177,10 @@ export function credentialRoutes(ctx: AppContext): RouteSpec[] {
         if (!current) throw notFound('credential');
         await checkData(ctx, auth.tenant.id, current.type, body.data);
         let replaced = null as CredentialMeta | null;
-        try {
-          await ctx.db.sql.transaction(async (q) => {
-            replaced = await repo.replace(params.id, body.data, q);
-            if (replaced) await ctx.audit(auth.tenant.id).record({ actor: actorOf(auth), action: 'credentials.replace', target: `credential:${replaced.id}`, details: auditDetails(replaced), requestId: requestIdOf(req) }, q);
-          });
-        } catch (err) {
-          if (err instanceof PhoneNumberTaken) throw numberTaken(err);
-          throw err;
-        }
+        await ctx.db.sql.transaction(async (q) => {
+          replaced = await repo.replace(params.id, body.data, q);
+          if (replaced) await ctx.audit(auth.tenant.id).record({ actor: actorOf(auth), action: 'credentials.replace', target: `credential:${replaced.id}`, details: auditDetails(replaced), requestId: requestIdOf(req) }, q);
+        });
         if (!replaced) throw notFound('credential'); // deleted meanwhile
         return replaced;
       },

@@ -11,7 +11,7 @@ import { route, type RouteSpec } from '../http/route.js';
 import type { DealFields } from '../../db/deal-repository.js';
 import { DealView, StageSchema, dealView } from '../crm/crm-views.js';
 import { SAR_PATTERN, canonicalSar } from '../crm/money.js';
-import { crmRefused, ownScope, ownedBy, ownerFilter, ownerFor } from '../crm/crm-api.js';
+import { ownScope, ownedBy, ownerFilter, ownerFor } from '../crm/crm-api.js';
 import { Nullable } from '../schemas/common.js';
 
 const fields = {
@@ -94,8 +94,7 @@ export function dealRoutes(ctx: AppContext): RouteSpec[] {
         const f = dealFields(body);
         const ownerId = ownerFor(auth, body.ownerId);
         const deal = await ctx.crm
-          .createDeal(auth.tenant.id, { ...f, title: f.title!, stage: f.stage ?? 'lead', ...(ownerId !== undefined ? { ownerId } : {}) }, by(auth, req))
-          .catch(crmRefused);
+          .createDeal(auth.tenant.id, { ...f, title: f.title!, stage: f.stage ?? 'lead', ...(ownerId !== undefined ? { ownerId } : {}) }, by(auth, req));
         return dealView(deal);
       },
     }),
@@ -151,7 +150,7 @@ export function dealRoutes(ctx: AppContext): RouteSpec[] {
         if (body.ownerId !== undefined && ownScope(auth) !== null) {
           if (body.ownerId !== ownScope(auth)) throw new ApiError(403, 'owner_not_allowed', 'a sales rep cannot give a deal to someone else', [{ path: '/body/ownerId', code: 'owner_not_allowed', message: 'only managers reassign deals' }]);
         }
-        const { deal } = await ctx.crm.updateDeal(auth.tenant.id, params.id, f, by(auth, req), ownedBy(auth, 'deal')).catch(crmRefused);
+        const { deal } = await ctx.crm.updateDeal(auth.tenant.id, params.id, f, by(auth, req), ownedBy(auth, 'deal'));
         return dealView(deal);
       },
     }),
@@ -165,7 +164,7 @@ export function dealRoutes(ctx: AppContext): RouteSpec[] {
       response: DealView,
       errors: { 404: 'no such deal (or not yours)' },
       async handler({ params, auth, req }) {
-        return dealView(await ctx.crm.deleteDeal(auth.tenant.id, params.id, by(auth, req), ownedBy(auth, 'deal')).catch(crmRefused));
+        return dealView(await ctx.crm.deleteDeal(auth.tenant.id, params.id, by(auth, req), ownedBy(auth, 'deal')));
       },
     }),
   ];

@@ -8,10 +8,10 @@ import type { AppContext } from '../app-context.js';
 import { NO_OWNER, actorOf, type Auth } from '../auth/auth-context.js';
 import { route, type RouteSpec } from '../http/route.js';
 import type { EnrollmentHistoryEntry } from '../../db/enrollment-repository.js';
-import { EnrollmentStateSchema } from '../schemas/enrollments.js';
+import { EnrollAnswer, EnrollmentDetail, EnrollmentSchema, EnrollmentStateSchema, type HistorySchema } from '../schemas/enrollments.js';
 import { EnrollmentService, type EnrollmentView, type SkippedItem } from '../enrollments/enrollment-service.js';
-import { EnrollCsvError, MAX_ENROLL_ROWS, parseEnrollCsv, type EnrollTarget } from '../enrollments/enroll-csv.js';
-import { IdParams, Nullable, Timestamp, iso, named } from '../schemas/common.js';
+import { MAX_ENROLL_ROWS, parseEnrollCsv, type EnrollTarget } from '../enrollments/enroll-csv.js';
+import { IdParams, Nullable, iso } from '../schemas/common.js';
 
 const Id = Type.String({ minLength: 1, maxLength: 64 });
 const StateSchema = EnrollmentStateSchema;
@@ -26,74 +26,6 @@ const EnrollBody = Type.Object(
     ),
   },
   { additionalProperties: false, description: 'give exactly one of contactIds or csv' },
-);
-
-const EnrollmentSchema = named(
-  'Enrollment',
-  Type.Object(
-    {
-      id: Type.String(),
-      flowId: Type.String(),
-      flowVersion: Type.Integer(),
-      contactId: Type.String(),
-      state: StateSchema,
-      executionId: Nullable(Type.String({ description: 'the execution carrying it now (the last one once ended)' })),
-      currentNode: Nullable(Type.String({ description: 'active: the node its execution is at; paused: the node it resumes from; ended: where it ended' })),
-      pendingNodes: Type.Array(Type.String(), { description: 'active: every node its execution has pending (parallel branches)' }),
-      allowReentry: Type.Boolean(),
-      enrolledBy: Type.String(),
-      enrolledAt: Timestamp,
-      endedAt: Nullable(Timestamp),
-      endReason: Nullable(Type.String({ description: 'unenrolled, replied, opted_out[:channel], consent_withdrawn[:channel], erased, execution_succeeded, execution_failed, execution_cancelled, …' })),
-      updatedAt: Timestamp,
-    },
-    { additionalProperties: false },
-  ),
-);
-
-const HistorySchema = named(
-  'EnrollmentHistoryEntry',
-  Type.Object(
-    {
-      id: Type.String(),
-      at: Timestamp,
-      fromState: Nullable(StateSchema),
-      toState: StateSchema,
-      reason: Nullable(Type.String()),
-      actor: Type.String(),
-      executionId: Nullable(Type.String()),
-      node: Nullable(Type.String()),
-    },
-    { additionalProperties: false },
-  ),
-);
-
-const EnrollmentDetail = Type.Composite([EnrollmentSchema, Type.Object({ history: Type.Array(HistorySchema, { description: 'oldest first' }) })], { additionalProperties: false });
-
-const EnrollAnswer = Type.Object(
-  {
-    flowId: Type.String(),
-    flowVersion: Type.Integer(),
-    enrolled: Type.Array(
-      Type.Object(
-        { enrollmentId: Type.String(), contactId: Type.String(), executionId: Type.String(), row: Type.Optional(Type.Integer({ description: 'CSV line' })) },
-        { additionalProperties: false },
-      ),
-    ),
-    skipped: Type.Array(
-      Type.Object(
-        {
-          contactId: Type.Optional(Type.String()),
-          row: Type.Optional(Type.Integer({ description: 'CSV line (header = 1)' })),
-          reason: Type.String({ description: 'not_found, erased, already_enrolled, duplicate, start_failed; CSV: invalid_phone, invalid_email, invalid_contact_id, missing_contact' }),
-          message: Type.String(),
-          enrollmentId: Type.Optional(Type.String({ description: 'already_enrolled: the enrollment the contact is in' })),
-        },
-        { additionalProperties: false },
-      ),
-    ),
-  },
-  { additionalProperties: false },
 );
 
 const ListQuery = Type.Object(
@@ -221,14 +153,9 @@ export function enrollmentRoutes(ctx: AppContext): RouteSpec[] {
         let targets: EnrollTarget[];
         let skipped: SkippedItem[] = [];
         if (body.csv !== undefined) {
-          try {
-            const parsed = parseEnrollCsv(body.csv);
-            targets = parsed.targets;
-            skipped = parsed.errors;
-          } catch (err) {
-            if (!(err instanceof EnrollCsvError)) throw err;
-            throw new ApiError(err.code === 'too_many_rows' ? 413 : 400, err.code, err.message, [{ path: '/body/csv', code: err.code, message: err.message }]);
-          }
+          const parsed = parseEnrollCsv(body.csv);
+          targets = parsed.targets;
+          skipped = parsed.errors;
         } else targets = body.contactIds!.map((contactId) => ({ contactId }));
         return service.enroll(auth.tenant.id, body.flowId, targets, {
           actor: actorOf(auth),

@@ -9,7 +9,7 @@ import { actorOf, type Auth } from '../auth/auth-context.js';
 import { IdParams, requestIdOf } from '../auth/route-helpers.js';
 import { route, type RouteSpec } from '../http/route.js';
 import { ESCALATION_STATUSES, type EscalationStatus } from '../../db/escalation-repository.js';
-import { ASSIGNABLE_ROLES, EscalationRefused, seesAll, type EscalationActor } from '../escalations/escalation-service.js';
+import { ASSIGNABLE_ROLES, seesAll, type EscalationActor } from '../escalations/escalation-service.js';
 import { EscalationView, NotificationView, escalationView, notificationView } from '../escalations/escalation-views.js';
 
 const STATUS_LIST = `^(${ESCALATION_STATUSES.join('|')})(,(${ESCALATION_STATUSES.join('|')}))*$`;
@@ -57,15 +57,6 @@ function actor(auth: Auth, req: Parameters<typeof requestIdOf>[0]): EscalationAc
   return { actor: actorOf(auth), userId: userIdOf(auth), role: auth.role, requestId: requestIdOf(req) };
 }
 
-/** The inbox's refusals as API errors. */
-function refused(err: unknown): never {
-  if (err instanceof EscalationRefused) {
-    const status = err.kind === 'not_found' ? 404 : err.kind === 'conflict' ? 409 : err.code === 'users_only' ? 403 : 400;
-    throw new ApiError(status, err.code, err.message, err.path ? [{ path: err.path, code: err.code, message: err.message }] : []);
-  }
-  throw err;
-}
-
 export function escalationRoutes(ctx: AppContext): RouteSpec[] {
   const service = ctx.escalations;
   const decided = { 404: 'no such escalation (or not yours)', 409: 'already decided, timed out or cancelled' };
@@ -101,7 +92,7 @@ export function escalationRoutes(ctx: AppContext): RouteSpec[] {
       response: EscalationView,
       errors: { 404: 'no such escalation (or not yours)' },
       async handler({ params, auth }) {
-        return escalationView(await service.visible(auth.tenant.id, params.id, { userId: userIdOf(auth), role: auth.role }).catch(refused));
+        return escalationView(await service.visible(auth.tenant.id, params.id, { userId: userIdOf(auth), role: auth.role }));
       },
     }),
     route({
@@ -114,7 +105,7 @@ export function escalationRoutes(ctx: AppContext): RouteSpec[] {
       response: EscalationView,
       errors: { ...decided, 409: 'claimed by someone else, decided, timed out or cancelled' },
       async handler({ params, auth, req }) {
-        return escalationView(await service.claim(auth.tenant.id, params.id, actor(auth, req)).catch(refused));
+        return escalationView(await service.claim(auth.tenant.id, params.id, actor(auth, req)));
       },
     }),
     route({
@@ -129,7 +120,7 @@ export function escalationRoutes(ctx: AppContext): RouteSpec[] {
       errors: decided,
       async handler({ params, body, auth, req }) {
         const decision = { kind: 'approve' as const, ...(body.edits !== undefined ? { edits: body.edits } : {}), ...(body.note !== undefined ? { note: body.note } : {}) };
-        return escalationView(await service.decide(auth.tenant.id, params.id, decision, actor(auth, req)).catch(refused));
+        return escalationView(await service.decide(auth.tenant.id, params.id, decision, actor(auth, req)));
       },
     }),
     route({
@@ -143,7 +134,7 @@ export function escalationRoutes(ctx: AppContext): RouteSpec[] {
       response: EscalationView,
       errors: decided,
       async handler({ params, body, auth, req }) {
-        return escalationView(await service.decide(auth.tenant.id, params.id, { kind: 'reject', note: body.note }, actor(auth, req)).catch(refused));
+        return escalationView(await service.decide(auth.tenant.id, params.id, { kind: 'reject', note: body.note }, actor(auth, req)));
       },
     }),
     route({
@@ -158,7 +149,7 @@ export function escalationRoutes(ctx: AppContext): RouteSpec[] {
       errors: { 400: 'not a member who may decide escalations', ...decided },
       async handler({ params, body, auth, req }) {
         const to = 'userId' in body ? { userId: body.userId } : { role: body.role };
-        return escalationView(await service.reassign(auth.tenant.id, params.id, to, actor(auth, req)).catch(refused));
+        return escalationView(await service.reassign(auth.tenant.id, params.id, to, actor(auth, req)));
       },
     }),
     route({

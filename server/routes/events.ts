@@ -8,9 +8,9 @@ import { Type, type Static } from '@sinclair/typebox';
 import { ApiError, notFound } from '../api-error.js';
 import type { AppContext } from '../app-context.js';
 import { route, type RouteSpec } from '../http/route.js';
-import { DomainEventRepository, type DomainEvent } from '../../db/domain-event-repository.js';
+import type { DomainEvent } from '../../db/domain-event-repository.js';
 import { EVENT_TYPE_MAX, EVENT_TYPE_PATTERN, KNOWN_EVENTS } from '../../nodes/trigger-event.node.js';
-import { EventIdReused, RESERVED_EVENT_PREFIXES } from '../events/event-router.js';
+import { RESERVED_EVENT_PREFIXES } from '../events/event-router.js';
 import { Nullable } from '../schemas/common.js';
 
 const EventType = Type.String({ minLength: 1, maxLength: EVENT_TYPE_MAX, pattern: EVENT_TYPE_PATTERN, description: `${KNOWN_EVENTS.join(', ')}, or a custom dotted name` });
@@ -92,14 +92,7 @@ export function eventRoutes(ctx: AppContext): RouteSpec[] {
           throw new ApiError(400, 'reserved_event_type', `event types starting with ${RESERVED_EVENT_PREFIXES.join(', ')} are Tadfuq's own`, [{ path: '/body/type', code: 'reserved', message: 'choose another type' }]);
         }
         await ctx.backpressure.admit();
-        try {
-          return await ctx.events.publish(auth.tenant.id, { id: body.id, type: body.type, subject: body.subject ?? null, data: body.data ?? null });
-        } catch (err) {
-          if (err instanceof EventIdReused) {
-            throw new ApiError(422, 'event_id_reused', err.message, [{ path: '/body/id', code: 'event_id_reused', message: 'use a new id for a different event' }]);
-          }
-          throw err;
-        }
+        return await ctx.events.publish(auth.tenant.id, { id: body.id, type: body.type, subject: body.subject ?? null, data: body.data ?? null });
       },
     }),
     route({
@@ -111,7 +104,7 @@ export function eventRoutes(ctx: AppContext): RouteSpec[] {
       query: ListQuery,
       response: Type.Object({ items: Type.Array(EventView), nextCursor: Nullable(Type.String()) }, { additionalProperties: false }),
       async handler({ query, auth }) {
-        const items = await new DomainEventRepository(ctx.db, auth.tenant.id).list({
+        const items = await ctx.domainEvents(auth.tenant.id).list({
           limit: query.limit,
           ...(query.type ? { type: query.type } : {}),
           ...(query.subject ? { subject: query.subject } : {}),
@@ -129,7 +122,7 @@ export function eventRoutes(ctx: AppContext): RouteSpec[] {
       params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false }),
       response: EventView,
       async handler({ params, auth }) {
-        const e = await new DomainEventRepository(ctx.db, auth.tenant.id).byId(params.id);
+        const e = await ctx.domainEvents(auth.tenant.id).byId(params.id);
         if (!e) throw notFound('event');
         return eventView(e);
       },

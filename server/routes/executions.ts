@@ -2,7 +2,7 @@
 // steps, cancel, replay from a step (same or edited input), and pruning by the retention
 // policy. Another tenant's execution id answers 404 on every route.
 import { Type } from '@sinclair/typebox';
-import { ReplayUnavailable, TERMINAL_STATUSES, replayStepOf, stepIdOf, type ExecutionStatus as EngineExecutionStatus } from '../../engine/index.js';
+import { TERMINAL_STATUSES, replayStepOf, stepIdOf, type ExecutionStatus as EngineExecutionStatus } from '../../engine/index.js';
 import { decodeCursor, encodeCursor } from '../../db/execution-repository.js';
 import { cutoffOf, pruneExecutions, retentionDaysOf } from '../../db/execution-pruner.js';
 import { ApiError, notFound } from '../api-error.js';
@@ -11,6 +11,7 @@ import { actorOf } from '../auth/auth-context.js';
 import { route, type RouteSpec } from '../http/route.js';
 import { IdParams, Nullable } from '../schemas/common.js';
 import { EXECUTION_STATUSES, Execution, ExecutionStatus, ExecutionSummary } from '../schemas/executions.js';
+import { requestIdOf } from '../auth/route-helpers.js';
 
 const STATUSES = EXECUTION_STATUSES satisfies readonly EngineExecutionStatus[];
 const STATUS_LIST = `^(${STATUSES.join('|')})(,(${STATUSES.join('|')}))*$`;
@@ -53,11 +54,6 @@ const PruneBody = Type.Object(
   },
   { additionalProperties: false },
 );
-
-/** The request id pino-http gave the request (the audit log records it). */
-function requestIdOf(req: { id?: unknown }): string | null {
-  return req.id === undefined || req.id === null ? null : String(req.id);
-}
 
 const isTerminal = (status: string): boolean => (TERMINAL_STATUSES as readonly string[]).includes(status);
 
@@ -158,36 +154,30 @@ export function executionRoutes(ctx: AppContext): RouteSpec[] {
         }
         const flow = await ctx.flows(tenantId).version(original.flowId, original.flowVersion);
         if (!flow) throw new ApiError(409, 'not_replayable', `flow ${original.flowId} version ${original.flowVersion} no longer exists`);
-        try {
-          const fromSeq = replayStepOf(original.id, original.steps, body.fromStep);
-          const trigger = original.steps.find((s) => s.seq === 0);
-          const { executionId } = await ctx.runtime.startExecution({
-            tenantId,
-            flowId: original.flowId,
-            flowVersion: original.flowVersion,
-            flow,
-            trigger: trigger?.node ?? '',
-            payload: trigger?.input ?? null,
-            mode: 'replay',
-            subject: original.subject,
-            durable: true,
-            replay: { of: original.id, plan: { steps: original.steps, fromSeq, input: body.input } },
-          });
-          const node = original.steps.find((s) => s.seq === fromSeq)?.node;
-          // The input itself is not audited (it may hold personal data); only that it was edited.
-          await ctx.audit(tenantId).record({
-            actor: actorOf(auth),
-            action: 'execution.replay',
-            target: executionId,
-            details: { replayOf: original.id, fromStep: stepIdOf(original.id, fromSeq), node, inputEdited: body.input !== undefined },
-            requestId: requestIdOf(req),
-          });
-          return { executionId };
-        } catch (err) {
-          if (!(err instanceof ReplayUnavailable)) throw err;
-          if (err.code === 'history_diverged') throw new ApiError(409, 'replay_unavailable', err.message);
-          throw new ApiError(400, 'invalid_request', `/body/fromStep: ${err.message}`, [{ path: '/body/fromStep', code: err.code, message: err.message }]);
-        }
+        const fromSeq = replayStepOf(original.id, original.steps, body.fromStep);
+        const trigger = original.steps.find((s) => s.seq === 0);
+        const { executionId } = await ctx.runtime.startExecution({
+          tenantId,
+          flowId: original.flowId,
+          flowVersion: original.flowVersion,
+          flow,
+          trigger: trigger?.node ?? '',
+          payload: trigger?.input ?? null,
+          mode: 'replay',
+          subject: original.subject,
+          durable: true,
+          replay: { of: original.id, plan: { steps: original.steps, fromSeq, input: body.input } },
+        });
+        const node = original.steps.find((s) => s.seq === fromSeq)?.node;
+        // The input itself is not audited (it may hold personal data); only that it was edited.
+        await ctx.audit(tenantId).record({
+          actor: actorOf(auth),
+          action: 'execution.replay',
+          target: executionId,
+          details: { replayOf: original.id, fromStep: stepIdOf(original.id, fromSeq), node, inputEdited: body.input !== undefined },
+          requestId: requestIdOf(req),
+        });
+        return { executionId };
       },
     }),
     route({

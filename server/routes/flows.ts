@@ -1,69 +1,27 @@
 // Routes: flows, drafts, versions, publish requests, test runs (GitHub issue 8, item 3).
 //
-// Decisions (docs/architecture.md "Policy classes"):
-// - A flow has one draft and immutable published versions 1, 2, … (flow_versions). The draft
-//   accepts anything with the flow envelope's shape (an object with a name, a nodes array and an
-//   edges array: 400 invalid_flow otherwise, paths relative to the flow) and every answer that
-//   shows it carries `problems`: the full validateFlow() report plus the publish-time webhook
-//   checks (a method+path twice, or taken by another flow), so the editor can badge an
-//   incomplete draft. Publishing and test-running refuse a draft with problems: 400 invalid_flow
-//   with all of them (test runs ignore webhook paths: they bind none).
-// - Optimistic concurrency: the draft has a `revision`; PUT /flows/:id/draft names the revision
-//   it edits and a stale one answers 409 revision_conflict (the current revision is in the
-//   details and the X-Flow-Revision header). POST /flows/:id/publish?revision=N guards the same
-//   way. The sample input is not part of the draft (no revision change).
-// - Class B: a flow with a node whose type has policyClass 'B' (http.request; sends later).
-//   flows.publish publishes flows without them; with them the caller needs
-//   flows.publish.classB, else (a manager) the publish becomes a publish request: 202
-//   {request}, holding the validated draft snapshot. An admin approves it (publishing exactly
-//   that snapshot, whatever the draft is by then) or rejects it with a reason. A newer request
-//   or any publish of the flow supersedes pending requests; deleting the flow cancels them.
-// - Publishing does not touch the draft. Rolling back to version N publishes a new version
-//   equal to N (history is never rewritten; the draft stays as it is); it needs
-//   flows.publish.classB when N has Class B nodes (403 otherwise), else flows.publish.
-// - Pause: status `paused`. The flow's webhook routes stay reserved but answer 404 like an
-//   unknown hook (callers outside learn nothing; the webhook handler caches routes for ~2 s, so
-//   a pause, resume or delete reaches webhooks within that); its schedules are disarmed (the
-//   scheduler reloads at once here; other processes within their 30 s refresh). Executions
-//   already running carry on. Publishing a paused flow keeps it paused; resume goes live.
-// - Delete: soft (deleted_at). Webhook routes are unbound (the paths are free again),
-//   schedules stop, pending publish requests are cancelled; its executions stay readable at
-//   /executions/:id and running ones carry on (cancel them there). Every :id route then 404s.
-// - Test runs: the draft (valid) runs with mode 'test' on the given input, or else the pinned
-//   sample input, or {}; the input is the trigger's payload as is (for a webhook trigger shape
-//   it like {body, query, headers}). Its snapshot is stored as a flow_versions row with a
-//   negative version (-1, -2, …; an unchanged draft reuses the last one) because the runtime
-//   resumes executions from flow_versions; those are never listed as versions. The answer waits
-//   up to 10 s (or TADFUQ_WEBHOOK_WAIT_MS when lower) for the end: 200 with output, error and
-//   steps, else 202 {executionId, status}. Test runs are not counted in the list's run stats.
-// - Every publish, publish request, rollback, approval, rejection, pause, resume and delete is
-//   written to the audit log in the transaction of the change.
-// - Another tenant's flow or request id answers 404 on every route.
+// Decisions (publish requests, revisions, Class B, pause, delete, test runs): server/flows/README.md.
 import { Type } from '@sinclair/typebox';
 import type { Request } from 'express';
-import jsonpatch from 'fast-json-patch';
-import { TERMINAL_STATUSES, validateFlow, type Flow, type FlowError } from '../../engine/index.js';
+import { validateFlow } from '../../engine/index.js';
 import {
-  FlowNotFoundError,
-  RevisionConflictError,
   classBNodes,
   decodeFlowCursor,
   encodeFlowCursor,
   type FlowRecord,
   type FlowRepository,
-  type VersionRecord,
 } from '../../db/flow-repository.js';
-import { PUBLISH_REQUEST_STATUSES, PublishRequestRepository, type PublishRequest } from '../../db/publish-request-repository.js';
-import type { Query } from '../../db/sql-executor.js';
 import { ApiError, notFound } from '../api-error.js';
 import type { AppContext } from '../app-context.js';
 import { actorOf, allowed, type Auth } from '../auth/auth-context.js';
 import { route, type RouteSpec } from '../http/route.js';
+import { requestIdOf } from '../auth/route-helpers.js';
+import { FlowPublishing, type Actor } from '../flows/flow-publishing.js';
+import { flowDiff, requestView, versionMeta } from '../flows/flow-views.js';
 import { Id, IdParams, Nullable, iso } from '../schemas/common.js';
 import { TestRunResult } from '../schemas/executions.js';
-import { FlowDetail, FlowDraft, FlowStatus, FlowSummary, JsonPatchOperation, PublishRequestDetail, PublishRequestSummary, VersionDetail, VersionMeta } from '../schemas/flows.js';
+import { FlowDetail, FlowDraft, FlowStatus, FlowSummary, JsonPatchOperation, PublishRequestSummary, VersionDetail, VersionMeta } from '../schemas/flows.js';
 
-const TEST_RUN_WAIT_MS = 10_000;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 // ---- schemas (the shapes are in server/schemas/flows.ts) ----
@@ -76,42 +34,10 @@ const VersionOrDraft = Type.String({ pattern: '^(draft|[1-9][0-9]{0,8})$', descr
 const StorableDraft = FlowDraft;
 type StorableDraft = { name: string } & Record<string, unknown>;
 
-function invalidFlow(problems: FlowError[]): ApiError {
-  return new ApiError(400, 'invalid_flow', `the flow has ${problems.length} problem${problems.length === 1 ? '' : 's'}`, problems);
-}
-
-function revisionConflict(err: RevisionConflictError, path: string): ApiError {
-  return new ApiError(409, 'revision_conflict', err.message, [{ path, code: 'revision_conflict', message: `the current revision is ${err.revision}` }], {
-    'X-Flow-Revision': String(err.revision),
-  });
-}
-
-/** Repository errors as API errors. */
-async function guard<T>(work: Promise<T>, revisionPath = '/body/revision'): Promise<T> {
-  try {
-    return await work;
-  } catch (err) {
-    if (err instanceof FlowNotFoundError) throw notFound('flow');
-    if (err instanceof RevisionConflictError) throw revisionConflict(err, revisionPath);
-    throw err;
-  }
-}
-
-function versionMeta(v: Omit<VersionRecord, 'definition'>) {
-  return { flowId: v.flowId, version: v.version, createdAt: iso(v.createdAt), createdBy: v.createdBy, origin: v.origin };
-}
-
 export function flowRoutes(ctx: AppContext): RouteSpec[] {
   const flowsOf = (auth: Auth): FlowRepository => ctx.flows(auth.tenant.id);
-  const requestsOf = (auth: Auth) => new PublishRequestRepository(ctx.db, auth.tenant.id);
-
-  const audit = (auth: Auth, req: Request, q: Query, action: string, target: string, details: Record<string, unknown>) =>
-    ctx.audit(auth.tenant.id).record({ actor: actorOf(auth), action, target, details, requestId: req.id === undefined ? null : String(req.id) }, q);
-
-  /** Publishes, pauses and deletes change which schedules exist: re-arm now (other processes catch up on their refresh). */
-  const reloadSchedules = async (): Promise<void> => {
-    await ctx.scheduler.reload().catch((err: unknown) => ctx.log.error({ err }, 'schedule reload failed'));
-  };
+  const publishing = new FlowPublishing(ctx);
+  const by = (auth: Auth, req: Request): Actor => ({ actor: actorOf(auth), requestId: requestIdOf(req) });
 
   async function mustGet(auth: Auth, id: string): Promise<FlowRecord> {
     const flow = await flowsOf(auth).get(id);
@@ -119,16 +45,9 @@ export function flowRoutes(ctx: AppContext): RouteSpec[] {
     return flow;
   }
 
-  /** validateFlow's report and the publish-time webhook checks, all at once. */
-  async function problemsOf(repo: FlowRepository, flowId: string, draft: unknown, q?: Query): Promise<{ flow: Flow | null; problems: FlowError[] }> {
-    const checked = validateFlow(draft, ctx.registry);
-    const webhook = await repo.webhookProblems(draft, flowId, q);
-    return { flow: checked.ok ? checked.flow : null, problems: [...(checked.ok ? [] : checked.errors), ...webhook] };
-  }
-
   async function detail(auth: Auth, flow: FlowRecord) {
     const repo = flowsOf(auth);
-    const { flow: valid, problems } = await problemsOf(repo, flow.id, flow.draft);
+    const { flow: valid, problems } = await publishing.problemsOf(repo, flow.id, flow.draft);
     const published = flow.publishedVersion === null ? null : await repo.version(flow.id, flow.publishedVersion);
     return {
       id: flow.id,
@@ -146,23 +65,6 @@ export function flowRoutes(ctx: AppContext): RouteSpec[] {
     };
   }
 
-  function requestView(r: PublishRequest) {
-    return {
-      id: r.id,
-      flowId: r.flowId,
-      flowName: r.flowName,
-      status: r.status,
-      revision: r.revision,
-      classBNodes: classBNodes(r.definition, ctx.registry),
-      requestedBy: r.requestedBy,
-      requestedAt: iso(r.requestedAt),
-      decidedBy: r.decidedBy,
-      decidedAt: iso(r.decidedAt),
-      reason: r.reason,
-      version: r.version,
-    };
-  }
-
   /** A version's definition, or the draft ("draft": as it would be published when valid). */
   async function documentAt(auth: Auth, flow: FlowRecord, at: string): Promise<unknown> {
     if (at === 'draft') {
@@ -173,8 +75,6 @@ export function flowRoutes(ctx: AppContext): RouteSpec[] {
     if (!v) throw notFound(`version ${at}`);
     return v.definition;
   }
-
-  const diff = (from: unknown, to: unknown): unknown[] => jsonpatch.compare((from ?? {}) as object, (to ?? {}) as object);
 
   return [
     route({
@@ -276,7 +176,7 @@ export function flowRoutes(ctx: AppContext): RouteSpec[] {
       response: FlowDetail,
       errors: { 409: 'revision_conflict: the draft changed since that revision' },
       async handler({ params, body, auth }) {
-        return detail(auth, await guard(flowsOf(auth).saveDraft(params.id, body.draft as StorableDraft, body.revision)));
+        return detail(auth, await flowsOf(auth).saveDraft(params.id, body.draft as StorableDraft, body.revision));
       },
     }),
 
@@ -290,7 +190,7 @@ export function flowRoutes(ctx: AppContext): RouteSpec[] {
       body: Type.Object({ input: Type.Unknown() }, { additionalProperties: false }),
       response: Type.Object({ sampleInput: Type.Unknown() }, { additionalProperties: false }),
       async handler({ params, body, auth }) {
-        const flow = await guard(flowsOf(auth).setSampleInput(params.id, body.input));
+        const flow = await flowsOf(auth).setSampleInput(params.id, body.input);
         return { sampleInput: flow.sampleInput };
       },
     }),
@@ -304,8 +204,7 @@ export function flowRoutes(ctx: AppContext): RouteSpec[] {
       params: IdParams,
       status: 204,
       async handler({ params, auth, req }) {
-        await guard(flowsOf(auth).remove(params.id, (q, flow) => audit(auth, req, q, 'flow.delete', flow.id, { name: flow.name, publishedVersion: flow.publishedVersion })));
-        await reloadSchedules();
+        await publishing.remove(auth.tenant.id, params.id, by(auth, req));
         return undefined;
       },
     }),
@@ -381,7 +280,7 @@ export function flowRoutes(ctx: AppContext): RouteSpec[] {
         const from = query.from ?? (flow.publishedVersion === null ? undefined : String(flow.publishedVersion));
         if (from === undefined) throw new ApiError(400, 'invalid_request', 'the flow has no published version: name `from`', [{ path: '/query/from', code: 'required', message: 'from is required' }]);
         const to = query.to ?? 'draft';
-        const patch = diff(await documentAt(auth, flow, from), await documentAt(auth, flow, to));
+        const patch = flowDiff(await documentAt(auth, flow, from), await documentAt(auth, flow, to));
         const label = (v: string) => (v === 'draft' ? 'draft' : Number(v));
         return { from: label(from), to: label(to), patch };
       },
@@ -400,34 +299,12 @@ export function flowRoutes(ctx: AppContext): RouteSpec[] {
       successes: { 202: { description: 'publish request created (Class B nodes; an admin approves)', schema: Type.Object({ request: PublishRequestSummary }, { additionalProperties: false }) } },
       errors: { 409: 'revision_conflict' },
       async handler({ params, query, auth, req, res }) {
-        const repo = flowsOf(auth);
-        const actor = actorOf(auth);
-        const outcome = await guard(
-          repo.publishTransaction(async (q): Promise<{ kind: 'request'; request: PublishRequest } | { kind: 'version'; version: number }> => {
-            const flow = await repo.get(params.id, q);
-            if (!flow) throw notFound('flow');
-            if (query.revision !== undefined && query.revision !== flow.revision) throw new RevisionConflictError(query.revision, flow.revision);
-            const { flow: valid, problems } = await problemsOf(repo, flow.id, flow.draft, q);
-            if (!valid || problems.length) throw invalidFlow(problems);
-            const classB = classBNodes(valid, ctx.registry);
-            if (classB.length && !allowed(auth, 'flows.publish.classB')) {
-              const request = await requestsOf(auth).create(q, { flowId: flow.id, definition: valid, revision: flow.revision, requestedBy: actor });
-              await audit(auth, req, q, 'flow.publish_request', flow.id, { requestId: request.id, revision: flow.revision, classBNodes: classB });
-              return { kind: 'request', request };
-            }
-            const published = await repo.publishIn(q, flow.id, valid, { createdBy: actor, origin: { kind: 'publish', revision: flow.revision } });
-            await audit(auth, req, q, 'flow.publish', flow.id, { version: published.version, revision: flow.revision });
-            return { kind: 'version', version: published.version };
-          }),
-          '/query/revision',
-        );
+        const outcome = await publishing.publish(auth.tenant.id, params.id, { ...(query.revision !== undefined ? { revision: query.revision } : {}), mayPublishClassB: allowed(auth, 'flows.publish.classB') }, by(auth, req));
         if (outcome.kind === 'request') {
-          res.status(202).json({ request: requestView(outcome.request) });
+          res.status(202).json({ request: requestView(outcome.request, ctx.registry) });
           return undefined;
         }
-        await reloadSchedules();
-        const v = await repo.versionRecord(params.id, outcome.version);
-        return { version: versionMeta(v!) };
+        return { version: versionMeta(outcome.version) };
       },
     }),
 
@@ -442,57 +319,32 @@ export function flowRoutes(ctx: AppContext): RouteSpec[] {
       status: 201,
       response: Type.Object({ version: VersionMeta }, { additionalProperties: false }),
       async handler({ params, body, auth, req }) {
-        const repo = flowsOf(auth);
         const flow = await mustGet(auth, params.id);
-        const target = await repo.versionRecord(flow.id, body.version);
-        if (!target) throw notFound('version');
-        const classB = classBNodes(target.definition, ctx.registry);
-        if (classB.length && !allowed(auth, 'flows.publish.classB')) {
-          throw new ApiError(403, 'forbidden', `version ${body.version} has Class B nodes: rolling back to it needs flows.publish.classB`, [
-            { path: '/body/version', code: 'class_b', message: `nodes ${classB.map((n) => n.id).join(', ')} are Class B` },
-          ]);
-        }
-        const checked = validateFlow(target.definition, ctx.registry);
-        if (!checked.ok) throw invalidFlow(checked.errors);
-        const published = await guard(
-          repo.publishTransaction(async (q) => {
-            const p = await repo.publishIn(q, flow.id, checked.flow, { createdBy: actorOf(auth), origin: { kind: 'rollback', fromVersion: body.version } });
-            await audit(auth, req, q, 'flow.rollback', flow.id, { version: p.version, fromVersion: body.version });
-            return p;
-          }),
-        );
-        await reloadSchedules();
-        return { version: versionMeta((await repo.versionRecord(flow.id, published.version))!) };
+        return { version: versionMeta(await publishing.rollback(auth.tenant.id, flow, body.version, { mayPublishClassB: allowed(auth, 'flows.publish.classB') }, by(auth, req))) };
       },
     }),
 
-    route({
-      method: 'post',
-      path: '/flows/:id/pause',
-      summary: 'Pause: webhooks answer 404 and schedules stop until resumed (running executions carry on)',
-      tag: 'flows',
-      access: 'flows.publish',
-      params: IdParams,
-      response: FlowDetail,
-      errors: { 409: 'not_published: the flow has no published version' },
-      async handler({ params, auth, req }) {
-        return setLive(auth, req, params.id, false);
-      },
-    }),
-
-    route({
-      method: 'post',
-      path: '/flows/:id/resume',
-      summary: 'Resume a paused flow: its published version answers webhooks and schedules again',
-      tag: 'flows',
-      access: 'flows.publish',
-      params: IdParams,
-      response: FlowDetail,
-      errors: { 409: 'not_published: the flow has no published version' },
-      async handler({ params, auth, req }) {
-        return setLive(auth, req, params.id, true);
-      },
-    }),
+    // Pause (webhooks answer 404, schedules stop; running executions carry on) and resume.
+    ...(
+      [
+        ['pause', false, 'Pause: webhooks answer 404 and schedules stop until resumed (running executions carry on)'],
+        ['resume', true, 'Resume a paused flow: its published version answers webhooks and schedules again'],
+      ] as const
+    ).map(([action, live, summary]) =>
+      route({
+        method: 'post',
+        path: `/flows/:id/${action}`,
+        summary,
+        tag: 'flows',
+        access: 'flows.publish',
+        params: IdParams,
+        response: FlowDetail,
+        errors: { 409: 'not_published: the flow has no published version' },
+        async handler({ params, auth, req }) {
+          return detail(auth, await publishing.setLive(auth.tenant.id, params.id, live, by(auth, req)));
+        },
+      }),
+    ),
 
     route({
       method: 'post',
@@ -510,145 +362,15 @@ export function flowRoutes(ctx: AppContext): RouteSpec[] {
       ),
       response: TestRunResult,
       successes: { 202: { description: 'still running or waiting (status queued, running or waiting); poll GET /executions/:id', schema: TestRunResult } },
-      async handler({ params, body, auth, res }) {
-        const repo = flowsOf(auth);
+      async handler({ params, body, auth, req, res }) {
         const flow = await mustGet(auth, params.id);
-        const checked = validateFlow(flow.draft, ctx.registry);
-        if (!checked.ok) throw invalidFlow(checked.errors);
-        const triggers = checked.flow.nodes.filter((n) => ctx.registry.get(n.type)?.trigger);
-        const trigger = body.trigger !== undefined ? triggers.find((n) => n.id === body.trigger) : (triggers.find((n) => n.type === 'trigger.manual') ?? triggers[0]);
-        if (!trigger) throw new ApiError(400, 'invalid_request', `no trigger node "${body.trigger}" in the draft`, [{ path: '/body/trigger', code: 'unknown_trigger', message: 'not a trigger node of the draft' }]);
-        const input = body.input !== undefined ? body.input : (flow.sampleInput ?? {});
-        const version = await guard(repo.testSnapshot(flow.id, checked.flow, actorOf(auth)));
-        const { executionId } = await ctx.runtime.startExecution({
-          tenantId: auth.tenant.id,
-          flowId: flow.id,
-          flowVersion: version,
-          flow: checked.flow,
-          trigger: trigger.id,
-          payload: input,
-          mode: 'test',
-          durable: true,
-        });
-        const result = await ctx.runtime.result(executionId, true, Math.min(TEST_RUN_WAIT_MS, ctx.config.webhookWaitMs || TEST_RUN_WAIT_MS));
-        const view = await ctx.executions(auth.tenant.id).get(executionId);
-        const answer = {
-          executionId,
-          flowVersion: version,
-          status: view?.status ?? result.status,
-          output: result.output ?? null,
-          error: result.error ?? null,
-          steps: view?.steps ?? [],
-        };
-        if (!(TERMINAL_STATUSES as readonly string[]).includes(result.status)) {
+        const { answer, finished } = await publishing.testRun(auth.tenant.id, flow, body, by(auth, req));
+        if (!finished) {
           res.status(202).json(answer);
           return undefined;
         }
         return answer;
       },
     }),
-
-    route({
-      method: 'get',
-      path: '/publish-requests',
-      summary: 'Publish requests, newest first (default: pending)',
-      tag: 'flows',
-      access: 'flows.read',
-      query: Type.Object(
-        {
-          status: Type.Optional(Type.Union([...PUBLISH_REQUEST_STATUSES.map((s) => Type.Literal(s)), Type.Literal('all')], { default: 'pending' })),
-          flowId: Type.Optional(Id),
-          limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
-        },
-        { additionalProperties: false },
-      ),
-      response: Type.Object({ items: Type.Array(PublishRequestSummary) }, { additionalProperties: false }),
-      async handler({ query, auth }) {
-        const status = query.status === 'all' || query.status === undefined ? undefined : query.status;
-        const items = await requestsOf(auth).list({ ...(status ? { status } : {}), ...(query.flowId ? { flowId: query.flowId } : {}), limit: query.limit });
-        return { items: items.map(requestView) };
-      },
-    }),
-
-    route({
-      method: 'get',
-      path: '/publish-requests/:id',
-      summary: 'A publish request with its snapshot and the patch from the published version',
-      tag: 'flows',
-      access: 'flows.read',
-      params: IdParams,
-      response: PublishRequestDetail,
-      async handler({ params, auth }) {
-        const r = await requestsOf(auth).get(params.id);
-        if (!r) throw notFound('publish request');
-        const flow = await flowsOf(auth).get(r.flowId);
-        const published = flow?.publishedVersion ? await flowsOf(auth).version(r.flowId, flow.publishedVersion) : null;
-        return { ...requestView(r), definition: r.definition, patch: diff(published ?? {}, r.definition) };
-      },
-    }),
-
-    route({
-      method: 'post',
-      path: '/publish-requests/:id/approve',
-      summary: 'Approve: publish exactly the snapshot that was requested',
-      tag: 'flows',
-      access: 'flows.publish.classB',
-      params: IdParams,
-      status: 201,
-      response: Type.Object({ request: PublishRequestSummary, version: VersionMeta }, { additionalProperties: false }),
-      errors: { 409: 'request_not_pending: already decided, superseded or cancelled' },
-      async handler({ params, auth, req }) {
-        const repo = flowsOf(auth);
-        const requests = requestsOf(auth);
-        const actor = actorOf(auth);
-        const published = await guard(
-          repo.publishTransaction(async (q) => {
-            const r = await requests.get(params.id, q);
-            if (!r) throw notFound('publish request');
-            if (r.status !== 'pending') throw new ApiError(409, 'request_not_pending', `the request is ${r.status}`);
-            const checked = validateFlow(r.definition, ctx.registry);
-            if (!checked.ok) throw invalidFlow(checked.errors);
-            const p = await repo.publishIn(q, r.flowId, checked.flow, { createdBy: actor, origin: { kind: 'approval', requestId: r.id, requestedBy: r.requestedBy }, approving: r.id });
-            await requests.decide(q, r.id, { status: 'approved', by: actor, version: p.version });
-            await audit(auth, req, q, 'flow.publish_request.approve', r.flowId, { requestId: r.id, version: p.version, requestedBy: r.requestedBy });
-            return p;
-          }),
-        );
-        await reloadSchedules();
-        const [request, version] = await Promise.all([requests.get(params.id), repo.versionRecord(published.flowId, published.version)]);
-        return { request: requestView(request!), version: versionMeta(version!) };
-      },
-    }),
-
-    route({
-      method: 'post',
-      path: '/publish-requests/:id/reject',
-      summary: 'Reject a publish request with a reason',
-      tag: 'flows',
-      access: 'flows.publish.classB',
-      params: IdParams,
-      body: Type.Object({ reason: Type.String({ minLength: 1, maxLength: 2000 }) }, { additionalProperties: false }),
-      response: Type.Object({ request: PublishRequestSummary }, { additionalProperties: false }),
-      errors: { 409: 'request_not_pending: already decided, superseded or cancelled' },
-      async handler({ params, body, auth, req }) {
-        const requests = requestsOf(auth);
-        await flowsOf(auth).transaction(async (q) => {
-          const r = await requests.get(params.id, q);
-          if (!r) throw notFound('publish request');
-          if (r.status !== 'pending') throw new ApiError(409, 'request_not_pending', `the request is ${r.status}`);
-          await requests.decide(q, r.id, { status: 'rejected', by: actorOf(auth), reason: body.reason });
-          await audit(auth, req, q, 'flow.publish_request.reject', r.flowId, { requestId: r.id, reason: body.reason, requestedBy: r.requestedBy });
-        });
-        return { request: requestView((await requests.get(params.id))!) };
-      },
-    }),
   ];
-
-  async function setLive(auth: Auth, req: Request, id: string, live: boolean) {
-    const action = live ? 'flow.resume' : 'flow.pause';
-    const { outcome, flow } = await guard(flowsOf(auth).setLive(id, live, (q, f) => audit(auth, req, q, action, f.id, { publishedVersion: f.publishedVersion })));
-    if (outcome === 'not_published') throw new ApiError(409, 'not_published', 'the flow has no published version to pause or resume');
-    if (outcome === 'changed') await reloadSchedules();
-    return detail(auth, flow);
-  }
 }

@@ -8,11 +8,14 @@ import { roleRoutes } from './roles.js';
 import { apiKeyRoutes } from './api-keys.js';
 import { tenantRoutes } from './tenant.js';
 import { flowRoutes } from './flows.js';
+import { publishRequestRoutes } from './publish-requests.js';
 import { executionRoutes } from './executions.js';
 import { templateRoutes } from './templates.js';
 import { credentialRoutes } from './credentials.js';
 import { auditRoutes } from './audit.js';
 import { contactRoutes } from './contacts.js';
+import { contactConsentRoutes } from './contact-consents.js';
+import { contactRightsRoutes } from './contact-rights.js';
 import { enrollmentRoutes } from './enrollments.js';
 import { conversationRoutes } from './conversations.js';
 import { nodeTypeRoutes } from './node-types.js';
@@ -38,11 +41,14 @@ export function apiRoutes(ctx: AppContext): RouteSpec[] {
     ...apiKeyRoutes(ctx),
     ...tenantRoutes(ctx),
     ...flowRoutes(ctx),
+    ...publishRequestRoutes(ctx),
     ...executionRoutes(ctx),
     ...templateRoutes(ctx),
     ...credentialRoutes(ctx),
     ...auditRoutes(ctx),
+    ...contactConsentRoutes(ctx),
     ...contactRoutes(ctx),
+    ...contactRightsRoutes(ctx),
     ...enrollmentRoutes(ctx),
     ...conversationRoutes(ctx),
     ...nodeTypeRoutes(ctx),

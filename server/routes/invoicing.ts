@@ -1,7 +1,6 @@
 // Invoicing helpers for documents built elsewhere (proposals, invoices): the ZATCA simplified
 // tax invoice QR code (server/invoicing/zatca-qr.ts). Amounts in integer halalas.
 import { Type } from '@sinclair/typebox';
-import { ZatcaFieldError } from '../../engine/index.js';
 import { ApiError } from '../api-error.js';
 import type { AppContext } from '../app-context.js';
 import { route, type RouteSpec } from '../http/route.js';
@@ -43,12 +42,7 @@ export function invoicingRoutes(_ctx: AppContext): RouteSpec[] {
         if (body.vatTotalHalalas > body.totalWithVatHalalas) {
           throw new ApiError(400, 'invalid_request', 'the VAT total cannot exceed the invoice total', [{ path: '/body/vatTotalHalalas', code: 'invalid_value', message: 'greater than totalWithVatHalalas' }]);
         }
-        try {
-          return await zatcaQr(body);
-        } catch (err) {
-          if (err instanceof ZatcaFieldError) throw new ApiError(400, 'invalid_request', err.message, [{ path: `/body/${err.field}`, code: 'too_long', message: err.message }]);
-          throw err;
-        }
+        return await zatcaQr(body);
       },
     }),
   ];

@@ -24,10 +24,11 @@ import {
   type LlmRoutingSettings,
   type LlmSettings,
 } from '../../engine/index.js';
-import { LlmUsageRepository, type UsageTotals } from '../../db/llm-usage-repository.js';
-import { ApiError, notFound } from '../api-error.js';
+import type { UsageTotals } from '../../db/llm-usage-repository.js';
+import { notFound, invalidRequest } from '../api-error.js';
 import type { AppContext } from '../app-context.js';
-import { actorOf } from '../auth/auth-context.js';
+import type { Request } from 'express';
+import { actorOf, type Auth } from '../auth/auth-context.js';
 import { requestIdOf, stringEnum } from '../auth/route-helpers.js';
 import { route, type RouteSpec } from '../http/route.js';
 import type { TenantSettings } from '../../db/tenant-repository.js';
@@ -119,6 +120,27 @@ const SettingsView = Type.Object(
 const DEFAULTS = { external: DEFAULT_EXTERNAL_POLICY, timeoutMs: DEFAULT_TIMEOUT_MS, models: DEFAULT_MODELS as Record<string, Record<string, string>> };
 
 export function llmUsageRoutes(ctx: AppContext): RouteSpec[] {
+  async function settingsOf(auth: Auth): Promise<TenantSettings> {
+    const tenant = await ctx.tenants.byId(auth.tenant.id);
+    if (!tenant) throw notFound('tenant');
+    return tenant.settings;
+  }
+
+  /** Replace one tenant setting with its audit entry (from → to; nothing written when unchanged); the runtime's copy follows. */
+  async function replaceSetting<K extends 'llm' | 'llmRouting'>(auth: Auth, req: Request, key: K, value: NonNullable<TenantSettings[K]>, action: string): Promise<void> {
+    let settings: TenantSettings | undefined;
+    await ctx.db.sql.transaction(async (q) => {
+      const tenant = await ctx.tenants.lockedForUpdate(auth.tenant.id, q);
+      if (!tenant) throw notFound('tenant');
+      const before = tenant.settings;
+      settings = { ...before, [key]: value };
+      if (JSON.stringify(before[key] ?? {}) === JSON.stringify(value)) return;
+      await ctx.tenants.update(auth.tenant.id, { settings }, q);
+      await ctx.audit(auth.tenant.id).record({ actor: actorOf(auth), action, target: `tenant:${auth.tenant.id}`, details: { from: before[key] ?? {}, to: value }, requestId: requestIdOf(req) }, q);
+    });
+    if (settings) ctx.tenantSettings.set(auth.tenant.id, settings);
+  }
+
   return [
     route({
       method: 'get',
@@ -129,7 +151,7 @@ export function llmUsageRoutes(ctx: AppContext): RouteSpec[] {
       query: UsageQuery,
       response: UsageView,
       async handler({ query, auth }) {
-        const repo = new LlmUsageRepository(ctx.db, auth.tenant.id);
+        const repo = ctx.llmUsage(auth.tenant.id);
         const filter = {
           ...(query.from ? { from: Date.parse(query.from) } : {}),
           ...(query.to ? { to: Date.parse(query.to) } : {}),
@@ -169,9 +191,7 @@ export function llmUsageRoutes(ctx: AppContext): RouteSpec[] {
       access: 'tenant.read',
       response: SettingsView,
       async handler({ auth }) {
-        const tenant = await ctx.tenants.byId(auth.tenant.id);
-        if (!tenant) throw notFound('tenant');
-        return { settings: tenant.settings.llm ?? {}, defaults: DEFAULTS };
+        return { settings: (await settingsOf(auth)).llm ?? {}, defaults: DEFAULTS };
       },
     }),
 
@@ -197,22 +217,8 @@ export function llmUsageRoutes(ctx: AppContext): RouteSpec[] {
           if (!found) problems.push({ path: `/body/${field}`, code: 'credential_not_found', message: `no credential named "${name}"` });
           else if (found.type !== type) problems.push({ path: `/body/${field}`, code: 'credential_type_mismatch', message: `credential "${name}" is of type ${found.type}, not ${type}` });
         }
-        if (problems.length) throw new ApiError(400, 'invalid_request', problems.map((p) => `${p.path}: ${p.message}`).join('; '), problems);
-        let settings: TenantSettings | undefined;
-        await ctx.db.sql.transaction(async (q) => {
-          const lock = ctx.db.dialect === 'postgres' ? ' FOR UPDATE' : '';
-          const rows = await q(`SELECT settings FROM tenants WHERE id = $1${lock}`, [auth.tenant.id]);
-          if (!rows[0]) throw notFound('tenant');
-          const before = JSON.parse(String(rows[0].settings ?? '{}')) as TenantSettings;
-          settings = { ...before, llm };
-          if (JSON.stringify(before.llm ?? {}) === JSON.stringify(llm)) return;
-          await ctx.tenants.update(auth.tenant.id, { settings }, q);
-          await ctx.audit(auth.tenant.id).record(
-            { actor: actorOf(auth), action: 'tenant.llm_settings_updated', target: `tenant:${auth.tenant.id}`, details: { from: before.llm ?? {}, to: llm }, requestId: requestIdOf(req) },
-            q,
-          );
-        });
-        if (settings) ctx.tenantSettings.set(auth.tenant.id, settings);
+        if (problems.length) throw invalidRequest(problems);
+        await replaceSetting(auth, req, 'llm', llm, 'tenant.llm_settings_updated');
         return { settings: llm, defaults: DEFAULTS };
       },
     }),
@@ -225,9 +231,7 @@ export function llmUsageRoutes(ctx: AppContext): RouteSpec[] {
       access: 'tenant.read',
       response: RoutingView,
       async handler({ auth }) {
-        const tenant = await ctx.tenants.byId(auth.tenant.id);
-        if (!tenant) throw notFound('tenant');
-        return routingView(tenant.settings.llmRouting ?? {});
+        return routingView((await settingsOf(auth)).llmRouting ?? {});
       },
     }),
 
@@ -243,22 +247,8 @@ export function llmUsageRoutes(ctx: AppContext): RouteSpec[] {
       async handler({ body, auth, req }) {
         const routing = body as LlmRoutingSettings;
         const problems = routingProblems(routing, '/body');
-        if (problems.length) throw new ApiError(400, 'invalid_request', problems.map((p) => `${p.path}: ${p.message}`).join('; '), problems);
-        let settings: TenantSettings | undefined;
-        await ctx.db.sql.transaction(async (q) => {
-          const lock = ctx.db.dialect === 'postgres' ? ' FOR UPDATE' : '';
-          const rows = await q(`SELECT settings FROM tenants WHERE id = $1${lock}`, [auth.tenant.id]);
-          if (!rows[0]) throw notFound('tenant');
-          const before = JSON.parse(String(rows[0].settings ?? '{}')) as TenantSettings;
-          settings = { ...before, llmRouting: routing };
-          if (JSON.stringify(before.llmRouting ?? {}) === JSON.stringify(routing)) return;
-          await ctx.tenants.update(auth.tenant.id, { settings }, q);
-          await ctx.audit(auth.tenant.id).record(
-            { actor: actorOf(auth), action: 'tenant.llm_routing_updated', target: `tenant:${auth.tenant.id}`, details: { from: before.llmRouting ?? {}, to: routing }, requestId: requestIdOf(req) },
-            q,
-          );
-        });
-        if (settings) ctx.tenantSettings.set(auth.tenant.id, settings);
+        if (problems.length) throw invalidRequest(problems);
+        await replaceSetting(auth, req, 'llmRouting', routing, 'tenant.llm_routing_updated');
         return routingView(routing);
       },
     }),

@@ -10,7 +10,7 @@ import { IdParams, requestIdOf } from '../auth/route-helpers.js';
 import { route, type RouteSpec } from '../http/route.js';
 import type { MeetingFields } from '../../db/meeting-repository.js';
 import { MeetingView, meetingView } from '../crm/crm-views.js';
-import { crmRefused, ownScope, ownedBy, ownerFilter, ownerFor } from '../crm/crm-api.js';
+import { ownScope, ownedBy, ownerFilter, ownerFor } from '../crm/crm-api.js';
 import { Nullable } from '../schemas/common.js';
 
 const fields = {
@@ -106,8 +106,7 @@ export function meetingRoutes(ctx: AppContext): RouteSpec[] {
         const f = meetingFields(body);
         const ownerId = ownerFor(auth, body.ownerId);
         const meeting = await ctx.crm
-          .createMeeting(auth.tenant.id, { ...f, contactId: body.contactId, startsAt: f.startsAt!, durationMinutes: body.durationMinutes, ...(ownerId !== undefined ? { ownerId } : {}) }, by(auth, req))
-          .catch(crmRefused);
+          .createMeeting(auth.tenant.id, { ...f, contactId: body.contactId, startsAt: f.startsAt!, durationMinutes: body.durationMinutes, ...(ownerId !== undefined ? { ownerId } : {}) }, by(auth, req));
         return meetingView(meeting);
       },
     }),
@@ -164,7 +163,7 @@ export function meetingRoutes(ctx: AppContext): RouteSpec[] {
         if (body.ownerId !== undefined && ownScope(auth) !== null && body.ownerId !== ownScope(auth)) {
           throw new ApiError(403, 'owner_not_allowed', 'a sales rep cannot give a meeting to someone else', [{ path: '/body/ownerId', code: 'owner_not_allowed', message: 'only managers reassign meetings' }]);
         }
-        const { meeting } = await ctx.crm.updateMeeting(auth.tenant.id, params.id, meetingFields(body), by(auth, req), ownedBy(auth, 'meeting')).catch(crmRefused);
+        const { meeting } = await ctx.crm.updateMeeting(auth.tenant.id, params.id, meetingFields(body), by(auth, req), ownedBy(auth, 'meeting'));
         return meetingView(meeting);
       },
     }),
@@ -178,7 +177,7 @@ export function meetingRoutes(ctx: AppContext): RouteSpec[] {
       response: MeetingView,
       errors: { 404: 'no such meeting (or not yours)' },
       async handler({ params, auth, req }) {
-        return meetingView(await ctx.crm.cancelMeeting(auth.tenant.id, params.id, by(auth, req), ownedBy(auth, 'meeting')).catch(crmRefused));
+        return meetingView(await ctx.crm.cancelMeeting(auth.tenant.id, params.id, by(auth, req), ownedBy(auth, 'meeting')));
       },
     }),
   ];

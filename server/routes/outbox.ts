@@ -3,14 +3,16 @@
 // 404, and so does a message to another rep's contact for a sales rep. Nothing here sends:
 // ctx.send() in a step is the only way out (server/outbox/README.md).
 import { Type, type Static } from '@sinclair/typebox';
-import { ApiError, notFound } from '../api-error.js';
+import { notFound } from '../api-error.js';
 import type { AppContext } from '../app-context.js';
-import { NO_OWNER, actorOf, type Auth } from '../auth/auth-context.js';
+import { actorOf, type Auth } from '../auth/auth-context.js';
 import { route, type RouteSpec } from '../http/route.js';
-import { OUTBOX_STATUSES, OutboxResolveRefused, type OutboxMessage } from '../../db/outbox-repository.js';
+import { OUTBOX_STATUSES, type OutboxMessage } from '../../db/outbox-repository.js';
 import { PURPOSES } from '../../engine/consent/consent-rule.js';
 import { providerLabel } from '../channels/provider-labels.js';
 import { IdParams, Nullable, Timestamp, iso, named } from '../schemas/common.js';
+import { requestIdOf } from '../auth/route-helpers.js';
+import { ownScope } from '../crm/crm-api.js';
 
 const SEND_CHANNELS = ['whatsapp', 'sms', 'email'] as const;
 const StatusSchema = Type.Union(OUTBOX_STATUSES.map((s) => Type.Literal(s)));
@@ -86,7 +88,6 @@ const ResolveBody = Type.Object(
   { additionalProperties: false },
 );
 
-
 function messageView(m: OutboxMessage): Static<typeof MessageView> {
   return {
     id: m.id,
@@ -125,14 +126,6 @@ function messageView(m: OutboxMessage): Static<typeof MessageView> {
     redactedAt: iso(m.redactedAt),
   };
 }
-
-/** The owner a sales rep is limited to (an API key with the role owns nothing). */
-function ownScope(auth: Auth): string | null {
-  if (auth.role !== 'sales_rep') return null;
-  return auth.principal.kind === 'user' ? auth.principal.userId : NO_OWNER;
-}
-
-const requestIdOf = (req: { id?: unknown }): string | null => (req.id === undefined || req.id === null ? null : String(req.id));
 
 export function outboxRoutes(ctx: AppContext): RouteSpec[] {
   const repo = (tenantId: string) => ctx.outbox.repository(tenantId);
@@ -199,26 +192,21 @@ export function outboxRoutes(ctx: AppContext): RouteSpec[] {
         await visibleMessage(auth, params.id);
         const actor = actorOf(auth);
         let after: OutboxMessage | null = null;
-        try {
-          await ctx.db.sql.transaction(async (q) => {
-            const changed = await repo(tenantId).resolve(params.id, { outcome: body.outcome, note: body.note, by: actor, at: Date.now() }, q);
-            if (!changed) throw notFound('message');
-            after = changed.after;
-            await ctx.audit(tenantId).record(
-              {
-                actor,
-                action: 'outbox.resolve',
-                target: params.id,
-                details: { outcome: body.outcome, note: body.note, executionId: changed.before.executionId, stepId: changed.before.stepId, channel: changed.before.channel },
-                requestId: requestIdOf(req),
-              },
-              q,
-            );
-          });
-        } catch (err) {
-          if (err instanceof OutboxResolveRefused) throw new ApiError(409, 'not_uncertain', err.message);
-          throw err;
-        }
+        await ctx.db.sql.transaction(async (q) => {
+          const changed = await repo(tenantId).resolve(params.id, { outcome: body.outcome, note: body.note, by: actor, at: Date.now() }, q);
+          if (!changed) throw notFound('message');
+          after = changed.after;
+          await ctx.audit(tenantId).record(
+            {
+              actor,
+              action: 'outbox.resolve',
+              target: params.id,
+              details: { outcome: body.outcome, note: body.note, executionId: changed.before.executionId, stepId: changed.before.stepId, channel: changed.before.channel },
+              requestId: requestIdOf(req),
+            },
+            q,
+          );
+        });
         return messageView(after!);
       },
     }),

@@ -13,8 +13,8 @@ import {
   validateHolidayDates,
   type SendPolicy,
 } from '../../engine/index.js';
-import { SendPolicyRepository, policyFromSettings, type HolidayInput, type HolidayRecord } from '../../db/send-policy-repository.js';
-import { ApiError, notFound } from '../api-error.js';
+import { policyFromSettings, type SendPolicyRepository, type HolidayInput, type HolidayRecord } from '../../db/send-policy-repository.js';
+import { invalidRequest, notFound } from '../api-error.js';
 import type { AppContext } from '../app-context.js';
 import { actorOf, type Auth } from '../auth/auth-context.js';
 import { route, type RouteSpec } from '../http/route.js';
@@ -79,12 +79,12 @@ function view(h: HolidayRecord) {
 function holidayInput(body: { from: string; to?: string; name: { ar: string; en: string }; approximate?: boolean }): HolidayInput {
   const to = body.to ?? body.from;
   const problems = validateHolidayDates(body.from, to, '/body');
-  if (problems.length) throw new ApiError(400, 'invalid_request', problems.map((p) => `${p.path}: ${p.message}`).join('; '), problems);
+  if (problems.length) throw invalidRequest(problems);
   return { from: body.from, to, name: { ar: body.name.ar.trim(), en: body.name.en.trim() }, approximate: body.approximate ?? false };
 }
 
 export function sendPolicyRoutes(ctx: AppContext): RouteSpec[] {
-  const repo = (auth: Auth) => new SendPolicyRepository(ctx.db, auth.tenant.id);
+  const repo = (auth: Auth) => ctx.sendPolicies(auth.tenant.id);
   const audit = (auth: Auth, req: Request, action: string, target: string | null, details: unknown) => ({ actor: actorOf(auth), action, target, details, requestId: requestIdOf(req) });
 
   return [
@@ -114,7 +114,7 @@ export function sendPolicyRoutes(ctx: AppContext): RouteSpec[] {
         // The router filled in every default: the body is a complete policy.
         const policy = body as SendPolicy;
         const problems = sendPolicyProblems(policy, '/body');
-        if (problems.length) throw new ApiError(400, 'invalid_request', problems.map((p) => `${p.path}: ${p.message}`).join('; '), problems);
+        if (problems.length) throw invalidRequest(problems);
         const r = repo(auth);
         const before = await r.policy();
         let settings: Awaited<ReturnType<SendPolicyRepository['savePolicy']>> = null;

@@ -115,11 +115,9 @@ export function tenantRoutes(ctx: AppContext): RouteSpec[] {
         }
         let result: { name: string; settings: TenantSettings } | undefined;
         await ctx.db.sql.transaction(async (q) => {
-          const lock = ctx.db.dialect === 'postgres' ? ' FOR UPDATE' : '';
-          const rows = await q(`SELECT name, settings FROM tenants WHERE id = $1${lock}`, [auth.tenant.id]);
-          const row = rows[0];
+          const row = await ctx.tenants.lockedForUpdate(auth.tenant.id, q);
           if (!row) throw notFound('tenant');
-          const before = JSON.parse(String(row.settings ?? '{}')) as TenantSettings;
+          const before = row.settings;
           const settings: Record<string, unknown> = { ...before };
           const changes: Record<string, { from: unknown; to: unknown }> = {};
           for (const key of SETTING_KEYS) {

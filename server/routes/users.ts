@@ -12,8 +12,7 @@ import { actorOf, type Auth } from '../auth/auth-context.js';
 import { isRole, type Role } from '../auth/permissions.js';
 import { RoleSchema } from '../auth/session.js';
 import { EmailSchema, IdParams, LocaleSchema, requestIdOf, stringEnum } from '../auth/route-helpers.js';
-import { InvitationRepository, invitationStatus, type InvitationRecord, type InvitationStatus } from '../../db/invitation-repository.js';
-import { RefreshTokenRepository } from '../../db/refresh-token-repository.js';
+import { invitationStatus, type InvitationRecord, type InvitationStatus } from '../../db/invitation-repository.js';
 import { normaliseEmail, type MemberRecord } from '../../db/user-repository.js';
 import { iso } from '../schemas/common.js';
 
@@ -66,7 +65,7 @@ function assertMayTouchOwner(auth: Auth, owners: string[], ...roles: string[]): 
 }
 
 export function userRoutes(ctx: AppContext): RouteSpec[] {
-  const refreshTokens = new RefreshTokenRepository(ctx.db);
+  const refreshTokens = ctx.refreshTokens;
 
   return [
     route({
@@ -78,7 +77,7 @@ export function userRoutes(ctx: AppContext): RouteSpec[] {
       query: Type.Object({ status: Type.Optional(stringEnum(INVITATION_STATUSES)) }, { additionalProperties: false }),
       response: Type.Object({ items: Type.Array(InvitationSchema) }),
       async handler({ query, auth }) {
-        const items = (await new InvitationRepository(ctx.db, auth.tenant.id).list()).map(invitationView);
+        const items = (await ctx.invitations(auth.tenant.id).list()).map(invitationView);
         return { items: query.status ? items.filter((i) => i.status === query.status) : items };
       },
     }),
@@ -101,7 +100,7 @@ export function userRoutes(ctx: AppContext): RouteSpec[] {
           throw new ApiError(409, 'already_member', `${email} is already a member`, [{ path: '/body/email', code: 'already_member', message: 'already a member' }]);
         }
         const token = ctx.tokens.newOpaque('tdf_inv');
-        const invitations = new InvitationRepository(ctx.db, auth.tenant.id);
+        const invitations = ctx.invitations(auth.tenant.id);
         let invitation: InvitationRecord | undefined;
         await ctx.db.sql.transaction(async (q) => {
           const replaced = await invitations.revokePendingFor(email, q);
@@ -126,7 +125,7 @@ export function userRoutes(ctx: AppContext): RouteSpec[] {
       status: 204,
       errors: { 409: 'invitation_closed: already accepted' },
       async handler({ params, auth, req }) {
-        const invitations = new InvitationRepository(ctx.db, auth.tenant.id);
+        const invitations = ctx.invitations(auth.tenant.id);
         const invitation = await invitations.byId(params.id);
         if (!invitation) throw notFound('invitation');
         if (invitation.acceptedAt !== null) throw new ApiError(409, 'invitation_closed', 'the invitation was already accepted: remove the member instead');

@@ -4,11 +4,9 @@
 // category (marketing, utility, authentication), which prices a template send in the outbox.
 import { Type } from '@sinclair/typebox';
 import { CREDENTIAL_NAME_PATTERN } from '../../engine/index.js';
-import { WhatsAppTemplateRepository } from '../../db/whatsapp-repository.js';
 import { ApiError } from '../api-error.js';
 import type { AppContext } from '../app-context.js';
 import { route, type RouteSpec } from '../http/route.js';
-import { ProviderError } from '../channels/provider.js';
 import { fetchTemplates } from '../channels/whatsapp-cloud.js';
 
 const Template = Type.Object(
@@ -40,7 +38,7 @@ export function whatsappRoutes(ctx: AppContext): RouteSpec[] {
       access: 'credentials.read',
       response: Type.Object({ items: Type.Array(Template) }, { additionalProperties: false }),
       async handler({ auth }) {
-        return { items: await new WhatsAppTemplateRepository(ctx.db, auth.tenant.id).list() };
+        return { items: await ctx.whatsappTemplates(auth.tenant.id).list() };
       },
     }),
     route({
@@ -63,14 +61,8 @@ export function whatsappRoutes(ctx: AppContext): RouteSpec[] {
           throw new ApiError(422, 'business_account_missing', 'the credential has no businessAccountId (the WhatsApp Business Account id) to read templates from', [{ path: '/body/credential', code: 'business_account_missing', message: 'add businessAccountId to the credential' }]);
         }
         const tenant = await ctx.tenants.byId(auth.tenant.id);
-        let templates;
-        try {
-          templates = await fetchTemplates(data, AbortSignal.timeout(60_000), { allowPrivateNetwork: tenant?.settings.allowPrivateNetwork === true });
-        } catch (err) {
-          if (err instanceof ProviderError) throw new ApiError(502, 'provider_failed', err.message, [{ path: '/body/credential', code: err.code, message: err.message }]);
-          throw err;
-        }
-        const store = new WhatsAppTemplateRepository(ctx.db, auth.tenant.id);
+        const templates = await fetchTemplates(data, AbortSignal.timeout(60_000), { allowPrivateNetwork: tenant?.settings.allowPrivateNetwork === true });
+        const store = ctx.whatsappTemplates(auth.tenant.id);
         await store.replaceAll(found.id, templates.map((t) => ({ name: t.name, language: t.language, templateId: t.id, status: t.status, category: t.category, body: t.body })), Date.now());
         const items = await store.list(found.id);
         return { count: items.length, items };

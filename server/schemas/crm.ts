@@ -2,7 +2,7 @@
 // domain events carry deals and meetings). One named schema per shape; the views that build
 // them are server/crm/crm-views.ts and server/routes/contacts.ts.
 import { Type, type Static } from '@sinclair/typebox';
-import { CHANNELS, CONSENT_EVENT_TYPES, CONSENT_STATUSES, PURPOSES } from '../../engine/consent/consent-rule.js';
+import { CHANNELS, CONSENT_EVENT_TYPES, CONSENT_SOURCES, CONSENT_STATUSES, PURPOSES } from '../../engine/consent/consent-rule.js';
 import { DEAL_STAGES } from '../../db/deal-repository.js';
 import { LOCALES, TIERS } from '../consent/contact-fields.js';
 import { Nullable, Timestamp, named } from './common.js';
@@ -78,6 +78,36 @@ export const EventView = named(
     },
     { additionalProperties: false },
   ),
+);
+
+export const ConsentSourceSchema = Type.Union(CONSENT_SOURCES.map((s) => Type.Literal(s)));
+
+/** Proof of consent, kept in the consent trail. */
+export const Evidence = Type.Object(
+  {
+    formUrl: Type.Optional(Type.String({ maxLength: 2000 })),
+    ip: Type.Optional(Type.String({ maxLength: 64 })),
+    userAgent: Type.Optional(Type.String({ maxLength: 500 })),
+    messageId: Type.Optional(Type.String({ maxLength: 200 })),
+    text: Type.Optional(Type.String({ maxLength: 5000, description: 'the wording the contact agreed to' })),
+    documentUrl: Type.Optional(Type.String({ maxLength: 2000 })),
+  },
+  { additionalProperties: true, maxProperties: 30, description: 'proof of consent: form URL, IP, message id, the text shown… (kept in the consent trail); at least one entry' },
+);
+
+const VocabularyLabel = Type.Object({ en: Type.String(), ar: Type.String() }, { additionalProperties: false });
+
+/** GET /consent-vocabulary: channels, purposes, statuses, refusal reasons and sources, labelled in Arabic and English. */
+export const ConsentVocabulary = Type.Object(
+  {
+    channels: Type.Array(Type.Object({ id: Type.String(), label: VocabularyLabel }, { additionalProperties: false })),
+    purposes: Type.Array(Type.Object({ id: Type.String(), label: VocabularyLabel }, { additionalProperties: false })),
+    statuses: Type.Array(Type.Object({ id: Type.String(), label: VocabularyLabel }, { additionalProperties: false })),
+    reasons: Type.Array(Type.Object({ id: Type.String(), label: VocabularyLabel }, { additionalProperties: false })),
+    sources: Type.Array(Type.String()),
+    validityMonths: Type.Integer(),
+  },
+  { additionalProperties: false },
 );
 
 export const ContactDetail = Type.Composite([ContactView, Type.Object({ consents: Type.Array(ConsentView) })], { additionalProperties: false });

@@ -139,14 +139,13 @@ export function planImport(input: ImportInput): ImportPlan {
     }
 
     nodes.forEach((node, j) => {
-      if (!node || typeof node !== 'object' || node.type !== 'trigger.webhook') return;
-      const params = (node.params ?? {}) as { path?: unknown; method?: unknown };
-      if (typeof params.path !== 'string') return;
+      const binding = node && typeof node === 'object' && typeof node.type === 'string' ? input.registry.get(node.type)?.webhook?.(node.params) : undefined;
+      if (!binding || typeof (node.params as { path?: unknown } | undefined)?.path !== 'string') return;
       const at = pointer('nodes', j, 'params', 'path');
       const names = filled.get(at);
       webhooks.push({
-        method: typeof params.method === 'string' ? params.method.toUpperCase() : 'POST',
-        path: params.path,
+        method: binding.method,
+        path: binding.path,
         errorPaths: names ? names.map((n) => P.variables + pointer(n)) : [base + at],
       });
     });

@@ -2,9 +2,10 @@
 // invalid_payload) rather than because of the flow or the server (→ 500 execution_failed).
 // The caller's fault: an expression that reads the execution's data (a field of the input,
 // `$trigger`, `$nodes`, `$contact`) failed to evaluate, or params computed by such expressions
-// broke the node's params schema (`invalid_params`). An expression that reads no data
+// broke the node's params schema (`invalid_params`): the codes marked `payloadFault` in
+// NODE_FAILURE_CODES. An expression that reads no data
 // (`=$number("x")`) fails for every payload: that is the flow author's mistake, a 500.
-import { isExpression, readsData, type Flow, type StepError } from '../../engine/index.js';
+import { isExpression, nodeFailureInfo, readsData, type Flow, type StepError } from '../../engine/index.js';
 
 function unescape(segment: string): string {
   return segment.replace(/~1/g, '/').replace(/~0/g, '~');
@@ -28,7 +29,7 @@ function expressionsIn(value: unknown, out: string[] = []): string[] {
 }
 
 export function isCallerFault(flow: Flow, error: StepError | null): boolean {
-  if (!error?.node || (error.code !== 'expression_error' && error.code !== 'invalid_params')) return false;
+  if (!error?.node || nodeFailureInfo(error.code)?.payloadFault !== true) return false;
   const node = flow.nodes.find((n) => n.id === error.node);
   if (!node) return false;
   // error.path is "/params/…" (the param whose expression failed, or the first schema error).

@@ -8,12 +8,12 @@
 // a retried request answer with the first one's execution. Whether a route needs a signature
 // is read once per flow version from its definition (cached with it), so routes without a
 // signature and requests without a key cost no extra query.
-import { redactHeaders, DEFAULT_SIGNATURE_HEADER, DEFAULT_SIGNATURE_TOLERANCE_SECONDS } from '../../nodes/trigger-webhook.node.js';
+import { redactHeaders } from '../../nodes/trigger-webhook.node.js';
 import { ApiError } from '../api-error.js';
 import type { AppContext } from '../app-context.js';
 import { TtlCache } from '../ttl-cache.js';
 import type { Tenant, WebhookRoute } from '../../db/index.js';
-import type { Flow } from '../../engine/index.js';
+import type { Flow, NodeRegistry, WebhookBinding } from '../../engine/index.js';
 import { verifyWebhookSignature } from './webhook-signature.js';
 import { isCallerFault } from './caller-fault.js';
 import { WebhookIdempotency, idempotencyKeyOf, requestFingerprint, type Claim } from './webhook-idempotency.js';
@@ -35,13 +35,8 @@ export interface HookResponse {
   body: unknown;
 }
 
-/** A trigger's signature requirement, as its params say (defaults applied). */
-interface SignatureRule {
-  credential: string;
-  /** Lower case, as Node gives header names. */
-  header: string;
-  toleranceSeconds: number;
-}
+/** A trigger's signature requirement, as its node type reads its params (defaults applied; header lower case). */
+type SignatureRule = NonNullable<WebhookBinding['signature']>;
 
 /** A published flow version, with what its webhook triggers require (read once, cached). */
 interface HookPlan {
@@ -53,17 +48,11 @@ interface HookPlan {
 const noSuchHook = (): ApiError => new ApiError(404, 'not_found', 'no published flow answers this webhook');
 const invalidSignature = (): ApiError => new ApiError(401, 'invalid_signature', 'missing or invalid webhook signature');
 
-function planOf(flow: Flow): HookPlan {
+function planOf(flow: Flow, registry: NodeRegistry): HookPlan {
   const signatures = new Map<string, SignatureRule>();
   for (const node of flow.nodes) {
-    if (node.type !== 'trigger.webhook') continue;
-    const s = (node.params as { signature?: { credential?: unknown; header?: unknown; toleranceSeconds?: unknown } } | undefined)?.signature;
-    if (!s || typeof s.credential !== 'string') continue;
-    signatures.set(node.id, {
-      credential: s.credential,
-      header: (typeof s.header === 'string' ? s.header : DEFAULT_SIGNATURE_HEADER).toLowerCase(),
-      toleranceSeconds: typeof s.toleranceSeconds === 'number' ? s.toleranceSeconds : DEFAULT_SIGNATURE_TOLERANCE_SECONDS,
-    });
+    const signature = registry.get(node.type)?.webhook?.(node.params)?.signature;
+    if (signature) signatures.set(node.id, signature);
   }
   return { flow, signatures };
 }
@@ -150,7 +139,7 @@ export function createWebhookHandler(ctx: AppContext): (req: HookRequest) => Pro
     }
     const plan = await plans.get(`${route.flowId}@${route.version}`, async () => {
       const flow = await repo.version(route.flowId, route.version);
-      return flow ? planOf(flow) : null;
+      return flow ? planOf(flow, ctx.registry) : null;
     });
     if (!plan) throw noSuchHook();
 

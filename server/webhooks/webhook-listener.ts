@@ -5,7 +5,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import querystring from 'node:querystring';
 import getRawBody from 'raw-body';
-import { ApiError, errorBody, toApiError } from '../api-error.js';
+import { ApiError, errorBody, invalidRequest } from '../api-error.js';
+import { toApiError } from '../http/domain-errors.js';
 import type { AppContext } from '../app-context.js';
 import { createWebhookHandler } from './webhook-handler.js';
 import { assertJson, controlCharacter, paramAndQueryProblems } from '../http/input-guard.js';
@@ -83,7 +84,7 @@ export function createWebhookListener(ctx: AppContext): (req: IncomingMessage, r
         await ctx.backpressure.admit();
         const query = { ...querystring.parse(url.search.slice(1)) };
         const controls = paramAndQueryProblems({}, query);
-        if (controls.length) throw new ApiError(400, 'invalid_request', controls.map((e) => `${e.path}: ${e.message}`).join('; '), controls);
+        if (controls.length) throw invalidRequest(controls);
         // Bytes first: a signature covers the body exactly as sent.
         const raw = await getRawBody(req, { limit, length: req.headers['content-length'] });
         const answer = await handle({

@@ -3,7 +3,7 @@
 // itself, so the step records are exactly what the runtime would have stored.
 import { expect } from 'chai';
 import type { Advance, Flow, HistoryStep, StepRecord, StepperEvent } from '../../engine/index.js';
-import { ReplayUnavailable, advance, initialState, replayStart, replayStepOf } from '../../engine/index.js';
+import { ReplayUnavailable, advance, externalFailureCode, initialState, replayStart, replayStepOf } from '../../engine/index.js';
 import { deepFreeze } from '../helpers/deep-freeze.js';
 import { chain, flowOf, valid } from '../helpers/flow-builder.js';
 
@@ -14,7 +14,7 @@ const at = (s: number): string => new Date(T0 + s * 1000).toISOString();
 const NOW = at(1000);
 
 const ok = (seq: number, output: unknown, t: number, port = 'out'): StepperEvent => ({ type: 'stepSucceeded', seq, port, output, startedAt: at(t), at: at(t) });
-const fail = (seq: number, t: number): StepperEvent => ({ type: 'stepFailed', seq, error: { code: 'boom', message: 'it broke', retryable: false }, startedAt: at(t), at: at(t) });
+const fail = (seq: number, t: number): StepperEvent => ({ type: 'stepFailed', seq, error: { code: externalFailureCode('boom'), message: 'it broke', retryable: false }, startedAt: at(t), at: at(t) });
 
 /** Run an original execution through the stepper; its history is the last record of each step. */
 function original(flow: Flow, payload: unknown, events: StepperEvent[]): { history: HistoryStep[]; last: Advance } {

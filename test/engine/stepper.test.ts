@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { Advance, Command, ExecutionState, Flow, StepError, StepperEvent } from '../../engine/index.js';
-import { advance, backoffMs, initialState, pendingRuns } from '../../engine/index.js';
+import { advance, backoffMs, externalFailureCode, initialState, pendingRuns } from '../../engine/index.js';
 import { deepFreeze } from '../helpers/deep-freeze.js';
 import { chain, flowOf, valid } from '../helpers/flow-builder.js';
 
@@ -31,7 +31,7 @@ function start(flow: Flow, payload: unknown = { lead: 'L1' }, trigger = 'n1'): A
 
 const ok = (seq: number, port: string, output: unknown, t = seq + 1): StepperEvent => ({ type: 'stepSucceeded', seq, port, output, startedAt: at(t), at: at(t) });
 const failed = (seq: number, error: StepError, t = seq + 1): StepperEvent => ({ type: 'stepFailed', seq, error, startedAt: at(t), at: at(t) });
-const boom: StepError = { code: 'boom', message: 'it broke', retryable: true };
+const boom: StepError = { code: externalFailureCode('boom'), message: 'it broke', retryable: true };
 
 /** Apply events in order, returning the last result. */
 function run(flow: Flow, events: StepperEvent[], from?: Advance): Advance {
@@ -292,15 +292,15 @@ describe('stepper', () => {
 
     it('skips the retry policy for retryable: false', () => {
       const flow = retrying();
-      const r = run(flow, [ok(0, 'out', 'in'), failed(1, { code: 'bad_request', message: '400', retryable: false })]);
+      const r = run(flow, [ok(0, 'out', 'in'), failed(1, { code: externalFailureCode('bad_request'), message: '400', retryable: false })]);
       expect(r.state.status).to.equal('failed');
-      expect(r.state.error).to.deep.equal({ code: 'bad_request', message: '400', retryable: false, node: 'n2' });
+      expect(r.state.error).to.deep.equal({ code: externalFailureCode('bad_request'), message: '400', retryable: false, node: 'n2' });
       expect(r.commands.map((c) => c.type)).to.deep.equal(['finish']);
     });
 
     it('retries errors that do not say whether they are retryable', () => {
       const flow = retrying();
-      const r = run(flow, [ok(0, 'out', 'in'), failed(1, { code: 'x', message: 'y' })]);
+      const r = run(flow, [ok(0, 'out', 'in'), failed(1, { code: externalFailureCode('x'), message: 'y' })]);
       expect(r.commands.map((c) => c.type)).to.deep.equal(['sleep']);
     });
 
@@ -328,7 +328,7 @@ describe('stepper', () => {
   describe("onError: 'continue'", () => {
     it('leaves by the error port with { error: { message, code }, input }', () => {
       const flow = valid(flowOf({ n1: 't.trigger', n2: { type: 't.fail', onError: 'continue' }, n3: 't.pass', n4: 't.pass' }, ['n1 -> n2', 'n2:error -> n3', 'n2 -> n4']));
-      const r = run(flow, [ok(0, 'out', { lead: 'ليلى' }), failed(1, { code: 'boom', message: 'it broke', retryable: false, path: '/params/x' })]);
+      const r = run(flow, [ok(0, 'out', { lead: 'ليلى' }), failed(1, { code: externalFailureCode('boom'), message: 'it broke', retryable: false, path: '/params/x' })]);
       const output = { error: { message: 'it broke', code: 'boom' }, input: { lead: 'ليلى' } };
       expect(r.commands).to.deep.equal([{ type: 'run', seq: 2, stepId: 'exec-1:2', node: 'n3', input: output, attempt: 1 }]);
       expect(r.state.nodes.n2).to.deep.equal({ output, port: 'error' });

@@ -1,7 +1,7 @@
 // Fake node types for engine tests, so test/engine/ never depends on nodes/.
 // Each one is the smallest thing that exercises one part of the node contract.
 import { Type, type TSchema } from '@sinclair/typebox';
-import { defineNode, Expr, NodeFailure, NodeRegistry, type Localized, type NodeType, type PortSpec } from '../../engine/index.js';
+import { defineNode, Expr, NodeFailure, externalFailureCode, NodeRegistry, type Localized, type NodeType, type PortSpec } from '../../engine/index.js';
 
 const text = (en: string, ar: string = en): Localized => ({ en, ar });
 const port = (name: string): PortSpec => ({ port: name, label: text(name) });
@@ -58,7 +58,7 @@ export const failNode = defineNode({
   params: Type.Object({ retryable: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
   outputs: [port('out')],
   async execute(ctx) {
-    throw new NodeFailure('boom', 'the node failed on purpose', { retryable: ctx.params.retryable ?? true });
+    throw new NodeFailure(externalFailureCode('boom'), 'the node failed on purpose', { retryable: ctx.params.retryable ?? true });
   },
 });
 
@@ -73,7 +73,7 @@ export const flakyNode = defineNode({
   params: Type.Object({ failures: Type.Integer({ minimum: 0, default: 1 }) }, { additionalProperties: false }),
   outputs: [port('out')],
   async execute(ctx) {
-    if (ctx.attempt <= ctx.params.failures) throw new NodeFailure('flaky', `attempt ${ctx.attempt} failed`);
+    if (ctx.attempt <= ctx.params.failures) throw new NodeFailure(externalFailureCode('flaky'), `attempt ${ctx.attempt} failed`);
     return { port: 'out', output: { attempt: ctx.attempt } };
   },
 });

@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import {
   LlmFailure,
-  ProviderError,
+  LlmProviderError,
   costMicroUsd,
   formatMicroUsd,
   priceOf,
@@ -20,7 +20,7 @@ import {
   type ProviderSlot,
 } from '../../engine/index.js';
 
-type Step = ChatReply | ProviderError | ((call: ChatCall) => ChatReply | ProviderError | Promise<ChatReply>);
+type Step = ChatReply | LlmProviderError | ((call: ChatCall) => ChatReply | LlmProviderError | Promise<ChatReply>);
 
 interface Scripted extends ChatClient {
   calls: ChatCall[];
@@ -38,7 +38,7 @@ function scripted(...steps: Step[]): Scripted {
       const step = steps.shift();
       if (!step) throw new Error('unexpected call');
       const r = typeof step === 'function' ? await step(call) : step;
-      if (r instanceof ProviderError) throw r;
+      if (r instanceof LlmProviderError) throw r;
       return r;
     },
   };
@@ -96,7 +96,7 @@ describe('llm chain (engine/llm/chain.ts)', () => {
   for (const kind of ['rate_limited', 'server_error'] as const) {
     it(`${kind}: retried once on the same provider after the backoff, then the next provider`, async () => {
       const status = kind === 'rate_limited' ? 429 : 503;
-      const groq = scripted(new ProviderError(kind, 'busy', status), new ProviderError(kind, 'busy', status));
+      const groq = scripted(new LlmProviderError(kind, 'busy', status), new LlmProviderError(kind, 'busy', status));
       const openai = scripted(ok({ score: 55 }));
       const { options, sleeps } = chain([slot('groq', groq), slot('openai', openai)], { retryDelayMs: 123 });
       const r = await runChain(request(), options);
@@ -108,7 +108,7 @@ describe('llm chain (engine/llm/chain.ts)', () => {
   }
 
   it('a retry that succeeds keeps the provider', async () => {
-    const groq = scripted(new ProviderError('rate_limited', 'slow down', 429, 40), ok({ score: 60 }));
+    const groq = scripted(new LlmProviderError('rate_limited', 'slow down', 429, 40), ok({ score: 60 }));
     const { options, sleeps } = chain([slot('groq', groq), slot('openai', scripted())]);
     const r = await runChain(request(), options);
     expect(outcomes(r)).to.deep.equal(['groq:rate_limited', 'groq:ok']);
@@ -116,7 +116,7 @@ describe('llm chain (engine/llm/chain.ts)', () => {
   });
 
   it('a Retry-After longer than the cap skips the retry and falls back at once', async () => {
-    const groq = scripted(new ProviderError('rate_limited', 'come back in a minute', 429, 60_000));
+    const groq = scripted(new LlmProviderError('rate_limited', 'come back in a minute', 429, 60_000));
     const { options, sleeps } = chain([slot('groq', groq), slot('openai', scripted(ok({ score: 1 })))], { maxRetryDelayMs: 2_000 });
     const r = await runChain(request(), options);
     expect(outcomes(r)).to.deep.equal(['groq:rate_limited', 'openai:ok']);
@@ -126,7 +126,7 @@ describe('llm chain (engine/llm/chain.ts)', () => {
 
   for (const kind of ['timeout', 'connection_error'] as const) {
     it(`${kind}: no retry, the next provider at once`, async () => {
-      const groq = scripted(new ProviderError(kind, 'down'));
+      const groq = scripted(new LlmProviderError(kind, 'down'));
       const { options, sleeps } = chain([slot('groq', groq), slot('openai', scripted(ok({ score: 2 })))]);
       const r = await runChain(request(), options);
       expect(outcomes(r)).to.deep.equal([`groq:${kind}`, 'openai:ok']);
@@ -143,7 +143,7 @@ describe('llm chain (engine/llm/chain.ts)', () => {
   ] as const) {
     it(`HTTP ${status}: the step fails (${code}), not retryable, no fallback, attempts kept`, async () => {
       const openai = scripted(ok({ score: 3 }));
-      const { options } = chain([slot('groq', scripted(new ProviderError('client_error', 'bad', status))), slot('openai', openai)]);
+      const { options } = chain([slot('groq', scripted(new LlmProviderError('client_error', 'bad', status))), slot('openai', openai)]);
       const err = await failure(runChain(request(), options));
       expect(err.code).to.equal(code);
       expect(err.retryable).to.equal(false);
@@ -154,9 +154,9 @@ describe('llm chain (engine/llm/chain.ts)', () => {
   }
 
   it('a client error on the retry or the repair call fails the step too', async () => {
-    const a = chain([slot('groq', scripted(new ProviderError('server_error', 'x', 500), new ProviderError('client_error', 'revoked', 401))), slot('openai', scripted())]);
+    const a = chain([slot('groq', scripted(new LlmProviderError('server_error', 'x', 500), new LlmProviderError('client_error', 'revoked', 401))), slot('openai', scripted())]);
     expect(outcomes(await failure(runChain(request(), a.options)))).to.deep.equal(['groq:server_error', 'groq:client_error']);
-    const b = chain([slot('groq', scripted(ok('nope'), new ProviderError('client_error', 'too long', 400))), slot('openai', scripted())]);
+    const b = chain([slot('groq', scripted(ok('nope'), new LlmProviderError('client_error', 'too long', 400))), slot('openai', scripted())]);
     expect(outcomes(await failure(runChain(request(), b.options)))).to.deep.equal(['groq:bad_json', 'groq:client_error']);
   });
 
@@ -204,7 +204,7 @@ describe('llm chain (engine/llm/chain.ts)', () => {
   });
 
   it('all providers down and no rules: llm_unavailable (retryable); rules that do not fit the schema: the same', async () => {
-    const down = () => [slot('groq', scripted(new ProviderError('connection_error', 'refused'))), slot('openai', scripted(new ProviderError('timeout', 'slow')))];
+    const down = () => [slot('groq', scripted(new LlmProviderError('connection_error', 'refused'))), slot('openai', scripted(new LlmProviderError('timeout', 'slow')))];
     const err = await failure(runChain(request({ rules: undefined }), chain(down()).options));
     expect(err.code).to.equal('llm_unavailable');
     expect(err.retryable).to.equal(true);
@@ -241,7 +241,7 @@ describe('llm chain (engine/llm/chain.ts)', () => {
     const reason = new Error('step cancelled');
     const groq = scripted(() => {
       controller.abort(reason);
-      return new ProviderError('connection_error', 'aborted');
+      return new LlmProviderError('connection_error', 'aborted');
     });
     const openai = scripted(ok({ score: 1 }));
     let thrown: unknown;

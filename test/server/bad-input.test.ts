@@ -9,7 +9,7 @@ import { addMember, type TestMember } from '../helpers/api-auth.js';
 import { DIALECTS, requirePostgres } from '../helpers/databases.js';
 import { seedDemoTenant } from '../../seeds/demo-tenant.js';
 import { MAX_JSON_DEPTH, guardStrings, jsonProblem, CONTROL_KEYWORD } from '../../server/http/input-guard.js';
-import { toApiError } from '../../server/api-error.js';
+import { toApiError } from '../../server/http/domain-errors.js';
 import { apiRoutes } from '../../server/routes/index.js';
 
 const DEEP = 25_000;

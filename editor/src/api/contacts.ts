@@ -1,34 +1,16 @@
 // Contacts, consents and enrollments over the HTTP API (server/routes/contacts.ts and
 // server/routes/enrollments.ts): the shapes the contacts pages read and the calls they make.
 import { api, ApiError } from './client';
-import type { EnrollmentState } from '../../../server/schemas/enrollments.js';
-import type { Consent, ConsentEvent, Contact, ContactDetail, FlowSummary, Locale, Problem, Text } from './types';
+import type { Static } from '@sinclair/typebox';
+import type { EnrollAnswer, Enrollment, EnrollmentDetail, EnrollmentHistoryEntry, EnrollmentState } from '../../../server/schemas/enrollments.js';
+import type { ConsentVocabulary as ConsentVocabularySchema, Evidence as EvidenceSchema } from '../../../server/schemas/crm.js';
+import type { Consent, ConsentEvent, Contact, ContactDetail, FlowSummary, Locale, Problem } from './types';
 
-export interface VocabularyEntry { id: string; label: Text }
-
-/** GET /consent-vocabulary: channels, purposes, statuses, refusal reasons and sources. */
-export interface ConsentVocabulary {
-  channels: VocabularyEntry[];
-  purposes: VocabularyEntry[];
-  statuses: VocabularyEntry[];
-  reasons: VocabularyEntry[];
-  sources: string[];
-  validityMonths: number;
-}
-
-/** Proof of consent: at least one entry (the API refuses an empty object). */
-export interface Evidence {
-  formUrl?: string;
-  messageId?: string;
-  text?: string;
-  documentUrl?: string;
-  [extra: string]: unknown;
-}
-
-export interface ConsentRow extends Consent { evidence: unknown; updatedAt: string }
-export interface ConsentHistoryEvent extends ConsentEvent { evidence: unknown; details: unknown }
-export interface ContactFull extends Contact { attributes: Record<string, unknown>; updatedAt: string; lastInboundAt: string | null }
-export interface ContactFullDetail extends ContactDetail { consents: ConsentRow[] }
+/** The API's own shapes (server/schemas/crm.ts, type-only). */
+export type ConsentRow = Consent;
+export type ConsentHistoryEvent = ConsentEvent;
+export type ContactFull = Contact;
+export type ContactFullDetail = ContactDetail;
 
 /** The body of POST /contacts; PATCH /contacts/:id takes the same fields, null clears one. */
 export interface ContactFields {
@@ -46,44 +28,12 @@ export interface WithdrawBody { channel: string; purpose: string; source?: strin
 export interface RenewBody { channel: string; purpose: string; source?: string; evidence?: Evidence }
 export interface ConsentChangeAnswer { consent: ConsentRow | null; event: ConsentHistoryEvent | null }
 
-export type { EnrollmentState };
-
-export interface Enrollment {
-  id: string;
-  flowId: string;
-  flowVersion: number;
-  contactId: string;
-  state: EnrollmentState;
-  executionId: string | null;
-  currentNode: string | null;
-  pendingNodes: string[];
-  allowReentry: boolean;
-  enrolledBy: string;
-  enrolledAt: string;
-  endedAt: string | null;
-  endReason: string | null;
-  updatedAt: string;
-}
-
-export interface EnrollmentHistoryEntry {
-  id: string;
-  at: string;
-  fromState: EnrollmentState | null;
-  toState: EnrollmentState;
-  reason: string | null;
-  actor: string;
-  executionId: string | null;
-  node: string | null;
-}
-
-export interface EnrollmentDetail extends Enrollment { history: EnrollmentHistoryEntry[] }
-
-export interface EnrollAnswer {
-  flowId: string;
-  flowVersion: number;
-  enrolled: { enrollmentId: string; contactId: string; executionId: string }[];
-  skipped: { contactId?: string; reason: string; message: string; enrollmentId?: string }[];
-}
+export type { EnrollAnswer, Enrollment, EnrollmentDetail, EnrollmentHistoryEntry, EnrollmentState };
+/** GET /consent-vocabulary: channels, purposes, statuses, refusal reasons and sources. */
+export type ConsentVocabulary = Static<typeof ConsentVocabularySchema>;
+export type VocabularyEntry = ConsentVocabulary['channels'][number];
+/** Proof of consent: at least one entry (the API refuses an empty object). */
+export type Evidence = Static<typeof EvidenceSchema>;
 
 /** The actions POST /enrollments/:id/{action} takes. */
 export type EnrollmentAction = 'pause' | 'resume' | 'unenroll';

@@ -4,6 +4,8 @@
 import type { Static } from '@sinclair/typebox';
 import type { Execution as ExecutionSchema, ExecutionStatus as ExecutionStatusSchema, ExecutionSummary as ExecutionSummarySchema, Step as StepSchema, StepError as StepErrorSchema, TestRunResult } from '../../../server/schemas/executions.js';
 import type { FlowStatus as FlowStatusSchema, FlowSummary as FlowSummarySchema } from '../../../server/schemas/flows.js';
+import type { ConsentView, ContactDetail as ContactDetailSchema, ContactView, EventView } from '../../../server/schemas/crm.js';
+import type { EscalationView } from '../../../server/schemas/escalations.js';
 
 export type FlowStatus = Static<typeof FlowStatusSchema>;
 export type FlowSummary = Static<typeof FlowSummarySchema>;
@@ -13,6 +15,11 @@ export type Step = Static<typeof StepSchema>;
 export type ExecutionSummary = Static<typeof ExecutionSummarySchema>;
 export type Execution = Static<typeof ExecutionSchema>;
 export type TestRun = Static<typeof TestRunResult>;
+export type Contact = Static<typeof ContactView>;
+export type Consent = Static<typeof ConsentView>;
+export type ContactDetail = Static<typeof ContactDetailSchema>;
+export type ConsentEvent = Static<typeof EventView>;
+export type Escalation = Static<typeof EscalationView>;
 export type Locale = 'ar' | 'en';
 export type Role = 'owner' | 'admin' | 'manager' | 'sales_rep' | 'viewer';
 export type Text = { ar: string; en: string };
@@ -105,69 +112,10 @@ export interface FlowVersion {
 
 export interface Page<T> { items: T[]; nextCursor: string | null }
 
-export interface Escalation {
-  id: string;
-  kind: 'step' | 'bulk';
-  status: string;
-  priority: 'low' | 'normal' | 'high' | 'urgent';
-  reason: string;
-  payload: unknown;
-  assignment: string;
-  assignee: { userId: string | null; role: string | null };
-  executionId: string | null;
-  flowId: string | null;
-  nodeId: string | null;
-  contactId: string | null;
-  claimedBy: string | null;
-  claimedAt: string | null;
-  decidedBy: string | null;
-  decidedAt: string | null;
-  note: string | null;
-  edits: unknown;
-  dueAt: string | null;
-  createdAt: string;
-}
 
-export interface Contact {
-  id: string;
-  name: string;
-  phone: string | null;
-  email: string | null;
-  locale: Locale;
-  company: string | null;
-  source: string | null;
-  ownerId: string | null;
-  score: number | null;
-  tier: string | null;
-  tags: string[];
-  createdAt: string;
-  erasedAt: string | null;
-}
 
-export interface Consent {
-  channel: string;
-  purpose: string;
-  status: string;
-  grantedAt: string | null;
-  renewedAt: string | null;
-  withdrawnAt: string | null;
-  expiresAt: string | null;
-  source: string | null;
-  valid: boolean;
-  reason: string | null;
-}
 
-export interface ContactDetail extends Contact { consents: Consent[] }
 
-export interface ConsentEvent {
-  id: string;
-  channel: string | null;
-  purpose: string | null;
-  type: string;
-  actor: string;
-  source: string | null;
-  at: string;
-}
 
 export interface ConversationItem {
   id: string;

@@ -2,20 +2,14 @@
 // a decimal string from the API, formatted exactly by Intl, never parsed into a float —,
 // probability and expected close date.
 import { useEffect, useState } from 'react';
+import type { Static } from '@sinclair/typebox';
+import type { DealView } from '../../../server/schemas/crm.js';
 import { api } from '../api/client';
 import { useI18n } from '../i18n/i18n';
 import { ErrorNotice } from '../ui/error-notice';
 
-export interface Deal {
-  id: string;
-  title: string;
-  stage: 'lead' | 'qualified' | 'proposal' | 'negotiation' | 'won' | 'lost';
-  valueSar: string | null;
-  currency: string;
-  probability: number | null;
-  expectedCloseDate: string | null;
-  updatedAt: string;
-}
+/** A deal as the API answers it (server/schemas/crm.ts, type-only). */
+export type Deal = Static<typeof DealView>;
 
 export function DealsSection({ contactId }: { contactId: string }) {
   const { t, money, percent, dateTime } = useI18n();
