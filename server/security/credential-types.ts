@@ -23,6 +23,8 @@ const secret = (title: string, extra: Record<string, unknown> = {}) =>
   Type.String({ minLength: 1, maxLength: 8192, pattern: NO_CONTROL, writeOnly: true, title, ...extra });
 const text = (title: string, maxLength = 500, extra: Record<string, unknown> = {}) => Type.String({ minLength: 1, maxLength, pattern: NO_CONTROL, title, ...extra });
 const object = (props: Parameters<typeof Type.Object>[0]) => Type.Object(props, { additionalProperties: false });
+/** A provider's optional API base URL (a self-hosted gateway, or a local server in tests). */
+const baseUrl = (defaultUrl: string) => Type.Optional(text(`API base URL (default ${defaultUrl})`, 500, { pattern: '^https?://[^\\s]+$' }));
 
 export const CREDENTIAL_TYPES: readonly CredentialType[] = [
   {
@@ -55,7 +57,7 @@ export const CREDENTIAL_TYPES: readonly CredentialType[] = [
       token: secret('Token'),
       // Additive (channel providers): the webhook URL's secret, and an API base URL for a gateway or tests.
       webhookSecret: Type.Optional(secret('Webhook secret (in the webhook URL)', { minLength: 16, maxLength: 200, pattern: '^[A-Za-z0-9_-]+$' })),
-      baseUrl: Type.Optional(text('API base URL (default https://api.ultramsg.com)', 500, { pattern: '^https?://[^\\s]+$' })),
+      baseUrl: baseUrl('https://api.ultramsg.com'),
     }),
   },
   {
@@ -68,7 +70,7 @@ export const CREDENTIAL_TYPES: readonly CredentialType[] = [
       from: Type.Optional(text('From (sender)', 64)),
       // Additive (channel providers): a separate WhatsApp sender, and an API base URL for a gateway or tests.
       whatsappFrom: Type.Optional(text('WhatsApp sender (default: From)', 64)),
-      baseUrl: Type.Optional(text('API base URL (default https://api.twilio.com)', 500, { pattern: '^https?://[^\\s]+$' })),
+      baseUrl: baseUrl('https://api.twilio.com'),
     }),
   },
   {
@@ -83,7 +85,7 @@ export const CREDENTIAL_TYPES: readonly CredentialType[] = [
       businessAccountId: Type.Optional(text('WhatsApp Business Account id (for template sync)', 64, { pattern: '^[0-9]{1,64}$' })),
       accessToken: secret('Access token'),
       apiVersion: Type.Optional(text('Graph API version (default v21.0)', 16, { pattern: '^v[0-9]{1,3}\\.[0-9]{1,2}$' })),
-      baseUrl: Type.Optional(text('API base URL (default https://graph.facebook.com)', 500, { pattern: '^https?://[^\\s]+$' })),
+      baseUrl: baseUrl('https://graph.facebook.com'),
     }),
   },
   {
@@ -100,7 +102,7 @@ export const CREDENTIAL_TYPES: readonly CredentialType[] = [
       promotionalHours: Type.Optional(text('Promotional hours, Riyadh time (default 09:00-21:00)', 11, { pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-4]):[0-5][0-9]$' })),
       refuseOutsidePromotionalHours: Type.Optional(Type.Boolean({ title: 'Refuse promotional SMS outside those hours (default: defer them to the next opening)' })),
       webhookSecret: Type.Optional(secret('Webhook secret (in the delivery report URL)', { minLength: 16, maxLength: 200, pattern: '^[A-Za-z0-9_-]+$' })),
-      baseUrl: Type.Optional(text('API base URL (default https://el.cloud.unifonic.com)', 500, { pattern: '^https?://[^\\s]+$' })),
+      baseUrl: baseUrl('https://el.cloud.unifonic.com'),
     }),
   },
   {
@@ -117,7 +119,7 @@ export const CREDENTIAL_TYPES: readonly CredentialType[] = [
       promotionalHours: Type.Optional(text('Promotional hours, Riyadh time (default 09:00-21:00)', 11, { pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-4]):[0-5][0-9]$' })),
       refuseOutsidePromotionalHours: Type.Optional(Type.Boolean({ title: 'Refuse promotional SMS outside those hours (default: defer them to the next opening)' })),
       webhookSecret: Type.Optional(secret('Webhook secret (in the delivery report URL)', { minLength: 16, maxLength: 200, pattern: '^[A-Za-z0-9_-]+$' })),
-      baseUrl: Type.Optional(text('API base URL (default https://api.taqnyat.sa)', 500, { pattern: '^https?://[^\\s]+$' })),
+      baseUrl: baseUrl('https://api.taqnyat.sa'),
     }),
   },
   {
@@ -130,7 +132,7 @@ export const CREDENTIAL_TYPES: readonly CredentialType[] = [
     schema: object({
       secretKey: secret('Secret key'),
       webhookSecret: Type.Optional(secret('Webhook secret token', { minLength: 16, maxLength: 500 })),
-      baseUrl: Type.Optional(text('API base URL (default https://api.moyasar.com/v1)', 500, { pattern: '^https?://[^\\s]+$' })),
+      baseUrl: baseUrl('https://api.moyasar.com/v1'),
     }),
   },
   {
@@ -143,7 +145,7 @@ export const CREDENTIAL_TYPES: readonly CredentialType[] = [
     schema: object({
       secretKey: secret('Secret key'),
       webhookSecret: Type.Optional(secret('Webhook signing secret (whsec_…)', { minLength: 16, maxLength: 500 })),
-      baseUrl: Type.Optional(text('API base URL (default https://api.stripe.com)', 500, { pattern: '^https?://[^\\s]+$' })),
+      baseUrl: baseUrl('https://api.stripe.com'),
     }),
   },
   {
@@ -164,33 +166,33 @@ export const CREDENTIAL_TYPES: readonly CredentialType[] = [
     label: { en: 'OpenAI', ar: 'أوبن إيه آي (OpenAI)' },
     description: { en: 'OpenAI API key (fallback LLM provider).', ar: 'مفتاح واجهة OpenAI (مزوّد النماذج الاحتياطي).' },
     // Additive (LLM providers): an API base URL for a self-hosted gateway or tests (default https://api.openai.com/v1).
-    schema: object({ apiKey: secret('API key'), baseUrl: Type.Optional(text('API base URL (default https://api.openai.com/v1)', 500, { pattern: '^https?://[^\\s]+$' })) }),
+    schema: object({ apiKey: secret('API key'), baseUrl: baseUrl('https://api.openai.com/v1') }),
   },
   {
     type: 'groq',
     label: { en: 'Groq', ar: 'جروك (Groq)' },
     description: { en: 'Groq API key (primary LLM provider).', ar: 'مفتاح واجهة Groq (مزوّد النماذج الأساسي).' },
     // Additive (LLM providers): an API base URL for a self-hosted gateway or tests (default https://api.groq.com).
-    schema: object({ apiKey: secret('API key'), baseUrl: Type.Optional(text('API base URL (default https://api.groq.com)', 500, { pattern: '^https?://[^\\s]+$' })) }),
+    schema: object({ apiKey: secret('API key'), baseUrl: baseUrl('https://api.groq.com') }),
   },
   // LLM routing by task (engine/llm/routing.ts): the three providers beside Groq and OpenAI.
   {
     type: 'anthropic',
     label: { en: 'Anthropic (Claude)', ar: 'أنثروبيك (Claude)' },
     description: { en: 'Anthropic API key (Claude: sales copy and proposals).', ar: 'مفتاح واجهة Anthropic (Claude: النصوص البيعية والعروض).' },
-    schema: object({ apiKey: secret('API key'), baseUrl: Type.Optional(text('API base URL (default https://api.anthropic.com)', 500, { pattern: '^https?://[^\\s]+$' })) }),
+    schema: object({ apiKey: secret('API key'), baseUrl: baseUrl('https://api.anthropic.com') }),
   },
   {
     type: 'gemini',
     label: { en: 'Google Gemini', ar: 'جوجل جيميناي (Gemini)' },
     description: { en: 'Gemini API key (research and summaries).', ar: 'مفتاح واجهة Gemini (البحث والتلخيص).' },
-    schema: object({ apiKey: secret('API key'), baseUrl: Type.Optional(text('API base URL (default https://generativelanguage.googleapis.com)', 500, { pattern: '^https?://[^\\s]+$' })) }),
+    schema: object({ apiKey: secret('API key'), baseUrl: baseUrl('https://generativelanguage.googleapis.com') }),
   },
   {
     type: 'deepseek',
     label: { en: 'DeepSeek', ar: 'ديب سيك (DeepSeek)' },
     description: { en: 'DeepSeek API key (code).', ar: 'مفتاح واجهة DeepSeek (الشيفرة البرمجية).' },
-    schema: object({ apiKey: secret('API key'), baseUrl: Type.Optional(text('API base URL (default https://api.deepseek.com)', 500, { pattern: '^https?://[^\\s]+$' })) }),
+    schema: object({ apiKey: secret('API key'), baseUrl: baseUrl('https://api.deepseek.com') }),
   },
 ];
 
