@@ -50,20 +50,49 @@ export interface FakeOpenAI {
 
 export const DEFAULT_USAGE = { prompt_tokens: 120, completion_tokens: 30 };
 
-let completionSeq = 0;
+type Usage = { prompt_tokens: number; completion_tokens: number };
 
-function completion(content: string, model: string, usage = DEFAULT_USAGE): string {
-  return JSON.stringify({
-    id: `chatcmpl-fake-${++completionSeq}`,
-    object: 'chat.completion',
-    created: 1_772_000_000,
-    model,
-    choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop', logprobs: null }],
-    usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens },
-  });
+/** What one provider's stand-in speaks: its completion route and the shapes of its answers. */
+export interface FakeDialect {
+  /** The route's match for `path` (with the model, where the path names it), or undefined when `path` is not the route. */
+  route(path: string): { model?: string } | undefined;
+  /** The body answered to a request for any other route (404). */
+  notFound(message: string): string;
+  /** The body of a scripted error status. */
+  error(status: number, message: string): string;
+  /** The body of a 200 answer with this content. */
+  answer(content: string, model: string, usage: Usage): string;
 }
 
-export async function startFakeOpenAI(initial: Responder = { answer: { ok: true } }): Promise<FakeOpenAI> {
+let completionSeq = 0;
+
+const OPENAI_ROUTES = new Set(['/openai/v1/chat/completions', '/chat/completions', '/v1/chat/completions']);
+
+/** OpenAI chat completions: groq-sdk posts to /openai/v1/chat/completions, openai to /chat/completions. */
+const OPENAI_DIALECT: FakeDialect = {
+  route: (path) => (OPENAI_ROUTES.has(path) ? {} : undefined),
+  notFound: (message) => JSON.stringify({ error: { message, type: 'invalid_request_error' } }),
+  error: (_status, message) => JSON.stringify({ error: { message, type: 'fake_error', code: null } }),
+  answer: (content, model, usage) =>
+    JSON.stringify({
+      id: `chatcmpl-fake-${++completionSeq}`,
+      object: 'chat.completion',
+      created: 1_772_000_000,
+      model,
+      choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop', logprobs: null }],
+      usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens },
+    }),
+};
+
+export function startFakeOpenAI(initial: Responder = { answer: { ok: true } }): Promise<FakeOpenAI> {
+  return startScriptedServer(OPENAI_DIALECT, initial);
+}
+
+/**
+ * A stand-in on 127.0.0.1 and port 0 speaking `dialect`: each POST to its route takes the next
+ * scripted behaviour, else the default; every request is recorded.
+ */
+export async function startScriptedServer(dialect: FakeDialect, initial: Responder = { answer: { ok: true } }): Promise<FakeOpenAI> {
   const requests: RecordedRequest[] = [];
   const pending: Responder[] = [];
   let fallback: Responder = initial;
@@ -81,11 +110,13 @@ export async function startFakeOpenAI(initial: Responder = { answer: { ok: true 
         body = null;
       }
       const path = new URL(req.url ?? '/', 'http://x').pathname;
+      const route = dialect.route(path);
+      if (route?.model !== undefined && body) body.model = route.model;
       const recorded: RecordedRequest = { method: req.method ?? '', path, headers: req.headers, raw, body };
       requests.push(recorded);
-      if (req.method !== 'POST' || (path !== '/openai/v1/chat/completions' && path !== '/chat/completions' && path !== '/v1/chat/completions')) {
+      if (req.method !== 'POST' || !route) {
         res.writeHead(404, { 'content-type': 'application/json' });
-        return void res.end(JSON.stringify({ error: { message: `no route ${req.method} ${path}`, type: 'invalid_request_error' } }));
+        return void res.end(dialect.notFound(`no route ${req.method} ${path}`));
       }
       const responder = pending.shift() ?? fallback;
       const behavior = typeof responder === 'function' ? responder(recorded) : responder;
@@ -98,12 +129,12 @@ export async function startFakeOpenAI(initial: Responder = { answer: { ok: true 
       }
       if ('status' in behavior) {
         res.writeHead(behavior.status, { 'content-type': 'application/json', ...behavior.headers });
-        return void res.end(JSON.stringify({ error: { message: behavior.message ?? `fake error ${behavior.status}`, type: 'fake_error', code: null } }));
+        return void res.end(dialect.error(behavior.status, behavior.message ?? `fake error ${behavior.status}`));
       }
       const content = 'badJson' in behavior ? (behavior.content ?? 'Sure! Here is the JSON: {score: high') : typeof behavior.answer === 'string' ? behavior.answer : JSON.stringify(behavior.answer);
       const usage = 'answer' in behavior && behavior.usage ? behavior.usage : DEFAULT_USAGE;
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(completion(content, 'answer' in behavior && behavior.model ? behavior.model : model, usage));
+      res.end(dialect.answer(content, 'answer' in behavior && behavior.model ? behavior.model : model, usage));
     });
   });
   server.on('connection', (s) => {

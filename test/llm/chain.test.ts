@@ -3,8 +3,8 @@
 // fail on 400/401 without fallback, one repair for bad JSON, rules last, 'off' and no keys,
 // attempts for every path, billing of every answered call in integer micro-USD.
 import { expect } from 'chai';
+import { llmFailure, outcomes } from '../helpers/llm-assertions.js';
 import {
-  LlmFailure,
   LlmProviderError,
   costMicroUsd,
   formatMicroUsd,
@@ -66,17 +66,6 @@ function chain(slots: ProviderSlot[], extra: Partial<ChainOptions> = {}) {
   return { options, sleeps, billed };
 }
 
-const outcomes = (r: { attempts: { provider: string; outcome: string }[] }) => r.attempts.map((a) => `${a.provider}:${a.outcome}`);
-
-async function failure(p: Promise<unknown>): Promise<LlmFailure> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof LlmFailure) return err;
-    throw err;
-  }
-  throw new Error('expected an LlmFailure');
-}
 
 describe('llm chain (engine/llm/chain.ts)', () => {
   it('answers from the first provider: JSON mode, validated, billed', async () => {
@@ -144,7 +133,7 @@ describe('llm chain (engine/llm/chain.ts)', () => {
     it(`HTTP ${status}: the step fails (${code}), not retryable, no fallback, attempts kept`, async () => {
       const openai = scripted(ok({ score: 3 }));
       const { options } = chain([slot('groq', scripted(new LlmProviderError('client_error', 'bad', status))), slot('openai', openai)]);
-      const err = await failure(runChain(request(), options));
+      const err = await llmFailure(runChain(request(), options));
       expect(err.code).to.equal(code);
       expect(err.retryable).to.equal(false);
       expect(err.message).to.match(new RegExp(`groq HTTP ${status}`));
@@ -155,9 +144,9 @@ describe('llm chain (engine/llm/chain.ts)', () => {
 
   it('a client error on the retry or the repair call fails the step too', async () => {
     const a = chain([slot('groq', scripted(new LlmProviderError('server_error', 'x', 500), new LlmProviderError('client_error', 'revoked', 401))), slot('openai', scripted())]);
-    expect(outcomes(await failure(runChain(request(), a.options)))).to.deep.equal(['groq:server_error', 'groq:client_error']);
+    expect(outcomes(await llmFailure(runChain(request(), a.options)))).to.deep.equal(['groq:server_error', 'groq:client_error']);
     const b = chain([slot('groq', scripted(ok('nope'), new LlmProviderError('client_error', 'too long', 400))), slot('openai', scripted())]);
-    expect(outcomes(await failure(runChain(request(), b.options)))).to.deep.equal(['groq:bad_json', 'groq:client_error']);
+    expect(outcomes(await llmFailure(runChain(request(), b.options)))).to.deep.equal(['groq:bad_json', 'groq:client_error']);
   });
 
   it('bad JSON: one repair call with the validation errors; a fixed answer is "repaired"', async () => {
@@ -205,18 +194,18 @@ describe('llm chain (engine/llm/chain.ts)', () => {
 
   it('all providers down and no rules: llm_unavailable (retryable); rules that do not fit the schema: the same', async () => {
     const down = () => [slot('groq', scripted(new LlmProviderError('connection_error', 'refused'))), slot('openai', scripted(new LlmProviderError('timeout', 'slow')))];
-    const err = await failure(runChain(request({ rules: undefined }), chain(down()).options));
+    const err = await llmFailure(runChain(request({ rules: undefined }), chain(down()).options));
     expect(err.code).to.equal('llm_unavailable');
     expect(err.retryable).to.equal(true);
     expect(outcomes(err)).to.deep.equal(['groq:connection_error', 'openai:timeout']);
-    const misfit = await failure(runChain(request({ rules: () => ({ score: 'n/a' }) }), chain(down()).options));
+    const misfit = await llmFailure(runChain(request({ rules: () => ({ score: 'n/a' }) }), chain(down()).options));
     expect(misfit.code).to.equal('llm_unavailable');
     expect(misfit.message).to.match(/does not fit the output schema/);
   });
 
   it('an invalid outputSchema fails before any call', async () => {
     const groq = scripted();
-    const err = await failure(runChain(request({ outputSchema: { type: 'nonsense' } }), chain([slot('groq', groq)]).options));
+    const err = await llmFailure(runChain(request({ outputSchema: { type: 'nonsense' } }), chain([slot('groq', groq)]).options));
     expect(err.code).to.equal('invalid_output_schema');
     expect(groq.calls).to.have.length(0);
   });

@@ -5,7 +5,8 @@
 // wire; policy 'off' never calls; usage rows with integer costs; SDK retries off; no key in any
 // error or attempt.
 import { expect } from 'chai';
-import { LlmFailure, type LlmRequest, type LlmResult } from '../../engine/index.js';
+import { llmFailure, outcomes } from '../helpers/llm-assertions.js';
+import { type LlmRequest, type LlmResult } from '../../engine/index.js';
 import { GROQ_TEST_KEY, OPENAI_TEST_KEY, fakeLlm, refusedUrl, startFakeOpenAI, type FakeLlmOptions, type FakeOpenAI } from '../helpers/fake-openai.js';
 
 const SCHEMA = {
@@ -23,17 +24,6 @@ const request = (extra: Partial<LlmRequest> = {}): LlmRequest => ({
   ...extra,
 });
 
-const outcomes = (r: { attempts: { provider: string; outcome: string }[] }) => r.attempts.map((a) => `${a.provider}:${a.outcome}`);
-
-async function llmFailure(p: Promise<unknown>): Promise<LlmFailure> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof LlmFailure) return err;
-    throw err;
-  }
-  throw new Error('expected an LlmFailure');
-}
 
 describe('ctx.llm through groq-sdk and openai against local servers', function () {
   let groq: FakeOpenAI;

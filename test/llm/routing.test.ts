@@ -5,7 +5,8 @@
 // masking hold on the new providers; usage rows carry the task class and integer costs; a
 // tenant's table and task classes are applied.
 import { expect } from 'chai';
-import { DEFAULT_ROUTING, LlmFailure, routesFor, routingProblems, taskClassOf, type LlmRequest } from '../../engine/index.js';
+import { llmFailure, outcomes } from '../helpers/llm-assertions.js';
+import { DEFAULT_ROUTING, routesFor, routingProblems, taskClassOf, type LlmRequest } from '../../engine/index.js';
 import { ANTHROPIC_TEST_KEY, DEEPSEEK_TEST_KEY, GEMINI_TEST_KEY, fakeLlm, refusedUrl, startFakeOpenAI, type FakeLlmOptions, type FakeOpenAI } from '../helpers/fake-openai.js';
 import { startFakeProvider } from '../helpers/fake-llm-providers.js';
 
@@ -24,17 +25,6 @@ const request = (task: string, extra: Partial<LlmRequest> = {}): LlmRequest => (
   ...extra,
 });
 
-const outcomes = (r: { attempts: { provider: string; outcome: string }[] }) => r.attempts.map((a) => `${a.provider}:${a.outcome}`);
-
-async function llmFailure(p: Promise<unknown>): Promise<LlmFailure> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof LlmFailure) return err;
-    throw err;
-  }
-  throw new Error('expected an LlmFailure');
-}
 
 describe('LLM routing: task classes and the table', () => {
   it('maps today’s task labels to classes (the tenant’s mapping, then the defaults, each full task then prefix; unknown → fallback; code* → code)', () => {
