@@ -1,5 +1,6 @@
 // Configuration comes from the environment only (documented in README.md and .env.example).
 import path from 'node:path';
+import { defaultIsolation, type SandboxIsolation } from '../nodes/code/index.js';
 
 export interface Config {
   port: number;
@@ -54,6 +55,11 @@ export interface Config {
   metricsToken: string | undefined;
   /** /readyz answers 503 while the event loop lagged more than this over the last seconds (TADFUQ_READY_MAX_LAG_MS; 0: never). */
   readyMaxLagMs: number;
+  /**
+   * How the code step keeps runs apart (TADFUQ_CODE_ISOLATION). The sandbox pool reads the same
+   * variable when its first run starts it; reading it here makes a wrong value fail at start-up.
+   */
+  codeIsolation: SandboxIsolation;
 }
 
 export const LOGIN_RATE_PER_MINUTE = 20;
@@ -113,5 +119,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     signupRatePerHour: int(env.TADFUQ_SIGNUP_RATE_PER_HOUR, SIGNUP_RATE_PER_HOUR, 'TADFUQ_SIGNUP_RATE_PER_HOUR'),
     metricsToken: env.TADFUQ_METRICS_TOKEN || undefined,
     readyMaxLagMs: int(env.TADFUQ_READY_MAX_LAG_MS, READY_MAX_LAG_MS, 'TADFUQ_READY_MAX_LAG_MS'),
+    codeIsolation: defaultIsolation(env),
   };
 }

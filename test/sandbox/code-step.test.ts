@@ -10,6 +10,7 @@ import { createRegistry } from '../../nodes/registry.js';
 import { codeTestCommand } from '../../nodes/code/code-test-command.js';
 import { runCode } from '../../nodes/code/run-code.js';
 import { SandboxPool } from '../../nodes/code/sandbox-pool.js';
+import { loadConfig } from '../../server/config.js';
 import { driveFlow } from '../../nodes/testing/drive-flow.js';
 
 const AT = '2026-03-01T09:00:00.000Z';
@@ -102,6 +103,12 @@ describe('code step', function () {
       } finally {
         await pool.close();
       }
+    });
+
+    it('TADFUQ_CODE_ISOLATION: compartment by default, context on request, anything else refused at start-up', () => {
+      expect(loadConfig({}).codeIsolation).to.equal('compartment');
+      expect(loadConfig({ TADFUQ_CODE_ISOLATION: 'context' }).codeIsolation).to.equal('context');
+      expect(() => loadConfig({ TADFUQ_CODE_ISOLATION: 'vm' })).to.throw(/TADFUQ_CODE_ISOLATION must be compartment or context/);
     });
 
     it('answers a cancelled run at once', async () => {
