@@ -60,11 +60,16 @@ async function expectHealthy(): Promise<void> {
  */
 const REFUSED_IN_COMPARTMENT = /is not defined|Cannot read properties of undefined|is not a function|not a valid constructor|is not a constructor|not extensible|read only|Strict mode code|Cannot convert undefined|Cannot assign to read only|Cannot define property|Cannot redefine property|Cannot delete property/;
 
+/** A code_error from the compartment's own refusals (only in compartment mode). */
+function refusedInCompartment(result: CodeRunResult): boolean {
+  return isolation === 'compartment' && !result.ok && result.error.code === 'code_error' && REFUSED_IN_COMPARTMENT.test(result.error.message);
+}
+
 function failed(result: CodeRunResult, code: string, message?: RegExp): void {
   expect(result.ok, JSON.stringify(result)).to.equal(false);
   if (result.ok) return;
   expect(result.error.code, result.error.message).to.equal(code);
-  if (message && isolation === 'compartment' && code === 'code_error' && REFUSED_IN_COMPARTMENT.test(result.error.message)) return;
+  if (message && code === 'code_error' && refusedInCompartment(result)) return;
   if (message) expect(result.error.message).to.match(message);
 }
 
@@ -74,7 +79,7 @@ function failed(result: CodeRunResult, code: string, message?: RegExp): void {
  * constructor). Either way nothing escaped; expectContained() checks that separately.
  */
 function refusedOrReturned(result: CodeRunResult, output: unknown): void {
-  if (isolation === 'compartment' && !result.ok && result.error.code === 'code_error' && REFUSED_IN_COMPARTMENT.test(result.error.message)) return;
+  if (refusedInCompartment(result)) return;
   returned(result, output);
 }
 
