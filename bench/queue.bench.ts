@@ -114,7 +114,7 @@ async function throughput(workers: number, requests: number, concurrency: number
   const port = 3940 + workers;
   const countDir = mkdtempSync(path.join(os.tmpdir(), 'tadfuq-qcount-'));
   // The bench's own load is the backlog here: backpressure would only measure the client.
-  const env = { ...process.env, DATABASE_URL: url, REDIS_URL, TADFUQ_QUEUE_PREFIX: prefix, PORT: String(port), LOG_LEVEL: 'info', TADFUQ_COUNT_DIR: countDir, TADFUQ_QUEUE_MAX_BACKLOG: '0' };
+  const env = { ...process.env, DATABASE_URL: url, REDIS_URL, TADFUQ_QUEUE_PREFIX: prefix, PORT: String(port), LOG_LEVEL: 'info', TADFUQ_COUNT_DIR: countDir, TADFUQ_MAX_BACKLOG: '0' };
   const api = await startProcess('main.js', env, 'tadfuq is up', true);
   const ws = await Promise.all(Array.from({ length: workers }, () => startProcess('worker.js', env, 'worker is up', true)));
   try {

@@ -353,7 +353,7 @@ export interface Point {
   concurrency: number;
   requests: number;
   failed: number;
-  /** Refused with 503 by backpressure (queue mode past TADFUQ_QUEUE_MAX_BACKLOG). */
+  /** Refused with 503 by backpressure (past TADFUQ_MAX_BACKLOG). */
   refused: number;
   acceptedPerSec: number;
   completedPerSec: number;

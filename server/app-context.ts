@@ -46,7 +46,7 @@ export interface AppContext {
   db: Database;
   registry: NodeRegistry;
   runtime: Runtime;
-  /** Queue mode: refuses new webhook and event work (503 overloaded) while the backlog is past its bound. */
+  /** Refuses new webhook and event work (503 overloaded) while the backlog (queue jobs, or executions in flight) is past its bound. */
   backpressure: Backpressure;
   scheduler: ScheduleSync;
   metrics: Metrics;
@@ -133,8 +133,8 @@ export async function createContext(config: Config, log: Logger, role: 'producer
     registry,
     runtime,
     backpressure: new Backpressure({
-      measure: isQueueRuntime(runtime) ? () => runtime.backlog() : null,
-      maxBacklog: config.queueMaxBacklog,
+      measure: runtime.backlog ? () => runtime.backlog!() : null,
+      maxBacklog: config.maxBacklog,
       onError: (err) => log.warn({ err }, 'queue backlog unknown'),
     }),
     scheduler,

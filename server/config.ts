@@ -16,10 +16,12 @@ export interface Config {
   /** Jobs one worker process runs at once (queue mode). */
   workerConcurrency: number;
   /**
-   * Queue mode: past this many runnable jobs waiting for a worker, webhooks and POST /events
-   * answer 503 overloaded with Retry-After (TADFUQ_QUEUE_MAX_BACKLOG; 0: never).
+   * Past this backlog, webhooks and POST /events answer 503 overloaded with Retry-After
+   * (TADFUQ_MAX_BACKLOG, formerly TADFUQ_QUEUE_MAX_BACKLOG; 0: never). Queue mode counts the
+   * runnable jobs waiting for a worker; the embedded runtime the executions this process is
+   * driving (each holds its state in memory until it ends or suspends).
    */
-  queueMaxBacklog: number;
+  maxBacklog: number;
   /** Executions of one tenant driven at once across all workers (queue mode). */
   tenantConcurrency: number;
   /** Schedule ticks missed while everything was down (queue mode): skip or run once. */
@@ -66,7 +68,7 @@ export const LOGIN_RATE_PER_MINUTE = 20;
 export const SIGNUP_RATE_PER_HOUR = 10;
 export const READY_MAX_LAG_MS = 500;
 /** About 10 s of one worker's throughput on the reference flow (bench/README.md): longer waits are refused. */
-export const QUEUE_MAX_BACKLOG = 5000;
+export const MAX_BACKLOG = 5000;
 
 function int(value: string | undefined, fallback: number, name: string): number {
   if (value === undefined || value === '') return fallback;
@@ -104,7 +106,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimitBytes: int(env.TADFUQ_BODY_LIMIT_BYTES, 1024 * 1024, 'TADFUQ_BODY_LIMIT_BYTES'),
     queuePrefix: env.TADFUQ_QUEUE_PREFIX || 'tadfuq',
     workerConcurrency: int(env.TADFUQ_WORKER_CONCURRENCY, 50, 'TADFUQ_WORKER_CONCURRENCY'),
-    queueMaxBacklog: int(env.TADFUQ_QUEUE_MAX_BACKLOG, QUEUE_MAX_BACKLOG, 'TADFUQ_QUEUE_MAX_BACKLOG'),
+    maxBacklog: env.TADFUQ_MAX_BACKLOG
+      ? int(env.TADFUQ_MAX_BACKLOG, MAX_BACKLOG, 'TADFUQ_MAX_BACKLOG')
+      : int(env.TADFUQ_QUEUE_MAX_BACKLOG, MAX_BACKLOG, 'TADFUQ_QUEUE_MAX_BACKLOG'),
     tenantConcurrency: int(env.TADFUQ_TENANT_CONCURRENCY, 100, 'TADFUQ_TENANT_CONCURRENCY'),
     missedTicks: missedTicks(env.TADFUQ_MISSED_TICKS),
     workerMetricsPort: int(env.TADFUQ_WORKER_METRICS_PORT, 0, 'TADFUQ_WORKER_METRICS_PORT'),

@@ -42,6 +42,15 @@ export class EmbeddedRuntime extends ExecutionDriver {
     await this.locks.idle();
   }
 
+  /**
+   * The backlog the server's backpressure bounds: executions accepted here and still being
+   * driven. Everything accepted is driven at once, in memory, so without a bound a burst of
+   * webhooks grows the heap without limit.
+   */
+  async backlog(): Promise<number> {
+    return this.drivingCount();
+  }
+
   protected afterCommit(write: ExecutionWrite): void {
     for (const w of write.waits) this.timers.schedule(w);
   }

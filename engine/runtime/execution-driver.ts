@@ -169,6 +169,8 @@ export interface Runtime {
   result(executionId: string, untilTerminal?: boolean, timeoutMs?: number): Promise<ExecutionResult>;
   cancel(executionId: string, reason?: string): Promise<boolean>;
   deliverEvent(tenantId: string, event: string, correlation: string, payload: unknown): Promise<number>;
+  /** Work accepted and not yet taken up (queue: runnable jobs; embedded: executions being driven). */
+  backlog?(): Promise<number>;
 }
 
 /** What waiters learn when an execution settles. */
@@ -424,6 +426,11 @@ export abstract class ExecutionDriver {
     if (!this.observeStep || !('startedAt' in event)) return;
     const status = event.type === 'stepSucceeded' ? 'succeeded' : event.type === 'stepFailed' ? 'failed' : 'waiting';
     this.observeStep({ tenantId: run.meta.tenantId, flowId: run.meta.flowId, nodeType, status, durationMs: Date.parse(event.at) - Date.parse(event.startedAt) });
+  }
+
+  /** How many executions this process is driving right now (each holds its state in memory). */
+  protected drivingCount(): number {
+    return this.active.size;
   }
 
   /** Executions this process is driving right now. */

@@ -10,6 +10,7 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
+import Denque from 'denque';
 import { moduleLocation } from '../../engine/module-dir.js';
 import type { ChildMessage, RunRequestMessage, SandboxError, SandboxStats } from './protocol.js';
 import type { SandboxIsolation } from './sandbox-bootstrap.js';
@@ -146,7 +147,8 @@ export class SandboxPool {
   private readonly permissions: boolean;
   readonly isolation: SandboxIsolation;
   private readonly workers: (Worker | undefined)[];
-  private readonly queue: Pending[] = [];
+  /** Runs waiting for a free slot, oldest first (a deque: under a backlog Array#shift was O(n) per run). */
+  private readonly queue = new Denque<Pending>();
   private nextId = 1;
   private failedStarts = 0;
   private respawnTimer: NodeJS.Timeout | undefined;
@@ -245,7 +247,7 @@ export class SandboxPool {
     this.closed = true;
     clearTimeout(this.respawnTimer);
     process.removeListener('exit', this.killAll);
-    for (const p of this.queue.splice(0)) this.settle(p, crashed('the sandbox pool is closed'));
+    this.failQueued(crashed('the sandbox pool is closed'));
     const exits = this.workers.map((w) => {
       if (!w || w.dead) return Promise.resolve();
       return new Promise<void>((resolve) => {
@@ -267,8 +269,13 @@ export class SandboxPool {
       }
       if (!best) return; // waits for a process to become ready or to finish a run
       const pending = this.queue.shift() as Pending;
-      this.dispatch(pending, best);
+      if (!pending.settled) this.dispatch(pending, best); // a cancelled run stays queued until here
+
     }
+  }
+
+  private failQueued(outcome: PoolRunOutcome): void {
+    for (let p = this.queue.shift(); p; p = this.queue.shift()) this.settle(p, outcome);
   }
 
   private dispatch(pending: Pending, worker: Worker): void {
@@ -287,9 +294,8 @@ export class SandboxPool {
   }
 
   private abort(pending: Pending): void {
-    const index = this.queue.indexOf(pending);
-    if (index >= 0) this.queue.splice(index, 1);
-    else if (pending.worker && !pending.worker.dead) this.send(pending.worker, { type: 'cancel', id: pending.id });
+    // Still queued: settling it is enough (pump() skips it). Dispatched: tell its process.
+    if (pending.worker && !pending.worker.dead) this.send(pending.worker, { type: 'cancel', id: pending.id });
     // Answer now; the process keeps the run (and its watchdog) until it confirms.
     this.settle(pending, cancelled());
   }
@@ -401,7 +407,7 @@ export class SandboxPool {
       this.failedStarts++;
       if (this.failedStarts >= MAX_FAILED_STARTS) {
         const detail = worker.stderr.trim().split('\n').slice(-3).join(' | ');
-        for (const p of this.queue.splice(0)) this.settle(p, crashed(`the sandbox process cannot start (${how})${detail ? ': ' + detail : ''}`));
+        this.failQueued(crashed(`the sandbox process cannot start (${how})${detail ? ': ' + detail : ''}`));
         this.failedStarts = 0;
       }
       const delay = Math.min(5000, 100 * 2 ** this.failedStarts);

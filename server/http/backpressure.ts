@@ -1,6 +1,7 @@
-// Backpressure for queue mode: while the backlog of runnable jobs (waiting for a worker, not
-// future timers) is past TADFUQ_QUEUE_MAX_BACKLOG, webhooks and POST /events answer 503
-// `overloaded` with Retry-After instead of accepting work that would wait tens of seconds.
+// Backpressure: while the backlog is past TADFUQ_MAX_BACKLOG, webhooks and POST /events answer
+// 503 `overloaded` with Retry-After instead of accepting work that would wait tens of seconds.
+// Queue mode counts runnable jobs (waiting for a worker, not future timers); the embedded
+// runtime counts the executions it is driving, which it holds in memory.
 //
 // The backlog is sampled, never read per request: at most one measure (one Redis round trip)
 // every `refreshMs`, in the background while under the bound. While over it, a stale sample
@@ -9,9 +10,9 @@
 import { ApiError } from '../api-error.js';
 
 export interface BackpressureOptions {
-  /** The current backlog (null: no queue, never overloaded). */
+  /** The current backlog (null: never overloaded). */
   measure: (() => Promise<number>) | null;
-  /** Refuse past this many runnable jobs; 0 turns backpressure off. */
+  /** Refuse past this backlog; 0 turns backpressure off. */
   maxBacklog: number;
   refreshMs?: number;
   now?: () => number;
@@ -84,7 +85,7 @@ export class Backpressure {
     return new ApiError(
       503,
       'overloaded',
-      `too much work is waiting for the workers (${this.backlog} jobs, more than ${this.options.maxBacklog}): nothing was accepted, retry after ${s} s — النظام مثقل بالعمل المنتظر (${this.backlog} مهمة): لم يُقبل الطلب، أعد المحاولة بعد ${s} ثانية`,
+      `too much work is waiting (${this.backlog} executions, more than ${this.options.maxBacklog}): nothing was accepted, retry after ${s} s — النظام مثقل بالعمل المنتظر (${this.backlog} تنفيذًا): لم يُقبل الطلب، أعد المحاولة بعد ${s} ثانية`,
       [],
       { 'Retry-After': String(s) },
     );

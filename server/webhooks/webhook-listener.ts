@@ -80,7 +80,7 @@ export function createWebhookListener(ctx: AppContext): (req: IncomingMessage, r
         if (slash <= 0 || slash === rest.length - 1) throw new ApiError(404, 'not_found', 'no published flow answers this webhook');
         const tenantSlug = decode(rest.slice(0, slash));
         const path = decode(rest.slice(slash + 1));
-        // Queue mode under a backlog: refuse before reading the body (503 overloaded, Retry-After).
+        // Under a backlog: refuse before reading the body (503 overloaded, Retry-After).
         await ctx.backpressure.admit();
         const query = { ...querystring.parse(url.search.slice(1)) };
         const controls = paramAndQueryProblems({}, query);

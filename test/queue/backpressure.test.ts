@@ -1,5 +1,5 @@
 // Backpressure in queue mode, end to end: an API context on PostgreSQL + Redis with no worker
-// piles up runnable jobs; past TADFUQ_QUEUE_MAX_BACKLOG webhooks and POST /events answer 503
+// piles up runnable jobs; past TADFUQ_MAX_BACKLOG webhooks and POST /events answer 503
 // overloaded with Retry-After, and accept work again once a worker has drained the backlog.
 import { expect } from 'chai';
 import request from 'supertest';
@@ -31,7 +31,7 @@ describe('queue backpressure (503 overloaded)', function () {
   let admin: TestMember;
   let slug: string;
 
-  const env = () => ({ TADFUQ_DATA_DIR: dataDir, DATABASE_URL: pgDb.url, REDIS_URL, TADFUQ_QUEUE_PREFIX: prefix, TADFUQ_QUEUE_MAX_BACKLOG: String(MAX) });
+  const env = () => ({ TADFUQ_DATA_DIR: dataDir, DATABASE_URL: pgDb.url, REDIS_URL, TADFUQ_QUEUE_PREFIX: prefix, TADFUQ_MAX_BACKLOG: String(MAX) });
 
   before(async function () {
     await requirePostgres(this);

@@ -111,6 +111,24 @@ describe('code step', function () {
       expect(() => loadConfig({ TADFUQ_CODE_ISOLATION: 'vm' })).to.throw(/TADFUQ_CODE_ISOLATION must be compartment or context/);
     });
 
+    it('a run cancelled while it waits in the queue is answered at once and never runs; the runs behind it do', async () => {
+      const pool = new SandboxPool({ processes: 1, concurrency: 1 });
+      try {
+        const run = (source: string, signal?: AbortSignal) =>
+          pool.run({ source, args: '{"input":null}', timeoutMs: 5000, memoryMb: 16, maxOutputBytes: 1024, ...(signal ? { signal } : {}) });
+        const busy = run('const end = Date.now() + 300; while (Date.now() < end) {} return "first";');
+        const controller = new AbortController();
+        const cancelled = run('return "never";', controller.signal);
+        const last = run('return "last";');
+        controller.abort();
+        expect((await cancelled).error?.code).to.equal('code_cancelled');
+        expect((await busy).output).to.equal('"first"');
+        expect((await last).output).to.equal('"last"');
+      } finally {
+        await pool.close();
+      }
+    });
+
     it('answers a cancelled run at once', async () => {
       const controller = new AbortController();
       controller.abort();
