@@ -1,7 +1,7 @@
 // Everything a request handler needs, built once per process.
 import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
-import { isQueueRuntime, type NodeRegistry, type Runtime } from '../engine/index.js';
+import { type NodeRegistry, type Runtime } from '../engine/index.js';
 import { Backpressure } from './http/backpressure.js';
 import { createRegistry } from '../nodes/registry.js';
 import { setDefaultSandboxPool } from '../nodes/code/index.js';
