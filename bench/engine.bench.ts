@@ -11,6 +11,7 @@ import reference from './reference-flow.json' with { type: 'json' };
 import { FlowRepository, TenantRepository, openDatabase } from '../db/index.js';
 import { createRegistry } from '../nodes/registry.js';
 import { load, type LoadResult } from './load.js';
+import { SERVER_NODE_FLAGS } from '../bin/build-state.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -50,7 +51,7 @@ export async function main(argv: string[]): Promise<void> {
 
   // Measure what production runs: the compiled server.
   execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
-  const server = spawn(process.execPath, ['--no-node-snapshot', path.join(root, 'dist/server/main.js')], {
+  const server = spawn(process.execPath, [...SERVER_NODE_FLAGS, path.join(root, 'dist/server/main.js')], {
     cwd: root,
     env: { ...process.env, TADFUQ_DEMO_ACTIVITY: '0', PORT: String(port), TADFUQ_DATA_DIR: dataDir, LOG_LEVEL: 'warn', DATABASE_URL: '' },
     stdio: ['ignore', 'inherit', 'inherit'],

@@ -18,6 +18,7 @@ import { FlowRepository, SqlRunStore, TenantRepository, openDatabase, type Datab
 import { freshDatabase } from './fresh-database.js';
 import { load } from './load.js';
 import { flushPrefix } from '../test/helpers/redis.js';
+import { SERVER_NODE_FLAGS } from '../bin/build-state.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** The compiled server the processes run (`--dist DIR` for before/after runs of another build). */
@@ -49,7 +50,7 @@ function cpuMs(pid: number | undefined): number {
 /** Counted processes load bench/count-round-trips.ts (through tsx; the server code is the compiled dist/). */
 function startProcess(script: string, env: NodeJS.ProcessEnv, ready: string, counted = false): Promise<ChildProcess> {
   const preload = counted ? ['--import', 'tsx', '--import', path.join(root, 'bench/count-round-trips.ts')] : [];
-  const child = spawn(process.execPath, ['--no-node-snapshot', ...preload, path.join(distDir, 'server', script)], { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, ...preload, path.join(distDir, 'server', script)], { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let seen = '';
     child.stdout!.on('data', (d: Buffer) => {

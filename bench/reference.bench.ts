@@ -37,6 +37,7 @@ import { createSqliteExecutor } from '../db/sql-executor.js';
 import { sqliteFile } from '../db/database.js';
 import { createRegistry } from '../nodes/registry.js';
 import { freshDatabase } from './fresh-database.js';
+import { SERVER_NODE_FLAGS } from '../bin/build-state.mjs';
 import { load, type LoadResult } from './load.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -196,7 +197,7 @@ function node(script: string, env: NodeJS.ProcessEnv): ChildProcess {
   const entry = existsSync(bundled) ? bundled : path.join(root, distDir, 'server', script);
   // BENCH_SERVER_NODE_FLAGS: extra node flags for the server processes only (not this client), for experiments.
   const extra = (process.env.BENCH_SERVER_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
-  return spawn(process.execPath, ['--no-node-snapshot', ...extra, entry], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
+  return spawn(process.execPath, [...SERVER_NODE_FLAGS, ...extra, entry], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
 async function publish(databaseUrl: string | undefined, dataDir: string): Promise<void> {

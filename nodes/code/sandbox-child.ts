@@ -37,8 +37,11 @@ const REALM_HEAP_MB = 2;
 /** Sources SES refused (they run in a fresh context), most recent last. */
 const contextOnly = new Set<string>();
 const CONTEXT_ONLY_KEEP = 256;
-/** Isolates warmed at start (one prepares a context while another runs). */
-const WARM_AT_START = 2;
+/**
+ * Isolates warmed at start: in context mode two (one prepares a context while the other runs);
+ * a compartment-mode isolate needs no preparing, and each warm one holds ~6 MB at idle.
+ */
+const WARM_AT_START = isolation === 'compartment' ? 1 : 2;
 /** Idle isolates kept per memory limit (enough for the host's runs in flight), and in total. */
 const IDLE_PER_LIMIT = Math.max(WARM_AT_START, concurrency);
 const IDLE_TOTAL = IDLE_PER_LIMIT + 4;

@@ -11,7 +11,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { waitFor } from '../helpers/wait-for.js';
-// @ts-expect-error -- a plain .mjs script without types
 import { ensureServerBuild } from '../../bin/build-state.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
