@@ -6,6 +6,7 @@
 //   pending, so a tenant that floods the queue cannot starve one that sends a trickle
 //   (an approximation of fair queuing that BullMQ's priorities make cheap).
 import type { Redis } from 'ioredis';
+import { redisScript, type RedisScript } from './redis-script.js';
 
 const MAX_PRIORITY = 2_097_151;
 
@@ -36,12 +37,16 @@ export interface Limits {
 }
 
 export class QueueLimits {
+  private readonly acquireScript: RedisScript;
+
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
     private readonly holder: string,
     private readonly leaseMs: number,
-  ) {}
+  ) {
+    this.acquireScript = redisScript(redis, 'tadfuqAcquireSlot', 1, ACQUIRE);
+  }
 
   private slotKey(kind: 'tenant' | 'flow', id: string): string {
     return `${this.prefix}:slots:${kind}:${id}`;
@@ -52,7 +57,7 @@ export class QueueLimits {
   }
 
   private async acquireOne(key: string, holderKey: string, limit: number, now: number): Promise<boolean> {
-    const got = await this.redis.eval(ACQUIRE, 1, key, String(now), String(now + this.leaseMs), this.member(holderKey), String(limit), String(this.leaseMs * 4));
+    const got = await this.acquireScript([key], [now, now + this.leaseMs, this.member(holderKey), limit, this.leaseMs * 4]);
     return got === 1;
   }
 

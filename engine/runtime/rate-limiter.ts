@@ -4,6 +4,7 @@
 // retryAfterMs, which the stepper turns into a sleep that spends no retry). Nothing is dropped.
 import type { Redis } from 'ioredis';
 import { NodeFailure } from '../errors/node-failure.error.js';
+import { redisScript, type RedisScript } from './redis-script.js';
 
 export interface RateLimits {
   perSecond?: number;
@@ -61,22 +62,20 @@ return 0`;
 
 /** Every worker (queue mode): one atomic check-and-count in Redis. */
 export class RedisRateLimiter implements RateLimiter {
+  private readonly takeScript: RedisScript;
+
   constructor(
-    private readonly redis: Redis,
+    redis: Redis,
     private readonly prefix: string,
-  ) {}
+  ) {
+    this.takeScript = redisScript(redis, 'tadfuqTakeRate', 2, TAKE);
+  }
 
   async take(key: string, limits: RateLimits, now: number): Promise<number> {
     const base = `${this.prefix}:rate:${key}`;
-    const wait = await this.redis.eval(
-      TAKE,
-      2,
-      `${base}:s:${Math.floor(now / 1000)}`,
-      `${base}:d:${riyadhDay(now)}`,
-      String(limits.perSecond ?? -1),
-      String(limits.perDay ?? -1),
-      String(msToNextSecond(now)),
-      String(msToNextRiyadhDay(now)),
+    const wait = await this.takeScript(
+      [`${base}:s:${Math.floor(now / 1000)}`, `${base}:d:${riyadhDay(now)}`],
+      [limits.perSecond ?? -1, limits.perDay ?? -1, msToNextSecond(now), msToNextRiyadhDay(now)],
     );
     return Number(wait);
   }
