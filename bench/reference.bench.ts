@@ -17,7 +17,7 @@
 //   CPU ms/exec         utime+stime of the process tree (/proc) over the point ÷ executions
 //
 //   npm run bench -- reference [--modes sqlite,postgres,queue] [--with-nodered]
-//                              [--requests 10000] [--requests-c1 2000] [--concurrency 1,50]
+//                              [--requests 30000] [--requests-c1 10000] [--concurrency 1,50]
 //                              [--no-build] [--dist DIR (another build in the repository)]
 //
 // Needs PostgreSQL (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test: a fresh
@@ -453,8 +453,10 @@ export async function main(argv: string[]): Promise<void> {
     options: {
       modes: { type: 'string', default: 'sqlite,postgres,queue' },
       'with-nodered': { type: 'boolean', default: false },
-      requests: { type: 'string', default: '10000' },
-      'requests-c1': { type: 'string', default: '2000' },
+      // Long enough for a steady state (about 10 s a point here, like the 20-s wrk runs):
+      // a short c=1 run measures mostly the JIT warming up.
+      requests: { type: 'string', default: '30000' },
+      'requests-c1': { type: 'string', default: '10000' },
       concurrency: { type: 'string', default: '1,50' },
       port: { type: 'string', default: '3960' },
       'no-build': { type: 'boolean', default: false },

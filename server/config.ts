@@ -22,6 +22,11 @@ export interface Config {
    * driving (each holds its state in memory until it ends or suspends).
    */
   maxBacklog: number;
+  /**
+   * Embedded runtime: webhooks, schedule ticks and timer wake-ups driven at once
+   * (TADFUQ_MAX_DRIVING); more wait for a slot in order, and a webhook's answer waits with them.
+   */
+  maxDriving: number;
   /** Executions of one tenant driven at once across all workers (queue mode). */
   tenantConcurrency: number;
   /** Schedule ticks missed while everything was down (queue mode): skip or run once. */
@@ -69,6 +74,7 @@ export const SIGNUP_RATE_PER_HOUR = 10;
 export const READY_MAX_LAG_MS = 500;
 /** About 10 s of one worker's throughput on the reference flow (bench/README.md): longer waits are refused. */
 export const MAX_BACKLOG = 5000;
+export const MAX_DRIVING = 256;
 
 function int(value: string | undefined, fallback: number, name: string): number {
   if (value === undefined || value === '') return fallback;
@@ -109,6 +115,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxBacklog: env.TADFUQ_MAX_BACKLOG
       ? int(env.TADFUQ_MAX_BACKLOG, MAX_BACKLOG, 'TADFUQ_MAX_BACKLOG')
       : int(env.TADFUQ_QUEUE_MAX_BACKLOG, MAX_BACKLOG, 'TADFUQ_QUEUE_MAX_BACKLOG'),
+    maxDriving: int(env.TADFUQ_MAX_DRIVING, MAX_DRIVING, 'TADFUQ_MAX_DRIVING'),
     tenantConcurrency: int(env.TADFUQ_TENANT_CONCURRENCY, 100, 'TADFUQ_TENANT_CONCURRENCY'),
     missedTicks: missedTicks(env.TADFUQ_MISSED_TICKS),
     workerMetricsPort: int(env.TADFUQ_WORKER_METRICS_PORT, 0, 'TADFUQ_WORKER_METRICS_PORT'),

@@ -101,7 +101,7 @@ export async function createRuntime(
     });
   }
   if (role === 'worker') throw new Error('npm run worker needs queue mode: set DATABASE_URL (postgres://…) and REDIS_URL');
-  return new EmbeddedRuntime(common);
+  return new EmbeddedRuntime({ ...common, maxDriving: config.maxDriving });
 }
 
 /** Every published trigger.schedule node, with the flow version it starts. */

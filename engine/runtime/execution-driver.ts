@@ -6,6 +6,7 @@
 // the one side-effect step that was in flight. Every commit carries the execution's next
 // revision, so two processes can never both advance the same execution.
 import { v7 as uuidv7 } from 'uuid';
+import pLimit, { type LimitFunction } from 'p-limit';
 import type { Flow } from '../flow/flow.schema.js';
 import type { NodeRegistry } from '../node-contract/node-registry.js';
 import { validateFlow } from '../flow/validate-flow.js';
@@ -83,6 +84,11 @@ export interface DriverOptions {
   documents?: DocumentGateway;
   /** Called once an execution's end (succeeded, failed, cancelled) is committed; must not throw. */
   onFinished?: (meta: ExecutionMeta, state: Settled) => void | Promise<void>;
+  /**
+   * At most this many admitted starts (StartRequest.admit) and timer wake-ups are driven at
+   * once; more wait for a slot, in order (default: no bound).
+   */
+  maxDriving?: number;
 }
 
 export interface StartRequest {
@@ -98,6 +104,13 @@ export interface StartRequest {
   executionId?: string;
   /** Commit the new execution before start() resolves (an accepted webhook must survive a crash). */
   durable?: boolean;
+  /**
+   * Work arriving from outside (a webhook): on a runtime that bounds the executions it drives
+   * at once (EmbeddedRuntime's maxDriving), wait for a free slot before accepting, so a burst
+   * slows its senders down instead of piling up in memory. Never set from inside a step: a
+   * step waiting for a slot its own execution holds would wait for ever.
+   */
+  admit?: boolean;
   /**
    * Start from an earlier execution's history instead of from the trigger (replay): `of` is
    * that execution's id, `plan` its steps and the step to run again (stepper/replay.ts).
@@ -197,6 +210,12 @@ export abstract class ExecutionDriver {
   protected stopping = false;
   private readonly observeStep: ((o: StepObservation) => void) | undefined;
   private readonly onFinished: DriverOptions['onFinished'];
+  /**
+   * Drive slots (DriverOptions.maxDriving). With thousands of executions interleaved, each
+   * lives for seconds and its garbage outlives young-generation collections; with a few
+   * hundred, each finishes in milliseconds (and the heap stays small).
+   */
+  protected readonly driveSlots: LimitFunction | null;
 
   /** Called once a write is durable: arrange for its waits to fire (timers or delayed jobs). */
   protected abstract afterCommit(write: ExecutionWrite, run: ActiveRun): Promise<void> | void;
@@ -212,6 +231,7 @@ export abstract class ExecutionDriver {
     this.now = options.now ?? (() => new Date());
     this.observeStep = options.observeStep;
     this.onFinished = options.onFinished;
+    this.driveSlots = options.maxDriving !== undefined && Number.isFinite(options.maxDriving) ? pLimit(Math.max(1, Math.trunc(options.maxDriving))) : null;
     const loadContact = options.contact;
     const policy: (tenantId: string) => TenantPolicy = options.tenantPolicy ?? (() => ({ allowPrivateNetwork: false }));
     const guarded = createGuardedFetch({ allowPrivateNetwork: false });
@@ -285,30 +305,33 @@ export abstract class ExecutionDriver {
       accepted = resolve;
       refused = reject;
     });
-    void this.locks
-      .run(id, async () => {
-        const at = seeded ? seeded.state.startedAt : this.now().toISOString();
-        const run = this.newRun(meta, req.flow, initialState(id, at), 0);
-        // Its first commit (the durable one, if asked) already counts the start: if the process
-        // dies before any commit there is nothing to resume.
-        run.starts = this.drivesNewExecutions() ? 1 : 0;
-        const first = this.apply(run, seeded ?? advance(req.flow, run.state, { type: 'start', trigger: req.trigger, payload: req.payload, at }));
-        try {
-          if (req.durable) await this.flush(run);
-        } catch (err) {
+    const accept = () =>
+      this.locks
+        .run(id, async () => {
+          const at = seeded ? seeded.state.startedAt : this.now().toISOString();
+          const run = this.newRun(meta, req.flow, initialState(id, at), 0);
+          // Its first commit (the durable one, if asked) already counts the start: if the process
+          // dies before any commit there is nothing to resume.
+          run.starts = this.drivesNewExecutions() ? 1 : 0;
+          const first = this.apply(run, seeded ?? advance(req.flow, run.state, { type: 'start', trigger: req.trigger, payload: req.payload, at }));
+          try {
+            if (req.durable) await this.flush(run);
+          } catch (err) {
+            refused(err);
+            throw err;
+          }
+          this.trackUnsettled(id);
+          accepted();
+          await this.dispatch(run, first);
+        })
+        .catch((err) => {
           refused(err);
-          throw err;
-        }
-        this.trackUnsettled(id);
-        accepted();
-        await this.dispatch(run, first);
-      })
-      .catch((err) => {
-        refused(err);
-        this.rejectWaiters(id, err);
-        if (err instanceof ExecutionConflict) this.log.info({ executionId: id }, 'execution advanced elsewhere');
-        else this.log.error({ err, executionId: id }, 'execution drive failed');
-      });
+          this.rejectWaiters(id, err);
+          if (err instanceof ExecutionConflict) this.log.info({ executionId: id }, 'execution advanced elsewhere');
+          else this.log.error({ err, executionId: id }, 'execution drive failed');
+        });
+    // Admitted work holds its slot from acceptance to the end of its first drive.
+    void (req.admit && this.driveSlots ? this.driveSlots(accept) : accept());
     await acceptance;
     return { executionId: id };
   }
@@ -401,7 +424,9 @@ export abstract class ExecutionDriver {
     if (this.stopping) return;
     try {
       const due = wait.dueAt ?? undefined;
-      await this.resumeWith(wait.executionId, { type: 'timerFired', seq: wait.seq, at: this.now().toISOString(), ...(due !== undefined ? { due } : {}) });
+      const resume = () => this.resumeWith(wait.executionId, { type: 'timerFired', seq: wait.seq, at: this.now().toISOString(), ...(due !== undefined ? { due } : {}) });
+      // Thousands of contacts coming due together wake a slot's worth at a time.
+      await (this.driveSlots ? this.driveSlots(resume) : resume());
     } catch (err) {
       if (err instanceof ExecutionConflict) return;
       this.log.error({ err, executionId: wait.executionId, waitId: wait.id }, 'timer resume failed');
@@ -428,9 +453,9 @@ export abstract class ExecutionDriver {
     this.observeStep({ tenantId: run.meta.tenantId, flowId: run.meta.flowId, nodeType, status, durationMs: Date.parse(event.at) - Date.parse(event.startedAt) });
   }
 
-  /** How many executions this process is driving right now (each holds its state in memory). */
+  /** Executions this process is driving right now (each holds its state in memory), plus admitted work waiting for a slot. */
   protected drivingCount(): number {
-    return this.active.size;
+    return this.active.size + (this.driveSlots?.pendingCount ?? 0);
   }
 
   /** Executions this process is driving right now. */

@@ -166,6 +166,7 @@ export function executionRoutes(ctx: AppContext): RouteSpec[] {
           mode: 'replay',
           subject: original.subject,
           durable: true,
+          admit: true,
           replay: { of: original.id, plan: { steps: original.steps, fromSeq, input: body.input } },
         });
         const node = original.steps.find((s) => s.seq === fromSeq)?.node;

@@ -90,6 +90,7 @@ export class EmbeddedScheduler {
         payload: { scheduledAt: tick.toISOString(), timezone: t.timezone, cron: t.cron },
         mode: 'schedule',
         durable: true,
+        admit: true,
       });
     } catch (err) {
       this.log.error({ err, flowId: t.flowId }, 'scheduled execution failed to start');

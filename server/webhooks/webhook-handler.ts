@@ -160,6 +160,8 @@ export function createWebhookHandler(ctx: AppContext): (req: HookRequest) => Pro
         trigger: route.nodeId,
         payload: { body: req.body ?? null, query: req.query, headers },
         mode: 'webhook',
+        // A burst waits for drive slots (embedded runtime) instead of piling up in memory.
+        admit: true,
         // With a key, commit before answering also for onFinish: repeats wait for the row.
         durable: durable || key !== null,
         ...(executionId ? { executionId } : {}),
