@@ -1,7 +1,7 @@
 // Everything a request handler needs, built once per process.
 import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
-import { type NodeRegistry, type Runtime } from '../engine/index.js';
+import { isQueueRuntime, type NodeRegistry, type Runtime } from '../engine/index.js';
 import { Backpressure } from './http/backpressure.js';
 import { createRegistry } from '../nodes/registry.js';
 import { setDefaultSandboxPool } from '../nodes/code/index.js';
@@ -135,6 +135,9 @@ export async function createContext(config: Config, log: Logger, role: 'producer
     backpressure: new Backpressure({
       measure: runtime.backlog ? () => runtime.backlog!() : null,
       maxBacklog: config.maxBacklog,
+      // Queue mode: past a tenth of the bound, webhooks wait for the workers before being
+      // accepted (the embedded runtime's drive slots already make them wait).
+      ...(isQueueRuntime(runtime) ? { softBacklog: Math.max(100, Math.floor(config.maxBacklog / 10)) } : {}),
       onError: (err) => log.warn({ err }, 'queue backlog unknown'),
     }),
     scheduler,

@@ -3,6 +3,11 @@
 // Queue mode counts runnable jobs (waiting for a worker, not future timers); the embedded
 // runtime counts the executions it is driving, which it holds in memory.
 //
+// Between a soft bound and the hard one, a request first waits (up to maxWaitMs) for the
+// backlog to drain below the soft bound: a sender that retries at once (a closed loop, a
+// webhook relay) is slowed down by the answer's latency instead of spending the server's CPU on
+// refusals it ignores. Past the hard bound it is refused at once.
+//
 // The backlog is sampled, never read per request: at most one measure (one Redis round trip)
 // every `refreshMs`, in the background while under the bound. While over it, a stale sample
 // is refreshed before refusing (every request shares the one refresh in flight), so work is
@@ -14,8 +19,13 @@ export interface BackpressureOptions {
   measure: (() => Promise<number>) | null;
   /** Refuse past this backlog; 0 turns backpressure off. */
   maxBacklog: number;
+  /** Past this backlog a request waits for it to drain (default: no waiting). */
+  softBacklog?: number;
+  /** The longest such wait; after it the request is admitted if under maxBacklog (default 2 s). */
+  maxWaitMs?: number;
   refreshMs?: number;
   now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
   onError?: (err: unknown) => void;
 }
 
@@ -31,10 +41,14 @@ export class Backpressure {
   private drainPerMs = 0;
   private readonly refreshMs: number;
   private readonly now: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly softBacklog: number;
 
   constructor(private readonly options: BackpressureOptions) {
     this.refreshMs = options.refreshMs ?? 250;
     this.now = options.now ?? Date.now;
+    this.sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    this.softBacklog = Math.min(options.softBacklog ?? Number.POSITIVE_INFINITY, options.maxBacklog);
   }
 
   get enabled(): boolean {
@@ -44,13 +58,18 @@ export class Backpressure {
   /** Resolves when new work may be accepted; rejects with 503 `overloaded` otherwise. */
   async admit(): Promise<void> {
     if (!this.enabled) return;
-    const stale = this.now() - this.sampledAt >= this.refreshMs;
-    if (stale) {
-      const refresh = this.refresh();
-      // Under the bound the request never waits for Redis; over it, it waits for a fresh look.
-      if (this.backlog > this.options.maxBacklog) await refresh;
+    const deadline = this.now() + (this.options.maxWaitMs ?? 2000);
+    for (;;) {
+      const stale = this.now() - this.sampledAt >= this.refreshMs;
+      if (stale) {
+        const refresh = this.refresh();
+        // Under the soft bound the request never waits for Redis; over it, it waits for a fresh look.
+        if (this.backlog > this.softBacklog) await refresh;
+      }
+      if (this.backlog > this.options.maxBacklog) throw this.overloaded();
+      if (this.backlog <= this.softBacklog || this.now() >= deadline) return;
+      await this.sleep(Math.min(this.refreshMs, Math.max(1, deadline - this.now())));
     }
-    if (this.backlog > this.options.maxBacklog) throw this.overloaded();
   }
 
   private refresh(): Promise<void> {

@@ -84,6 +84,72 @@ describe('backpressure', () => {
     expect(err?.headers['Retry-After']).to.equal('1');
   });
 
+  describe('between the soft bound and the hard one', () => {
+    let sleeps = 0;
+    let onSleep: () => void = () => undefined;
+    const soft = () =>
+      new Backpressure({
+        measure: async () => {
+          measures++;
+          return backlog;
+        },
+        maxBacklog: 100,
+        softBacklog: 50,
+        maxWaitMs: 1000,
+        refreshMs: 250,
+        now: () => clock,
+        sleep: async (ms) => {
+          sleeps++;
+          clock += ms;
+          onSleep();
+        },
+      });
+    beforeEach(() => {
+      sleeps = 0;
+      onSleep = () => undefined;
+    });
+    /** The first look happens in the background; the next request sees its sample. */
+    const prime = async (bp: Backpressure) => {
+      await bp.admit();
+      await settle();
+      sleeps = 0;
+    };
+
+    it('makes the request wait until a fresh sample shows the backlog under the soft bound', async () => {
+      const bp = soft();
+      backlog = 70;
+      await prime(bp);
+      onSleep = () => {
+        if (sleeps === 2) backlog = 10;
+      };
+      expect(await refusal(bp.admit())).to.equal(null);
+      expect(sleeps).to.equal(2);
+      // Under the soft bound nothing waits.
+      sleeps = 0;
+      await bp.admit();
+      expect(sleeps).to.equal(0);
+    });
+
+    it('admits after maxWaitMs when the backlog stays under the hard bound', async () => {
+      const bp = soft();
+      backlog = 70;
+      await prime(bp);
+      const t0 = clock;
+      expect(await refusal(bp.admit())).to.equal(null);
+      expect(clock - t0).to.equal(1000);
+      expect(sleeps).to.equal(4);
+    });
+
+    it('refuses at once past the hard bound, without waiting', async () => {
+      const bp = soft();
+      backlog = 500;
+      await prime(bp);
+      const err = await refusal(bp.admit());
+      expect(err?.status).to.equal(503);
+      expect(sleeps).to.equal(0);
+    });
+  });
+
   it('is off without a queue or with a bound of 0', async () => {
     backlog = 1e9;
     const none = new Backpressure({ measure: null, maxBacklog: 10 });
