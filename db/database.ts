@@ -1,8 +1,9 @@
 // Opens the store the configuration asks for: PostgreSQL when DATABASE_URL is set, else a
-// SQLite file under the data directory. Migrations run on open.
+// SQLite file under the data directory. Pending migrations run on open, with Sequelize and
+// umzug loaded only then: a start on a current store checks the applied names with one query
+// (Sequelize with its dependencies costs ~10 MB of memory and a tenth of a second at start).
 import path from 'node:path';
-import { Sequelize } from 'sequelize';
-import { migrate } from './migrate.js';
+import { MIGRATIONS_TABLE, MIGRATION_NAMES } from './migration-names.js';
 import { createPgExecutor, createSqliteExecutor, sqlite3, type SqlExecutor } from './sql-executor.js';
 import { createPrivateFile, securePrivateDir } from './private-dir.js';
 
@@ -14,7 +15,6 @@ export interface DatabaseConfig {
 
 export interface Database {
   dialect: 'sqlite' | 'postgres';
-  sequelize: Sequelize;
   sql: SqlExecutor;
   close(): Promise<void>;
 }
@@ -23,34 +23,40 @@ export function sqliteFile(dataDir: string): string {
   return path.join(dataDir, 'tadfuq.sqlite');
 }
 
+/** Whether every migration is recorded as applied (no table yet: no). */
+async function upToDate(sql: SqlExecutor): Promise<boolean> {
+  try {
+    const applied = new Set((await sql.query(`SELECT name FROM ${MIGRATIONS_TABLE}`)).map((r) => String(r.name)));
+    return MIGRATION_NAMES.every((name) => applied.has(name));
+  } catch {
+    return false;
+  }
+}
+
 export async function openDatabase(config: DatabaseConfig): Promise<Database> {
   if (config.databaseUrl) {
     if (!/^postgres(ql)?:\/\//.test(config.databaseUrl)) throw new Error('DATABASE_URL must be a postgres:// URL');
-    const sequelize = new Sequelize(config.databaseUrl, { dialect: 'postgres', logging: false, pool: { max: 5 } });
-    await sequelize.authenticate();
-    await migrate(sequelize);
     const sql = createPgExecutor(config.databaseUrl);
-    return { dialect: 'postgres', sequelize, sql, close: async () => void (await Promise.all([sql.close(), sequelize.close()])) };
+    try {
+      if (!(await upToDate(sql))) await (await import('./migrate.js')).runMigrations({ databaseUrl: config.databaseUrl });
+    } catch (err) {
+      await sql.close().catch(() => undefined);
+      throw err;
+    }
+    return { dialect: 'postgres', sql, close: () => sql.close() };
   }
   // Private (0700, files 0600): the store holds password hashes and contacts (private-dir.ts).
   securePrivateDir(config.dataDir);
   const file = sqliteFile(config.dataDir);
   createPrivateFile(file);
-  // Set WAL and the busy timeout before Sequelize opens its own connection.
+  // WAL and the busy timeout are set before the migrations open their own connection.
   const sql = await createSqliteExecutor(file);
-  const sequelize = new Sequelize({
-    dialect: 'sqlite',
-    dialectModule: sqlite3,
-    storage: file,
-    logging: false,
-    // Sequelize opens a fresh SQLite connection per transaction without a busy timeout: give
-    // each one SQLite's own (it waits inside the driver), and retry what still finds the lock.
-    retry: { match: [/SQLITE_BUSY/], max: 50 },
-  });
-  sequelize.addHook('afterConnect', (connection: unknown) => {
-    (connection as { run(sql: string): void }).run('PRAGMA busy_timeout = 10000');
-  });
-  await migrate(sequelize);
+  try {
+    if (!(await upToDate(sql))) await (await import('./migrate.js')).runMigrations({ sqliteFile: file, sqliteModule: sqlite3 });
+  } catch (err) {
+    await sql.close().catch(() => undefined);
+    throw err;
+  }
   securePrivateDir(config.dataDir); // the -wal/-shm journals SQLite just created
-  return { dialect: 'sqlite', sequelize, sql, close: async () => void (await Promise.all([sql.close(), sequelize.close()])) };
+  return { dialect: 'sqlite', sql, close: () => sql.close() };
 }

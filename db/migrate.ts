@@ -1,5 +1,6 @@
 import type { Umzug } from 'umzug';
-import { QueryTypes, type QueryInterface, type Sequelize } from 'sequelize';
+import { Sequelize, type QueryInterface } from 'sequelize';
+import { MIGRATIONS_TABLE, MIGRATION_NAMES } from './migration-names.js';
 import * as initial from './migrations/001-initial.js';
 import * as executionRev from './migrations/002-execution-rev-lease.js';
 import * as auditLog from './migrations/003-audit-log.js';
@@ -50,8 +51,8 @@ const migrations = [
   { name: '024-llm-usage-task-class', ...llmUsageTaskClass },
   { name: '025-documents', ...documents },
 ];
-
-const MIGRATIONS_TABLE = 'schema_migrations';
+// A start reads migration-names.ts to know whether anything is pending: the two lists must agree.
+if (migrations.map((m) => m.name).join() !== MIGRATION_NAMES.join()) throw new Error('db/migration-names.ts and db/migrate.ts list different migrations');
 
 /** umzug (and its CLI dependencies) is loaded only when a migration is pending: most starts have none. */
 export async function migrator(sequelize: Sequelize): Promise<Umzug<QueryInterface>> {
@@ -64,18 +65,31 @@ export async function migrator(sequelize: Sequelize): Promise<Umzug<QueryInterfa
   });
 }
 
-/** Whether every migration listed here is recorded as applied (no table yet: no). */
-async function upToDate(sequelize: Sequelize): Promise<boolean> {
-  try {
-    const rows = await sequelize.query<{ name: string }>(`SELECT name FROM ${MIGRATIONS_TABLE}`, { type: QueryTypes.SELECT });
-    const applied = new Set(rows.map((r) => r.name));
-    return migrations.every((m) => applied.has(m.name));
-  } catch {
-    return false;
+/**
+ * Apply the pending migrations with Sequelize and umzug (loaded only for this, see
+ * database.ts), then close the connection they used.
+ */
+export async function runMigrations(target: { databaseUrl: string } | { sqliteFile: string; sqliteModule: object }): Promise<void> {
+  const sequelize =
+    'databaseUrl' in target
+      ? new Sequelize(target.databaseUrl, { dialect: 'postgres', logging: false, pool: { max: 1 } })
+      : new Sequelize({
+          dialect: 'sqlite',
+          dialectModule: target.sqliteModule,
+          storage: target.sqliteFile,
+          logging: false,
+          // Sequelize opens a fresh SQLite connection per transaction without a busy timeout: give
+          // each one SQLite's own (it waits inside the driver), and retry what still finds the lock.
+          retry: { match: [/SQLITE_BUSY/], max: 50 },
+        });
+  if (!('databaseUrl' in target)) {
+    sequelize.addHook('afterConnect', (connection: unknown) => {
+      (connection as { run(sql: string): void }).run('PRAGMA busy_timeout = 10000');
+    });
   }
-}
-
-export async function migrate(sequelize: Sequelize): Promise<void> {
-  if (await upToDate(sequelize)) return;
-  await (await migrator(sequelize)).up();
+  try {
+    await (await migrator(sequelize)).up();
+  } finally {
+    await sequelize.close();
+  }
 }

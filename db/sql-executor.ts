@@ -1,7 +1,7 @@
-// The hot path (committing execution segments, loading state) talks to the driver directly:
-// Sequelize opens a new SQLite connection per transaction and has no busy timeout, which
-// costs throughput and fails under contention. Schema, migrations and repositories stay on
-// Sequelize. SQL here is written once with $1-style placeholders for both dialects.
+// Every query (the hot path and the repositories) talks to the driver directly: Sequelize
+// opens a new SQLite connection per transaction and has no busy timeout, which costs
+// throughput and fails under contention. Only the migrations use Sequelize (db/migrate.ts).
+// SQL here is written once with $1-style placeholders for both dialects.
 import { createRequire } from 'node:module';
 import type * as Sqlite3 from 'sqlite3';
 import pg from 'pg';
