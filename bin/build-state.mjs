@@ -10,10 +10,10 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /**
  * Node flags of the server and worker processes (`npm start`, `npm run worker`, the benches).
- * isolated-vm needs --no-node-snapshot. A young generation of at most 2 × 8 MB instead of
- * 2 × 16 MB: the server idles ~17 MB smaller, at no measured cost in CPU (bench/README.md).
+ * isolated-vm needs --no-node-snapshot. (A smaller young generation, --max-semi-space-size=8,
+ * idles ~17 MB smaller but costs ~10% of throughput at c=50: not set, see bench/README.md.)
  */
-export const SERVER_NODE_FLAGS = ['--no-node-snapshot', '--max-semi-space-size=8'];
+export const SERVER_NODE_FLAGS = ['--no-node-snapshot'];
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SOURCE_DIRS = ['engine', 'nodes', 'server', 'db', 'seeds'];

@@ -2,7 +2,7 @@
 /* global process, console */
 // `npm start` (and `npm run worker` with the argument `worker`): compile the server only when
 // its sources are newer than dist/, build the editor only when it is missing or stale, then
-// run `node --no-node-snapshot --max-semi-space-size=8 dist/bundle/main.mjs` (worker.mjs; dist/server/*.js when
+// run `node --no-node-snapshot dist/bundle/main.mjs` (or worker.mjs; dist/server/*.js when
 // there is no bundle) as a child that receives
 // every SIGINT/SIGTERM/SIGHUP sent to this process and whose exit this process waits for and
 // mirrors. npm's own signal forwarding reaches this process (the script is a single command,
