@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'data/**', 'node_modules/**', 'editor/dist/**', 'coverage/**', 'test-results/**'] },
+  { ignores: ['dist/**', '.bench-dist*/**', 'data/**', 'node_modules/**', 'editor/dist/**', 'coverage/**', 'test-results/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
