@@ -19,12 +19,14 @@ export interface Config {
    * Past this backlog, webhooks and POST /events answer 503 overloaded with Retry-After
    * (TADFUQ_MAX_BACKLOG, formerly TADFUQ_QUEUE_MAX_BACKLOG; 0: never). Queue mode counts the
    * runnable jobs waiting for a worker; the embedded runtime the executions this process is
-   * driving (each holds its state in memory until it ends or suspends).
+   * driving (each holds its state in memory until it ends or suspends) and those waiting for a
+   * drive slot.
    */
   maxBacklog: number;
   /**
-   * Embedded runtime: webhooks, schedule ticks and timer wake-ups driven at once
-   * (TADFUQ_MAX_DRIVING); more wait for a slot in order, and a webhook's answer waits with them.
+   * Embedded runtime: webhooks, schedule ticks, replays, timer wake-ups and executions resumed at
+   * start driven at once (TADFUQ_MAX_DRIVING); more wait for a slot in order, and a webhook's
+   * answer waits with them.
    */
   maxDriving: number;
   /** Executions of one tenant driven at once across all workers (queue mode). */

@@ -26,7 +26,9 @@ export class EmbeddedRuntime extends ExecutionDriver {
     const unfinished = await this.store.listUnfinished();
     if (unfinished.length > 0) this.log.info({ count: unfinished.length }, 'resuming unfinished executions');
     for (const stored of unfinished) {
-      void this.resumeStored(stored.meta.id).catch((err) => this.log.error({ err, executionId: stored.meta.id }, 'resume failed'));
+      // Through the drive slots: a restart after a burst resumes a slot's worth at a time.
+      const resume = () => this.resumeStored(stored.meta.id);
+      void (this.driveSlots ? this.driveSlots(resume) : resume()).catch((err) => this.log.error({ err, executionId: stored.meta.id }, 'resume failed'));
     }
     await this.poll();
     this.poller = setInterval(() => void this.poll(), this.pollIntervalMs);
@@ -43,9 +45,8 @@ export class EmbeddedRuntime extends ExecutionDriver {
   }
 
   /**
-   * The backlog the server's backpressure bounds: executions accepted here and still being
-   * driven. Everything accepted is driven at once, in memory, so without a bound a burst of
-   * webhooks grows the heap without limit.
+   * The backlog the server's backpressure bounds: executions being driven here (each holds its
+   * state in memory) plus admitted work waiting for a drive slot.
    */
   async backlog(): Promise<number> {
     return this.drivingCount();

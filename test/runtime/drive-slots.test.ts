@@ -22,24 +22,29 @@ describe('drive slots (embedded runtime)', function () {
     await tdb.drop();
   });
 
+  let gates: (() => void)[] = [];
+  let entered: number[] = [];
+  beforeEach(() => {
+    gates = [];
+    entered = [];
+  });
+  const hold = defineNode({
+    type: 'test.hold',
+    category: 'integration',
+    label: { en: 'Hold', ar: 'انتظار' },
+    description: { en: 'Waits until the test lets it go', ar: 'ينتظر حتى يسمح له الاختبار' },
+    icon: 'clock',
+    params: Type.Object({}),
+    outputs: [{ port: 'out', label: { en: 'Done', ar: 'تم' } }],
+    async execute(ctx) {
+      entered.push((ctx.input as { i: number }).i);
+      await new Promise<void>((resolve) => gates.push(resolve));
+      return { port: 'out', output: ctx.input };
+    },
+  });
+  const registry = new NodeRegistry([...coreNodes, hold]);
+
   it('accepts admitted work only when a slot is free, in order, and counts the waiting in the backlog', async () => {
-    const gates: (() => void)[] = [];
-    const entered: number[] = [];
-    const hold = defineNode({
-      type: 'test.hold',
-      category: 'integration',
-      label: { en: 'Hold', ar: 'انتظار' },
-      description: { en: 'Waits until the test lets it go', ar: 'ينتظر حتى يسمح له الاختبار' },
-      icon: 'clock',
-      params: Type.Object({}),
-      outputs: [{ port: 'out', label: { en: 'Done', ar: 'تم' } }],
-      async execute(ctx) {
-        entered.push((ctx.input as { i: number }).i);
-        await new Promise<void>((resolve) => gates.push(resolve));
-        return { port: 'out', output: ctx.input };
-      },
-    });
-    const registry = new NodeRegistry([...coreNodes, hold]);
     const tenant = await new TenantRepository(tdb.db).ensure('slots', 'Slots');
     const published = await new FlowRepository(tdb.db, registry, tenant.id).publish(
       flow([{ id: 's', type: 'trigger.manual' }, { id: 'hold', type: 'test.hold' }], [['s', 'out', 'hold']]),
@@ -75,6 +80,41 @@ describe('drive slots (embedded runtime)', function () {
     } finally {
       for (const g of gates) g();
       await runtime.stop();
+    }
+  });
+
+  it('a restart resumes unfinished executions a slot at a time', async () => {
+    const tenant = await new TenantRepository(tdb.db).ensure('slots2', 'Slots after a restart');
+    const published = await new FlowRepository(tdb.db, registry, tenant.id).publish(
+      flow([{ id: 's', type: 'trigger.manual' }, { id: 'hold', type: 'test.hold' }], [['s', 'out', 'hold']]),
+      { flowId: 'restart-slots' },
+    );
+    // A first runtime accepts three executions and is abandoned with all three in their step.
+    const first = new EmbeddedRuntime({ store: new SqlRunStore(tdb.db.sql), registry, pollIntervalMs: 200 });
+    const ids: string[] = [];
+    for (const i of [0, 1, 2]) {
+      ids.push((await first.startExecution({ tenantId: tenant.id, flowId: published.flowId, flowVersion: published.version, flow: published.flow, trigger: 's', payload: { i }, mode: 'manual', durable: true })).executionId);
+    }
+    await waitFor(() => entered.length === 3);
+    gates = []; // the abandoned runtime's steps never finish
+    entered = [];
+    const second = new EmbeddedRuntime({ store: new SqlRunStore(tdb.db.sql), registry, pollIntervalMs: 200, maxDriving: 1 });
+    await second.start();
+    try {
+      await waitFor(() => entered.length === 1);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(entered).to.have.length(1);
+      expect(await second.backlog()).to.equal(3);
+      for (let n = 1; n <= 3; n++) {
+        await waitFor(() => gates.length === 1);
+        gates.shift()!();
+        if (n < 3) await waitFor(() => entered.length === n + 1);
+      }
+      const results = await Promise.all(ids.map((id) => second.result(id, true)));
+      expect(results.map((r) => r.status)).to.deep.equal(['succeeded', 'succeeded', 'succeeded']);
+    } finally {
+      for (const g of gates) g();
+      await second.stop();
     }
   });
 });
