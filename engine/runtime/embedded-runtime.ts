@@ -28,7 +28,7 @@ export class EmbeddedRuntime extends ExecutionDriver {
     for (const stored of unfinished) {
       // Through the drive slots: a restart after a burst resumes a slot's worth at a time.
       const resume = () => this.resumeStored(stored.meta.id);
-      void (this.driveSlots ? this.driveSlots(resume) : resume()).catch((err) => this.log.error({ err, executionId: stored.meta.id }, 'resume failed'));
+      void this.inDriveSlot(resume).catch((err) => this.log.error({ err, executionId: stored.meta.id }, 'resume failed'));
     }
     await this.poll();
     this.poller = setInterval(() => void this.poll(), this.pollIntervalMs);

@@ -215,7 +215,7 @@ export abstract class ExecutionDriver {
    * executions being driven at once, each holding its state in memory (bench/README.md, third
    * round: RSS after a 30,000-request burst ~300 MB instead of ~750 MB).
    */
-  protected readonly driveSlots: LimitFunction | null;
+  private readonly driveSlots: LimitFunction | null;
 
   /** Called once a write is durable: arrange for its waits to fire (timers or delayed jobs). */
   protected abstract afterCommit(write: ExecutionWrite, run: ActiveRun): Promise<void> | void;
@@ -331,7 +331,7 @@ export abstract class ExecutionDriver {
           else this.log.error({ err, executionId: id }, 'execution drive failed');
         });
     // Admitted work holds its slot from acceptance to the end of its first drive.
-    void (req.admit && this.driveSlots ? this.driveSlots(accept) : accept());
+    void (req.admit ? this.inDriveSlot(accept) : accept());
     await acceptance;
     return { executionId: id };
   }
@@ -426,7 +426,7 @@ export abstract class ExecutionDriver {
       const due = wait.dueAt ?? undefined;
       const resume = () => this.resumeWith(wait.executionId, { type: 'timerFired', seq: wait.seq, at: this.now().toISOString(), ...(due !== undefined ? { due } : {}) });
       // Thousands of contacts coming due together wake a slot's worth at a time.
-      await (this.driveSlots ? this.driveSlots(resume) : resume());
+      await this.inDriveSlot(resume);
     } catch (err) {
       if (err instanceof ExecutionConflict) return;
       this.log.error({ err, executionId: wait.executionId, waitId: wait.id }, 'timer resume failed');
@@ -451,6 +451,11 @@ export abstract class ExecutionDriver {
     if (!this.observeStep || !('startedAt' in event)) return;
     const status = event.type === 'stepSucceeded' ? 'succeeded' : event.type === 'stepFailed' ? 'failed' : 'waiting';
     this.observeStep({ tenantId: run.meta.tenantId, flowId: run.meta.flowId, nodeType, status, durationMs: Date.parse(event.at) - Date.parse(event.startedAt) });
+  }
+
+  /** Run `work` once a drive slot is free (at once without maxDriving); the slot is held until it settles. */
+  protected inDriveSlot<T>(work: () => Promise<T>): Promise<T> {
+    return this.driveSlots ? this.driveSlots(work) : work();
   }
 
   /** Executions this process is driving right now (each holds its state in memory), plus admitted work waiting for a slot. */
