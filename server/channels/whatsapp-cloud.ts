@@ -128,6 +128,25 @@ export class WhatsAppCloudProvider implements ChannelProvider {
 
   constructor(private readonly options: WhatsAppCloudOptions = {}) {}
 
+  /** POST to an endpoint of the credential's phone number; an answer other than 2xx throws graphError(). */
+  private async post(credential: Record<string, string>, endpoint: 'media' | 'messages', body: Parameters<typeof providerRequest>[1]['body'], contentType: string, signal: AbortSignal, egress: EgressPolicy): Promise<ReturnType<typeof jsonObjectOf>> {
+    const answer = await providerRequest(
+      'whatsapp-cloud',
+      {
+        method: 'POST',
+        url: joinUrl(baseUrlOf(credential, GRAPH_API, 'whatsapp-cloud'), `/${versionOf(credential)}/${encodeURIComponent(credential.phoneNumberId!)}/${endpoint}`),
+        headers: { authorization: `Bearer ${credential.accessToken}`, 'content-type': contentType, accept: 'application/json' },
+        body,
+        timeoutMs: this.options.timeoutMs,
+      },
+      signal,
+      egress,
+    );
+    const json = jsonObjectOf(answer.text);
+    if (answer.status < 200 || answer.status >= 300) throw graphError(answer.status, json, answer.text);
+    return json;
+  }
+
   /** Upload a document to the media endpoint; every failure is definite (no message went out). */
   private async upload(file: OutboundAttachment, credential: Record<string, string>, signal: AbortSignal, egress: EgressPolicy): Promise<UploadedMedia> {
     const boundary = `tadfuq-${randomBytes(12).toString('hex')}`;
@@ -136,22 +155,8 @@ export class WhatsAppCloudProvider implements ChannelProvider {
       { name: 'type', value: file.contentType },
       { name: 'file', filename: file.filename, contentType: file.contentType, data: file.data },
     ]);
-    const base = baseUrlOf(credential, GRAPH_API, 'whatsapp-cloud');
     try {
-      const answer = await providerRequest(
-        'whatsapp-cloud',
-        {
-          method: 'POST',
-          url: joinUrl(base, `/${versionOf(credential)}/${encodeURIComponent(credential.phoneNumberId!)}/media`),
-          headers: { authorization: `Bearer ${credential.accessToken}`, 'content-type': contentType, accept: 'application/json' },
-          body,
-          timeoutMs: this.options.timeoutMs,
-        },
-        signal,
-        egress,
-      );
-      const json = jsonObjectOf(answer.text);
-      if (answer.status < 200 || answer.status >= 300) throw graphError(answer.status, json, answer.text);
+      const json = await this.post(credential, 'media', body, contentType, signal, egress);
       const id = json?.id;
       if (typeof id !== 'string' || id === '') throw new ProviderError('media_upload_failed', 'whatsapp-cloud: the media upload answered no id', true, true);
       return { id, filename: file.filename };
@@ -169,22 +174,7 @@ export class WhatsAppCloudProvider implements ChannelProvider {
     if ((message.attachments?.length ?? 0) > 1) throw new ProviderError('invalid_message', 'whatsapp-cloud: a message carries one document', true, false);
     const file = message.attachments?.[0];
     const media = file ? await this.upload(file, credential, signal, egress) : undefined;
-    const body = JSON.stringify(messageBody(message, media));
-    const base = baseUrlOf(credential, GRAPH_API, 'whatsapp-cloud');
-    const answer = await providerRequest(
-      'whatsapp-cloud',
-      {
-        method: 'POST',
-        url: joinUrl(base, `/${versionOf(credential)}/${encodeURIComponent(phoneNumberId)}/messages`),
-        headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json', accept: 'application/json' },
-        body,
-        timeoutMs: this.options.timeoutMs,
-      },
-      signal,
-      egress,
-    );
-    const json = jsonObjectOf(answer.text);
-    if (answer.status < 200 || answer.status >= 300) throw graphError(answer.status, json, answer.text);
+    const json = await this.post(credential, 'messages', JSON.stringify(messageBody(message, media)), 'application/json', signal, egress);
     const messages = Array.isArray(json?.messages) ? (json.messages as Array<Record<string, unknown>>) : [];
     const id = messages[0]?.id;
     if (typeof id === 'string' && id !== '') return { providerMessageId: id, status: 'queued' };
